@@ -1,0 +1,127 @@
+# portex - build, test, install, demo.
+#
+#   make            portex binary and libportex.a (build/)
+#   make check      installs missing test packages (as root), then unit and
+#                   end-to-end tests: plain build, then ASan+UBSan, then
+#                   valgrind on the unit tests
+#   make demo       exports a learner from the embedded SQLite demo
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+BINDIR     = $(PREFIX)/bin
+LIBDIR     = $(PREFIX)/lib
+INCDIR     = $(PREFIX)/include
+DATADIR    = $(PREFIX)/share/portex
+MANDIR     = $(PREFIX)/share/man/man1
+
+PKGS      := libzip jansson libcurl libpq sqlite3 libcrypto
+CC        ?= cc
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wno-format-truncation
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
+             -Iinclude -Isrc -DPX_VERSION='"$(VERSION)"' \
+             -DPX_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS     = $(PKG_LIBS) -ldl -lm
+
+# Built in a separate tree so the sanitizer build never mixes objects.
+B         ?= build
+LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard connectors/*.c)
+LIB_OBJ   := $(patsubst %.c,$(B)/%.o,$(LIB_SRC)) $(B)/gen/embedded.o
+# Schemas are compiled into the binary: an export never depends on where
+# portex was installed, and the package carries exactly the schemas it used.
+EMBED     := $(sort $(wildcard schemas/*.json))
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+HEADERS   := $(wildcard include/portex/*.h src/*.h connectors/*.h)
+
+.PHONY: all deps deps-check check check-plain check-asan check-valgrind \
+        unit e2e demo install uninstall clean format bench
+all: $(B)/portex
+
+deps:
+	@scripts/deps.sh build
+deps-check:
+	@scripts/deps.sh check
+
+$(B)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -o $@ $<
+
+$(B)/gen/embedded.c: $(EMBED) $(B)/tools/embed
+	@mkdir -p $(dir $@)
+	$(B)/tools/embed $(EMBED) > $@.tmp && mv $@.tmp $@
+
+$(B)/gen/embedded.o: $(B)/gen/embedded.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libportex.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/portex: $(B)/src/main.o $(B)/libportex.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libportex.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libportex.a $(LDLIBS) $(CMOCKA_LIBS)
+
+unit: $(UNIT_BIN) $(B)/portex
+	@tests/run-unit.sh $(UNIT_BIN)
+
+e2e: $(B)/portex
+	@PORTEX=$(abspath $(B)/portex) tests/run-e2e.sh
+
+check-plain:
+	@$(MAKE) --no-print-directory unit e2e
+
+SAN := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+check-asan:
+	@$(MAKE) --no-print-directory B=build/asan CC=clang CFLAGS="$(SAN)" unit e2e
+
+check-valgrind:
+	@$(MAKE) --no-print-directory B=build/vg $(patsubst build/%,build/vg/%,$(UNIT_BIN)) build/vg/portex
+	@VALGRIND=1 tests/run-unit.sh $(patsubst build/%,build/vg/%,$(UNIT_BIN))
+
+check: deps-check
+	@$(MAKE) --no-print-directory check-plain
+	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory check-valgrind
+	@echo "make check: all suites passed"
+
+demo: deps $(B)/portex
+	@PORTEX=$(abspath $(B)/portex) examples/demo.sh
+
+bench: $(B)/portex
+	@bench/run.sh
+
+install: $(B)/portex $(B)/libportex.a
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/portex \
+	        $(DESTDIR)$(DATADIR)/schemas $(DESTDIR)$(DATADIR)/connectors $(DESTDIR)$(MANDIR)
+	install -m 755 $(B)/portex $(DESTDIR)$(BINDIR)/portex
+	install -m 644 $(B)/libportex.a $(DESTDIR)$(LIBDIR)/libportex.a
+	install -m 644 include/portex/*.h $(DESTDIR)$(INCDIR)/portex/
+	install -m 644 schemas/*.json $(DESTDIR)$(DATADIR)/schemas/
+	install -m 644 $(wildcard connectors/*.json) $(DESTDIR)$(DATADIR)/connectors/
+	install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(MANDIR)/
+
+uninstall:
+	rm -rf $(DESTDIR)$(BINDIR)/portex $(DESTDIR)$(LIBDIR)/libportex.a \
+	       $(DESTDIR)$(INCDIR)/portex $(DESTDIR)$(DATADIR)
+
+format:
+	clang-format -i $(wildcard src/*.c src/*.h connectors/*.c include/portex/*.h tests/unit/*.c tests/unit/*.h)
+
+clean:
+	rm -rf build examples/out

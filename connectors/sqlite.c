@@ -1,0 +1,284 @@
+/*
+ * sqlite.c - the SQLite driver. Opens the file read-only (and immutable
+ * to other writers' journals it never touches), binds :name placeholders
+ * as parameters, and steps rows straight into the sink.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portex/connector.h"
+
+struct px_source {
+	const px_source_cfg *cfg;
+	sqlite3 *db;
+	json_t *plan;
+};
+
+static int open_sqlite(const px_source_cfg *cfg, px_source **out,
+		       json_t **plan, px_error *err)
+{
+	json_t *path = json_object_get(cfg->json, "path");
+	px_source *s;
+	char *file;
+	int rc;
+
+	if (!json_is_string(path) || !json_string_length(path))
+		return px_cfg_error(err, cfg, "/path",
+				    "expected the path of an SQLite file");
+	s = calloc(1, sizeof(*s));
+	file = px_cfg_resolve_path(cfg, json_string_value(path));
+	if (!s || !file) {
+		free(s);
+		free(file);
+		return px_error_oom(err);
+	}
+	s->cfg = cfg;
+	rc = sqlite3_open_v2(file, &s->db, SQLITE_OPEN_READONLY, NULL);
+	if (rc == SQLITE_OK)
+		/* Opening is lazy: read the schema now so a missing or
+		 * corrupt file is "unavailable", not an SQL error later. */
+		rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_schema",
+				  NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		px_error_set(err, PX_EXIT_UNAVAILABLE,
+			     "source %s: cannot open SQLite file %s: %s",
+			     cfg->name, file,
+			     s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		sqlite3_close(s->db);
+		free(s);
+		free(file);
+		return -1;
+	}
+	free(file);
+	sqlite3_busy_timeout(s->db, 5000);
+	if (px_sql_plan(cfg, &s->plan, err)) {
+		sqlite3_close(s->db);
+		free(s);
+		return -1;
+	}
+	*plan = json_incref(s->plan);
+	*out = s;
+	return 0;
+}
+
+struct bind_ctx {
+	sqlite3_stmt *st;
+	const json_t *keys;
+	int rc;
+};
+
+/* Placeholders are numbered by sqlite itself (":name"); bind by name. */
+static int bind_one(void *ctx, size_t off, size_t len, const char *name,
+		    size_t name_len)
+{
+	struct bind_ctx *b = ctx;
+	char key[128], tok[130];
+	json_t *v;
+	int idx;
+
+	(void)off;
+	(void)len;
+	if (name_len >= sizeof(key))
+		return 1;
+	memcpy(key, name, name_len);
+	key[name_len] = '\0';
+	v = json_object_get(b->keys, key);
+	if (!json_is_string(v))
+		return 1; /* the pipeline runs a step only once keys are known */
+	snprintf(tok, sizeof(tok), ":%s", key);
+	idx = sqlite3_bind_parameter_index(b->st, tok);
+	if (idx > 0)
+		b->rc = sqlite3_bind_text(b->st, idx, json_string_value(v),
+					  (int)json_string_length(v),
+					  SQLITE_TRANSIENT);
+	return b->rc != SQLITE_OK;
+}
+
+static int prepare(px_source *s, const char *member, size_t i,
+		   const json_t *keys, sqlite3_stmt **st, const char **what,
+		   px_error *err)
+{
+	json_t *step = json_array_get(json_object_get(s->cfg->json, member), i);
+	const char *sql = json_string_value(json_object_get(step, "query"));
+	struct bind_ctx b = {0};
+
+	*what = json_string_value(json_object_get(
+		step, !strcmp(member, "resolve") ? "provides" : "entity"));
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+		return px_error_set(err, PX_EXIT_DATA,
+				    "source %s: %s %s: SQL error: %s",
+				    s->cfg->name,
+				    !strcmp(member, "resolve") ? "resolve"
+							       : "collection",
+				    *what, sqlite3_errmsg(s->db));
+	/* A statement that would write is refused before it runs, on top
+	 * of the read-only connection. */
+	if (!sqlite3_stmt_readonly(*st)) {
+		sqlite3_finalize(*st);
+		return px_error_set(err, PX_EXIT_DATA,
+				    "source %s: %s: the query writes; sources "
+				    "are read-only",
+				    s->cfg->name, *what);
+	}
+	b.st = *st;
+	b.keys = keys;
+	if (px_sql_placeholders(sql, bind_one, &b)) {
+		sqlite3_finalize(*st);
+		return px_error_set(err, PX_EXIT_SOFTWARE,
+				    "source %s: %s: cannot bind identity keys",
+				    s->cfg->name, *what);
+	}
+	return 0;
+}
+
+/* Column value -> JSON. Text must be UTF-8: a record that is not is bad
+ * data, not something to pass on garbled. */
+static int column_json(px_source *s, sqlite3_stmt *st, int c, json_t **out,
+		       const char *what, px_error *err)
+{
+	switch (sqlite3_column_type(st, c)) {
+	case SQLITE_INTEGER:
+		*out = json_integer(sqlite3_column_int64(st, c));
+		break;
+	case SQLITE_FLOAT:
+		*out = json_real(sqlite3_column_double(st, c));
+		break;
+	case SQLITE_TEXT: {
+		const char *t = (const char *)sqlite3_column_text(st, c);
+		size_t n = (size_t)sqlite3_column_bytes(st, c);
+		*out = memchr(t, 0, n) ? NULL : json_stringn(t, n);
+		if (!*out)
+			return px_error_set(
+				err, PX_EXIT_DATA,
+				"source %s: collection %s: column %s: text is "
+				"not valid UTF-8",
+				s->cfg->name, what, sqlite3_column_name(st, c));
+		return 0;
+	}
+	default:
+		return px_error_set(err, PX_EXIT_DATA,
+				    "source %s: collection %s: column %s holds "
+				    "bytes; only a document's \"content\" may",
+				    s->cfg->name, what,
+				    sqlite3_column_name(st, c));
+	}
+	return *out ? 0 : px_error_oom(err);
+}
+
+static int step_error(px_source *s, const char *what, px_error *err)
+{
+	return px_error_set(err, PX_EXIT_DATA, "source %s: collection %s: %s",
+			    s->cfg->name, what, sqlite3_errmsg(s->db));
+}
+
+static int resolve_sqlite(px_source *s, size_t i, const json_t *keys,
+			  char **value, px_error *err)
+{
+	sqlite3_stmt *st;
+	const char *what;
+	char *found = NULL;
+	int rc;
+
+	if (prepare(s, "resolve", i, keys, &st, &what, err))
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		if (!v)
+			continue;
+		if (found && strcmp(found, v)) {
+			free(found);
+			sqlite3_finalize(st);
+			return px_error_set(
+				err, PX_EXIT_DATA,
+				"source %s: resolve %s: the identity matches "
+				"more than one record; refusing to guess",
+				s->cfg->name, what);
+		}
+		if (!found && !(found = strdup(v))) {
+			sqlite3_finalize(st);
+			return px_error_oom(err);
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		free(found);
+		step_error(s, what, err);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	*value = found;
+	return found != NULL;
+}
+
+static int fetch_sqlite(px_source *s, size_t i, const json_t *keys,
+			px_emit_fn emit, void *ctx, px_error *err)
+{
+	sqlite3_stmt *st;
+	const char *what;
+	int rc, ncol;
+
+	if (prepare(s, "collections", i, keys, &st, &what, err))
+		return -1;
+	ncol = sqlite3_column_count(st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		px_record rec = {json_object(), NULL, 0};
+		int bad = !rec.fields;
+
+		if (bad)
+			px_error_oom(err);
+		for (int c = 0; c < ncol && !bad; c++) {
+			const char *name = sqlite3_column_name(st, c);
+			json_t *v;
+			int t = sqlite3_column_type(st, c);
+
+			if (t == SQLITE_NULL)
+				continue;
+			if (!strcmp(name, "content") &&
+			    (t == SQLITE_BLOB || t == SQLITE_TEXT)) {
+				rec.content = t == SQLITE_BLOB
+						      ? sqlite3_column_blob(st, c)
+						      : sqlite3_column_text(st, c);
+				rec.content_len =
+					(size_t)sqlite3_column_bytes(st, c);
+				if (!rec.content)
+					rec.content = (const unsigned char *)"";
+				continue;
+			}
+			bad = column_json(s, st, c, &v, what, err) ||
+			      json_object_set_new(rec.fields, name, v);
+		}
+		if (!bad)
+			bad = emit(ctx, &rec, err);
+		json_decref(rec.fields);
+		if (bad) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		step_error(s, what, err);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static void close_sqlite(px_source *s)
+{
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	json_decref(s->plan);
+	free(s);
+}
+
+const px_connector px_connector_sqlite = {
+	.abi = PX_CONNECTOR_ABI,
+	.name = "sqlite",
+	.open = open_sqlite,
+	.resolve = resolve_sqlite,
+	.fetch = fetch_sqlite,
+	.close = close_sqlite,
+};

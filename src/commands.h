@@ -1,0 +1,29 @@
+/*
+ * commands.h - one function per CLI command, one file per command
+ * (src/cmd_<name>.c). The dispatch table lives in main.c.
+ *
+ * A command parses its own options, prints its own --help, and returns an
+ * exit code (enum px_exit), or -1 with err set (err->code is then the exit
+ * code). When it returns non-zero with err->msg set,
+ * main() prints "portex <cmd>: <msg>" on stderr; a command prints only its
+ * results (stdout) and progress.
+ */
+#ifndef PX_COMMANDS_H
+#define PX_COMMANDS_H
+
+#include "portex/error.h"
+
+typedef int (*px_cmd_fn)(int argc, char **argv, px_error *err);
+
+int cmd_export(int argc, char **argv, px_error *err);
+int cmd_verify(int argc, char **argv, px_error *err);
+int cmd_keygen(int argc, char **argv, px_error *err);
+int cmd_request(int argc, char **argv, px_error *err);
+int cmd_audit(int argc, char **argv, px_error *err);
+int cmd_due(int argc, char **argv, px_error *err);
+
+/* Shared by commands: a usage error (exit 64) that points at --help. */
+int px_usage_error(px_error *err, const char *cmd, const char *fmt, ...)
+	PX_PRINTF(3, 4);
+
+#endif

@@ -1,0 +1,61 @@
+# lib.sh - assertions and a runner for the end-to-end tests.
+# A test file sources this, defines test_* functions and calls run_tests.
+# Each test runs in a subshell, in its own temporary directory ($T).
+
+fail() {
+	echo "  $*" >&2
+	exit 1
+}
+
+# expect_exit CODE CMD... : runs CMD, stores stdout/stderr in $T/out $T/err
+expect_exit() {
+	local want=$1
+	shift
+	local got=0
+	"$@" >"$T/out" 2>"$T/err" || got=$?
+	if [ "$got" != "$want" ]; then
+		echo "  command: $*" >&2
+		echo "  stderr: $(head -c 2000 "$T/err")" >&2
+		fail "exit $got, expected $want"
+	fi
+}
+
+# expect_err TEXT : stderr of the last expect_exit contains TEXT (fixed)
+expect_err() {
+	grep -qF -- "$1" "$T/err" || fail "stderr lacks '$1'; it was: $(head -c 2000 "$T/err")"
+}
+
+expect_out() {
+	grep -qF -- "$1" "$T/out" || fail "stdout lacks '$1'; it was: $(head -c 2000 "$T/out")"
+}
+
+expect_no_file() {
+	[ ! -e "$1" ] || fail "$1 exists, but should not"
+	# nothing half-written left beside it either
+	local d
+	d=$(dirname "$1")
+	if [ -d "$d" ] && ls -A "$d" | grep -q '\.tmp'; then
+		fail "temporary file left in $d: $(ls -A "$d")"
+	fi
+}
+
+expect_file() {
+	[ -s "$1" ] || fail "$1 missing or empty"
+}
+
+run_tests() {
+	local name out
+	for name in $(declare -F | awk '{print $3}' | grep '^test_'); do
+		T=$(mktemp -d)
+		export T
+		if out=$( (set -e; cd "$T"; "$name") 2>&1); then
+			echo "ok $name" >>"$PX_RESULTS"
+			echo "ok   $name"
+		else
+			echo "FAIL $name" >>"$PX_RESULTS"
+			echo "FAIL $name"
+			printf '%s\n' "$out" | sed 's/^/     /'
+		fi
+		rm -rf "$T"
+	done
+}
