@@ -92,6 +92,17 @@ int px_connector_load(const char *so_path, px_error *err);
 
 /* Helpers for drivers. */
 
+/* A number whose exact digits must survive (PostgreSQL numeric, a money
+ * amount). The normaliser writes it as the same digits: a decimal string
+ * for a string field ("19.90"), a JSON number for a number field, never
+ * through a double. digits: -?[0-9]+(.[0-9]+)?([eE][+-]?[0-9]+)?
+ * Returns a new reference, or NULL when digits is not such a literal. */
+json_t *px_decimal_new(const char *digits);
+
+/* The digits of a value made by px_decimal_new(), or NULL for any other
+ * value. Borrowed from v. */
+const char *px_decimal_digits(const json_t *v);
+
 /* Sets a config error "FILE: /json/path: message". Returns -1. */
 int px_cfg_error(px_error *err, const px_source_cfg *cfg, const char *subpath,
 		 const char *fmt, ...) PX_PRINTF(4, 5);
