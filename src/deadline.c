@@ -1,0 +1,158 @@
+/*
+ * deadline.c - date arithmetic and the legal limits of a request.
+ * Pure: no I/O, no clock, no globals (see deadline.h for the rules).
+ */
+#include "portex/deadline.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int px_days_in_month(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30,
+				   31, 31, 30, 31, 30, 31};
+
+	if (m == 2 && is_leap(y))
+		return 29;
+	return days[m - 1];
+}
+
+/* Howard Hinnant's days_from_civil: exact for every Gregorian date. */
+static px_day days_from_civil(long y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void px_date_to_ymd(px_day z, int *y, int *m, int *d)
+{
+	long era, doe, yoe, doy, mp, yy;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	yy = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yy + (*m <= 2));
+}
+
+static const char *const month_names[] = {
+    "January", "February", "March",	"April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+
+int px_date_from_ymd(int y, int m, int d, px_day *out, px_error *err)
+{
+	if (y < 1583 || y > 9999)
+		return px_error_set(err, PX_EXIT_DATA,
+				    "%04d-%02d-%02d: year %d is outside "
+				    "1583-9999",
+				    y, m, d, y);
+	if (m < 1 || m > 12)
+		return px_error_set(err, PX_EXIT_DATA,
+				    "%04d-%02d-%02d: there is no month %d", y,
+				    m, d, m);
+	if (d < 1 || d > px_days_in_month(y, m))
+		return px_error_set(err, PX_EXIT_DATA,
+				    "%04d-%02d-%02d is not a date: %s %d has "
+				    "%d days",
+				    y, m, d, month_names[m - 1], y,
+				    px_days_in_month(y, m));
+	*out = days_from_civil(y, m, d);
+	return 0;
+}
+
+static int digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int px_date_parse(const char *s, px_day *out, px_error *err)
+{
+	int y, m, d;
+
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+	    (y = digits(s, 4)) < 0 || (m = digits(s + 5, 2)) < 0 ||
+	    (d = digits(s + 8, 2)) < 0)
+		return px_error_set(err, PX_EXIT_DATA,
+				    "'%s' is not a date: expected YYYY-MM-DD",
+				    s ? s : "");
+	return px_date_from_ymd(y, m, d, out, err);
+}
+
+void px_date_format(px_day day, char *buf)
+{
+	int y, m, d;
+
+	px_date_to_ymd(day, &y, &m, &d);
+	snprintf(buf, 11, "%04d-%02d-%02d", y % 10000, m, d);
+}
+
+int px_weekday(px_day day)
+{
+	/* 1970-01-01 was a Thursday (3 in Monday-first numbering). */
+	long w = (day + 3) % 7;
+
+	return (int)(w < 0 ? w + 7 : w);
+}
+
+px_day px_easter(int year)
+{
+	int a = year % 19, b = year / 100, c = year % 100;
+	int d = b / 4, e = b % 4, f = (b + 8) / 25, g = (b - f + 1) / 3;
+	int h = (19 * a + b - d - g + 15) % 30;
+	int i = c / 4, k = c % 4;
+	int l = (32 + 2 * e + 2 * i - h - k) % 7;
+	int m = (a + 11 * h + 22 * l) / 451;
+	int month = (h + l - 7 * m + 114) / 31;
+	int dd = (h + l - 7 * m + 114) % 31 + 1;
+
+	return days_from_civil(year, month, dd);
+}
+
+px_day px_add_months(px_day day, int months)
+{
+	int y, m, d, last;
+	long idx;
+
+	px_date_to_ymd(day, &y, &m, &d);
+	idx = (long)y * 12 + (m - 1) + months;
+	y = (int)(idx / 12);
+	m = (int)(idx % 12) + 1;
+	last = px_days_in_month(y, m);
+	return days_from_civil(y, m, d > last ? last : d);
+}
+
+void px_deadline_compute(const px_calendar *cal, px_day received,
+			 long suspended_days, px_deadline *out)
+{
+	if (suspended_days < 0)
+		suspended_days = 0;
+	/* The day of receipt is not counted: a month from 31 January ends
+	 * at the end of the "same date" a month later, i.e. add_months. */
+	out->due = px_next_working_day(cal, px_add_months(received, 1) +
+						suspended_days);
+	out->extended = px_next_working_day(cal, px_add_months(received, 3) +
+						     suspended_days);
+}
