@@ -1,9 +1,229 @@
-/* cmd_export.c - placeholder, replaced in this same issue. */
+/* cmd_export.c - `portex export`: one subject's data as one package. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "commands.h"
+#include "portex/config.h"
+#include "portex/export.h"
+
+static const char usage[] =
+    "usage: portex export --config F --subject KEY=VALUE [--subject ...]\n"
+    "                     [--scope portability|access] [--out F.zip]\n"
+    "                     [--request ID] [--force] [--json]\n"
+    "                     [--sign-key F --sign-cert F | --unsigned]\n"
+    "                     [--password-file F]\n"
+    "\n"
+    "Pulls everything the sources hold about one person and writes one\n"
+    "signed package (ZIP, ETSI ASiC-E).\n"
+    "\n"
+    "  --config F         deployment config (JSON)\n"
+    "  --subject K=V      an identity key, e.g. email=alice@example.org\n"
+    "  --scope S          portability (Art. 20: provided and observed\n"
+    "                     data, the default) or access (Art. 15: also\n"
+    "                     derived data)\n"
+    "  --out F.zip        the package to create (default:\n"
+    "                     portex-export-<UTC time>.zip here)\n"
+    "  --request ID       the ledger request this export answers\n"
+    "  --force            replace an existing package\n"
+    "  --sign-key F       signing key (PEM), overrides the config\n"
+    "  --sign-cert F      its certificate (PEM)\n"
+    "  --unsigned         write a package without signature\n"
+    "  --password-file F  encrypt data entries with AES-256; the password\n"
+    "                     is the file's first line\n"
+    "  --json             print the result as JSON\n"
+    "\n"
+    "exit: 0 ok, 64 usage, 65 bad data, 67 subject found in no source,\n"
+    "69 source unavailable, 73 cannot write output, 78 config error\n";
+
+/* "k=v" -> subject[k] = v. */
+static int add_subject(json_t *subject, const char *arg, px_error *err)
+{
+	const char *eq = strchr(arg, '=');
+	char key[64];
+
+	if (!eq || eq == arg || !eq[1] || (size_t)(eq - arg) >= sizeof(key))
+		return px_usage_error(err, "export",
+				      "--subject %s: expected KEY=VALUE", arg);
+	memcpy(key, arg, (size_t)(eq - arg));
+	key[eq - arg] = '\0';
+	if (json_object_get(subject, key))
+		return px_usage_error(err, "export", "--subject %s given twice",
+				      key);
+	return json_object_set_new(subject, key, json_string(eq + 1))
+		   ? px_error_set(err, PX_EXIT_USAGE,
+				  "--subject %s: value is not UTF-8", key)
+		   : 0;
+}
+
+static char *read_password(const char *path, px_error *err)
+{
+	char buf[1024];
+	FILE *fp = fopen(path, "r");
+
+	if (!fp) {
+		px_error_set(err, PX_EXIT_USAGE,
+			     "--password-file %s: cannot read: %s", path,
+			     strerror(errno));
+		return NULL;
+	}
+	if (!fgets(buf, sizeof(buf), fp))
+		buf[0] = '\0';
+	fclose(fp);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (!buf[0]) {
+		px_error_set(err, PX_EXIT_USAGE,
+			     "--password-file %s: the first line is empty",
+			     path);
+		return NULL;
+	}
+	char *p = strdup(buf);
+	memset(buf, 0, sizeof(buf));
+	return p;
+}
+
+static void print_result(const px_export_opts *o, const px_export_result *r,
+			 int as_json)
+{
+	if (as_json) {
+		json_t *j = json_pack(
+		    "{s:s, s:s, s:I, s:I, s:i, s:s}", "package", o->out_path,
+		    "sha256", r->sha256, "size", (json_int_t)r->size, "records",
+		    (json_int_t)r->records, "files", (int)r->files, "scope",
+		    px_scope_name(o->scope));
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(j);
+		return;
+	}
+	printf("package: %s\nsha256:  %s\nsize:    %llu bytes\n"
+	       "records: %llu\nfiles:   %u\nscope:   %s\n",
+	       o->out_path, r->sha256, (unsigned long long)r->size,
+	       (unsigned long long)r->records, r->files,
+	       px_scope_name(o->scope));
+}
 
 int cmd_export(int argc, char **argv, px_error *err)
 {
-	(void)argc;
-	(void)argv;
-	return px_error_set(err, PX_EXIT_SOFTWARE, "not built yet");
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"subject", required_argument, NULL, 's'},
+	    {"scope", required_argument, NULL, 'S'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"request", required_argument, NULL, 'r'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"sign-key", required_argument, NULL, 'k'},
+	    {"sign-cert", required_argument, NULL, 'C'},
+	    {"unsigned", no_argument, NULL, 'u'},
+	    {"password-file", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	px_export_opts o = {.scope = PX_SCOPE_PORTABILITY, .progress = 1};
+	px_export_result res;
+	json_t *subject = json_object();
+	const char *config_path = NULL, *password_file = NULL;
+	px_config *cfg = NULL;
+	char defname[64], *password = NULL;
+	int c, as_json = 0, rc = -1;
+
+	if (!subject)
+		return px_error_oom(err);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 's':
+			if (add_subject(subject, optarg, err))
+				goto out;
+			break;
+		case 'S':
+			if (px_scope_parse(optarg, &o.scope)) {
+				px_usage_error(err, "export",
+					       "--scope %s: expected "
+					       "portability or access",
+					       optarg);
+				goto out;
+			}
+			break;
+		case 'o':
+			o.out_path = optarg;
+			break;
+		case 'r':
+			o.request_id = optarg;
+			break;
+		case 'f':
+			o.force = 1;
+			break;
+		case 'j':
+			as_json = 1;
+			break;
+		case 'k':
+			o.sign_key = optarg;
+			break;
+		case 'C':
+			o.sign_cert = optarg;
+			break;
+		case 'u':
+			o.unsigned_ok = 1;
+			break;
+		case 'p':
+			password_file = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			rc = 0;
+			goto out;
+		default:
+			px_usage_error(err, "export", "unknown option");
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		px_usage_error(err, "export", "unexpected argument '%s'",
+			       argv[optind]);
+		goto out;
+	}
+	if (!config_path || !json_object_size(subject)) {
+		px_usage_error(err, "export",
+			       "--config and at least one --subject are "
+			       "needed");
+		goto out;
+	}
+	if (!o.sign_key != !o.sign_cert) {
+		px_usage_error(err, "export",
+			       "--sign-key and --sign-cert go together");
+		goto out;
+	}
+	if (!o.out_path) {
+		time_t now = time(NULL);
+		strftime(defname, sizeof(defname),
+			 "portex-export-%Y%m%dT%H%M%SZ.zip", gmtime(&now));
+		o.out_path = defname;
+	}
+	if (password_file && !(password = read_password(password_file, err)))
+		goto out;
+	o.password = password;
+	if (!(cfg = px_config_load(config_path, err)))
+		goto out;
+	o.config = cfg;
+	o.subject = subject;
+	if (px_export(&o, &res, err) == 0) {
+		print_result(&o, &res, as_json);
+		rc = 0;
+	}
+out:
+	if (password) {
+		memset(password, 0, strlen(password));
+		free(password);
+	}
+	px_config_free(cfg);
+	json_decref(subject);
+	return rc;
 }

@@ -14,9 +14,9 @@ extern const px_connector px_connector_postgres;
 extern const px_connector px_connector_rest;
 
 static const px_connector *const builtins[] = {
-	&px_connector_sqlite,
-	&px_connector_postgres,
-	&px_connector_rest,
+    &px_connector_sqlite,
+    &px_connector_postgres,
+    &px_connector_rest,
 };
 
 /* Plugins stay loaded for the life of the process; a handful at most. */
@@ -61,10 +61,14 @@ int px_connector_load(const char *so_path, px_error *err)
 	    !c->resolve || !c->fetch || !c->close) {
 		dlclose(h);
 		return px_error_set(
-			err, PX_EXIT_CONFIG,
-			"plugin %s: connector interface version %d, portex "
-			"needs %d with every function set",
-			so_path, c ? c->abi : -1, PX_CONNECTOR_ABI);
+		    err, PX_EXIT_CONFIG,
+		    "plugin %s: connector interface version %d, portex "
+		    "needs %d with every function set",
+		    so_path, c ? c->abi : -1, PX_CONNECTOR_ABI);
+	}
+	if (px_connector_find(c->name) == c) { /* loaded before */
+		dlclose(h);
+		return 0;
 	}
 	if (px_connector_find(c->name)) {
 		dlclose(h);

@@ -27,6 +27,7 @@ typedef struct px_export_opts {
 	int unsigned_ok;        /* allow a package without signature */
 	const char *sign_key;   /* override config "signing.key", or NULL */
 	const char *sign_cert;  /* override config "signing.cert", or NULL */
+	const char *password;   /* encrypt data entries (AES-256), or NULL */
 	int progress;           /* print progress on stderr */
 } px_export_opts;
 

@@ -1,0 +1,24 @@
+#!/bin/sh
+# make demo: builds the demo platform's SQLite file from demo.sql, makes a
+# demo signing key, exports one learner and shows what the package holds.
+set -eu
+: "${PORTEX:?PORTEX must name the portex binary}"
+cd "$(dirname "$0")"
+mkdir -p out
+rm -f out/demo.db
+sqlite3 out/demo.db < demo.sql
+if [ ! -f out/keys/portex.key ]; then
+	mkdir -p out/keys
+	"$PORTEX" keygen --key out/keys/portex.key --cert out/keys/portex.crt \
+		--name "Éditions Démo (demo key)" --days 365 >/dev/null
+fi
+pkg=out/alice-martin.zip
+"$PORTEX" export --config demo.json --subject email=alice.martin@example.org \
+	--scope access --out "$pkg" --force
+echo
+echo "The package holds:"
+python3 -m zipfile -l "$pkg"
+echo
+"$PORTEX" verify "$pkg" --ca out/keys/portex.crt
+echo
+echo "Open it: unzip -d out/alice-martin $pkg && xdg-open out/alice-martin/index.html"

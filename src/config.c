@@ -1,0 +1,329 @@
+/*
+ * config.c - loads the deployment config: JSON, ${VAR} substitution, shape
+ * checks. Every error names the file, the JSON path and what was expected.
+ */
+#include "portex/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portex/connector.h"
+
+static int cfg_fail(px_error *err, const char *file, const char *path,
+		    const char *what)
+{
+	return px_error_set(err, PX_EXIT_CONFIG, "%s: %s: %s", file,
+			    *path ? path : "/", what);
+}
+
+/* Replaces ${NAME} in s from the environment. Returns a new string, or
+ * NULL with err set. The value never appears in a message: it may be a
+ * password. */
+static char *substitute(const char *s, const char *file, const char *path,
+			px_error *err)
+{
+	size_t cap = strlen(s) + 1, len = 0;
+	char *out = malloc(cap);
+
+	if (!out) {
+		px_error_oom(err);
+		return NULL;
+	}
+	while (*s) {
+		const char *end, *val;
+		char name[256];
+		size_t n;
+
+		if (s[0] != '$' || s[1] != '{') {
+			out[len++] = *s++;
+			continue;
+		}
+		end = strchr(s + 2, '}');
+		n = end ? (size_t)(end - s - 2) : 0;
+		if (!end || n == 0 || n >= sizeof(name)) {
+			free(out);
+			cfg_fail(err, file, path,
+				 "unterminated or empty ${...}: expected "
+				 "${NAME} with NAME an environment variable");
+			return NULL;
+		}
+		memcpy(name, s + 2, n);
+		name[n] = '\0';
+		for (size_t i = 0; i < n; i++) {
+			if (!(isalnum((unsigned char)name[i]) ||
+			      name[i] == '_')) {
+				free(out);
+				px_error_set(err, PX_EXIT_CONFIG,
+					     "%s: %s: ${%s}: expected a "
+					     "variable name of letters, digits "
+					     "and _",
+					     file, path, name);
+				return NULL;
+			}
+		}
+		val = getenv(name);
+		if (!val) {
+			free(out);
+			px_error_set(err, PX_EXIT_CONFIG,
+				     "%s: %s: environment variable %s is not "
+				     "set",
+				     file, path, name);
+			return NULL;
+		}
+		cap += strlen(val);
+		char *grown = realloc(out, cap);
+		if (!grown) {
+			free(out);
+			px_error_oom(err);
+			return NULL;
+		}
+		out = grown;
+		memcpy(out + len, val, strlen(val));
+		len += strlen(val);
+		s = end + 1;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+static int substitute_tree(json_t *node, const char *file, char *path,
+			   size_t pathlen, px_error *err)
+{
+	size_t plen = strlen(path);
+	int rc = 0;
+
+	if (json_is_object(node)) {
+		const char *key;
+		json_t *v;
+		void *tmp;
+		json_object_foreach_safe(node, tmp, key, v)
+		{
+			snprintf(path + plen, pathlen - plen, "/%s", key);
+			if (json_is_string(v)) {
+				char *s = substitute(json_string_value(v), file,
+						     path, err);
+				rc = !s || json_object_set_new(node, key,
+							       json_string(s));
+				free(s);
+			} else {
+				rc = substitute_tree(v, file, path, pathlen,
+						     err);
+			}
+			if (rc)
+				break;
+		}
+	} else if (json_is_array(node)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(node, i, v)
+		{
+			snprintf(path + plen, pathlen - plen, "/%zu", i);
+			if (json_is_string(v)) {
+				char *s = substitute(json_string_value(v), file,
+						     path, err);
+				rc = !s || json_array_set_new(node, i,
+							      json_string(s));
+				free(s);
+			} else {
+				rc = substitute_tree(v, file, path, pathlen,
+						     err);
+			}
+			if (rc)
+				break;
+		}
+	}
+	path[plen] = '\0';
+	if (rc && !err->code)
+		px_error_oom(err);
+	return rc ? -1 : 0;
+}
+
+static int is_safe_name(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return 0;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+static int check_shape(const px_config *cfg, px_error *err)
+{
+	const char *f = cfg->path;
+	json_t *root = cfg->root, *c, *srcs, *src, *plugins, *p;
+	char where[64];
+	size_t i, j;
+
+	c = json_object_get(root, "controller");
+	if (!json_is_object(c) || !json_is_string(json_object_get(c, "name")))
+		return cfg_fail(err, f, "/controller",
+				"expected an object with a \"name\" string");
+	if ((p = json_object_get(root, "locale")) &&
+	    !(json_is_string(p) && (!strcmp(json_string_value(p), "fr") ||
+				    !strcmp(json_string_value(p), "en"))))
+		return cfg_fail(err, f, "/locale", "expected \"fr\" or \"en\"");
+	if ((p = json_object_get(root, "ledger")) && !json_is_string(p))
+		return cfg_fail(err, f, "/ledger",
+				"expected \"sqlite:FILE\" or a PostgreSQL URI");
+	if ((p = json_object_get(root, "signing")) && !json_is_object(p))
+		return cfg_fail(err, f, "/signing",
+				"expected an object with \"key\" and \"cert\"");
+	plugins = json_object_get(root, "plugins");
+	if (plugins && !json_is_array(plugins))
+		return cfg_fail(err, f, "/plugins",
+				"expected an array of shared-object paths");
+	json_array_foreach(plugins, i, p)
+	{
+		char *so;
+		snprintf(where, sizeof(where), "/plugins/%zu", i);
+		if (!json_is_string(p))
+			return cfg_fail(err, f, where, "expected a path");
+		so = px_config_path(cfg, json_string_value(p));
+		if (!so)
+			return px_error_oom(err);
+		if (px_connector_load(so, err)) {
+			free(so);
+			return px_error_prefix(err, "%s: %s", f, where);
+		}
+		free(so);
+	}
+	srcs = json_object_get(root, "sources");
+	if (!json_is_array(srcs) || !json_array_size(srcs))
+		return cfg_fail(err, f, "/sources",
+				"expected a non-empty array of sources");
+	json_array_foreach(srcs, i, src)
+	{
+		json_t *name = json_object_get(src, "name");
+		json_t *conn = json_object_get(src, "connector");
+
+		snprintf(where, sizeof(where), "/sources/%zu", i);
+		if (!json_is_object(src))
+			return cfg_fail(err, f, where, "expected an object");
+		snprintf(where, sizeof(where), "/sources/%zu/name", i);
+		if (!json_is_string(name) ||
+		    !is_safe_name(json_string_value(name)))
+			return cfg_fail(err, f, where,
+					"expected a name of letters, digits, "
+					"_ and - (at most 64)");
+		for (j = 0; j < i; j++)
+			if (json_equal(name,
+				       json_object_get(json_array_get(srcs, j),
+						       "name")))
+				return cfg_fail(err, f, where,
+						"two sources have this name");
+		snprintf(where, sizeof(where), "/sources/%zu/connector", i);
+		if (!json_is_string(conn))
+			return cfg_fail(err, f, where,
+					"expected a connector name (sqlite, "
+					"postgres, rest)");
+		if (!px_connector_find(json_string_value(conn)))
+			return px_error_set(
+			    err, PX_EXIT_CONFIG,
+			    "%s: %s: unknown connector \"%s\"; expected "
+			    "sqlite, postgres, rest or one from "
+			    "\"plugins\"",
+			    f, where, json_string_value(conn));
+	}
+	return 0;
+}
+
+static char *folder_of(const char *path)
+{
+	char *copy = strdup(path), *dir, *abs = NULL;
+
+	if (!copy)
+		return NULL;
+	dir = dirname(copy);
+	abs = realpath(dir, NULL);
+	free(copy);
+	return abs;
+}
+
+px_config *px_config_load(const char *path, px_error *err)
+{
+	px_config *cfg;
+	json_error_t jerr;
+	char jpath[512] = "";
+	FILE *fp;
+
+	fp = fopen(path, "rb");
+	if (!fp) {
+		px_error_set(err, PX_EXIT_CONFIG, "cannot read config %s: %s",
+			     path, strerror(errno));
+		return NULL;
+	}
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg) {
+		fclose(fp);
+		px_error_oom(err);
+		return NULL;
+	}
+	cfg->root = json_loadf(fp, JSON_REJECT_DUPLICATES, &jerr);
+	fclose(fp);
+	cfg->path = strdup(path);
+	cfg->base_dir = folder_of(path);
+	if (!cfg->root) {
+		px_error_set(err, PX_EXIT_CONFIG,
+			     "%s: line %d, column %d: invalid JSON: %s", path,
+			     jerr.line, jerr.column, jerr.text);
+		px_config_free(cfg);
+		return NULL;
+	}
+	if (!cfg->path || !cfg->base_dir) {
+		px_error_oom(err);
+		px_config_free(cfg);
+		return NULL;
+	}
+	if (!json_is_object(cfg->root)) {
+		cfg_fail(err, path, "/", "expected a JSON object");
+		px_config_free(cfg);
+		return NULL;
+	}
+	if (substitute_tree(cfg->root, path, jpath, sizeof(jpath), err) ||
+	    check_shape(cfg, err)) {
+		px_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+void px_config_free(px_config *cfg)
+{
+	if (!cfg)
+		return;
+	json_decref(cfg->root);
+	free(cfg->path);
+	free(cfg->base_dir);
+	free(cfg);
+}
+
+char *px_config_path(const px_config *cfg, const char *path)
+{
+	px_source_cfg sc = {.base_dir = cfg->base_dir};
+
+	return px_cfg_resolve_path(&sc, path);
+}
+
+const char *px_config_str(const px_config *cfg, const char *dotted)
+{
+	char key[128];
+	const char *dot;
+	json_t *node = cfg->root;
+
+	while (node && (dot = strchr(dotted, '.'))) {
+		size_t n = (size_t)(dot - dotted);
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, dotted, n);
+		key[n] = '\0';
+		node = json_object_get(node, key);
+		dotted = dot + 1;
+	}
+	return json_string_value(json_object_get(node, dotted));
+}

@@ -1,0 +1,584 @@
+/*
+ * export.c - one subject, every source, one package:
+ *   config -> identity resolution -> connectors -> normaliser -> packager
+ *   -> signer.
+ * Sources are opened up front (a source that cannot be reached fails the
+ * export before anything is written); resolve steps run as soon as the keys
+ * they need are known, in rounds, so a key found in one source can open
+ * another; then each collection in scope streams its records through the
+ * normaliser and validator into the packager.
+ */
+#include "portex/export.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "portex/asic.h"
+#include "portex/connector.h"
+#include "portex/schema.h"
+#include "normalise.h"
+#include "package.h"
+#include "timefmt.h"
+
+struct src {
+	const px_connector *conn;
+	px_source *handle;
+	json_t *plan;
+	px_source_cfg cfg;
+	char json_path[32];
+	int found;
+	json_t *counts; /* entity -> records */
+};
+
+struct run {
+	const px_export_opts *o;
+	struct src *srcs;
+	size_t n_srcs;
+	json_t *keys; /* identity keys known so far */
+	px_schemas *schemas;
+	px_package *pkg;
+	px_signer *signer;
+};
+
+/* What a fetch's records go through on their way to the package. */
+struct sink {
+	struct run *r;
+	struct src *s;
+	const char *entity, *category;
+	const json_t *schema;
+	px_validator *validator;
+	const json_t *json_cols;
+	uint64_t n;
+	int tty;
+};
+
+static const char *const scope_names[] = {"portability", "access"};
+
+int px_scope_parse(const char *s, px_scope *out)
+{
+	for (int i = 0; i < 2; i++)
+		if (!strcmp(s, scope_names[i])) {
+			*out = (px_scope)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *px_scope_name(px_scope s)
+{
+	return scope_names[s];
+}
+
+static int in_scope(px_scope scope, const char *category)
+{
+	return strcmp(category, "derived") || scope == PX_SCOPE_ACCESS;
+}
+
+static int needs_known(const json_t *keys, const json_t *needs)
+{
+	const json_t *n;
+	size_t i;
+
+	json_array_foreach(
+	    needs, i,
+	    n) if (!json_object_get(keys, json_string_value(n))) return 0;
+	return 1;
+}
+
+static int open_sources(struct run *r, px_error *err)
+{
+	json_t *arr = json_object_get(r->o->config->root, "sources"), *sj;
+	size_t i;
+
+	r->srcs = calloc(json_array_size(arr), sizeof(*r->srcs));
+	if (!r->srcs)
+		return px_error_oom(err);
+	json_array_foreach(arr, i, sj)
+	{
+		struct src *s = &r->srcs[i];
+		const char *cname =
+		    json_string_value(json_object_get(sj, "connector"));
+
+		snprintf(s->json_path, sizeof(s->json_path), "/sources/%zu", i);
+		s->cfg.name = json_string_value(json_object_get(sj, "name"));
+		s->cfg.json = sj;
+		s->cfg.config_file = r->o->config->path;
+		s->cfg.json_path = s->json_path;
+		s->cfg.base_dir = r->o->config->base_dir;
+		s->conn = px_connector_find(cname);
+		s->counts = json_object();
+		if (!s->counts)
+			return px_error_oom(err);
+		r->n_srcs = i + 1;
+		if (s->conn->open(&s->cfg, &s->handle, &s->plan, err))
+			return -1;
+	}
+	return 0;
+}
+
+static void close_sources(struct run *r)
+{
+	for (size_t i = 0; i < r->n_srcs; i++) {
+		if (r->srcs[i].handle)
+			r->srcs[i].conn->close(r->srcs[i].handle);
+		json_decref(r->srcs[i].plan);
+		json_decref(r->srcs[i].counts);
+	}
+	free(r->srcs);
+}
+
+/* Every entity named, every placeholder given by --subject or provided by
+ * some resolve step: checked before any query runs. */
+static int check_plans(struct run *r, px_error *err)
+{
+	for (size_t i = 0; i < r->n_srcs; i++) {
+		struct src *s = &r->srcs[i];
+		json_t *colls = json_object_get(s->plan, "collections"), *c;
+		size_t j;
+
+		json_array_foreach(colls, j, c)
+		{
+			const char *entity =
+			    json_string_value(json_object_get(c, "entity"));
+			json_t *needs = json_object_get(c, "needs"), *n;
+			size_t k;
+
+			if (!px_schemas_record(r->schemas, entity))
+				return px_error_set(
+				    err, PX_EXIT_CONFIG,
+				    "%s: %s/collections/%zu/entity: "
+				    "unknown entity \"%s\"; expected one "
+				    "of profile, account, licence, "
+				    "progress, score, answer, purchase, "
+				    "claim, connection, annotation, "
+				    "document, consent",
+				    s->cfg.config_file, s->json_path, j,
+				    entity);
+			json_array_foreach(needs, k, n)
+			{
+				const char *key = json_string_value(n);
+				int given = json_object_get(r->keys, key) != 0;
+				for (size_t a = 0; a < r->n_srcs && !given;
+				     a++) {
+					json_t *steps = json_object_get(
+					    r->srcs[a].plan, "resolve");
+					json_t *st;
+					size_t b;
+					json_array_foreach(steps, b, st)
+					{
+						given |= !strcmp(
+						    key,
+						    json_string_value(
+							json_object_get(
+							    st, "provides")));
+					}
+				}
+				if (!given)
+					return px_error_set(
+					    err, PX_EXIT_CONFIG,
+					    "%s: %s/collections/%zu: "
+					    "placeholder :%s is neither a "
+					    "--subject key nor provided by "
+					    "any \"resolve\" step",
+					    s->cfg.config_file, s->json_path, j,
+					    key);
+			}
+		}
+	}
+	return 0;
+}
+
+/* Runs resolve steps in rounds until no new key appears. */
+static int resolve_identity(struct run *r, px_error *err)
+{
+	size_t total = 0;
+	unsigned char *done;
+	int progress = 1;
+
+	for (size_t i = 0; i < r->n_srcs; i++)
+		total += json_array_size(
+		    json_object_get(r->srcs[i].plan, "resolve"));
+	done = calloc(total + 1, 1);
+	if (!done)
+		return px_error_oom(err);
+	while (progress) {
+		size_t at = 0;
+		progress = 0;
+		for (size_t i = 0; i < r->n_srcs; i++) {
+			struct src *s = &r->srcs[i];
+			json_t *steps = json_object_get(s->plan, "resolve"),
+			       *st;
+			size_t j;
+
+			json_array_foreach(steps, j, st)
+			{
+				const char *key = json_string_value(
+				    json_object_get(st, "provides"));
+				const json_t *known;
+				char *value = NULL;
+				int rc;
+
+				if (done[at + j] ||
+				    !needs_known(r->keys,
+						 json_object_get(st, "needs")))
+					continue;
+				done[at + j] = 1;
+				progress = 1;
+				rc = s->conn->resolve(s->handle, j, r->keys,
+						      &value, err);
+				if (rc < 0) {
+					free(done);
+					return -1;
+				}
+				if (rc == 0)
+					continue;
+				s->found = 1;
+				known = json_object_get(r->keys, key);
+				if (known &&
+				    strcmp(json_string_value(known), value)) {
+					free(value);
+					free(done);
+					return px_error_set(
+					    err, PX_EXIT_DATA,
+					    "source %s: resolve %s: gives "
+					    "a different %s than another "
+					    "source; refusing to mix two "
+					    "people's data",
+					    s->cfg.name, key, key);
+				}
+				if (!known)
+					json_object_set_new(r->keys, key,
+							    json_string(value));
+				free(value);
+			}
+			at += json_array_size(steps);
+		}
+	}
+	free(done);
+	return 0;
+}
+
+static void show_progress(struct sink *k, int final)
+{
+	if (!k->tty || (!final && k->n % 10000))
+		return;
+	fprintf(stderr, "\r  %s/%s: %llu record%s%s", k->s->cfg.name, k->entity,
+		(unsigned long long)k->n, k->n == 1 ? "" : "s",
+		final ? "\n" : "");
+}
+
+static int record_error(px_error *err, struct sink *k, const char *fmt, ...)
+    PX_PRINTF(3, 4);
+static int record_error(px_error *err, struct sink *k, const char *fmt, ...)
+{
+	char msg[PX_ERROR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return px_error_set(
+	    err, PX_EXIT_DATA, "source %s: entity %s: record %llu: %s",
+	    k->s->cfg.name, k->entity, (unsigned long long)k->n, msg);
+}
+
+static int emit(void *ctx, const px_record *rec, px_error *err)
+{
+	struct sink *k = ctx;
+	px_schema_fail fail;
+	json_t *out;
+	int is_doc = !strcmp(k->entity, "document");
+
+	k->n++;
+	out = px_normalise(k->schema, rec->fields, k->json_cols, k->s->cfg.name,
+			   k->category, err);
+	if (!out)
+		return record_error(err, k, "%s", err->msg);
+	if (is_doc && !rec->content) {
+		json_decref(out);
+		return record_error(err, k,
+				    "a document needs a \"content\" column "
+				    "with its bytes");
+	}
+	if (!is_doc && rec->content) {
+		json_decref(out);
+		return record_error(err, k,
+				    "field content: only a document carries "
+				    "content");
+	}
+	if (is_doc &&
+	    px_package_document(k->r->pkg, k->s->cfg.name, out, rec->content,
+				rec->content_len, err)) {
+		json_decref(out);
+		return -1;
+	}
+	if (!px_validator_check(k->validator, out, &fail)) {
+		json_decref(out);
+		if (fail.path[0])
+			return record_error(err, k, "field %s: %s",
+					    fail.path + 1, fail.msg);
+		return record_error(err, k, "%s", fail.msg);
+	}
+	if (px_package_record(k->r->pkg, k->entity, out, err)) {
+		json_decref(out);
+		return -1;
+	}
+	json_decref(out);
+	show_progress(k, 0);
+	return 0;
+}
+
+static int fetch_all(struct run *r, px_error *err)
+{
+	for (size_t i = 0; i < r->n_srcs; i++) {
+		struct src *s = &r->srcs[i];
+		json_t *colls = json_object_get(s->plan, "collections"), *c;
+		size_t j;
+
+		json_array_foreach(colls, j, c)
+		{
+			struct sink k = {
+			    .r = r,
+			    .s = s,
+			    .entity =
+				json_string_value(json_object_get(c, "entity")),
+			    .category = json_string_value(
+				json_object_get(c, "category")),
+			    .json_cols = json_object_get(c, "json"),
+			    .tty = r->o->progress && isatty(2),
+			};
+			json_t *cnt;
+
+			if (!in_scope(r->o->scope, k.category) ||
+			    !needs_known(r->keys, json_object_get(c, "needs")))
+				continue;
+			k.schema = px_schemas_record(r->schemas, k.entity);
+			k.validator =
+			    px_schemas_record_validator(r->schemas, k.entity);
+			if (!k.validator)
+				return px_error_set(err, PX_EXIT_SOFTWARE,
+						    "no validator for %s",
+						    k.entity);
+			if (s->conn->fetch(s->handle, j, r->keys, emit, &k,
+					   err))
+				return -1;
+			show_progress(&k, 1);
+			if (k.n)
+				s->found = 1;
+			cnt = json_object_get(s->counts, k.entity);
+			json_object_set_new(
+			    s->counts, k.entity,
+			    json_integer(json_integer_value(cnt) +
+					 (json_int_t)k.n));
+		}
+	}
+	return 0;
+}
+
+static void now_rfc3339(char *out, size_t n)
+{
+	/* SOURCE_DATE_EPOCH makes packages reproducible in tests. */
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	int64_t t = sde && *sde ? strtoll(sde, NULL, 10) : (int64_t)time(NULL);
+
+	px_rfc3339_from_epoch(t, 0, out, n);
+}
+
+static json_t *build_manifest(struct run *r)
+{
+	const px_config *cfg = r->o->config;
+	json_t *m, *controller, *sources, *given = json_object(), *resolved;
+	const char *k, *locale = px_config_str(cfg, "locale");
+	json_t *v;
+	char now[48];
+
+	now_rfc3339(now, sizeof(now));
+	json_object_foreach((json_t *)r->o->subject, k, v)
+	    json_object_set(given, k, v);
+	resolved = json_object();
+	json_object_foreach(r->keys, k,
+			    v) if (!json_object_get(r->o->subject, k))
+	    json_object_set(resolved, k, v);
+	controller = json_deep_copy(json_object_get(cfg->root, "controller"));
+	sources = json_array();
+	for (size_t i = 0; i < r->n_srcs; i++)
+		json_array_append_new(
+		    sources, json_pack("{s:s, s:s, s:s, s:O}", "name",
+				       r->srcs[i].cfg.name, "connector",
+				       r->srcs[i].conn->name, "status",
+				       r->srcs[i].found ? "found" : "not_found",
+				       "counts", r->srcs[i].counts));
+	m = json_pack("{s:s, s:{s:s, s:s}, s:s}", "format", "portex-package/1",
+		      "generator", "name", "portex", "version", PX_VERSION,
+		      "created_at", now);
+	if (!m)
+		return NULL;
+	if (r->o->request_id)
+		json_object_set_new(m, "request",
+				    json_string(r->o->request_id));
+	json_object_set_new(m, "controller", controller);
+	json_object_set_new(
+	    m, "subject",
+	    json_pack("{s:o, s:o}", "given", given, "resolved", resolved));
+	json_object_set_new(m, "scope",
+			    json_string(px_scope_name(r->o->scope)));
+	json_object_set_new(
+	    m, "categories",
+	    r->o->scope == PX_SCOPE_ACCESS
+		? json_pack("[s,s,s]", "provided", "observed", "derived")
+		: json_pack("[s,s]", "provided", "observed"));
+	json_object_set_new(m, "locale", json_string(locale ? locale : "fr"));
+	json_object_set_new(m, "signed", json_boolean(r->signer != NULL));
+	if (r->signer)
+		json_object_set_new(m, "signer",
+				    json_string(px_signer_subject(r->signer)));
+	if (r->o->password)
+		json_object_set_new(m, "encrypted", json_true());
+	json_object_set_new(m, "sources", sources);
+	return m;
+}
+
+/* Reads a passphrase: the first line of a file, or an environment
+ * variable. Never from argv, where other users could read it. */
+static char *read_secret(const px_config *cfg, px_error *err)
+{
+	const char *file = px_config_str(cfg, "signing.passphrase_file");
+	const char *var = px_config_str(cfg, "signing.passphrase_env");
+	char buf[1024], *path;
+	FILE *fp;
+
+	if (var) {
+		const char *v = getenv(var);
+		if (!v) {
+			px_error_set(err, PX_EXIT_CONFIG,
+				     "%s: /signing/passphrase_env: variable "
+				     "%s is not set",
+				     cfg->path, var);
+			return NULL;
+		}
+		return strdup(v);
+	}
+	if (!file)
+		return strdup("");
+	path = px_config_path(cfg, file);
+	fp = path ? fopen(path, "r") : NULL;
+	if (!fp) {
+		px_error_set(err, PX_EXIT_CONFIG,
+			     "%s: /signing/passphrase_file: cannot read %s: %s",
+			     cfg->path, path ? path : file, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	free(path);
+	if (!fgets(buf, sizeof(buf), fp))
+		buf[0] = '\0';
+	fclose(fp);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	char *s = strdup(buf);
+	memset(buf, 0, sizeof(buf));
+	return s;
+}
+
+static int load_signer(struct run *r, px_error *err)
+{
+	const px_export_opts *o = r->o;
+	const char *key = o->sign_key, *cert = o->sign_cert;
+	char *kp = NULL, *cp = NULL, *pass;
+
+	if (!key && !cert) {
+		key = px_config_str(o->config, "signing.key");
+		cert = px_config_str(o->config, "signing.cert");
+		kp = key ? px_config_path(o->config, key) : NULL;
+		cp = cert ? px_config_path(o->config, cert) : NULL;
+		key = kp;
+		cert = cp;
+	}
+	if (o->unsigned_ok && !o->sign_key) {
+		free(kp);
+		free(cp);
+		return 0;
+	}
+	if (!key || !cert) {
+		free(kp);
+		free(cp);
+		return px_error_set(
+		    err, PX_EXIT_CONFIG,
+		    "%s: /signing: no signing key and certificate; set "
+		    "\"signing\": {\"key\": ..., \"cert\": ...}, pass "
+		    "--sign-key and --sign-cert, or --unsigned",
+		    o->config->path);
+	}
+	pass = read_secret(o->config, err);
+	if (pass)
+		r->signer = px_signer_load(key, cert, *pass ? pass : NULL, err);
+	if (pass) {
+		memset(pass, 0, strlen(pass));
+		free(pass);
+	}
+	free(kp);
+	free(cp);
+	return r->signer ? 0 : -1;
+}
+
+int px_export(const px_export_opts *o, px_export_result *res, px_error *err)
+{
+	struct run r = {.o = o};
+	px_package_opts po = {0};
+	json_t *manifest = NULL;
+	int rc = -1, any = 0;
+
+	memset(res, 0, sizeof(*res));
+	r.keys = json_deep_copy(o->subject);
+	r.schemas = px_schemas_load(err);
+	if (!r.keys || !r.schemas) {
+		if (!err->code)
+			px_error_oom(err);
+		goto out;
+	}
+	if (load_signer(&r, err))
+		goto out;
+	po.target = o->out_path;
+	po.force = o->force;
+	po.password = o->password;
+	po.signer = r.signer;
+	po.schemas = r.schemas;
+	/* The output is checked before any source is read. */
+	if (!(r.pkg = px_package_new(&po, err)))
+		goto out;
+	if (open_sources(&r, err) || check_plans(&r, err) ||
+	    resolve_identity(&r, err) || fetch_all(&r, err))
+		goto out;
+	for (size_t i = 0; i < r.n_srcs; i++)
+		any |= r.srcs[i].found;
+	if (!any) {
+		px_error_set(err, PX_EXIT_NOUSER,
+			     "subject found in no source; no package written");
+		goto out;
+	}
+	manifest = build_manifest(&r);
+	if (!manifest) {
+		px_error_oom(err);
+		goto out;
+	}
+	for (size_t i = 0; i < r.n_srcs; i++) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(r.srcs[i].counts, k, v) res->records +=
+		    (uint64_t)json_integer_value(v);
+	}
+	rc = px_package_finish(r.pkg, manifest, res->sha256, &res->size,
+			       &res->files, err);
+	r.pkg = NULL;
+out:
+	px_package_abort(r.pkg);
+	json_decref(manifest);
+	close_sources(&r);
+	px_signer_free(r.signer);
+	px_schemas_free(r.schemas);
+	json_decref(r.keys);
+	return rc;
+}

@@ -1,0 +1,141 @@
+/*
+ * jsonout.c - writes records as compact JSON. jansson's own dumper would
+ * turn an exact decimal into a double, so containers are walked here and
+ * only leaves go through jansson.
+ */
+#include "jsonout.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "portex/connector.h"
+
+int px_buf_add(px_buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *d = realloc(b->data, cap);
+		if (!d)
+			return -1;
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+void px_buf_free(px_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+static int dump_cb(const char *p, size_t n, void *ctx)
+{
+	return px_buf_add(ctx, p, n);
+}
+
+/* Strings are most of a record: escape them here rather than allocate a
+ * jansson value per key. Text is UTF-8 already (jansson checked it). */
+static int append_string(px_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;
+
+	if (px_buf_add(b, "\"", 1))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[6] = {'\\', 0};
+		size_t elen = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (px_buf_add(b, s + run, i - run))
+			return -1;
+		run = i + 1;
+		switch (c) {
+		case '"':
+			esc[1] = '"';
+			break;
+		case '\\':
+			esc[1] = '\\';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			elen = 6;
+		}
+		if (px_buf_add(b, esc, elen))
+			return -1;
+	}
+	return px_buf_add(b, s + run, n - run) || px_buf_add(b, "\"", 1);
+}
+
+static int leaf(px_buf *b, const json_t *v)
+{
+	if (json_is_string(v))
+		return append_string(b, json_string_value(v),
+				     json_string_length(v));
+	return json_dump_callback(v, dump_cb, b,
+				  JSON_ENCODE_ANY | JSON_COMPACT |
+				      JSON_REAL_PRECISION(17));
+}
+
+int px_json_append(px_buf *b, const json_t *v)
+{
+	const char *digits = px_decimal_digits(v);
+	size_t i;
+	json_t *e;
+
+	if (digits)
+		return px_buf_add(b, digits, strlen(digits));
+	if (json_is_object(v)) {
+		const char *k;
+		int first = 1;
+		if (px_buf_add(b, "{", 1))
+			return -1;
+		json_object_foreach((json_t *)v, k, e)
+		{
+			if ((!first && px_buf_add(b, ",", 1)) ||
+			    append_string(b, k, strlen(k)) ||
+			    px_buf_add(b, ":", 1) || px_json_append(b, e))
+				return -1;
+			first = 0;
+		}
+		return px_buf_add(b, "}", 1);
+	}
+	if (json_is_array(v)) {
+		if (px_buf_add(b, "[", 1))
+			return -1;
+		json_array_foreach(v, i, e)
+		{
+			if ((i && px_buf_add(b, ",", 1)) ||
+			    px_json_append(b, e))
+				return -1;
+		}
+		return px_buf_add(b, "]", 1);
+	}
+	return leaf(b, v);
+}

@@ -1,0 +1,22 @@
+/* jsonout.h - compact JSON text of a record, exact decimals included. */
+#ifndef PX_JSONOUT_H
+#define PX_JSONOUT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* A growable byte buffer, reused across records to avoid churn. */
+typedef struct px_buf {
+	char *data;
+	size_t len, cap;
+} px_buf;
+
+int px_buf_add(px_buf *b, const void *p, size_t n);
+void px_buf_free(px_buf *b);
+
+/* Appends v as compact JSON (keys in insertion order) to b. A decimal
+ * from px_decimal_new() is written as a bare number with its digits.
+ * Returns 0, or -1 on out of memory. */
+int px_json_append(px_buf *b, const json_t *v);
+
+#endif

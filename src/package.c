@@ -1,0 +1,749 @@
+/*
+ * package.c - the packager. Records are spooled to one temporary file per
+ * entity as they arrive (memory stays flat whatever the subject's history),
+ * hashed while written; at the end everything goes into a ZIP written
+ * beside the target under a temporary name and linked into place only when
+ * complete, so no reader ever sees half a package.
+ */
+#include "package.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include "embedded.h"
+#include "index_html.h"
+#include "jsonout.h"
+
+#define MIMETYPE     "application/vnd.etsi.asic-e+zip"
+#define MAX_ENTITIES 64
+#define DOC_NAME_MAX 100
+
+struct spool {
+	char *entity;
+	char *path;
+	FILE *fp;
+	EVP_MD_CTX *md;
+	uint64_t size, records;
+	unsigned char sha256[32];
+};
+
+/* A file waiting to go into the archive. */
+struct entry {
+	char *name;	  /* inside the package */
+	char *path;	  /* spool file, or NULL for `data` */
+	const void *data; /* static bytes (embedded schemas) */
+	uint64_t size;
+	unsigned char sha256[32];
+	const char *media_type;
+	int64_t records; /* -1 when not a data file */
+};
+
+struct px_package {
+	char *target, *tmp_zip, *spool_dir;
+	int force;
+	char *password;
+	px_signer *signer;
+	px_schemas *schemas;
+	struct spool spools[MAX_ENTITIES];
+	size_t n_spools;
+	struct entry *entries;
+	size_t n_entries, cap_entries;
+	json_t *doc_names; /* "source/name" already used */
+	unsigned n_docs;
+	px_buf line;
+};
+
+static void hex(const unsigned char *d, size_t n, char *out)
+{
+	static const char x[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = x[d[i] >> 4];
+		out[2 * i + 1] = x[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static char *path_join(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", a, b);
+	return p;
+}
+
+static int cantcreat(px_error *err, const char *what, const char *path)
+{
+	return px_error_set(err, PX_EXIT_CANTCREAT, "cannot write %s %s: %s",
+			    what, path, strerror(errno));
+}
+
+px_package *px_package_new(const px_package_opts *o, px_error *err)
+{
+	char *copy = strdup(o->target), *dir, tmpl[4096];
+	const char *tmpdir = getenv("TMPDIR");
+	px_package *p = calloc(1, sizeof(*p));
+	struct stat st;
+	int fd;
+
+	if (!p || !copy) {
+		free(p);
+		free(copy);
+		px_error_oom(err);
+		return NULL;
+	}
+	dir = dirname(copy);
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		px_error_set(err, PX_EXIT_CANTCREAT,
+			     "cannot write %s: folder %s does not exist",
+			     o->target, dir);
+		goto fail;
+	}
+	if (access(dir, W_OK)) {
+		px_error_set(err, PX_EXIT_CANTCREAT,
+			     "cannot write %s: folder %s is not writable",
+			     o->target, dir);
+		goto fail;
+	}
+	if (!o->force && !lstat(o->target, &st)) {
+		px_error_set(err, PX_EXIT_CANTCREAT,
+			     "%s already exists; portex never replaces a "
+			     "package unless --force is given",
+			     o->target);
+		goto fail;
+	}
+	/* The archive is written next to its target so the final step is a
+	 * link()/rename() within one file system. */
+	snprintf(tmpl, sizeof(tmpl), "%s/.portex-XXXXXX.tmp", dir);
+	fd = mkstemps(tmpl, 4);
+	if (fd < 0) {
+		cantcreat(err, "temporary file in", dir);
+		goto fail;
+	}
+	close(fd);
+	p->tmp_zip = strdup(tmpl);
+	snprintf(tmpl, sizeof(tmpl), "%s/portex-spool-XXXXXX",
+		 tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp(tmpl)) {
+		unlink(p->tmp_zip);
+		cantcreat(err, "spool folder in", tmpdir ? tmpdir : "/tmp");
+		goto fail;
+	}
+	p->spool_dir = strdup(tmpl);
+	p->target = strdup(o->target);
+	p->password = o->password ? strdup(o->password) : NULL;
+	p->doc_names = json_object();
+	p->force = o->force;
+	p->signer = o->signer;
+	p->schemas = o->schemas;
+	free(copy);
+	if (!p->tmp_zip || !p->spool_dir || !p->target || !p->doc_names ||
+	    (o->password && !p->password)) {
+		px_package_abort(p);
+		px_error_oom(err);
+		return NULL;
+	}
+	return p;
+fail:
+	free(copy);
+	free(p);
+	return NULL;
+}
+
+static struct spool *spool_for(px_package *p, const char *entity, px_error *err)
+{
+	struct spool *s;
+	char name[128];
+
+	for (size_t i = 0; i < p->n_spools; i++)
+		if (!strcmp(p->spools[i].entity, entity))
+			return &p->spools[i];
+	if (p->n_spools == MAX_ENTITIES) {
+		px_error_set(err, PX_EXIT_SOFTWARE, "too many entities");
+		return NULL;
+	}
+	s = &p->spools[p->n_spools];
+	snprintf(name, sizeof(name), "%s.json", entity);
+	s->entity = strdup(entity);
+	s->path = path_join(p->spool_dir, name);
+	s->md = EVP_MD_CTX_new();
+	if (!s->entity || !s->path || !s->md ||
+	    !EVP_DigestInit_ex(s->md, EVP_sha256(), NULL)) {
+		free(s->entity);
+		free(s->path);
+		EVP_MD_CTX_free(s->md);
+		memset(s, 0, sizeof(*s));
+		px_error_oom(err);
+		return NULL;
+	}
+	p->n_spools++;
+	s->fp = fopen(s->path, "wb");
+	if (!s->fp) {
+		cantcreat(err, "spool file", s->path);
+		return NULL;
+	}
+	return s;
+}
+
+static int spool_write(struct spool *s, const void *d, size_t n, px_error *err)
+{
+	if (fwrite(d, 1, n, s->fp) != n)
+		return cantcreat(err, "spool file", s->path);
+	EVP_DigestUpdate(s->md, d, n);
+	s->size += n;
+	return 0;
+}
+
+/* data/<entity>.json holds one record per line so that readers (and
+ * index.html) can stream it; it is still one JSON document. */
+int px_package_record(px_package *p, const char *entity, const json_t *record,
+		      px_error *err)
+{
+	struct spool *s = spool_for(p, entity, err);
+
+	if (!s)
+		return -1;
+	p->line.len = 0;
+	if (s->records == 0) {
+		if (px_buf_add(&p->line, "{\"entity\":\"", 11) ||
+		    px_buf_add(&p->line, entity, strlen(entity)) ||
+		    px_buf_add(&p->line, "\",\"schema\":\"schemas/", 20) ||
+		    px_buf_add(&p->line, entity, strlen(entity)) ||
+		    px_buf_add(&p->line, ".schema.json\",\"records\":[\n", 26))
+			return px_error_oom(err);
+	} else if (px_buf_add(&p->line, ",\n", 2)) {
+		return px_error_oom(err);
+	}
+	if (px_json_append(&p->line, record))
+		return px_error_oom(err);
+	s->records++;
+	return spool_write(s, p->line.data, p->line.len, err);
+}
+
+uint64_t px_package_count(const px_package *p, const char *entity)
+{
+	for (size_t i = 0; i < p->n_spools; i++)
+		if (!strcmp(p->spools[i].entity, entity))
+			return p->spools[i].records;
+	return 0;
+}
+
+static struct entry *entry_new(px_package *p, const char *name, px_error *err)
+{
+	struct entry *e;
+
+	if (p->n_entries == p->cap_entries) {
+		size_t cap = p->cap_entries ? p->cap_entries * 2 : 32;
+		e = realloc(p->entries, cap * sizeof(*e));
+		if (!e) {
+			px_error_oom(err);
+			return NULL;
+		}
+		p->entries = e;
+		p->cap_entries = cap;
+	}
+	e = &p->entries[p->n_entries];
+	memset(e, 0, sizeof(*e));
+	e->records = -1;
+	e->name = strdup(name);
+	if (!e->name) {
+		px_error_oom(err);
+		return NULL;
+	}
+	p->n_entries++;
+	return e;
+}
+
+void px_safe_name(const char *name, char *out, size_t max)
+{
+	const char *base = name, *ext;
+	size_t n = 0, extlen;
+
+	/* Only the last path component is a name; the rest is a claim about
+	 * folders we do not honour. */
+	for (const char *c = name; *c; c++)
+		if (*c == '/' || *c == '\\')
+			base = c + 1;
+	while (*base == '.' || *base == ' ')
+		base++;
+	ext = strrchr(base, '.');
+	extlen = ext ? strlen(ext) : 0;
+	if (extlen > 16 || extlen < 2)
+		ext = NULL, extlen = 0;
+	for (const char *c = base; *c && c != ext && n + extlen < max; c++) {
+		unsigned char ch = (unsigned char)*c;
+		int ok = (ch >= 0x80) ||
+			 (ch > 0x20 && ch != 0x7f && !strchr("\"*:<>?|", ch));
+		if (ch >= 0x80) {
+			/* Keep a whole UTF-8 sequence or none of it. */
+			size_t len = ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
+			size_t k = 1;
+			while (k < len && ((unsigned char)c[k] & 0xc0) == 0x80)
+				k++;
+			if (k == len && ch >= 0xc2 && ch < 0xf5 &&
+			    n + extlen + len <= max) {
+				memcpy(out + n, c, len);
+				n += len;
+				c += len - 1;
+				continue;
+			}
+			ok = 0;
+		}
+		out[n++] = ok ? (char)ch : '_';
+	}
+	if (n == 0) {
+		memcpy(out, "document", 8);
+		n = 8;
+	}
+	if (ext) {
+		for (size_t i = 0; i < extlen && n < max; i++) {
+			unsigned char ch = (unsigned char)ext[i];
+			out[n++] = (ch > 0x20 && ch < 0x7f &&
+				    !strchr("\"*:<>?|/\\", ch))
+				       ? (char)ch
+				       : '_';
+		}
+	}
+	out[n] = '\0';
+}
+
+int px_package_document(px_package *p, const char *source, json_t *record,
+			const unsigned char *data, size_t len, px_error *err)
+{
+	const char *name = json_string_value(json_object_get(record, "name"));
+	char safe[DOC_NAME_MAX + 1], unique[DOC_NAME_MAX + 16], spool[32];
+	char zipname[DOC_NAME_MAX + 96], shahex[65];
+	struct entry *e;
+	FILE *fp;
+
+	px_safe_name(name ? name : "document", safe, DOC_NAME_MAX);
+	/* Two documents may share a name: the second becomes name-2.ext. */
+	snprintf(unique, sizeof(unique), "%s", safe);
+	for (unsigned k = 2;; k++) {
+		snprintf(zipname, sizeof(zipname), "files/%s/%s", source,
+			 unique);
+		if (!json_object_get(p->doc_names, zipname))
+			break;
+		const char *dot = strrchr(safe, '.');
+		int stem =
+		    dot && dot != safe ? (int)(dot - safe) : (int)strlen(safe);
+		snprintf(unique, sizeof(unique), "%.*s-%u%s", stem, safe, k,
+			 dot && dot != safe ? dot : "");
+	}
+	if (json_object_set_new(p->doc_names, zipname, json_true()))
+		return px_error_oom(err);
+	snprintf(spool, sizeof(spool), "doc-%u", p->n_docs++);
+	e = entry_new(p, zipname, err);
+	if (!e)
+		return -1;
+	e->path = path_join(p->spool_dir, spool);
+	if (!e->path)
+		return px_error_oom(err);
+	fp = fopen(e->path, "wb");
+	if (!fp || fwrite(data, 1, len, fp) != len || fclose(fp)) {
+		if (fp)
+			fclose(fp);
+		return cantcreat(err, "spool file", e->path);
+	}
+	EVP_Digest(data, len, e->sha256, NULL, EVP_sha256(), NULL);
+	e->size = len;
+	e->media_type = "application/octet-stream";
+	hex(e->sha256, 32, shahex);
+	if (json_object_set_new(record, "size",
+				json_integer((json_int_t)len)) ||
+	    json_object_set_new(record, "sha256", json_string(shahex)) ||
+	    json_object_set_new(record, "path", json_string(zipname)))
+		return px_error_oom(err);
+	return 0;
+}
+
+static int close_spools(px_package *p, px_error *err)
+{
+	static const char tail[] = "\n]}\n";
+
+	for (size_t i = 0; i < p->n_spools; i++) {
+		struct spool *s = &p->spools[i];
+		struct entry *e;
+		char name[128];
+		unsigned len;
+
+		if (spool_write(s, tail, sizeof(tail) - 1, err))
+			return -1;
+		if (fclose(s->fp)) {
+			s->fp = NULL;
+			return cantcreat(err, "spool file", s->path);
+		}
+		s->fp = NULL;
+		EVP_DigestFinal_ex(s->md, s->sha256, &len);
+		snprintf(name, sizeof(name), "data/%s.json", s->entity);
+		if (!(e = entry_new(p, name, err)) ||
+		    !(e->path = strdup(s->path)))
+			return err->code ? -1 : px_error_oom(err);
+		e->size = s->size;
+		memcpy(e->sha256, s->sha256, 32);
+		e->media_type = "application/json";
+		e->records = (int64_t)s->records;
+	}
+	return 0;
+}
+
+static int add_schema(px_package *p, const char *entity, px_error *err)
+{
+	char name[128];
+	const px_embedded *emb;
+	struct entry *e;
+
+	snprintf(name, sizeof(name), "schemas/%s.schema.json", entity);
+	emb = px_embedded_find(name);
+	if (!emb)
+		return px_error_set(err, PX_EXIT_SOFTWARE,
+				    "no schema compiled in for %s", entity);
+	if (!(e = entry_new(p, name, err)))
+		return -1;
+	e->data = emb->data;
+	e->size = emb->size;
+	e->media_type = "application/schema+json";
+	EVP_Digest(emb->data, emb->size, e->sha256, NULL, EVP_sha256(), NULL);
+	return 0;
+}
+
+static int hash_file(const char *path, unsigned char sha[32], uint64_t *size)
+{
+	unsigned char buf[65536];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+
+	*size = 0;
+	if (!fp || !md) {
+		if (fp)
+			fclose(fp);
+		EVP_MD_CTX_free(md);
+		return -1;
+	}
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		EVP_DigestUpdate(md, buf, n);
+		*size += n;
+	}
+	int bad = ferror(fp);
+	fclose(fp);
+	EVP_DigestFinal_ex(md, sha, NULL);
+	EVP_MD_CTX_free(md);
+	return bad ? -1 : 0;
+}
+
+static json_t *files_json(px_package *p)
+{
+	json_t *files = json_array();
+	char shahex[65];
+
+	for (size_t i = 0; files && i < p->n_entries; i++) {
+		struct entry *e = &p->entries[i];
+		json_t *f;
+		hex(e->sha256, 32, shahex);
+		f = json_pack("{s:s, s:I, s:s, s:s}", "path", e->name, "size",
+			      (json_int_t)e->size, "sha256", shahex,
+			      "media_type", e->media_type);
+		if (f && e->records >= 0)
+			json_object_set_new(f, "records",
+					    json_integer(e->records));
+		if (!f || json_array_append_new(files, f)) {
+			json_decref(files);
+			return NULL;
+		}
+	}
+	return files;
+}
+
+static int render_index(px_package *p, json_t *manifest, px_error *err)
+{
+	px_html_entity ents[MAX_ENTITIES];
+	struct entry *e;
+	FILE *fp;
+	char *path = path_join(p->spool_dir, "index.html");
+
+	if (!path)
+		return px_error_oom(err);
+	for (size_t i = 0; i < p->n_spools; i++) {
+		ents[i].entity = p->spools[i].entity;
+		ents[i].path = p->spools[i].path;
+		ents[i].records = p->spools[i].records;
+	}
+	fp = fopen(path, "wb");
+	if (!fp) {
+		cantcreat(err, "spool file", path);
+		free(path);
+		return -1;
+	}
+	if (px_index_html_write(fp, manifest, ents, p->n_spools, p->schemas,
+				err)) {
+		fclose(fp);
+		free(path);
+		return -1;
+	}
+	if (fclose(fp)) {
+		cantcreat(err, "spool file", path);
+		free(path);
+		return -1;
+	}
+	if (!(e = entry_new(p, "index.html", err))) {
+		free(path);
+		return -1;
+	}
+	e->path = path;
+	e->media_type = "text/html";
+	if (hash_file(path, e->sha256, &e->size))
+		return cantcreat(err, "spool file", path);
+	return 0;
+}
+
+static int zip_fail(px_error *err, zip_t *za, const char *what)
+{
+	return px_error_set(err, PX_EXIT_CANTCREAT,
+			    "cannot write package: %s: %s", what,
+			    zip_strerror(za));
+}
+
+/* mimetype first, stored, no extra field: what ASiC readers sniff. */
+static int add_mimetype(zip_t *za, px_error *err)
+{
+	zip_source_t *src =
+	    zip_source_buffer(za, MIMETYPE, sizeof(MIMETYPE) - 1, 0);
+	zip_int64_t idx;
+
+	if (!src)
+		return zip_fail(err, za, "mimetype");
+	idx = zip_file_add(za, "mimetype", src, ZIP_FL_ENC_UTF_8);
+	if (idx < 0) {
+		zip_source_free(src);
+		return zip_fail(err, za, "mimetype");
+	}
+	if (zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_STORE, 0))
+		return zip_fail(err, za, "mimetype");
+	return 0;
+}
+
+static int add_entry(px_package *p, zip_t *za, const struct entry *e,
+		     px_error *err)
+{
+	zip_source_t *src;
+	zip_int64_t idx;
+
+	src = e->path ? zip_source_file(za, e->path, 0, -1)
+		      : zip_source_buffer(za, e->data, e->size, 0);
+	if (!src)
+		return zip_fail(err, za, e->name);
+	idx = zip_file_add(za, e->name, src, ZIP_FL_ENC_UTF_8);
+	if (idx < 0) {
+		zip_source_free(src);
+		return zip_fail(err, za, e->name);
+	}
+	if (p->password && zip_file_set_encryption(za, (zip_uint64_t)idx,
+						   ZIP_EM_AES_256, p->password))
+		return zip_fail(err, za, e->name);
+	return 0;
+}
+
+static int add_manifest(px_package *p, zip_t *za, json_t *manifest,
+			px_error *err)
+{
+	char *text = json_dumps(manifest, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	struct entry *e;
+	zip_source_t *src;
+	zip_int64_t idx;
+	size_t n;
+
+	if (!text)
+		return px_error_oom(err);
+	n = strlen(text);
+	text[n] = '\n'; /* json_dumps leaves room: replace NUL by newline */
+	src = zip_source_buffer(za, text, n + 1, 1);
+	if (!src) {
+		free(text);
+		return zip_fail(err, za, "manifest.json");
+	}
+	idx = zip_file_add(za, "manifest.json", src, ZIP_FL_ENC_UTF_8);
+	if (idx < 0) {
+		zip_source_free(src);
+		return zip_fail(err, za, "manifest.json");
+	}
+	if (p->password && zip_file_set_encryption(za, (zip_uint64_t)idx,
+						   ZIP_EM_AES_256, p->password))
+		return zip_fail(err, za, "manifest.json");
+	/* Listed for the signature, not in manifest.json's own "files". */
+	if (!(e = entry_new(p, "manifest.json", err)))
+		return -1;
+	e->size = n + 1;
+	e->media_type = "application/json";
+	EVP_Digest(text, n + 1, e->sha256, NULL, EVP_sha256(), NULL);
+	return 0;
+}
+
+static int sign(px_package *p, zip_t *za, px_error *err)
+{
+	px_digest_entry *d = calloc(p->n_entries, sizeof(*d));
+	int rc;
+
+	if (!d)
+		return px_error_oom(err);
+	for (size_t i = 0; i < p->n_entries; i++) {
+		d[i].name = p->entries[i].name;
+		memcpy(d[i].sha256, p->entries[i].sha256, 32);
+		d[i].size = p->entries[i].size;
+	}
+	rc = px_asic_sign(za, d, p->n_entries, p->signer, err);
+	free(d);
+	return rc;
+}
+
+static int build_zip(px_package *p, json_t *manifest, px_error *err)
+{
+	zip_t *za;
+	int zerr;
+
+	za = zip_open(p->tmp_zip, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+	if (!za) {
+		zip_error_t ze;
+		zip_error_init_with_code(&ze, zerr);
+		px_error_set(err, PX_EXIT_CANTCREAT, "cannot write %s: %s",
+			     p->tmp_zip, zip_error_strerror(&ze));
+		zip_error_fini(&ze);
+		return -1;
+	}
+	if (add_mimetype(za, err))
+		goto fail;
+	for (size_t i = 0; i < p->n_entries; i++)
+		if (add_entry(p, za, &p->entries[i], err))
+			goto fail;
+	if (add_manifest(p, za, manifest, err))
+		goto fail;
+	if (p->signer && sign(p, za, err))
+		goto fail;
+	if (zip_close(za)) {
+		zip_fail(err, za, p->target);
+		goto fail;
+	}
+	return 0;
+fail:
+	zip_discard(za);
+	return -1;
+}
+
+/* Puts the finished archive at its target. Without force, link() fails
+ * if a file appeared there meanwhile: a package is never replaced by
+ * accident, even by a concurrent export. */
+static int publish(px_package *p, px_error *err)
+{
+	if (p->force) {
+		if (rename(p->tmp_zip, p->target))
+			return cantcreat(err, "package", p->target);
+	} else {
+		if (link(p->tmp_zip, p->target)) {
+			if (errno == EEXIST)
+				return px_error_set(
+				    err, PX_EXIT_CANTCREAT,
+				    "%s already exists; portex never "
+				    "replaces a package unless --force "
+				    "is given",
+				    p->target);
+			return cantcreat(err, "package", p->target);
+		}
+		unlink(p->tmp_zip);
+	}
+	return 0;
+}
+
+int px_package_finish(px_package *p, json_t *manifest, char sha256_hex[65],
+		      uint64_t *size, unsigned *entries, px_error *err)
+{
+	unsigned char sha[32];
+	json_t *files;
+
+	if (close_spools(p, err))
+		goto fail;
+	for (size_t i = 0; i < p->n_spools; i++)
+		if (add_schema(p, p->spools[i].entity, err))
+			goto fail;
+	if (add_schema(p, "manifest", err))
+		goto fail;
+	if (!(files = files_json(p)) ||
+	    json_object_set_new(manifest, "files", files)) {
+		px_error_oom(err);
+		goto fail;
+	}
+	if (render_index(p, manifest, err))
+		goto fail;
+	/* index.html itself is listed now that it exists. */
+	if (!(files = files_json(p)) ||
+	    json_object_set_new(manifest, "files", files)) {
+		px_error_oom(err);
+		goto fail;
+	}
+	if (build_zip(p, manifest, err))
+		goto fail;
+	if (hash_file(p->tmp_zip, sha, size)) {
+		cantcreat(err, "package", p->tmp_zip);
+		goto fail;
+	}
+	hex(sha, 32, sha256_hex);
+	*entries = (unsigned)p->n_entries + 1 + (p->signer ? 2 : 0);
+	if (publish(p, err))
+		goto fail;
+	px_package_abort(p); /* the archive is in place: drop the spool */
+	return 0;
+fail:
+	px_package_abort(p);
+	return -1;
+}
+
+static void remove_spool(px_package *p)
+{
+	for (size_t i = 0; i < p->n_spools; i++)
+		if (p->spools[i].path)
+			unlink(p->spools[i].path);
+	for (size_t i = 0; i < p->n_entries; i++)
+		if (p->entries[i].path)
+			unlink(p->entries[i].path);
+	if (p->spool_dir)
+		rmdir(p->spool_dir);
+}
+
+void px_package_abort(px_package *p)
+{
+	if (!p)
+		return;
+	remove_spool(p);
+	if (p->tmp_zip)
+		unlink(p->tmp_zip); /* gone already when published */
+	for (size_t i = 0; i < p->n_spools; i++) {
+		if (p->spools[i].fp)
+			fclose(p->spools[i].fp);
+		EVP_MD_CTX_free(p->spools[i].md);
+		free(p->spools[i].entity);
+		free(p->spools[i].path);
+	}
+	for (size_t i = 0; i < p->n_entries; i++) {
+		free(p->entries[i].name);
+		free(p->entries[i].path);
+	}
+	free(p->entries);
+	json_decref(p->doc_names);
+	px_buf_free(&p->line);
+	if (p->password) {
+		OPENSSL_cleanse(p->password, strlen(p->password));
+		free(p->password);
+	}
+	free(p->tmp_zip);
+	free(p->spool_dir);
+	free(p->target);
+	free(p);
+}

@@ -1,0 +1,59 @@
+/*
+ * package.h - writes the package: records spooled per entity, documents,
+ * schemas, index.html, manifest.json, then the signature, into a ZIP that
+ * appears at its target only when complete.
+ */
+#ifndef PX_PACKAGE_H
+#define PX_PACKAGE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "portex/asic.h"
+#include "portex/error.h"
+#include "portex/schema.h"
+
+typedef struct px_package px_package;
+
+typedef struct px_package_opts {
+	const char *target;   /* the .zip to create */
+	int force;            /* replace an existing target */
+	const char *password; /* AES-256 for entries outside META-INF, or NULL */
+	px_signer *signer;    /* NULL: unsigned */
+	px_schemas *schemas;  /* borrowed; outlives the package */
+} px_package_opts;
+
+/* Checks the target can be written (folder exists and is writable, no
+ * file there unless force) before any source is read. Errors:
+ * PX_EXIT_CANTCREAT. Free with px_package_abort() or px_package_finish(). */
+px_package *px_package_new(const px_package_opts *opts, px_error *err);
+
+/* Appends one record (already normalised and validated) to
+ * data/<entity>.json. Does not keep `record`. */
+int px_package_record(px_package *p, const char *entity,
+		      const json_t *record, px_error *err);
+
+/* Stores a document's bytes under files/<source>/<safe name> and sets
+ * "size", "sha256" and "path" in record. */
+int px_package_document(px_package *p, const char *source, json_t *record,
+			const unsigned char *data, size_t len, px_error *err);
+
+/* Records written so far for entity. */
+uint64_t px_package_count(const px_package *p, const char *entity);
+
+/* Completes the package: manifest is everything but "files" (added here);
+ * index.html is rendered from it. On success the package is at its target
+ * and *sha256_hex / *size describe it; on failure nothing is left behind.
+ * Frees p either way. */
+int px_package_finish(px_package *p, json_t *manifest, char sha256_hex[65],
+		      uint64_t *size, unsigned *entries, px_error *err);
+
+/* Drops everything written so far. NULL is fine. */
+void px_package_abort(px_package *p);
+
+/* "relevé 2024/../x.pdf" -> a name safe in any file system and archive:
+ * no path separators, no "..", no control characters, at most `max`
+ * bytes (keeping the extension). Writes into out (max+1 bytes). */
+void px_safe_name(const char *name, char *out, size_t max);
+
+#endif

@@ -1,0 +1,24 @@
+/* timefmt.h - the common rules' dates and times (RFC 3339 UTC, YYYY-MM-DD) */
+#ifndef PX_TIMEFMT_H
+#define PX_TIMEFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
+int64_t px_days_from_civil(int64_t y, unsigned m, unsigned d);
+void px_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
+/* Parses "YYYY-MM-DD[T| ]HH:MM[:SS[.frac]][Z|+HH|+HHMM|+HH:MM]" (no zone:
+ * UTC) and writes the same instant as "YYYY-MM-DDTHH:MM:SS[.frac]Z" into
+ * out (at least 40 bytes). Returns 0, or -1 when s is not such a time. */
+int px_rfc3339_utc(const char *s, char *out, size_t outsz);
+
+/* Seconds (or milliseconds when ms is set) since the epoch -> RFC 3339. */
+void px_rfc3339_from_epoch(int64_t t, int ms, char *out, size_t outsz);
+
+/* Accepts "YYYY-MM-DD" alone or followed by a time at midnight; writes
+ * "YYYY-MM-DD". Returns 0 or -1. */
+int px_date_only(const char *s, char *out, size_t outsz);
+
+#endif
