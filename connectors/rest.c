@@ -1,17 +1,245 @@
-/* rest.c - placeholder until its issue lands; replaced wholesale. */
-#include "portex/connector.h"
+/*
+ * rest.c - the REST driver: a partner API described by a JSON profile
+ * (docs/profiles.md), reached with libcurl. This file is the px_connector
+ * table; the work is in rest_*.c (see rest.h).
+ *
+ * Source config: {"name", "connector": "rest", "profile", "base_url",
+ * "auth": {...secrets...}, "ca_file"?, "timeout_seconds"?,
+ * "connect_timeout_seconds"?, "max_attempts"?, "max_total_seconds"?}.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "rest.h"
+
+/* Plain HTTP would send the partner's secrets in clear: only to this
+ * machine (the test server), never across a network. */
+static int loopback(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	int ok = 0;
+
+	if (u && !curl_url_set(u, CURLUPART_URL, url, 0) &&
+	    !curl_url_get(u, CURLUPART_HOST, &host, 0))
+		ok = !strcasecmp(host, "localhost") ||
+		     !strncmp(host, "127.", 4) || !strcmp(host, "[::1]");
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+static int read_base_url(px_source *s, px_error *err)
+{
+	const char *b =
+	    json_string_value(json_object_get(s->cfg->json, "base_url"));
+	size_t n;
+
+	if (!b || (strncmp(b, "https://", 8) && strncmp(b, "http://", 7)))
+		return px_cfg_error(err, s->cfg, "/base_url",
+				    "expected the partner's https:// URL");
+	if (!strncmp(b, "http://", 7) && !loopback(b))
+		return px_cfg_error(err, s->cfg, "/base_url",
+				    "plain http:// is allowed only to "
+				    "127.0.0.1 or localhost; use https://");
+	if (strchr(b, '?') || strchr(b, '#'))
+		return px_cfg_error(err, s->cfg, "/base_url",
+				    "expected a URL without query or fragment");
+	if (!(s->base_url = strdup(b)))
+		return px_error_oom(err);
+	n = strlen(s->base_url);
+	while (n && s->base_url[n - 1] == '/')
+		s->base_url[--n] = '\0';
+	return 0;
+}
+
+/* An optional positive number of seconds (or a count) -> *out. */
+static int read_num(px_source *s, const char *key, double min, double dflt,
+		    double *out, px_error *err)
+{
+	json_t *v = json_object_get(s->cfg->json, key);
+	char where[64];
+
+	*out = dflt;
+	if (!v)
+		return 0;
+	snprintf(where, sizeof(where), "/%s", key);
+	if (!json_is_number(v) || json_number_value(v) < min ||
+	    json_number_value(v) > 86400)
+		return px_cfg_error(err, s->cfg, where,
+				    "expected a number from %g to 86400", min);
+	*out = json_number_value(v);
+	return 0;
+}
+
+static int read_options(px_source *s, px_error *err)
+{
+	double timeout, connect, attempts, total;
+	json_t *ca = json_object_get(s->cfg->json, "ca_file");
+
+	if (read_num(s, "timeout_seconds", 0.1, 30, &timeout, err) ||
+	    read_num(s, "connect_timeout_seconds", 0.1,
+		     timeout < 10 ? timeout : 10, &connect, err) ||
+	    read_num(s, "max_attempts", 1, 4, &attempts, err) ||
+	    read_num(s, "max_total_seconds", 0.1, 120, &total, err))
+		return -1;
+	s->timeout_ms = (long)(timeout * 1000);
+	s->connect_ms = (long)(connect * 1000);
+	s->max_attempts = (int)attempts;
+	s->budget_ms = (long)(total * 1000);
+	if (!ca)
+		return 0;
+	if (!json_is_string(ca) || !json_string_length(ca))
+		return px_cfg_error(err, s->cfg, "/ca_file",
+				    "expected the path of a PEM CA file");
+	if (!(s->ca_file = px_cfg_resolve_path(s->cfg, json_string_value(ca))))
+		return px_error_oom(err);
+	if (access(s->ca_file, R_OK))
+		return px_cfg_error(err, s->cfg, "/ca_file", "cannot read %s",
+				    s->ca_file);
+	return 0;
+}
+
+static void close_rest(px_source *s)
+{
+	if (!s)
+		return;
+	rest_http_free(s);
+	rest_auth_free(s);
+	json_decref(s->profile);
+	json_decref(s->plan);
+	free(s->profile_path);
+	free(s->base_url);
+	free(s->ca_file);
+	free(s);
+}
 
 static int open_rest(const px_source_cfg *cfg, px_source **out, json_t **plan,
 		     px_error *err)
 {
-	(void)out;
-	(void)plan;
-	return px_cfg_error(err, cfg, "/connector",
-			    "the rest driver is not built yet");
+	px_source *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return px_error_oom(err);
+	s->cfg = cfg;
+	if (read_base_url(s, err) || read_options(s, err) ||
+	    rest_profile_load(s, err) || rest_auth_init(s, err) ||
+	    rest_http_init(s, err)) {
+		close_rest(s);
+		return -1;
+	}
+	*plan = json_incref(s->plan);
+	*out = s;
+	return 0;
+}
+
+struct lookup {
+	px_source *s;
+	const json_t *step;
+	const char *what;
+	char *found;
+};
+
+static int on_lookup(void *ctx, json_t *items, px_error *err)
+{
+	struct lookup *l = ctx;
+	const char *ptr = json_string_value(json_object_get(l->step, "value"));
+	json_t *item;
+	size_t i;
+
+	json_array_foreach(items, i, item)
+	{
+		json_t *v = rest_pointer(item, ptr);
+		char num[32];
+		const char *t = json_string_value(v);
+
+		if (json_is_integer(v)) {
+			snprintf(num, sizeof(num), "%lld",
+				 (long long)json_integer_value(v));
+			t = num;
+		}
+		if (!t || !*t || px_decimal_digits(v))
+			return px_error_set(err, PX_EXIT_DATA,
+					    "source %s: %s: no string or "
+					    "integer identifier at \"%s\" in a "
+					    "match",
+					    l->s->cfg->name, l->what, ptr);
+		if (l->found && strcmp(l->found, t))
+			return px_error_set(err, PX_EXIT_DATA,
+					    "source %s: %s: the identity "
+					    "matches more than one record; "
+					    "refusing to guess",
+					    l->s->cfg->name, l->what);
+		if (!l->found && !(l->found = strdup(t)))
+			return px_error_oom(err);
+	}
+	return 0;
+}
+
+static int resolve_rest(px_source *s, size_t i, const json_t *keys,
+			char **value, px_error *err)
+{
+	json_t *step =
+	    json_array_get(json_object_get(s->profile, "lookups"), i);
+	char what[160];
+	struct lookup l = {s, step, what, NULL};
+	int rc;
+
+	snprintf(what, sizeof(what), "resolve %s",
+		 json_string_value(json_object_get(step, "provides")));
+	rc = rest_paginate(s, step, keys, what, 1, on_lookup, &l, err);
+	if (rc) {
+		free(l.found);
+		return rc > 0 ? 0 : -1; /* 404: not known to this partner */
+	}
+	*value = l.found;
+	return l.found != NULL;
+}
+
+struct collect {
+	px_source *s;
+	const json_t *step;
+	px_emit_fn emit;
+	void *ctx;
+	size_t n;
+};
+
+static int on_items(void *ctx, json_t *items, px_error *err)
+{
+	struct collect *c = ctx;
+	json_t *item;
+	size_t i;
+
+	json_array_foreach(items, i, item)
+	{
+		if (rest_map_emit(c->s, c->step, item, ++c->n, c->emit, c->ctx,
+				  err))
+			return -1;
+	}
+	return 0;
+}
+
+static int fetch_rest(px_source *s, size_t i, const json_t *keys,
+		      px_emit_fn emit, void *ctx, px_error *err)
+{
+	json_t *step =
+	    json_array_get(json_object_get(s->profile, "endpoints"), i);
+	struct collect c = {s, step, emit, ctx, 0};
+	char what[160];
+
+	snprintf(what, sizeof(what), "collection %s",
+		 json_string_value(json_object_get(step, "entity")));
+	return rest_paginate(s, step, keys, what, 0, on_items, &c, err) ? -1
+									: 0;
 }
 
 const px_connector px_connector_rest = {
-	.abi = PX_CONNECTOR_ABI,
-	.name = "rest",
-	.open = open_rest,
+    .abi = PX_CONNECTOR_ABI,
+    .name = "rest",
+    .open = open_rest,
+    .resolve = resolve_rest,
+    .fetch = fetch_rest,
+    .close = close_rest,
 };

@@ -1,0 +1,153 @@
+/*
+ * rest.h - private to the REST driver (connectors/rest*.c); not installed.
+ *
+ * The driver is split by concern:
+ *   rest.c          the px_connector table: open, resolve, fetch, close
+ *   rest_profile.c  loading and checking a partner profile, the plan
+ *   rest_auth.c     OAuth2 client credentials, bearer, API key, basic
+ *   rest_http.c     one libcurl handle, timeouts, retries, error messages
+ *   rest_page.c     pagination: page, offset, cursor, Link header
+ *   rest_json.c     exact-number JSON parsing, JSON pointers, URL templates
+ *   rest_map.c      items -> records: field maps and conversions
+ */
+#ifndef PORTEX_REST_H
+#define PORTEX_REST_H
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "portex/connector.h"
+
+enum rest_auth_type {
+	REST_AUTH_NONE,
+	REST_AUTH_OAUTH2, /* client credentials */
+	REST_AUTH_BEARER,
+	REST_AUTH_API_KEY,
+	REST_AUTH_BASIC,
+};
+
+#define REST_MAX_SECRETS 8
+
+/* A growable byte buffer; data is always NUL-terminated when non-NULL. */
+typedef struct rest_buf {
+	char *data;
+	size_t len, cap;
+} rest_buf;
+
+/* One HTTP response as the driver keeps it: a single page at most. */
+typedef struct rest_resp {
+	long status;
+	rest_buf body;
+	char *link_next;    /* Link: <...>; rel="next", as sent, or NULL */
+	double retry_after; /* seconds from Retry-After, or -1 */
+} rest_resp;
+
+struct px_source {
+	const px_source_cfg *cfg;
+	json_t *profile; /* owned */
+	char *profile_path;
+	json_t *plan;	/* owned */
+	char *base_url; /* no trailing slash */
+
+	/* HTTP */
+	CURL *curl; /* one handle, one connection, for the whole source */
+	char curl_err[CURL_ERROR_SIZE];
+	long timeout_ms, connect_ms, budget_ms;
+	int max_attempts;
+	char *ca_file;
+	uint64_t rng; /* jitter */
+
+	/* auth */
+	enum rest_auth_type auth;
+	char *auth_header; /* "Authorization: Basic ..." etc., or NULL */
+	char *key_param;   /* API key in the query: its parameter name */
+	char *key_value;   /* ... and value (a secret) */
+	char *client_id;   /* OAuth2 */
+	char *client_secret;
+	char *token_url;
+	char *token; /* cached access token */
+	time_t token_expiry;
+	/* Every secret value, to redact from URLs and body snippets. */
+	const char *secrets[REST_MAX_SECRETS];
+	size_t n_secrets;
+};
+
+/* rest_profile.c */
+int rest_profile_load(px_source *s, px_error *err);
+
+/* rest_auth.c: reads the config's "auth" for the profile's auth type. */
+int rest_auth_init(px_source *s, px_error *err);
+/* Adds what a data request needs: a header to *hdrs, or the API key to the
+ * query of url (a CURLU). Fetches or refreshes an OAuth2 token first when
+ * needed. */
+int rest_auth_apply(px_source *s, struct curl_slist **hdrs, CURLU *url,
+		    px_error *err);
+/* Drops a cached token; returns 1 when a fresh one can be asked for. */
+int rest_auth_invalidate(px_source *s);
+void rest_auth_free(px_source *s);
+void rest_add_secret(px_source *s, const char *secret);
+
+/* rest_http.c */
+int rest_http_init(px_source *s, px_error *err);
+void rest_http_free(px_source *s);
+/* A GET with auth, retries and the error policy of DESIGN.md. Returns 0
+ * with r filled for a 2xx, and for a 404 when allow_404; -1 with err set
+ * (r released) otherwise. `what` names the step in messages. */
+int rest_get(px_source *s, const char *url, const char *what, int allow_404,
+	     rest_resp *r, px_error *err);
+/* A form POST without data-request auth (the OAuth2 token request), with
+ * the same retries. Returns 0 for a 2xx; -1 otherwise. */
+int rest_post_form(px_source *s, const char *url, const char *form,
+		   const char *basic_user, const char *basic_pass,
+		   const char *what, rest_resp *r, px_error *err);
+void rest_resp_free(rest_resp *r);
+/* url with every secret and credential-like query value replaced by ***,
+ * into out (always terminated). */
+void rest_redact(const px_source *s, const char *in, char *out, size_t n);
+
+/* rest_json.c */
+int rest_buf_put(rest_buf *b, const char *p, size_t n);
+int rest_buf_printf(rest_buf *b, const char *fmt, ...) PX_PRINTF(2, 3);
+/* Parses a body keeping every non-integer number's exact digits (as a
+ * px_decimal_new() value). Errors are PX_EXIT_DATA naming `what` and url. */
+json_t *rest_json_parse(px_source *s, const rest_resp *r, const char *what,
+			const char *url, px_error *err);
+/* RFC 6901 pointer; "" is the whole document. Borrowed, or NULL. */
+json_t *rest_pointer(json_t *doc, const char *ptr);
+/* base_url + path template with {key} filled (URL-encoded) + query
+ * template object. Returns a CURLU the caller frees, or NULL with err. */
+CURLU *rest_url_build(px_source *s, const json_t *step, const json_t *keys,
+		      const char *what, px_error *err);
+/* Appends name=value (value URL-encoded) to url's query. */
+int rest_url_add_query(CURLU *url, const char *name, const char *value);
+/* The template variables ({name}) of a step's path and query, as a new
+ * JSON array. */
+json_t *rest_template_needs(const json_t *step);
+/* An integer, or a decimal / numeric string that is one; -1 otherwise. */
+int rest_json_int(const json_t *v, long long *out);
+/* Base64 (standard alphabet, padding optional, whitespace ignored). Returns
+ * a malloc'd buffer, or NULL when the text is not base64 (*len = 0) or on
+ * out of memory (*len = 1). */
+unsigned char *rest_base64_decode(const char *in, size_t n, size_t *len);
+char *rest_base64_encode(const char *in, size_t n);
+
+/* rest_page.c: fetches every page of a step (a lookup or an endpoint of
+ * the profile), calling fn with each page's items (borrowed) before
+ * fetching the next. Returns 0, 1 when allow_404 and the first page is a
+ * 404 (a lookup's "not known here"), or -1. */
+typedef int (*rest_items_fn)(void *ctx, json_t *items, px_error *err);
+int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
+		  const char *what, int allow_404, rest_items_fn fn, void *ctx,
+		  px_error *err);
+
+/* rest_map.c: one item -> one record, emitted. `n` is the record's number
+ * in the collection (1-based) for messages. */
+int rest_map_emit(px_source *s, const json_t *step, json_t *item, size_t n,
+		  px_emit_fn emit, void *ctx, px_error *err);
+/* Checks a step's "fields" map at load time. */
+int rest_map_check(px_source *s, const json_t *fields, const char *where,
+		   px_error *err);
+
+#endif

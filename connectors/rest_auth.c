@@ -1,0 +1,303 @@
+/*
+ * rest_auth.c - how the REST driver authenticates, as the profile's
+ * "auth" says, with the secrets from the source config's "auth":
+ *   oauth2_client_credentials  client_id + client_secret -> a bearer token,
+ *                              cached, refreshed before it expires and
+ *                              once more after a 401
+ *   bearer                     token
+ *   api_key                    api_key, in a header or a query parameter
+ *   basic                      username + password
+ * Every secret is registered for redaction and wiped on close.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "rest.h"
+
+static long now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec;
+}
+
+void rest_add_secret(px_source *s, const char *secret)
+{
+	if (secret && s->n_secrets < REST_MAX_SECRETS)
+		s->secrets[s->n_secrets++] = secret;
+}
+
+static void wipe(char **p)
+{
+	if (*p) {
+		explicit_bzero(*p, strlen(*p));
+		free(*p);
+		*p = NULL;
+	}
+}
+
+/* A non-empty string from the config's "auth" object, duplicated. */
+static int secret_from_cfg(px_source *s, const char *key, char **out,
+			   px_error *err)
+{
+	json_t *auth = json_object_get(s->cfg->json, "auth");
+	json_t *v = json_object_get(auth, key);
+	char where[64];
+
+	snprintf(where, sizeof(where), "/auth/%s", key);
+	if (!json_is_string(v) || !json_string_length(v))
+		return px_cfg_error(
+		    err, s->cfg, where,
+		    "expected a non-empty string (the "
+		    "profile's auth type \"%s\" needs it; "
+		    "write it as ${VARIABLE}, never inline)",
+		    json_string_value(json_object_get(
+			json_object_get(s->profile, "auth"), "type")));
+	if (!(*out = strdup(json_string_value(v))))
+		return px_error_oom(err);
+	rest_add_secret(s, *out);
+	return 0;
+}
+
+static int set_header(px_source *s, const char *name, const char *scheme,
+		      const char *value, px_error *err)
+{
+	size_t n = strlen(name) + strlen(scheme) + strlen(value) + 4;
+
+	if (!(s->auth_header = malloc(n)))
+		return px_error_oom(err);
+	snprintf(s->auth_header, n, "%s: %s%s", name, scheme, value);
+	return 0;
+}
+
+static int init_basic(px_source *s, px_error *err)
+{
+	char *pair = NULL, *b64 = NULL;
+	size_t n;
+	int rc;
+
+	if (secret_from_cfg(s, "username", &s->client_id, err) ||
+	    secret_from_cfg(s, "password", &s->client_secret, err))
+		return -1;
+	n = strlen(s->client_id) + strlen(s->client_secret) + 2;
+	if (!(pair = malloc(n)))
+		return px_error_oom(err);
+	snprintf(pair, n, "%s:%s", s->client_id, s->client_secret);
+	b64 = rest_base64_encode(pair, n - 1);
+	wipe(&pair);
+	if (!b64)
+		return px_error_oom(err);
+	rc = set_header(s, "Authorization", "Basic ", b64, err);
+	wipe(&b64);
+	if (!rc)
+		rest_add_secret(s, s->auth_header + strlen("Authorization: "
+							   "Basic "));
+	return rc;
+}
+
+static int init_oauth2(px_source *s, const json_t *a, px_error *err)
+{
+	const char *url = json_string_value(json_object_get(a, "token_url"));
+	const char *path = json_string_value(json_object_get(a, "token_path"));
+	size_t n;
+
+	if (secret_from_cfg(s, "client_id", &s->client_id, err) ||
+	    secret_from_cfg(s, "client_secret", &s->client_secret, err))
+		return -1;
+	if (url) {
+		s->token_url = strdup(url);
+	} else {
+		n = strlen(s->base_url) + strlen(path) + 1;
+		if ((s->token_url = malloc(n)))
+			snprintf(s->token_url, n, "%s%s", s->base_url, path);
+	}
+	return s->token_url ? 0 : px_error_oom(err);
+}
+
+int rest_auth_init(px_source *s, px_error *err)
+{
+	const json_t *a = json_object_get(s->profile, "auth");
+	const char *type = json_string_value(json_object_get(a, "type"));
+	char *tmp = NULL;
+	int rc;
+
+	/* The profile's auth was checked by rest_profile_load(). */
+	if (!strcmp(type, "none")) {
+		s->auth = REST_AUTH_NONE;
+		return 0;
+	}
+	if (!strcmp(type, "oauth2_client_credentials")) {
+		s->auth = REST_AUTH_OAUTH2;
+		return init_oauth2(s, a, err);
+	}
+	if (!strcmp(type, "bearer")) {
+		s->auth = REST_AUTH_BEARER;
+		if (secret_from_cfg(s, "token", &tmp, err))
+			return -1;
+		rc = set_header(s, "Authorization", "Bearer ", tmp, err);
+		s->n_secrets--;
+		wipe(&tmp);
+		rest_add_secret(s, s->auth_header + strlen("Authorization: "
+							   "Bearer "));
+		return rc;
+	}
+	if (!strcmp(type, "api_key")) {
+		const char *in = json_string_value(json_object_get(a, "in"));
+		const char *name =
+		    json_string_value(json_object_get(a, "name"));
+
+		s->auth = REST_AUTH_API_KEY;
+		if (secret_from_cfg(s, "api_key", &s->key_value, err))
+			return -1;
+		if (!strcmp(in, "query"))
+			return (s->key_param = strdup(name))
+				   ? 0
+				   : px_error_oom(err);
+		return set_header(s, name, "", s->key_value, err);
+	}
+	/* basic */
+	s->auth = REST_AUTH_BASIC;
+	return init_basic(s, err);
+}
+
+/* POSTs the client credentials to the token endpoint (RFC 6749 4.4). */
+static int fetch_token(px_source *s, px_error *err)
+{
+	const json_t *a = json_object_get(s->profile, "auth");
+	const char *scope = json_string_value(json_object_get(a, "scope"));
+	const char *how = json_string_value(json_object_get(a, "client_auth"));
+	int in_body = how && !strcmp(how, "body");
+	rest_resp r = {0};
+	rest_buf form = {0};
+	json_t *doc, *tok, *type, *exp;
+	char *id = NULL, *sec = NULL;
+	long long ttl = 0;
+	int rc = -1;
+
+	id = curl_easy_escape(NULL, s->client_id, 0);
+	sec = curl_easy_escape(NULL, s->client_secret, 0);
+	if (!id || !sec)
+		goto oom;
+	if (rest_buf_printf(&form, "grant_type=client_credentials"))
+		goto oom;
+	if (scope) {
+		char *e = curl_easy_escape(NULL, scope, 0);
+		int bad = !e || rest_buf_printf(&form, "&scope=%s", e);
+		curl_free(e);
+		if (bad)
+			goto oom;
+	}
+	if (in_body &&
+	    rest_buf_printf(&form, "&client_id=%s&client_secret=%s", id, sec))
+		goto oom;
+	if (rest_post_form(
+		s, s->token_url, form.data, in_body ? NULL : s->client_id,
+		in_body ? NULL : s->client_secret, "OAuth2 token", &r, err))
+		goto out;
+	if (!(doc = rest_json_parse(s, &r, "OAuth2 token", s->token_url, err)))
+		goto out;
+	tok = json_object_get(doc, "access_token");
+	type = json_object_get(doc, "token_type");
+	exp = json_object_get(doc, "expires_in");
+	if (!json_is_string(tok) || !json_string_length(tok) ||
+	    (type && (!json_is_string(type) ||
+		      strcasecmp(json_string_value(type), "bearer"))) ||
+	    (exp && (rest_json_int(exp, &ttl) || ttl < 0))) {
+		px_error_set(err, PX_EXIT_DATA,
+			     "source %s: OAuth2 token: the token endpoint's "
+			     "answer lacks a bearer \"access_token\" or has "
+			     "a bad \"expires_in\"",
+			     s->cfg->name);
+	} else {
+		wipe(&s->token);
+		if (!(s->token = strdup(json_string_value(tok)))) {
+			px_error_oom(err);
+		} else {
+			/* Refresh a little before expiry, so a token never
+			 * dies in flight: a minute, or half a short life. */
+			long margin = ttl / 2 < 60 ? (long)(ttl / 2) : 60;
+			s->token_expiry =
+			    exp ? (time_t)(now_s() + ttl - margin) : 0;
+			rc = 0;
+		}
+	}
+	json_decref(doc);
+	goto out;
+oom:
+	px_error_oom(err);
+out:
+	if (r.body.data)
+		explicit_bzero(r.body.data, r.body.len);
+	rest_resp_free(&r);
+	if (form.data)
+		explicit_bzero(form.data, form.len);
+	free(form.data);
+	if (sec)
+		explicit_bzero(sec, strlen(sec));
+	curl_free(id);
+	curl_free(sec);
+	return rc;
+}
+
+int rest_auth_apply(px_source *s, struct curl_slist **hdrs, CURLU *url,
+		    px_error *err)
+{
+	struct curl_slist *t;
+	char *h;
+	size_t n;
+
+	switch (s->auth) {
+	case REST_AUTH_NONE:
+		return 0;
+	case REST_AUTH_OAUTH2:
+		if ((!s->token ||
+		     (s->token_expiry && now_s() >= s->token_expiry)) &&
+		    fetch_token(s, err))
+			return -1;
+		n = strlen(s->token) + 32;
+		if (!(h = malloc(n)))
+			return px_error_oom(err);
+		snprintf(h, n, "Authorization: Bearer %s", s->token);
+		t = curl_slist_append(*hdrs, h);
+		wipe(&h);
+		break;
+	case REST_AUTH_API_KEY:
+		if (s->key_param)
+			return rest_url_add_query(url, s->key_param,
+						  s->key_value)
+				   ? px_error_oom(err)
+				   : 0;
+		t = curl_slist_append(*hdrs, s->auth_header);
+		break;
+	default:
+		t = curl_slist_append(*hdrs, s->auth_header);
+	}
+	if (!t)
+		return px_error_oom(err);
+	*hdrs = t;
+	return 0;
+}
+
+int rest_auth_invalidate(px_source *s)
+{
+	if (s->auth != REST_AUTH_OAUTH2)
+		return 0;
+	wipe(&s->token);
+	return 1;
+}
+
+void rest_auth_free(px_source *s)
+{
+	wipe(&s->auth_header);
+	wipe(&s->key_param);
+	wipe(&s->key_value);
+	wipe(&s->client_id);
+	wipe(&s->client_secret);
+	wipe(&s->token);
+	free(s->token_url);
+	s->token_url = NULL;
+	s->n_secrets = 0;
+}
