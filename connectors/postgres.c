@@ -1,17 +1,586 @@
-/* postgres.c - placeholder until its issue lands; replaced wholesale. */
-#include "portex/connector.h"
+/*
+ * postgres.c - the PostgreSQL driver (libpq).
+ *
+ * One connection per source per export, holding one REPEATABLE READ, READ
+ * ONLY transaction: every collection sees the same snapshot, and a query
+ * that tries to write fails on the server. :name placeholders become $n
+ * and travel as parameters; rows stream in single-row mode straight into
+ * the sink, so memory does not grow with a subject's history.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-static int open_postgres(const px_source_cfg *cfg, px_source **out, json_t **plan,
+#include "portex/connector.h"
+#include "postgres.h"
+
+struct px_source {
+	const px_source_cfg *cfg;
+	PGconn *conn;
+	json_t *plan;
+	long long timeout_ms;
+	/* An earlier query failed or was cancelled: the transaction is
+	 * aborted and every later query would fail for that reason. */
+	int broken;
+};
+
+/* libpq messages end with a newline and may span lines: one line. */
+static const char *one_line(const char *msg, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (; msg && *msg && n + 1 < size; msg++) {
+		if (*msg == '\n' || *msg == '\r') {
+			if (msg[1] && n && buf[n - 1] != ' ' && n + 2 < size) {
+				buf[n++] = ';';
+				buf[n++] = ' ';
+			}
+			continue;
+		}
+		buf[n++] = *msg;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Names source, host and database; never the conninfo, which may hold a
+ * password (libpq's own messages do not). step is "" or "collection x: ". */
+static int unavailable(px_source *s, const char *step, const char *doing,
+		       const char *msg, px_error *err)
+{
+	char line[600];
+	const char *host = PQhost(s->conn), *db = PQdb(s->conn);
+
+	return px_error_set(err, PX_EXIT_UNAVAILABLE,
+			    "source %s: %s%s PostgreSQL (host %s, database "
+			    "%s): %s",
+			    s->cfg->name, step, doing,
+			    host && *host ? host : "?", db && *db ? db : "?",
+			    one_line(msg, line, sizeof(line)));
+}
+
+/* The conninfo (URI or key=value; absent means libpq's environment alone)
+ * is checked before connecting so a typo is a config error. libpq's parse
+ * messages can quote pieces of the string, which may hold a password:
+ * only the one naming an unknown keyword is passed on. */
+static int check_conninfo(const px_source_cfg *cfg, const char *conninfo,
+			  px_error *err)
+{
+	char *msg = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &msg);
+	int rc = 0;
+
+	if (!opts) {
+		char line[300];
+		int keyword =
+		    msg && !strncmp(msg, "invalid connection option", 25);
+		rc = px_cfg_error(err, cfg, "/conninfo",
+				  "expected a libpq connection string "
+				  "(\"host=... dbname=...\") or URI "
+				  "(\"postgresql://...\")%s%s",
+				  keyword ? ": " : "",
+				  keyword ? one_line(msg, line, sizeof(line))
+					  : "");
+	}
+	PQfreemem(msg);
+	PQconninfoFree(opts);
+	return rc;
+}
+
+static int read_options(const px_source_cfg *cfg, const char **conninfo,
+			char *timeout, size_t size, px_error *err)
+{
+	json_t *ci = json_object_get(cfg->json, "conninfo");
+	json_t *to = json_object_get(cfg->json, "statement_timeout");
+
+	if (ci && !json_is_string(ci))
+		return px_cfg_error(err, cfg, "/conninfo",
+				    "expected a string (a libpq connection "
+				    "string or URI)");
+	*conninfo = ci ? json_string_value(ci) : "";
+	if (!to)
+		snprintf(timeout, size, "60s");
+	else if (json_is_integer(to) && json_integer_value(to) > 0)
+		snprintf(timeout, size, "%lld",
+			 (long long)json_integer_value(to));
+	else if (json_is_string(to) && json_string_length(to) &&
+		 json_string_length(to) < size)
+		snprintf(timeout, size, "%s", json_string_value(to));
+	else
+		return px_cfg_error(err, cfg, "/statement_timeout",
+				    "expected milliseconds (a positive "
+				    "integer) or a duration such as \"60s\"");
+	return **conninfo ? check_conninfo(cfg, *conninfo, err) : 0;
+}
+
+static PGconn *connect_source(const char *conninfo)
+{
+	/* Later entries override the conninfo's: portex needs UTF-8. */
+	const char *keys[] = {"connect_timeout", "dbname", "client_encoding",
+			      "fallback_application_name", NULL};
+	const char *vals[] = {"10", conninfo, "UTF8", "portex", NULL};
+
+	if (!*conninfo) {
+		keys[1] = "client_encoding";
+		vals[1] = "UTF8";
+	}
+	return PQconnectdbParams(keys, vals, 1);
+}
+
+/* The session settings every value conversion relies on, and the
+ * read-only transaction. */
+static int begin(px_source *s, const char *timeout, px_error *err)
+{
+	const char *setup =
+	    "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY;"
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
+	    "SET LOCAL TimeZone = 'UTC';"
+	    "SET LOCAL DateStyle = 'ISO, YMD';"
+	    "SET LOCAL bytea_output = 'hex';"
+	    "SET LOCAL extra_float_digits = 1";
+	PGresult *r = PQexec(s->conn, setup);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+
+	PQclear(r);
+	if (!ok)
+		return unavailable(s, "",
+				   "cannot start a read-only transaction on",
+				   PQerrorMessage(s->conn), err);
+	r = PQexecParams(s->conn,
+			 "SELECT set_config('statement_timeout', $1, true), "
+			 "(SELECT setting FROM pg_settings "
+			 " WHERE name = 'statement_timeout')",
+			 1, NULL, &timeout, NULL, NULL, 0);
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+	if (ok)
+		s->timeout_ms = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+	if (!ok) {
+		char line[300];
+		return px_cfg_error(
+		    err, s->cfg, "/statement_timeout",
+		    "not a duration PostgreSQL accepts: %s",
+		    one_line(PQerrorMessage(s->conn), line, sizeof(line)));
+	}
+	return 0;
+}
+
+static void close_postgres(px_source *s)
+{
+	if (!s)
+		return;
+	PQfinish(s->conn); /* ends the read-only transaction: nothing to keep */
+	json_decref(s->plan);
+	free(s);
+}
+
+static int open_postgres(const px_source_cfg *cfg, px_source **out,
+			 json_t **plan, px_error *err)
+{
+	const char *conninfo = "";
+	char timeout[64];
+	px_source *s;
+
+	if (read_options(cfg, &conninfo, timeout, sizeof(timeout), err))
+		return -1;
+	if (!(s = calloc(1, sizeof(*s))))
+		return px_error_oom(err);
+	s->cfg = cfg;
+	if (px_sql_plan(cfg, &s->plan, err)) {
+		free(s);
+		return -1;
+	}
+	s->conn = connect_source(conninfo);
+	if (!s->conn) {
+		close_postgres(s);
+		return px_error_oom(err);
+	}
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		unavailable(s, "", "cannot connect to", PQerrorMessage(s->conn),
+			    err);
+		close_postgres(s);
+		return -1;
+	}
+	if (begin(s, timeout, err)) {
+		close_postgres(s);
+		return -1;
+	}
+	*plan = json_incref(s->plan);
+	*out = s;
+	return 0;
+}
+
+/* One query run: what it is for, its SQL rewritten to $n, its values. */
+struct query {
+	px_source *s;
+	const char *step; /* "resolve" or "collection" */
+	const char *what; /* the key it provides, or its entity */
+	const json_t *keys;
+	char *sql;
+	const char **values;
+	size_t nvalues, cap;
+	size_t done; /* bytes of the original SQL copied so far */
+	size_t len;  /* bytes of sql */
+	const char *src;
+	int missing; /* a placeholder with no known key */
+};
+
+static int append(struct query *q, const char *p, size_t n)
+{
+	char *bigger = realloc(q->sql, q->len + n + 1);
+
+	if (!bigger)
+		return -1;
+	memcpy(bigger + q->len, p, n);
+	q->len += n;
+	bigger[q->len] = '\0';
+	q->sql = bigger;
+	return 0;
+}
+
+/* :name -> $n; the same name twice is the same $n. */
+static int rewrite_one(void *ctx, size_t off, size_t len, const char *name,
+		       size_t name_len)
+{
+	struct query *q = ctx;
+	char key[128], num[24];
+	const json_t *v;
+	size_t n;
+
+	if (name_len >= sizeof(key))
+		return q->missing = 1;
+	memcpy(key, name, name_len);
+	key[name_len] = '\0';
+	v = json_object_get(q->keys, key);
+	if (!json_is_string(v))
+		return q->missing = 1;
+	/* One key is one json_t: the same name gives the same pointer. */
+	for (n = 0; n < q->nvalues; n++)
+		if (q->values[n] == json_string_value(v))
+			break;
+	if (n == q->nvalues) {
+		if (n == q->cap) {
+			size_t cap = q->cap ? 2 * q->cap : 8;
+			const char **vals =
+			    realloc(q->values, cap * sizeof(*vals));
+			if (!vals)
+				return -1;
+			q->values = vals;
+			q->cap = cap;
+		}
+		q->values[q->nvalues++] = json_string_value(v);
+	}
+	snprintf(num, sizeof(num), "$%zu", n + 1);
+	if (append(q, q->src + q->done, off - q->done) ||
+	    append(q, num, strlen(num)))
+		return -1;
+	q->done = off + len;
+	return 0;
+}
+
+static void query_free(struct query *q)
+{
+	free(q->sql);
+	free(q->values);
+}
+
+static int query_init(struct query *q, px_source *s, const char *member,
+		      size_t i, const json_t *keys, px_error *err)
+{
+	json_t *step = json_array_get(json_object_get(s->cfg->json, member), i);
+	int is_resolve = !strcmp(member, "resolve");
+	int rc;
+
+	memset(q, 0, sizeof(*q));
+	q->s = s;
+	q->keys = keys;
+	q->step = is_resolve ? "resolve" : "collection";
+	q->what = json_string_value(
+	    json_object_get(step, is_resolve ? "provides" : "entity"));
+	q->src = json_string_value(json_object_get(step, "query"));
+	if (!q->src || !q->what)
+		return px_error_set(err, PX_EXIT_SOFTWARE,
+				    "source %s: no %s step %zu", s->cfg->name,
+				    q->step, i);
+	if (s->broken)
+		return px_error_set(err, PX_EXIT_DATA,
+				    "source %s: %s %s: not run: an earlier "
+				    "query on this source failed",
+				    s->cfg->name, q->step, q->what);
+	rc = px_sql_placeholders(q->src, rewrite_one, q);
+	if (!rc)
+		rc = append(q, q->src + q->done, strlen(q->src + q->done));
+	if (rc && q->missing)
+		return px_error_set(err, PX_EXIT_SOFTWARE,
+				    "source %s: %s %s: an identity key the "
+				    "query needs is not known",
+				    s->cfg->name, q->step, q->what);
+	return rc ? px_error_oom(err) : 0;
+}
+
+static int is_connection_loss(px_source *s, const char *state)
+{
+	return PQstatus(s->conn) == CONNECTION_BAD || !state ||
+	       !strncmp(state, "08", 2) || !strcmp(state, "57P01") ||
+	       !strcmp(state, "57P02") || !strcmp(state, "57P03");
+}
+
+static int lost(struct query *q, const char *msg, px_error *err)
+{
+	char step[200];
+
+	snprintf(step, sizeof(step), "%s %s: ", q->step, q->what);
+	return unavailable(q->s, step, "lost the connection to", msg, err);
+}
+
+/* A failed result -> the error a user can act on. */
+static int result_error(struct query *q, const PGresult *r, px_error *err)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	const char *name = q->s->cfg->name;
+	char line[600];
+
+	q->s->broken = 1;
+	if (!msg)
+		msg = PQerrorMessage(q->s->conn);
+	one_line(msg, line, sizeof(line));
+	if (is_connection_loss(q->s, state))
+		return lost(q, msg, err);
+	if (!strcmp(state, "57014"))
+		return px_error_set(err, PX_EXIT_DATA,
+				    "source %s: %s %s: statement timeout after "
+				    "%lld ms (source option "
+				    "\"statement_timeout\"); the query was "
+				    "cancelled",
+				    name, q->step, q->what, q->s->timeout_ms);
+	if (!strcmp(state, "25006"))
+		return px_error_set(err, PX_EXIT_DATA,
+				    "source %s: %s %s: the query tried to "
+				    "write, and sources are read-only; "
+				    "nothing was changed (%s)",
+				    name, q->step, q->what, line);
+	return px_error_set(err, PX_EXIT_DATA,
+			    "source %s: %s %s: SQL error: %s", name, q->step,
+			    q->what, line);
+}
+
+/* Called for each row (a single-row result). Returns 0 or -1 with err. */
+typedef int (*row_fn)(struct query *q, const PGresult *row, void *ctx,
+		      px_error *err);
+
+/* Abandons a running query after the sink failed: the server stops, the
+ * results are drained so the connection is usable for close. */
+static void cancel(PGconn *conn)
+{
+	PGcancel *c = PQgetCancel(conn);
+	char buf[256];
+
+	if (c) {
+		PQcancel(c, buf, sizeof(buf));
+		PQfreeCancel(c);
+	}
+}
+
+static int run(struct query *q, row_fn fn, void *ctx, px_error *err)
+{
+	PGconn *conn = q->s->conn;
+	PGresult *r;
+	int failed = 0;
+
+	if (!PQsendQueryParams(conn, q->sql, (int)q->nvalues, NULL, q->values,
+			       NULL, NULL, 0)) {
+		q->s->broken = 1;
+		return lost(q, PQerrorMessage(conn), err);
+	}
+	PQsetSingleRowMode(conn);
+	while ((r = PQgetResult(conn))) {
+		ExecStatusType st = PQresultStatus(r);
+
+		if (failed) {
+			/* draining after an error */
+		} else if (st == PGRES_SINGLE_TUPLE) {
+			if (fn(q, r, ctx, err)) {
+				failed = 1;
+				q->s->broken = 1;
+				cancel(conn);
+			}
+		} else if (st == PGRES_FATAL_ERROR) {
+			failed = 1;
+			result_error(q, r, err);
+		} else if (st != PGRES_TUPLES_OK) {
+			failed = 1;
+			q->s->broken = 1;
+			px_error_set(err, PX_EXIT_DATA,
+				     "source %s: %s %s: the query returns no "
+				     "rows; expected a SELECT",
+				     q->s->cfg->name, q->step, q->what);
+		}
+		PQclear(r);
+	}
+	/* COMMIT or ROLLBACK in a configured query would end the read-only
+	 * transaction; nothing may run outside it. */
+	if (!failed && PQtransactionStatus(conn) != PQTRANS_INTRANS) {
+		q->s->broken = 1;
+		return px_error_set(err, PX_EXIT_DATA,
+				    "source %s: %s %s: the query ended "
+				    "portex's read-only transaction",
+				    q->s->cfg->name, q->step, q->what);
+	}
+	return failed ? -1 : 0;
+}
+
+struct resolve_ctx {
+	char *found;
+};
+
+static int resolve_row(struct query *q, const PGresult *r, void *ctx,
+		       px_error *err)
+{
+	struct resolve_ctx *rc = ctx;
+	const char *v;
+
+	if (PQnfields(r) < 1 || PQgetisnull(r, 0, 0))
+		return 0;
+	v = PQgetvalue(r, 0, 0);
+	if (rc->found && strcmp(rc->found, v))
+		return px_error_set(err, PX_EXIT_DATA,
+				    "source %s: resolve %s: the identity "
+				    "matches more than one record; refusing "
+				    "to guess",
+				    q->s->cfg->name, q->what);
+	if (!rc->found && !(rc->found = strdup(v)))
+		return px_error_oom(err);
+	return 0;
+}
+
+static int resolve_postgres(px_source *s, size_t step, const json_t *keys,
+			    char **value, px_error *err)
+{
+	struct query q;
+	struct resolve_ctx rc = {NULL};
+	int res;
+
+	if (query_init(&q, s, "resolve", step, keys, err)) {
+		query_free(&q);
+		return -1;
+	}
+	res = run(&q, resolve_row, &rc, err);
+	query_free(&q);
+	if (res) {
+		free(rc.found);
+		return -1;
+	}
+	*value = rc.found;
+	return rc.found != NULL;
+}
+
+/* Per collection: column kinds, looked up once, and the sink. */
+struct fetch_ctx {
+	px_emit_fn emit;
+	void *ctx;
+	int ncol;
+	enum px_pg_kind *kinds;
+	int content; /* index of the "content" column, or -1 */
+	size_t row;
+};
+
+static int columns(struct query *q, struct fetch_ctx *f, const PGresult *r,
+		   px_error *err)
+{
+	f->ncol = PQnfields(r);
+	f->content = -1;
+	f->kinds = calloc((size_t)f->ncol + 1, sizeof(*f->kinds));
+	if (!f->kinds)
+		return px_error_oom(err);
+	for (int c = 0; c < f->ncol; c++) {
+		f->kinds[c] = px_pg_kind_of(PQftype(r, c));
+		if (!strcmp(PQfname(r, c), "content") &&
+		    (f->kinds[c] == PX_PG_BYTEA || f->kinds[c] == PX_PG_STRING))
+			f->content = c;
+		else if (f->kinds[c] == PX_PG_BYTEA)
+			return px_error_set(err, PX_EXIT_DATA,
+					    "source %s: collection %s: column "
+					    "%s holds bytes; only a document's "
+					    "\"content\" column may",
+					    q->s->cfg->name, q->what,
+					    PQfname(r, c));
+	}
+	return 0;
+}
+
+static int fetch_row(struct query *q, const PGresult *r, void *ctx,
 		     px_error *err)
 {
-	(void)out;
-	(void)plan;
-	return px_cfg_error(err, cfg, "/connector",
-			    "the postgres driver is not built yet");
+	struct fetch_ctx *f = ctx;
+	px_record rec = {NULL, NULL, 0};
+	unsigned char *bytes = NULL;
+	int rc = 0;
+
+	if (!f->kinds && columns(q, f, r, err))
+		return -1;
+	f->row++;
+	if (!(rec.fields = json_object()))
+		return px_error_oom(err);
+	for (int c = 0; c < f->ncol && !rc; c++) {
+		const char *text = PQgetvalue(r, 0, c), *why = NULL;
+		json_t *v;
+
+		if (PQgetisnull(r, 0, c))
+			continue;
+		if (c == f->content) {
+			if (f->kinds[c] == PX_PG_STRING) {
+				rec.content = (const unsigned char *)text;
+				rec.content_len = (size_t)PQgetlength(r, 0, c);
+			} else if ((bytes = PQunescapeBytea(
+					(const unsigned char *)text,
+					&rec.content_len))) {
+				rec.content = bytes;
+			} else {
+				rc = px_error_oom(err);
+			}
+			continue;
+		}
+		v = px_pg_value(f->kinds[c], text, (size_t)PQgetlength(r, 0, c),
+				&why);
+		if (!v)
+			rc = px_error_set(err, PX_EXIT_DATA,
+					  "source %s: collection %s: record "
+					  "%zu: column %s: %s",
+					  q->s->cfg->name, q->what, f->row,
+					  PQfname(r, c), why);
+		else if (json_object_set_new(rec.fields, PQfname(r, c), v))
+			rc = px_error_oom(err);
+	}
+	if (!rc)
+		rc = f->emit(f->ctx, &rec, err);
+	json_decref(rec.fields);
+	PQfreemem(bytes);
+	return rc;
+}
+
+static int fetch_postgres(px_source *s, size_t coll, const json_t *keys,
+			  px_emit_fn emit, void *ctx, px_error *err)
+{
+	struct query q;
+	struct fetch_ctx f = {emit, ctx, 0, NULL, -1, 0};
+	int res;
+
+	if (query_init(&q, s, "collections", coll, keys, err)) {
+		query_free(&q);
+		return -1;
+	}
+	res = run(&q, fetch_row, &f, err);
+	free(f.kinds);
+	query_free(&q);
+	return res;
 }
 
 const px_connector px_connector_postgres = {
-	.abi = PX_CONNECTOR_ABI,
-	.name = "postgres",
-	.open = open_postgres,
+    .abi = PX_CONNECTOR_ABI,
+    .name = "postgres",
+    .open = open_postgres,
+    .resolve = resolve_postgres,
+    .fetch = fetch_postgres,
+    .close = close_postgres,
 };

@@ -3,6 +3,10 @@
 # one closing line "unit: N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
+# The PostgreSQL driver's tests need a throwaway server (tests/pg/).
+if [ -z "${PX_PG_DIR:-}${PX_PG_WRAPPED:-}" ]; then
+	exec tests/pg/with-cluster.sh "$PWD/tests/run-unit.sh" "$@"
+fi
 pass=0
 fail=0
 for t in "$@"; do

@@ -1,0 +1,160 @@
+/*
+ * postgres_value.c - PostgreSQL values (text output format) to JSON, by
+ * column type. Numbers keep their exact digits, timestamps become RFC 3339
+ * UTC, json/jsonb become nested JSON.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portex/connector.h"
+#include "postgres.h"
+
+/* Built-in type OIDs (src/include/catalog/pg_type.dat); stable across
+ * PostgreSQL versions, and the server headers are not a build dependency. */
+enum {
+	OID_BOOL = 16,
+	OID_BYTEA = 17,
+	OID_INT8 = 20,
+	OID_INT2 = 21,
+	OID_INT4 = 23,
+	OID_OID = 26,
+	OID_JSON = 114,
+	OID_FLOAT4 = 700,
+	OID_FLOAT8 = 701,
+	OID_TIMESTAMP = 1114,
+	OID_TIMESTAMPTZ = 1184,
+	OID_NUMERIC = 1700,
+	OID_JSONB = 3802,
+};
+
+enum px_pg_kind px_pg_kind_of(Oid type)
+{
+	switch (type) {
+	case OID_INT2:
+	case OID_INT4:
+	case OID_INT8:
+	case OID_OID:
+		return PX_PG_INTEGER;
+	case OID_NUMERIC:
+		return PX_PG_NUMERIC;
+	case OID_FLOAT4:
+	case OID_FLOAT8:
+		return PX_PG_FLOAT;
+	case OID_BOOL:
+		return PX_PG_BOOL;
+	case OID_TIMESTAMP:
+	case OID_TIMESTAMPTZ:
+		return PX_PG_TIMESTAMP;
+	case OID_JSON:
+	case OID_JSONB:
+		return PX_PG_JSON;
+	case OID_BYTEA:
+		return PX_PG_BYTEA;
+	default:
+		return PX_PG_STRING;
+	}
+}
+
+/* n digits at s? */
+static int digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* With TimeZone UTC and DateStyle ISO the server writes timestamptz as
+ * "2026-01-05 09:00:00[.123456]+00" and timestamp as the same without the
+ * offset; a timestamp without time zone is taken to be UTC. Anything else
+ * (infinity, BC, years past 9999) is passed on as text for the normaliser
+ * to reject with the field's name. */
+static json_t *timestamp_json(const char *t, size_t len)
+{
+	char buf[40];
+	size_t end = len;
+
+	if (len >= 3 && !strcmp(t + len - 3, "+00"))
+		end = len - 3;
+	if (end < 19 || end >= sizeof(buf) - 1 || !digits(t, 4) ||
+	    t[4] != '-' || !digits(t + 5, 2) || t[7] != '-' ||
+	    !digits(t + 8, 2) || t[10] != ' ' || !digits(t + 11, 2) ||
+	    t[13] != ':' || !digits(t + 14, 2) || t[16] != ':' ||
+	    !digits(t + 17, 2) ||
+	    (end > 19 &&
+	     (t[19] != '.' || end == 20 || !digits(t + 20, end - 20))))
+		return json_stringn(t, len);
+	memcpy(buf, t, end);
+	buf[10] = 'T';
+	buf[end] = 'Z';
+	return json_stringn(buf, end + 1);
+}
+
+static json_t *integer_json(const char *t, const char **why)
+{
+	char *e;
+	long long v;
+
+	errno = 0;
+	v = strtoll(t, &e, 10);
+	if (errno || e == t || *e) {
+		*why = "not an integer portex can hold";
+		return NULL;
+	}
+	return json_integer(v);
+}
+
+static json_t *float_json(const char *t, const char **why)
+{
+	char *e;
+	double v = strtod(t, &e);
+	json_t *j;
+
+	/* NaN and infinities have no JSON form; jansson refuses them. */
+	if (e == t || *e || !(j = json_real(v))) {
+		*why = "a float JSON cannot represent (NaN or infinity)";
+		return NULL;
+	}
+	return j;
+}
+
+json_t *px_pg_value(enum px_pg_kind kind, const char *text, size_t len,
+		    const char **why)
+{
+	json_t *v;
+	json_error_t jerr;
+
+	switch (kind) {
+	case PX_PG_INTEGER:
+		return integer_json(text, why);
+	case PX_PG_NUMERIC:
+		if (!(v = px_decimal_new(text)))
+			*why = "a numeric JSON cannot represent (NaN or "
+			       "infinity)";
+		return v;
+	case PX_PG_FLOAT:
+		return float_json(text, why);
+	case PX_PG_BOOL:
+		return json_boolean(text[0] == 't');
+	case PX_PG_TIMESTAMP:
+		if (!(v = timestamp_json(text, len)))
+			*why = "not valid UTF-8";
+		return v;
+	case PX_PG_JSON:
+		if (!(v = json_loadb(text, len, JSON_DECODE_ANY, &jerr)))
+			*why = "JSON portex cannot read (a number too large "
+			       "for 64 bits?)";
+		return v;
+	case PX_PG_BYTEA:
+		*why = "bytes; only a document's \"content\" column may hold "
+		       "them";
+		return NULL;
+	case PX_PG_STRING:
+	default:
+		if (!(v = json_stringn(text, len)))
+			*why = "not valid UTF-8";
+		return v;
+	}
+}

@@ -1,0 +1,656 @@
+/*
+ * test_postgres.c - the PostgreSQL driver against a real, throwaway server.
+ *
+ * Needs PGHOST and PX_PG_DIR from tests/pg/cluster.sh (tests/run-unit.sh
+ * starts one): the test creates and drops databases, so it refuses to run
+ * against any server that is not a throwaway one.
+ */
+#include "unit.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "portex/connector.h"
+
+extern const px_connector px_connector_postgres;
+
+static const char fixture[] =
+    "CREATE TABLE users (id int PRIMARY KEY, email text, name text);"
+    "INSERT INTO users VALUES (1, 'alice@example.org',"
+    "  'Zoë Ærøskøbing 🦊'), (2, 'bob@example.org', 'Bob'),"
+    "  (3, 'twin@example.org', 'A'), (4, 'twin@example.org', 'B');"
+    "CREATE TABLE purchases (user_id int, amount numeric(12,2),"
+    "  price float8, paid bool, at timestamptz, local_at timestamp,"
+    "  day date, meta jsonb, raw json, note text, big bigint,"
+    "  small smallint, content bytea);"
+    "INSERT INTO purchases VALUES (1, 19.90, 0.5, true,"
+    "  '2026-01-05 10:00:00 Europe/Paris', '2026-01-05 09:00:00.25',"
+    "  '2026-01-05', '{\"a\": [1, {\"b\": null}], \"c\": \"é\"}',"
+    "  '[1, \"x\"]', NULL, 9007199254740993, -3, '\\x00ff10'),"
+    "  (1, 1234567890.05, NULL, false,"
+    "  '2026-07-01 12:30:00.123 Europe/Paris', NULL, NULL, NULL, NULL,"
+    "  NULL, NULL, NULL, NULL);"
+    "CREATE TABLE audit (x int); CREATE SEQUENCE seq;"
+    "CREATE FUNCTION touch() RETURNS int LANGUAGE plpgsql AS"
+    "  $$BEGIN INSERT INTO audit VALUES (1); RETURN 1; END$$;"
+    "DO $$BEGIN CREATE ROLE px_password LOGIN;"
+    "  EXCEPTION WHEN duplicate_object THEN NULL; END$$;"
+    "ALTER ROLE px_password PASSWORD 'right-Pw-42';";
+
+/* A sink that keeps copies of what it got. */
+struct got {
+	json_t *records;
+	unsigned char content[64];
+	size_t content_len;
+	int fail_at; /* 1-based record at which the sink fails, or 0 */
+	PGconn *admin;
+	int query_was_active;
+};
+
+static int sink(void *ctx, const px_record *rec, px_error *err)
+{
+	struct got *g = ctx;
+
+	json_array_append_new(g->records, json_deep_copy(rec->fields));
+	if (rec->content && rec->content_len <= sizeof(g->content)) {
+		memcpy(g->content, rec->content, rec->content_len);
+		g->content_len = rec->content_len;
+	}
+	if (g->admin && json_array_size(g->records) == 1) {
+		/* Streaming: the first row arrives while the query runs. */
+		PGresult *r =
+		    PQexec(g->admin, "SELECT count(*) FROM pg_stat_activity "
+				     "WHERE application_name = 'portex' AND "
+				     "state = 'active'");
+		g->query_was_active = !strcmp(PQgetvalue(r, 0, 0), "1");
+		PQclear(r);
+	}
+	if (g->fail_at && json_array_size(g->records) == (size_t)g->fail_at)
+		return px_error_set(err, PX_EXIT_CANTCREAT, "sink is full");
+	return 0;
+}
+
+static PGconn *admin_connect(const char *db)
+{
+	const char *keys[] = {"dbname", NULL}, *vals[] = {db, NULL};
+	PGconn *c = PQconnectdbParams(keys, vals, 0);
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		print_error("cannot connect to %s: %s", db, PQerrorMessage(c));
+		fail();
+	}
+	return c;
+}
+
+static void exec_ok(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(r);
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		print_error("%s: %s", sql, PQerrorMessage(c));
+		fail();
+	}
+	PQclear(r);
+}
+
+static int group_setup(void **state)
+{
+	PGconn *c;
+
+	(void)state;
+	if (!getenv("PGHOST") || !getenv("PX_PG_DIR")) {
+		fprintf(stderr, "test_postgres: PGHOST and PX_PG_DIR are not "
+				"set: run it under tests/pg/with-cluster.sh "
+				"(tests/run-unit.sh does) or after eval "
+				"\"$(tests/pg/cluster.sh start)\"\n");
+		return -1;
+	}
+	c = admin_connect("postgres");
+	exec_ok(c, "SET client_min_messages = warning");
+	exec_ok(c, "DROP DATABASE IF EXISTS px_unit");
+	exec_ok(c, "CREATE DATABASE px_unit TEMPLATE template0 ENCODING "
+		   "'UTF8'");
+	PQfinish(c);
+	c = admin_connect("px_unit");
+	exec_ok(c, fixture);
+	PQfinish(c);
+	return 0;
+}
+
+/* A source on px_unit with one resolve step and the given collections
+ * (a JSON array text). extra: more members, "" or ", \"k\": v". */
+struct src {
+	json_t *json;
+	px_source_cfg cfg;
+	px_source *s;
+	json_t *plan;
+	px_error err;
+};
+
+static int src_open(struct src *x, const char *conninfo, const char *colls,
+		    const char *extra)
+{
+	char text[4096];
+	json_error_t jerr;
+
+	snprintf(text, sizeof(text),
+		 "{\"name\": \"lms\", \"connector\": \"postgres\", "
+		 "\"conninfo\": \"%s\", "
+		 "\"resolve\": [{\"provides\": \"uid\", \"query\": \"SELECT id "
+		 "FROM users WHERE lower(email) = lower(:email)\"}], "
+		 "\"collections\": %s%s}",
+		 conninfo, colls, extra);
+	memset(x, 0, sizeof(*x));
+	x->json = json_loads(text, 0, &jerr);
+	if (!x->json) {
+		print_error("bad test JSON: %s: %s", jerr.text, text);
+		fail();
+	}
+	x->cfg.name = "lms";
+	x->cfg.json = x->json;
+	x->cfg.config_file = "portex.json";
+	x->cfg.json_path = "/sources/0";
+	x->cfg.base_dir = ".";
+	return px_connector_postgres.open(&x->cfg, &x->s, &x->plan, &x->err);
+}
+
+static void src_close(struct src *x)
+{
+	px_connector_postgres.close(x->s);
+	json_decref(x->plan);
+	json_decref(x->json);
+}
+
+static json_t *keys_for(const char *email, const char *uid)
+{
+	return uid ? json_pack("{s:s, s:s}", "email", email, "uid", uid)
+		   : json_pack("{s:s}", "email", email);
+}
+
+/* Fetches collection 0 for alice; returns fetch's result. */
+static int fetch_alice(struct src *x, struct got *g)
+{
+	json_t *keys = keys_for("alice@example.org", "1");
+	int rc;
+
+	g->records = json_array();
+	rc = px_connector_postgres.fetch(x->s, 0, keys, sink, g, &x->err);
+	json_decref(keys);
+	return rc;
+}
+
+static void test_resolve_binds_the_key_and_finds_one_subject(void **state)
+{
+	struct src x;
+	json_t *keys = keys_for("ALICE@example.org", NULL);
+	char *v = NULL;
+
+	(void)state;
+	assert_int_equal(src_open(&x, "dbname=px_unit", "[]", ""), 0);
+	assert_string_equal(
+	    json_string_value(json_array_get(
+		json_object_get(
+		    json_array_get(json_object_get(x.plan, "resolve"), 0),
+		    "needs"),
+		0)),
+	    "email");
+	assert_int_equal(
+	    px_connector_postgres.resolve(x.s, 0, keys, &v, &x.err), 1);
+	assert_string_equal(v, "1");
+	free(v);
+	json_decref(keys);
+	src_close(&x);
+}
+
+static void test_resolve_unknown_subject_is_not_found(void **state)
+{
+	struct src x;
+	json_t *keys = keys_for("nobody@example.org", NULL);
+	char *v = NULL;
+
+	(void)state;
+	assert_int_equal(src_open(&x, "dbname=px_unit", "[]", ""), 0);
+	assert_int_equal(
+	    px_connector_postgres.resolve(x.s, 0, keys, &v, &x.err), 0);
+	assert_null(v);
+	json_decref(keys);
+	src_close(&x);
+}
+
+static void test_resolve_refuses_two_subjects(void **state)
+{
+	struct src x;
+	json_t *keys = keys_for("twin@example.org", NULL);
+	char *v = NULL;
+
+	(void)state;
+	assert_int_equal(src_open(&x, "dbname=px_unit", "[]", ""), 0);
+	assert_int_equal(
+	    px_connector_postgres.resolve(x.s, 0, keys, &v, &x.err), -1);
+	assert_int_equal(x.err.code, PX_EXIT_DATA);
+	assert_non_null(strstr(x.err.msg, "more than one record"));
+	json_decref(keys);
+	src_close(&x);
+}
+
+static void test_placeholders_skip_literals_and_casts(void **state)
+{
+	struct src x;
+	struct got g = {0};
+
+	(void)state;
+	/* ':uid' in a literal and ::int casts stay SQL; :uid twice is $1
+	 * twice; a value that looks like SQL is only a value. */
+	assert_int_equal(
+	    src_open(&x, "dbname=px_unit",
+		     "[{\"entity\": \"profile\", \"category\": "
+		     "\"provided\", \"query\": \"SELECT name, ':uid' AS "
+		     "lit, :uid::int + 0 AS twice FROM users WHERE id = "
+		     ":uid::int AND email <> '1 OR 1=1'\"}]",
+		     ""),
+	    0);
+	assert_int_equal(fetch_alice(&x, &g), 0);
+	assert_int_equal(json_array_size(g.records), 1);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(g.records, 0), "lit")),
+			    ":uid");
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_array_get(g.records, 0), "twice")),
+			 1);
+	json_decref(g.records);
+	src_close(&x);
+}
+
+static void test_values_keep_exact_types(void **state)
+{
+	struct src x;
+	struct got g = {0};
+	json_t *r, *r2, *meta;
+	const unsigned char bytes[] = {0x00, 0xff, 0x10};
+
+	(void)state;
+	/* The session's own time zone must not matter. */
+	assert_int_equal(
+	    src_open(&x,
+		     "dbname=px_unit options='-c TimeZone=America/New_York'",
+		     "[{\"entity\": \"purchase\", \"category\": "
+		     "\"observed\", \"query\": \"SELECT p.*, u.name FROM "
+		     "purchases p JOIN users u ON u.id = p.user_id WHERE "
+		     "user_id = :uid ORDER BY at\"}]",
+		     ""),
+	    0);
+	assert_int_equal(fetch_alice(&x, &g), 0);
+	assert_int_equal(json_array_size(g.records), 2);
+	r = json_array_get(g.records, 0);
+	r2 = json_array_get(g.records, 1);
+	assert_string_equal(px_decimal_digits(json_object_get(r, "amount")),
+			    "19.90");
+	assert_string_equal(px_decimal_digits(json_object_get(r2, "amount")),
+			    "1234567890.05");
+	assert_true(json_is_real(json_object_get(r, "price")));
+	assert_true(json_real_value(json_object_get(r, "price")) == 0.5);
+	assert_true(json_is_true(json_object_get(r, "paid")));
+	assert_true(json_is_false(json_object_get(r2, "paid")));
+	assert_string_equal(json_string_value(json_object_get(r, "at")),
+			    "2026-01-05T09:00:00Z");
+	assert_string_equal(json_string_value(json_object_get(r2, "at")),
+			    "2026-07-01T10:30:00.123Z");
+	assert_string_equal(json_string_value(json_object_get(r, "local_at")),
+			    "2026-01-05T09:00:00.25Z");
+	assert_string_equal(json_string_value(json_object_get(r, "day")),
+			    "2026-01-05");
+	meta = json_object_get(r, "meta");
+	assert_true(json_is_null(json_object_get(
+	    json_array_get(json_object_get(meta, "a"), 1), "b")));
+	assert_string_equal(json_string_value(json_object_get(meta, "c")), "é");
+	assert_int_equal(json_array_size(json_object_get(r, "raw")), 2);
+	assert_true(json_integer_value(json_object_get(r, "big")) ==
+		    9007199254740993LL);
+	assert_int_equal(json_integer_value(json_object_get(r, "small")), -3);
+	assert_string_equal(json_string_value(json_object_get(r, "name")),
+			    "Zoë Ærøskøbing 🦊");
+	/* NULL is absent, bytea "content" is the record's bytes. */
+	assert_null(json_object_get(r, "note"));
+	assert_null(json_object_get(r2, "price"));
+	assert_null(json_object_get(r, "content"));
+	assert_int_equal(g.content_len, 3);
+	assert_memory_equal(g.content, bytes, 3);
+	json_decref(g.records);
+	src_close(&x);
+}
+
+static void test_bytea_outside_content_is_refused(void **state)
+{
+	struct src x;
+	struct got g = {0};
+
+	(void)state;
+	assert_int_equal(
+	    src_open(&x, "dbname=px_unit",
+		     "[{\"entity\": \"document\", \"category\": "
+		     "\"provided\", \"query\": \"SELECT content AS blob "
+		     "FROM purchases WHERE user_id = :uid\"}]",
+		     ""),
+	    0);
+	assert_int_equal(fetch_alice(&x, &g), -1);
+	assert_int_equal(x.err.code, PX_EXIT_DATA);
+	assert_non_null(strstr(x.err.msg, "column blob holds bytes"));
+	json_decref(g.records);
+	src_close(&x);
+}
+
+static long long count_rows(const char *sql)
+{
+	PGconn *c = admin_connect("px_unit");
+	PGresult *r = PQexec(c, sql);
+	long long n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+
+	PQclear(r);
+	PQfinish(c);
+	return n;
+}
+
+static void expect_write_refused(const char *query)
+{
+	char colls[512];
+	struct src x;
+	struct got g = {0};
+
+	snprintf(colls, sizeof(colls),
+		 "[{\"entity\": \"profile\", \"category\": \"provided\", "
+		 "\"query\": \"%s\"}]",
+		 query);
+	assert_int_equal(src_open(&x, "dbname=px_unit", colls, ""), 0);
+	assert_int_equal(fetch_alice(&x, &g), -1);
+	assert_int_equal(x.err.code, PX_EXIT_DATA);
+	if (!strstr(x.err.msg, "source lms: collection profile: the query "
+			       "tried to write")) {
+		print_error("message: %s\n", x.err.msg);
+		fail();
+	}
+	json_decref(g.records);
+	src_close(&x);
+	assert_int_equal(count_rows("SELECT count(*) FROM users"), 4);
+	assert_int_equal(count_rows("SELECT count(*) FROM audit"), 0);
+	assert_int_equal(count_rows("SELECT count(*) FROM users WHERE name = "
+				    "'Zoë Ærøskøbing 🦊'"),
+			 1);
+}
+
+static void test_queries_that_write_fail_and_rows_remain(void **state)
+{
+	(void)state;
+	expect_write_refused("DELETE FROM users WHERE id = :uid RETURNING id");
+	expect_write_refused("UPDATE users SET name = 'x' WHERE id = :uid "
+			     "RETURNING id");
+	expect_write_refused("SELECT touch() AS n, :uid AS u");
+	expect_write_refused("SELECT nextval('seq') AS n, :uid AS u");
+}
+
+static void test_query_cannot_end_the_read_only_transaction(void **state)
+{
+	struct src x;
+	struct got g = {0};
+
+	(void)state;
+	assert_int_equal(
+	    src_open(&x, "dbname=px_unit",
+		     "[{\"entity\": \"profile\", \"category\": "
+		     "\"provided\", \"query\": \"ROLLBACK\"}, "
+		     "{\"entity\": \"score\", \"category\": "
+		     "\"observed\", \"query\": \"DELETE FROM users "
+		     "RETURNING id\"}]",
+		     ""),
+	    0);
+	assert_int_equal(fetch_alice(&x, &g), -1);
+	assert_non_null(strstr(x.err.msg, "expected a SELECT"));
+	json_decref(g.records);
+	/* Later queries of the source do not run outside the transaction. */
+	g.records = json_array();
+	assert_int_equal(
+	    px_connector_postgres.fetch(x.s, 1, NULL, sink, &g, &x.err), -1);
+	json_decref(g.records);
+	src_close(&x);
+	assert_int_equal(count_rows("SELECT count(*) FROM users"), 4);
+}
+
+static void test_statement_timeout_says_so(void **state)
+{
+	struct src x;
+	struct got g = {0};
+
+	(void)state;
+	assert_int_equal(
+	    src_open(&x, "dbname=px_unit",
+		     "[{\"entity\": \"score\", \"category\": "
+		     "\"observed\", \"query\": \"SELECT pg_sleep(5)::text "
+		     "AS s, :uid AS u\"}]",
+		     ", \"statement_timeout\": 200"),
+	    0);
+	assert_int_equal(fetch_alice(&x, &g), -1);
+	assert_int_equal(x.err.code, PX_EXIT_DATA);
+	assert_string_equal(
+	    x.err.msg, "source lms: collection score: statement timeout "
+		       "after 200 ms (source option \"statement_timeout\"); "
+		       "the query was cancelled");
+	json_decref(g.records);
+	src_close(&x);
+}
+
+static void test_bad_statement_timeout_is_a_config_error(void **state)
+{
+	struct src x;
+
+	(void)state;
+	assert_int_equal(src_open(&x, "dbname=px_unit", "[]",
+				  ", \"statement_timeout\": \"soon\""),
+			 -1);
+	assert_int_equal(x.err.code, PX_EXIT_CONFIG);
+	assert_non_null(strstr(x.err.msg, "portex.json: /sources/0"
+					  "/statement_timeout"));
+	json_decref(x.json);
+}
+
+static void test_unreachable_server_names_host_and_database(void **state)
+{
+	struct src x;
+
+	(void)state;
+	assert_int_equal(
+	    src_open(&x, "host=/nonexistent dbname=lmsdb", "[]", ""), -1);
+	assert_int_equal(x.err.code, PX_EXIT_UNAVAILABLE);
+	assert_non_null(strstr(x.err.msg, "source lms: cannot connect to "
+					  "PostgreSQL (host /nonexistent, "
+					  "database lmsdb)"));
+	json_decref(x.json);
+}
+
+static void test_wrong_password_never_shows_the_password(void **state)
+{
+	struct src x;
+
+	(void)state;
+	assert_int_equal(src_open(&x,
+				  "postgresql://px_password:wrong-Pw-13@/"
+				  "px_unit",
+				  "[]", ""),
+			 -1);
+	assert_int_equal(x.err.code, PX_EXIT_UNAVAILABLE);
+	assert_non_null(strstr(x.err.msg, "database px_unit"));
+	assert_non_null(strstr(x.err.msg, "password authentication failed"));
+	assert_null(strstr(x.err.msg, "wrong-Pw-13"));
+	json_decref(x.json);
+	/* and the right one works */
+	assert_int_equal(src_open(&x,
+				  "user=px_password password=right-Pw-42 "
+				  "dbname=px_unit",
+				  "[]", ""),
+			 0);
+	src_close(&x);
+}
+
+static void test_bad_conninfo_is_a_config_error(void **state)
+{
+	struct src x;
+
+	(void)state;
+	assert_int_equal(
+	    src_open(&x, "dbname=px_unit passwrd=hunter2", "[]", ""), -1);
+	assert_int_equal(x.err.code, PX_EXIT_CONFIG);
+	assert_non_null(strstr(x.err.msg, "/conninfo"));
+	assert_non_null(strstr(x.err.msg, "passwrd"));
+	assert_null(strstr(x.err.msg, "hunter2"));
+	json_decref(x.json);
+	assert_int_equal(src_open(&x, "password hunter2", "[]", ""), -1);
+	assert_int_equal(x.err.code, PX_EXIT_CONFIG);
+	assert_null(strstr(x.err.msg, "hunter2"));
+	json_decref(x.json);
+}
+
+static void test_rows_stream_while_the_query_runs(void **state)
+{
+	struct src x;
+	struct got g = {0};
+
+	(void)state;
+	/* 20 kB rows overflow the server's send buffer at once; the last
+	 * row sleeps, so a driver that collected the rows first would see
+	 * the query finished. */
+	assert_int_equal(
+	    src_open(&x, "dbname=px_unit",
+		     "[{\"entity\": \"answer\", \"category\": "
+		     "\"observed\", \"query\": \"SELECT g, repeat('x', "
+		     "20000) AS pad, CASE WHEN g = 4 THEN "
+		     "pg_sleep(1)::text END AS s FROM "
+		     "generate_series(1, 4) g WHERE :uid = '1'\"}]",
+		     ""),
+	    0);
+	g.admin = admin_connect("postgres");
+	assert_int_equal(fetch_alice(&x, &g), 0);
+	assert_int_equal(json_array_size(g.records), 4);
+	assert_true(g.query_was_active);
+	PQfinish(g.admin);
+	json_decref(g.records);
+	src_close(&x);
+}
+
+static void test_sink_error_stops_the_fetch(void **state)
+{
+	struct src x;
+	struct got g = {0};
+
+	(void)state;
+	assert_int_equal(src_open(&x, "dbname=px_unit",
+				  "[{\"entity\": \"answer\", \"category\": "
+				  "\"observed\", \"query\": \"SELECT g FROM "
+				  "generate_series(1, 10000000) g WHERE :uid = "
+				  "'1'\"}]",
+				  ""),
+			 0);
+	g.fail_at = 3;
+	assert_int_equal(fetch_alice(&x, &g), -1);
+	assert_int_equal(x.err.code, PX_EXIT_CANTCREAT);
+	assert_string_equal(x.err.msg, "sink is full");
+	assert_int_equal(json_array_size(g.records), 3);
+	json_decref(g.records);
+	src_close(&x);
+}
+
+static int kill_backend(void *ctx, const px_record *rec, px_error *err)
+{
+	struct got *g = ctx;
+
+	(void)rec;
+	(void)err;
+	if (json_integer_value(json_array_get(g->records, 0)) == 0)
+		exec_ok(g->admin, "SELECT pg_terminate_backend(pid) FROM "
+				  "pg_stat_activity WHERE application_name = "
+				  "'portex'");
+	json_array_set_new(g->records, 0, json_integer(1));
+	return 0;
+}
+
+static void test_server_gone_mid_way_is_unavailable(void **state)
+{
+	struct src x;
+	struct got g = {0};
+	json_t *keys = keys_for("alice@example.org", "1");
+
+	(void)state;
+	assert_int_equal(
+	    src_open(&x, "dbname=px_unit",
+		     "[{\"entity\": \"answer\", \"category\": "
+		     "\"observed\", \"query\": \"SELECT g FROM "
+		     "generate_series(1, 100000000) g WHERE :uid = "
+		     "'1'\"}]",
+		     ""),
+	    0);
+	g.admin = admin_connect("postgres");
+	g.records = json_pack("[i]", 0);
+	assert_int_equal(
+	    px_connector_postgres.fetch(x.s, 0, keys, kill_backend, &g, &x.err),
+	    -1);
+	assert_int_equal(x.err.code, PX_EXIT_UNAVAILABLE);
+	assert_non_null(strstr(x.err.msg, "source lms: collection answer: "
+					  "lost the connection to PostgreSQL"));
+	assert_non_null(strstr(x.err.msg, "database px_unit"));
+	PQfinish(g.admin);
+	json_decref(g.records);
+	json_decref(keys);
+	src_close(&x);
+}
+
+static void test_one_connection_and_snapshot_per_source(void **state)
+{
+	struct src x;
+	struct got g = {0};
+	json_t *keys = keys_for("alice@example.org", "1");
+
+	(void)state;
+	assert_int_equal(
+	    src_open(&x, "dbname=px_unit",
+		     "[{\"entity\": \"a\", \"category\": \"observed\", "
+		     "\"query\": \"SELECT pg_backend_pid() AS pid, "
+		     "txid_current_if_assigned() AS x, now() AS t\"}]",
+		     ""),
+	    0);
+	g.records = json_array();
+	assert_int_equal(
+	    px_connector_postgres.fetch(x.s, 0, keys, sink, &g, &x.err), 0);
+	assert_int_equal(
+	    px_connector_postgres.fetch(x.s, 0, keys, sink, &g, &x.err), 0);
+	assert_true(json_equal(json_array_get(g.records, 0),
+			       json_array_get(g.records, 1)));
+	json_decref(g.records);
+	json_decref(keys);
+	src_close(&x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_resolve_binds_the_key_and_finds_one_subject),
+	    cmocka_unit_test(test_resolve_unknown_subject_is_not_found),
+	    cmocka_unit_test(test_resolve_refuses_two_subjects),
+	    cmocka_unit_test(test_placeholders_skip_literals_and_casts),
+	    cmocka_unit_test(test_values_keep_exact_types),
+	    cmocka_unit_test(test_bytea_outside_content_is_refused),
+	    cmocka_unit_test(test_queries_that_write_fail_and_rows_remain),
+	    cmocka_unit_test(test_query_cannot_end_the_read_only_transaction),
+	    cmocka_unit_test(test_statement_timeout_says_so),
+	    cmocka_unit_test(test_bad_statement_timeout_is_a_config_error),
+	    cmocka_unit_test(test_unreachable_server_names_host_and_database),
+	    cmocka_unit_test(test_wrong_password_never_shows_the_password),
+	    cmocka_unit_test(test_bad_conninfo_is_a_config_error),
+	    cmocka_unit_test(test_rows_stream_while_the_query_runs),
+	    cmocka_unit_test(test_sink_error_stops_the_fetch),
+	    cmocka_unit_test(test_server_gone_mid_way_is_unavailable),
+	    cmocka_unit_test(test_one_connection_and_snapshot_per_source),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
