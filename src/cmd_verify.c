@@ -1,9 +1,177 @@
-/* cmd_verify.c - placeholder until its issue lands; replaced wholesale. */
+/* cmd_verify.c - portex verify: is this package what its signer sent? */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
 #include "commands.h"
+#include "portex/verify.h"
+
+static const char usage_text[] =
+    "usage: portex verify PACKAGE.zip [--ca CERT.pem] [--json]\n"
+    "                     [--password-file FILE]\n"
+    "\n"
+    "Checks a package without extracting it: mimetype, every file's\n"
+    "SHA-256 against META-INF/ASiCManifest.xml and manifest.json, no file\n"
+    "added or removed, the CAdES signature over the manifest, and the\n"
+    "signer certificate's validity at the signing time. Hostile archives\n"
+    "(unsafe names, zip bombs, too many entries) are refused unread.\n"
+    "\n"
+    "  --ca CERT.pem         also check the signer chains to one of these\n"
+    "                        certificates (at the signing time); without\n"
+    "                        it, anyone's valid signature is accepted\n"
+    "  --json                print the report as JSON on stdout\n"
+    "  --password-file FILE  password of an encrypted package (first "
+    "line)\n"
+    "\n"
+    "Exit status: 0 valid, 1 does not verify (each problem on stderr),\n"
+    "64 usage, 74 the file cannot be read.\n";
+
+/* The first line of path, without its newline. Never echoed anywhere. */
+static int read_password(const char *path, char *buf, size_t n, px_error *err)
+{
+	FILE *f = fopen(path, "re");
+	size_t len;
+
+	if (!f)
+		return px_error_set(err, PX_EXIT_USAGE,
+				    "--password-file %s: %s", path,
+				    strerror(errno));
+	if (!fgets(buf, (int)n, f))
+		buf[0] = '\0';
+	fclose(f);
+	len = strcspn(buf, "\r\n");
+	buf[len] = '\0';
+	if (!len)
+		return px_error_set(err, PX_EXIT_USAGE,
+				    "--password-file %s: empty first line",
+				    path);
+	return 0;
+}
+
+static void print_text(const px_verify_opts *o, const px_verify_result *r)
+{
+	printf("package: %s\n", o->path);
+	if (r->signer[0]) {
+		printf("signer: %s\n", r->signer);
+		printf("issuer: %s\n", r->issuer);
+	}
+	if (r->signing_time[0])
+		printf("signing time: %s\n", r->signing_time);
+	if (r->is_signed)
+		printf("trust: %s%s\n",
+		       r->chain_checked ? "chain checked against "
+					: "signer not checked against a CA "
+					  "(give --ca)",
+		       r->chain_checked ? o->ca_path : "");
+	printf("files: %llu\n", (unsigned long long)r->files);
+	printf("records: %llu\n", (unsigned long long)r->records);
+	if (r->encrypted)
+		printf("encrypted: yes\n");
+	printf("result: %s\n", r->valid ? "valid" : "NOT VALID");
+}
+
+static int print_json(const px_verify_opts *o, const px_verify_result *r)
+{
+	json_t *problems = json_array(), *root;
+	size_t shown = r->n_problems < 200 ? r->n_problems : 200;
+	int rc;
+
+	for (size_t i = 0; i < shown; i++)
+		json_array_append_new(problems, json_string(r->problems[i]));
+	root = json_pack(
+	    "{s:s, s:b, s:b, s:b, s:s?, s:s?, s:s?, s:b, s:s?, s:I, s:I, "
+	    "s:b, s:I, s:o}",
+	    "package", o->path, "valid", r->valid, "signed", r->is_signed,
+	    "signature_ok", r->signature_ok, "signer",
+	    r->signer[0] ? r->signer : NULL, "issuer",
+	    r->issuer[0] ? r->issuer : NULL, "signing_time",
+	    r->signing_time[0] ? r->signing_time : NULL, "chain_checked",
+	    r->chain_checked, "ca", r->chain_checked ? o->ca_path : NULL,
+	    "files", (json_int_t)r->files, "records", (json_int_t)r->records,
+	    "encrypted", r->encrypted, "problem_count",
+	    (json_int_t)r->n_problems, "problems", problems);
+	if (!root)
+		return -1;
+	rc = json_dumpf(root, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(root);
+	return rc;
+}
 
 int cmd_verify(int argc, char **argv, px_error *err)
 {
-	(void)argc;
-	(void)argv;
-	return px_error_set(err, PX_EXIT_SOFTWARE, "not built yet");
+	static const struct option opts[] = {
+	    {"ca", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"password-file", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	px_verify_opts o = {0};
+	px_verify_result r;
+	const char *pw_file = NULL;
+	char pw[1024];
+	int c, json = 0, rc;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.ca_path = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'p':
+			pw_file = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return PX_OK;
+		default:
+			return px_usage_error(
+			    err, "verify", "unknown or incomplete option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return px_usage_error(err, "verify",
+				      optind < argc ? "expected one package"
+						    : "which package? give "
+						      "PACKAGE.zip");
+	o.path = argv[optind];
+	if (pw_file) {
+		if (read_password(pw_file, pw, sizeof(pw), err))
+			return -1;
+		o.password = pw;
+	}
+	rc = px_verify(&o, &r, err);
+	if (pw_file)
+		OPENSSL_cleanse(pw, sizeof(pw));
+	if (rc) {
+		px_verify_result_free(&r);
+		return -1;
+	}
+	if (json ? print_json(&o, &r) : (print_text(&o, &r), 0)) {
+		px_verify_result_free(&r);
+		return px_error_oom(err);
+	}
+	fflush(stdout);
+	for (size_t i = 0; i < r.n_problems && i < 200; i++)
+		fprintf(stderr, "portex verify: %s\n", r.problems[i]);
+	if (r.n_problems > 200)
+		fprintf(stderr, "portex verify: ... and %zu more problems\n",
+			r.n_problems - 200);
+	rc = r.valid ? PX_OK : PX_EXIT_INVALID;
+	if (!r.valid)
+		px_error_set(err, PX_EXIT_INVALID,
+			     "%s does not verify (%zu problem%s)", o.path,
+			     r.n_problems, r.n_problems == 1 ? "" : "s");
+	px_verify_result_free(&r);
+	return rc;
 }

@@ -8,15 +8,18 @@
 #ifndef PORTEX_ASIC_H
 #define PORTEX_ASIC_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <zip.h>
+
+#include <openssl/x509.h>
 
 #include "portex/error.h"
 
 /* One file of the package outside META-INF/ and other than mimetype. */
 typedef struct px_digest_entry {
-	const char *name;          /* path inside the package */
-	unsigned char sha256[32];  /* of the uncompressed bytes */
+	const char *name;	  /* path inside the package */
+	unsigned char sha256[32]; /* of the uncompressed bytes */
 	uint64_t size;
 } px_digest_entry;
 
@@ -37,5 +40,51 @@ const char *px_signer_subject(const px_signer *s);
  * handed to libzip, which frees them at zip_close()/zip_discard(). */
 int px_asic_sign(zip_t *za, const px_digest_entry *entries, size_t n,
 		 px_signer *signer, px_error *err);
+
+/* Names and URIs of the container (ETSI EN 319 162-1). */
+#define PX_ASIC_MIMETYPE      "application/vnd.etsi.asic-e+zip"
+#define PX_ASIC_NS	      "http://uri.etsi.org/02918/v1.2.1#"
+#define PX_DS_NS	      "http://www.w3.org/2000/09/xmldsig#"
+#define PX_SHA256_URI	      "http://www.w3.org/2001/04/xmlenc#sha256"
+#define PX_ASIC_MANIFEST_NAME "META-INF/ASiCManifest.xml"
+#define PX_ASIC_SIG_NAME      "META-INF/signature001.p7s"
+
+/* The ASiCManifest.xml for entries (URIs percent-encoded). Returns a
+ * malloc'ed buffer of *len bytes (NUL-terminated) the caller frees with
+ * free(), or NULL when out of memory. */
+char *px_asic_manifest_xml(const px_digest_entry *entries, size_t n,
+			   size_t *len);
+
+/* The signer's key, certificate and chain (certificates after the first
+ * in the certificate file). Valid until px_signer_free(). */
+EVP_PKEY *px_signer_key(const px_signer *s);
+X509 *px_signer_cert(const px_signer *s);
+STACK_OF(X509) * px_signer_chain(const px_signer *s);
+
+/* The reason of OpenSSL's last error into buf, then clears the queue. */
+void px_asic_ossl_reason(char *buf, size_t n);
+
+/* name as an RFC 2253 string ("CN=portex,O=SEJER") into buf. */
+void px_asic_name_string(const X509_NAME *name, char *buf, size_t n);
+
+/* portex keygen: a private key (mode 0600) and a self-signed certificate
+ * for it. Neither file is replaced unless force; both are written to a
+ * temporary file first and moved into place complete. */
+typedef enum px_key_type {
+	PX_KEY_EC,	/* ECDSA P-256, the default */
+	PX_KEY_RSA,	/* RSA 3072 */
+	PX_KEY_ED25519, /* Ed25519 (OpenSSL 3.0 cannot sign CMS with it) */
+} px_key_type;
+
+typedef struct px_keygen_opts {
+	const char *key_path;
+	const char *cert_path;
+	const char *name; /* subject CN; "portex" when NULL */
+	int days;	  /* validity from now; 365 when 0 */
+	px_key_type type;
+	int force;
+} px_keygen_opts;
+
+int px_keygen(const px_keygen_opts *o, px_error *err);
 
 #endif

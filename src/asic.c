@@ -1,0 +1,194 @@
+/*
+ * asic.c - writes META-INF/ASiCManifest.xml and META-INF/signature001.p7s,
+ * the ETSI EN 319 162-1 ASiC-E container signature (CAdES-BES, detached,
+ * over the manifest's exact bytes).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/cms.h>
+#include <openssl/evp.h>
+
+#include "portex/asic.h"
+
+/* A growing string; every append reports out-of-memory once, at the end. */
+typedef struct strbuf {
+	char *p;
+	size_t len, cap;
+	int oom;
+} strbuf;
+
+static void sb_add(strbuf *b, const char *s, size_t n)
+{
+	char *p;
+	size_t cap;
+
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap : 4096;
+		while (b->len + n + 1 > cap)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sb_str(strbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+/* A path inside the package as a relative URI reference: everything but
+ * RFC 3986 unreserved characters and '/' is percent-encoded (UTF-8 bytes
+ * included), so the attribute also needs no XML escaping. */
+static void sb_uri(strbuf *b, const char *name)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char esc[3];
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
+			sb_add(b, (const char *)p, 1);
+			continue;
+		}
+		esc[0] = '%';
+		esc[1] = hex[*p >> 4];
+		esc[2] = hex[*p & 15];
+		sb_add(b, esc, 3);
+	}
+}
+
+char *px_asic_manifest_xml(const px_digest_entry *entries, size_t n,
+			   size_t *len)
+{
+	strbuf b = {0};
+	char b64[64];
+
+	sb_str(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\" "
+		   "standalone=\"yes\"?>\n"
+		   "<asic:ASiCManifest xmlns:asic=\"" PX_ASIC_NS "\" "
+		   "xmlns:ds=\"" PX_DS_NS "\">\n"
+		   "  <asic:SigReference URI=\"" PX_ASIC_SIG_NAME "\" "
+		   "MimeType=\"application/pkcs7-signature\"/>\n");
+	for (size_t i = 0; i < n; i++) {
+		EVP_EncodeBlock((unsigned char *)b64, entries[i].sha256, 32);
+		sb_str(&b, "  <asic:DataObjectReference URI=\"");
+		sb_uri(&b, entries[i].name);
+		sb_str(&b,
+		       "\">\n    <ds:DigestMethod Algorithm=\"" PX_SHA256_URI
+		       "\"/>\n    <ds:DigestValue>");
+		sb_str(&b, b64);
+		sb_str(&b,
+		       "</ds:DigestValue>\n  </asic:DataObjectReference>\n");
+	}
+	sb_str(&b, "</asic:ASiCManifest>\n");
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}
+
+/* DER CMS SignedData over data: detached, CAdES-BES signed attributes
+ * (content-type, message-digest, signing-time from OpenSSL, and
+ * signing-certificate-v2 from CMS_CADES), signer and chain included. */
+static unsigned char *cms_sign(px_signer *s, const char *data, size_t len,
+			       size_t *der_len, px_error *err)
+{
+	const unsigned flags = CMS_BINARY | CMS_DETACHED | CMS_PARTIAL;
+	STACK_OF(X509) *chain = px_signer_chain(s);
+	CMS_ContentInfo *cms = NULL;
+	unsigned char *der = NULL, *p;
+	char why[256];
+	BIO *in;
+	int n = -1;
+
+	in = BIO_new_mem_buf(data, (int)len);
+	if (in)
+		cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
+	if (!cms)
+		goto fail;
+	if (!CMS_add1_signer(cms, px_signer_cert(s), px_signer_key(s),
+			     EVP_sha256(), flags | CMS_CADES))
+		goto fail;
+	for (int i = 0; i < sk_X509_num(chain); i++)
+		if (!CMS_add1_cert(cms, sk_X509_value(chain, i)))
+			goto fail;
+	if (!CMS_final(cms, in, NULL, flags))
+		goto fail;
+	n = i2d_CMS_ContentInfo(cms, NULL);
+	/* malloc, not OPENSSL_malloc: libzip frees the buffer with free() */
+	if (n <= 0 || !(der = malloc((size_t)n)))
+		goto fail;
+	p = der;
+	if (i2d_CMS_ContentInfo(cms, &p) != n)
+		goto fail;
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	*der_len = (size_t)n;
+	return der;
+fail:
+	px_asic_ossl_reason(why, sizeof(why));
+	free(der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	px_error_set(err, PX_EXIT_SOFTWARE, "cannot sign %s: %s",
+		     PX_ASIC_MANIFEST_NAME, why);
+	return NULL;
+}
+
+/* Hands buf (malloc'ed) to libzip; on failure frees it. */
+static int add_buffer(zip_t *za, const char *name, void *buf, size_t len,
+		      px_error *err)
+{
+	zip_source_t *src = zip_source_buffer(za, buf, len, 1);
+
+	if (!src) {
+		free(buf);
+		return px_error_oom(err);
+	}
+	if (zip_file_add(za, name, src, ZIP_FL_ENC_UTF_8) < 0) {
+		zip_source_free(src);
+		return px_error_set(err, PX_EXIT_CANTCREAT,
+				    "cannot add %s to the package: %s", name,
+				    zip_strerror(za));
+	}
+	return 0;
+}
+
+int px_asic_sign(zip_t *za, const px_digest_entry *entries, size_t n,
+		 px_signer *signer, px_error *err)
+{
+	unsigned char *sig;
+	size_t xml_len, sig_len;
+	char *xml;
+
+	if (!n)
+		return px_error_set(err, PX_EXIT_SOFTWARE,
+				    "nothing to sign: no file in the package");
+	xml = px_asic_manifest_xml(entries, n, &xml_len);
+	if (!xml)
+		return px_error_oom(err);
+	sig = cms_sign(signer, xml, xml_len, &sig_len, err);
+	if (!sig) {
+		free(xml);
+		return -1;
+	}
+	if (add_buffer(za, PX_ASIC_MANIFEST_NAME, xml, xml_len, err)) {
+		free(sig);
+		return -1;
+	}
+	return add_buffer(za, PX_ASIC_SIG_NAME, sig, sig_len, err);
+}
