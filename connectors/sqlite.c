@@ -15,8 +15,8 @@ struct px_source {
 	json_t *plan;
 };
 
-static int open_sqlite(const px_source_cfg *cfg, px_source **out,
-		       json_t **plan, px_error *err)
+static int open_sqlite(const px_source_cfg *cfg, px_source **out, json_t **plan,
+		       px_error *err)
 {
 	json_t *path = json_object_get(cfg->json, "path");
 	px_source *s;
@@ -41,10 +41,10 @@ static int open_sqlite(const px_source_cfg *cfg, px_source **out,
 		rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_schema",
 				  NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		px_error_set(err, PX_EXIT_UNAVAILABLE,
-			     "source %s: cannot open SQLite file %s: %s",
-			     cfg->name, file,
-			     s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		px_error_set(
+		    err, PX_EXIT_UNAVAILABLE,
+		    "source %s: cannot open SQLite file %s: %s", cfg->name,
+		    file, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		sqlite3_close(s->db);
 		free(s);
 		free(file);
@@ -85,7 +85,8 @@ static int bind_one(void *ctx, size_t off, size_t len, const char *name,
 	key[name_len] = '\0';
 	v = json_object_get(b->keys, key);
 	if (!json_is_string(v))
-		return 1; /* the pipeline runs a step only once keys are known */
+		return 1; /* the pipeline runs a step only once keys are known
+			   */
 	snprintf(tok, sizeof(tok), ":%s", key);
 	idx = sqlite3_bind_parameter_index(b->st, tok);
 	if (idx > 0)
@@ -101,25 +102,25 @@ static int prepare(px_source *s, const char *member, size_t i,
 {
 	json_t *step = json_array_get(json_object_get(s->cfg->json, member), i);
 	const char *sql = json_string_value(json_object_get(step, "query"));
+	const char *kind = strcmp(member, "resolve") ? "collection" : "resolve";
 	struct bind_ctx b = {0};
 
 	*what = json_string_value(json_object_get(
-		step, !strcmp(member, "resolve") ? "provides" : "entity"));
+	    step, !strcmp(member, "resolve") ? "provides" : "entity"));
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
-		return px_error_set(err, PX_EXIT_DATA,
-				    "source %s: %s %s: SQL error: %s",
-				    s->cfg->name,
-				    !strcmp(member, "resolve") ? "resolve"
-							       : "collection",
-				    *what, sqlite3_errmsg(s->db));
+		return px_error_set(
+		    err, PX_EXIT_DATA, "source %s: %s %s: SQL error: %s",
+		    s->cfg->name,
+		    !strcmp(member, "resolve") ? "resolve" : "collection",
+		    *what, sqlite3_errmsg(s->db));
 	/* A statement that would write is refused before it runs, on top
 	 * of the read-only connection. */
 	if (!sqlite3_stmt_readonly(*st)) {
 		sqlite3_finalize(*st);
 		return px_error_set(err, PX_EXIT_DATA,
-				    "source %s: %s: the query writes; sources "
-				    "are read-only",
-				    s->cfg->name, *what);
+				    "source %s: %s %s: the query writes; "
+				    "sources are read-only",
+				    s->cfg->name, kind, *what);
 	}
 	b.st = *st;
 	b.keys = keys;
@@ -150,10 +151,10 @@ static int column_json(px_source *s, sqlite3_stmt *st, int c, json_t **out,
 		*out = memchr(t, 0, n) ? NULL : json_stringn(t, n);
 		if (!*out)
 			return px_error_set(
-				err, PX_EXIT_DATA,
-				"source %s: collection %s: column %s: text is "
-				"not valid UTF-8",
-				s->cfg->name, what, sqlite3_column_name(st, c));
+			    err, PX_EXIT_DATA,
+			    "source %s: collection %s: column %s: text is "
+			    "not valid UTF-8",
+			    s->cfg->name, what, sqlite3_column_name(st, c));
 		return 0;
 	}
 	default:
@@ -190,10 +191,10 @@ static int resolve_sqlite(px_source *s, size_t i, const json_t *keys,
 			free(found);
 			sqlite3_finalize(st);
 			return px_error_set(
-				err, PX_EXIT_DATA,
-				"source %s: resolve %s: the identity matches "
-				"more than one record; refusing to guess",
-				s->cfg->name, what);
+			    err, PX_EXIT_DATA,
+			    "source %s: resolve %s: the identity matches "
+			    "more than one record; refusing to guess",
+			    s->cfg->name, what);
 		}
 		if (!found && !(found = strdup(v))) {
 			sqlite3_finalize(st);
@@ -237,10 +238,10 @@ static int fetch_sqlite(px_source *s, size_t i, const json_t *keys,
 			if (!strcmp(name, "content") &&
 			    (t == SQLITE_BLOB || t == SQLITE_TEXT)) {
 				rec.content = t == SQLITE_BLOB
-						      ? sqlite3_column_blob(st, c)
-						      : sqlite3_column_text(st, c);
+						  ? sqlite3_column_blob(st, c)
+						  : sqlite3_column_text(st, c);
 				rec.content_len =
-					(size_t)sqlite3_column_bytes(st, c);
+				    (size_t)sqlite3_column_bytes(st, c);
 				if (!rec.content)
 					rec.content = (const unsigned char *)"";
 				continue;
@@ -275,10 +276,10 @@ static void close_sqlite(px_source *s)
 }
 
 const px_connector px_connector_sqlite = {
-	.abi = PX_CONNECTOR_ABI,
-	.name = "sqlite",
-	.open = open_sqlite,
-	.resolve = resolve_sqlite,
-	.fetch = fetch_sqlite,
-	.close = close_sqlite,
+    .abi = PX_CONNECTOR_ABI,
+    .name = "sqlite",
+    .open = open_sqlite,
+    .resolve = resolve_sqlite,
+    .fetch = fetch_sqlite,
+    .close = close_sqlite,
 };

@@ -7,26 +7,26 @@ fail() {
 	exit 1
 }
 
-# expect_exit CODE CMD... : runs CMD, stores stdout/stderr in $T/out $T/err
+# expect_exit CODE CMD... : runs CMD, stores stdout/stderr in $T/stdout and $T/stderr
 expect_exit() {
 	local want=$1
 	shift
 	local got=0
-	"$@" >"$T/out" 2>"$T/err" || got=$?
+	"$@" >"$T/stdout" 2>"$T/stderr" || got=$?
 	if [ "$got" != "$want" ]; then
 		echo "  command: $*" >&2
-		echo "  stderr: $(head -c 2000 "$T/err")" >&2
+		echo "  stderr: $(head -c 2000 "$T/stderr")" >&2
 		fail "exit $got, expected $want"
 	fi
 }
 
 # expect_err TEXT : stderr of the last expect_exit contains TEXT (fixed)
 expect_err() {
-	grep -qF -- "$1" "$T/err" || fail "stderr lacks '$1'; it was: $(head -c 2000 "$T/err")"
+	grep -qF -- "$1" "$T/stderr" || fail "stderr lacks '$1'; it was: $(head -c 2000 "$T/stderr")"
 }
 
 expect_out() {
-	grep -qF -- "$1" "$T/out" || fail "stdout lacks '$1'; it was: $(head -c 2000 "$T/out")"
+	grep -qF -- "$1" "$T/stdout" || fail "stdout lacks '$1'; it was: $(head -c 2000 "$T/stdout")"
 }
 
 expect_no_file() {
