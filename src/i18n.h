@@ -1,0 +1,88 @@
+/*
+ * i18n.h - the words of index.html, in French (the default) and English.
+ *
+ * Every message exists in both languages (a unit test checks the table is
+ * complete). Strings are plain UTF-8 text, never HTML and never printf
+ * formats: the page writer escapes them like any other text and places
+ * numbers and names between pieces itself.
+ */
+#ifndef PX_I18N_H
+#define PX_I18N_H
+
+typedef enum px_lang { PX_LANG_FR, PX_LANG_EN, PX_LANG__COUNT } px_lang;
+
+enum px_msg {
+	PX_MSG_TITLE,
+	PX_MSG_INTRO,
+	PX_MSG_UNSIGNED_WARNING,
+	PX_MSG_SUMMARY,
+	PX_MSG_SUBJECT,
+	PX_MSG_SUBJECT_GIVEN,
+	PX_MSG_SUBJECT_RESOLVED,
+	PX_MSG_CONTROLLER,
+	PX_MSG_CONTACT,
+	PX_MSG_CREATED_AT,
+	PX_MSG_REQUEST,
+	PX_MSG_NO_REQUEST,
+	PX_MSG_SCOPE,
+	PX_MSG_SCOPE_PORTABILITY,
+	PX_MSG_SCOPE_PORTABILITY_TEXT,
+	PX_MSG_SCOPE_ACCESS,
+	PX_MSG_SCOPE_ACCESS_TEXT,
+	PX_MSG_CATEGORIES,
+	PX_MSG_CAT_PROVIDED,
+	PX_MSG_CAT_OBSERVED,
+	PX_MSG_CAT_DERIVED,
+	PX_MSG_ENCRYPTION,
+	PX_MSG_ENCRYPTED_TEXT,
+	PX_MSG_CONTENTS,
+	PX_MSG_SOURCES,
+	PX_MSG_SOURCES_TEXT,
+	PX_MSG_SOURCE,
+	PX_MSG_CONNECTOR,
+	PX_MSG_STATUS,
+	PX_MSG_RECORDS,
+	PX_MSG_STATUS_FOUND,
+	PX_MSG_STATUS_NOT_FOUND,
+	PX_MSG_NO_SOURCES,
+	PX_MSG_DATA,
+	PX_MSG_DATA_TEXT,
+	PX_MSG_NO_DATA,
+	PX_MSG_NO_RECORDS,
+	PX_MSG_RECORD_COUNT,
+	PX_MSG_MORE_ROWS,
+	PX_MSG_MORE_ROWS_END,
+	PX_MSG_YES,
+	PX_MSG_NO,
+	PX_MSG_FILES,
+	PX_MSG_FILES_TEXT,
+	PX_MSG_PATH,
+	PX_MSG_MEDIA_TYPE,
+	PX_MSG_SIZE,
+	PX_MSG_SHA256,
+	PX_MSG_VERIFY,
+	PX_MSG_SIGNED_BY,
+	PX_MSG_SIGNED_TEXT,
+	PX_MSG_VERIFY_OPENSSL,
+	PX_MSG_VERIFY_OPENSSL_OK,
+	PX_MSG_VERIFY_PORTEX,
+	PX_MSG_UNSIGNED_TEXT,
+	PX_MSG_UNSIGNED_DIGESTS,
+	PX_MSG_GENERATED_BY,
+	PX_MSG__COUNT
+};
+
+/* "en" (or "en-GB", "en_US"...) gives English; anything else French. */
+px_lang px_i18n_lang(const char *locale);
+
+/* The message in that language; never NULL. Static storage. */
+const char *px_i18n(px_lang lang, enum px_msg id);
+
+/* A person's name for an entity ("score" -> "Résultats"), or NULL when the
+ * entity is not one of DESIGN.md's twelve. Static storage. */
+const char *px_i18n_entity(px_lang lang, const char *entity);
+
+/* The html lang attribute for the language ("fr", "en"). */
+const char *px_i18n_code(px_lang lang);
+
+#endif
