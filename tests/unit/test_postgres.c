@@ -171,98 +171,141 @@ static json_t *keys_for(const char *email, const char *uid)
 		   : json_pack("{s:s}", "email", email);
 }
 
-/* Fetches collection 0 for alice; returns fetch's result. */
-static int fetch_alice(struct src *x, struct got *g)
+/* Opens a source with one collection, entity "e", on px_unit. */
+static void open_one(struct src *x, const char *query, const char *extra)
+{
+	char colls[1024];
+
+	snprintf(colls, sizeof(colls),
+		 "[{\"entity\": \"e\", \"category\": \"observed\", "
+		 "\"query\": \"%s\"}]",
+		 query);
+	if (src_open(x, "dbname=px_unit", colls, extra)) {
+		print_error("open: %s\n", x->err.msg);
+		fail();
+	}
+}
+
+/* Fetches the collection for alice (uid 1) into g with the given sink;
+ * returns fetch's result. */
+static int fetch_with(struct src *x, struct got *g, px_emit_fn fn)
 {
 	json_t *keys = keys_for("alice@example.org", "1");
 	int rc;
 
-	g->records = json_array();
-	rc = px_connector_postgres.fetch(x->s, 0, keys, sink, g, &x->err);
+	if (!g->records)
+		g->records = json_array();
+	rc = px_connector_postgres.fetch(x->s, 0, keys, fn, g, &x->err);
 	json_decref(keys);
+	return rc;
+}
+
+/* open_one + fetch + close; err receives the fetch's error. */
+static int fetch_one(const char *query, const char *extra, struct got *g,
+		     px_error *err)
+{
+	struct src x;
+	int rc;
+
+	open_one(&x, query, extra);
+	rc = fetch_with(&x, g, sink);
+	*err = x.err;
+	src_close(&x);
+	return rc;
+}
+
+static void expect_msg(const px_error *err, int code, const char *text)
+{
+	if (err->code != code || !strstr(err->msg, text)) {
+		print_error("got %d \"%s\"; expected %d with \"%s\"\n",
+			    err->code, err->msg, code, text);
+		fail();
+	}
+}
+
+/* Runs the resolve step for email; returns its result, *err its error. */
+static int resolve_email(const char *email, char **v, json_t **plan,
+			 px_error *err)
+{
+	struct src x;
+	json_t *keys = keys_for(email, NULL);
+	int rc;
+
+	assert_int_equal(src_open(&x, "dbname=px_unit", "[]", ""), 0);
+	*v = NULL;
+	rc = px_connector_postgres.resolve(x.s, 0, keys, v, &x.err);
+	*err = x.err;
+	if (plan)
+		*plan = json_incref(x.plan);
+	json_decref(keys);
+	src_close(&x);
 	return rc;
 }
 
 static void test_resolve_binds_the_key_and_finds_one_subject(void **state)
 {
-	struct src x;
-	json_t *keys = keys_for("ALICE@example.org", NULL);
-	char *v = NULL;
+	px_error err = PX_ERROR_INIT;
+	json_t *plan;
+	char *v;
 
 	(void)state;
-	assert_int_equal(src_open(&x, "dbname=px_unit", "[]", ""), 0);
+	assert_int_equal(resolve_email("ALICE@example.org", &v, &plan, &err),
+			 1);
+	assert_string_equal(v, "1");
 	assert_string_equal(
 	    json_string_value(json_array_get(
 		json_object_get(
-		    json_array_get(json_object_get(x.plan, "resolve"), 0),
+		    json_array_get(json_object_get(plan, "resolve"), 0),
 		    "needs"),
 		0)),
 	    "email");
-	assert_int_equal(
-	    px_connector_postgres.resolve(x.s, 0, keys, &v, &x.err), 1);
-	assert_string_equal(v, "1");
 	free(v);
-	json_decref(keys);
-	src_close(&x);
+	json_decref(plan);
 }
 
 static void test_resolve_unknown_subject_is_not_found(void **state)
 {
-	struct src x;
-	json_t *keys = keys_for("nobody@example.org", NULL);
-	char *v = NULL;
+	px_error err = PX_ERROR_INIT;
+	char *v;
 
 	(void)state;
-	assert_int_equal(src_open(&x, "dbname=px_unit", "[]", ""), 0);
-	assert_int_equal(
-	    px_connector_postgres.resolve(x.s, 0, keys, &v, &x.err), 0);
+	assert_int_equal(resolve_email("nobody@example.org", &v, NULL, &err),
+			 0);
 	assert_null(v);
-	json_decref(keys);
-	src_close(&x);
 }
 
 static void test_resolve_refuses_two_subjects(void **state)
 {
-	struct src x;
-	json_t *keys = keys_for("twin@example.org", NULL);
-	char *v = NULL;
+	px_error err = PX_ERROR_INIT;
+	char *v;
 
 	(void)state;
-	assert_int_equal(src_open(&x, "dbname=px_unit", "[]", ""), 0);
-	assert_int_equal(
-	    px_connector_postgres.resolve(x.s, 0, keys, &v, &x.err), -1);
-	assert_int_equal(x.err.code, PX_EXIT_DATA);
-	assert_non_null(strstr(x.err.msg, "more than one record"));
-	json_decref(keys);
-	src_close(&x);
+	assert_int_equal(resolve_email("twin@example.org", &v, NULL, &err), -1);
+	expect_msg(&err, PX_EXIT_DATA,
+		   "source lms: resolve uid: the identity matches more than "
+		   "one record");
 }
 
 static void test_placeholders_skip_literals_and_casts(void **state)
 {
-	struct src x;
+	px_error err = PX_ERROR_INIT;
 	struct got g = {0};
+	json_t *r;
 
 	(void)state;
 	/* ':uid' in a literal and ::int casts stay SQL; :uid twice is $1
 	 * twice; a value that looks like SQL is only a value. */
-	assert_int_equal(
-	    src_open(&x, "dbname=px_unit",
-		     "[{\"entity\": \"profile\", \"category\": "
-		     "\"provided\", \"query\": \"SELECT name, ':uid' AS "
-		     "lit, :uid::int + 0 AS twice FROM users WHERE id = "
-		     ":uid::int AND email <> '1 OR 1=1'\"}]",
-		     ""),
-	    0);
-	assert_int_equal(fetch_alice(&x, &g), 0);
+	assert_int_equal(fetch_one("SELECT name, ':uid' AS lit, :uid::int + 0 "
+				   "AS twice FROM users WHERE id = :uid::int "
+				   "AND email <> '1 OR 1=1'",
+				   "", &g, &err),
+			 0);
 	assert_int_equal(json_array_size(g.records), 1);
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(g.records, 0), "lit")),
+	r = json_array_get(g.records, 0);
+	assert_string_equal(json_string_value(json_object_get(r, "lit")),
 			    ":uid");
-	assert_int_equal(json_integer_value(json_object_get(
-			     json_array_get(g.records, 0), "twice")),
-			 1);
+	assert_int_equal(json_integer_value(json_object_get(r, "twice")), 1);
 	json_decref(g.records);
-	src_close(&x);
 }
 
 static void test_values_keep_exact_types(void **state)
@@ -283,7 +326,7 @@ static void test_values_keep_exact_types(void **state)
 		     "user_id = :uid ORDER BY at\"}]",
 		     ""),
 	    0);
-	assert_int_equal(fetch_alice(&x, &g), 0);
+	assert_int_equal(fetch_with(&x, &g, sink), 0);
 	assert_int_equal(json_array_size(g.records), 2);
 	r = json_array_get(g.records, 0);
 	r2 = json_array_get(g.records, 1);
@@ -325,22 +368,17 @@ static void test_values_keep_exact_types(void **state)
 
 static void test_bytea_outside_content_is_refused(void **state)
 {
-	struct src x;
+	px_error err = PX_ERROR_INIT;
 	struct got g = {0};
 
 	(void)state;
-	assert_int_equal(
-	    src_open(&x, "dbname=px_unit",
-		     "[{\"entity\": \"document\", \"category\": "
-		     "\"provided\", \"query\": \"SELECT content AS blob "
-		     "FROM purchases WHERE user_id = :uid\"}]",
-		     ""),
-	    0);
-	assert_int_equal(fetch_alice(&x, &g), -1);
-	assert_int_equal(x.err.code, PX_EXIT_DATA);
-	assert_non_null(strstr(x.err.msg, "column blob holds bytes"));
+	assert_int_equal(fetch_one("SELECT content AS blob FROM purchases "
+				   "WHERE user_id = :uid",
+				   "", &g, &err),
+			 -1);
+	expect_msg(&err, PX_EXIT_DATA,
+		   "source lms: collection e: column blob holds bytes");
 	json_decref(g.records);
-	src_close(&x);
 }
 
 static long long count_rows(const char *sql)
@@ -356,24 +394,13 @@ static long long count_rows(const char *sql)
 
 static void expect_write_refused(const char *query)
 {
-	char colls[512];
-	struct src x;
+	px_error err = PX_ERROR_INIT;
 	struct got g = {0};
 
-	snprintf(colls, sizeof(colls),
-		 "[{\"entity\": \"profile\", \"category\": \"provided\", "
-		 "\"query\": \"%s\"}]",
-		 query);
-	assert_int_equal(src_open(&x, "dbname=px_unit", colls, ""), 0);
-	assert_int_equal(fetch_alice(&x, &g), -1);
-	assert_int_equal(x.err.code, PX_EXIT_DATA);
-	if (!strstr(x.err.msg, "source lms: collection profile: the query "
-			       "tried to write")) {
-		print_error("message: %s\n", x.err.msg);
-		fail();
-	}
+	assert_int_equal(fetch_one(query, "", &g, &err), -1);
+	expect_msg(&err, PX_EXIT_DATA,
+		   "source lms: collection e: the query tried to write");
 	json_decref(g.records);
-	src_close(&x);
 	assert_int_equal(count_rows("SELECT count(*) FROM users"), 4);
 	assert_int_equal(count_rows("SELECT count(*) FROM audit"), 0);
 	assert_int_equal(count_rows("SELECT count(*) FROM users WHERE name = "
@@ -399,20 +426,18 @@ static void test_query_cannot_end_the_read_only_transaction(void **state)
 	(void)state;
 	assert_int_equal(
 	    src_open(&x, "dbname=px_unit",
-		     "[{\"entity\": \"profile\", \"category\": "
-		     "\"provided\", \"query\": \"ROLLBACK\"}, "
-		     "{\"entity\": \"score\", \"category\": "
-		     "\"observed\", \"query\": \"DELETE FROM users "
-		     "RETURNING id\"}]",
+		     "[{\"entity\": \"e\", \"category\": \"provided\", "
+		     "\"query\": \"ROLLBACK\"}, {\"entity\": \"f\", "
+		     "\"category\": \"observed\", \"query\": \"DELETE FROM "
+		     "users RETURNING id\"}]",
 		     ""),
 	    0);
-	assert_int_equal(fetch_alice(&x, &g), -1);
-	assert_non_null(strstr(x.err.msg, "expected a SELECT"));
-	json_decref(g.records);
+	assert_int_equal(fetch_with(&x, &g, sink), -1);
+	expect_msg(&x.err, PX_EXIT_DATA, "expected a SELECT");
 	/* Later queries of the source do not run outside the transaction. */
-	g.records = json_array();
 	assert_int_equal(
 	    px_connector_postgres.fetch(x.s, 1, NULL, sink, &g, &x.err), -1);
+	expect_msg(&x.err, PX_EXIT_DATA, "collection f: not run");
 	json_decref(g.records);
 	src_close(&x);
 	assert_int_equal(count_rows("SELECT count(*) FROM users"), 4);
@@ -420,25 +445,18 @@ static void test_query_cannot_end_the_read_only_transaction(void **state)
 
 static void test_statement_timeout_says_so(void **state)
 {
-	struct src x;
+	px_error err = PX_ERROR_INIT;
 	struct got g = {0};
 
 	(void)state;
-	assert_int_equal(
-	    src_open(&x, "dbname=px_unit",
-		     "[{\"entity\": \"score\", \"category\": "
-		     "\"observed\", \"query\": \"SELECT pg_sleep(5)::text "
-		     "AS s, :uid AS u\"}]",
-		     ", \"statement_timeout\": 200"),
-	    0);
-	assert_int_equal(fetch_alice(&x, &g), -1);
-	assert_int_equal(x.err.code, PX_EXIT_DATA);
-	assert_string_equal(
-	    x.err.msg, "source lms: collection score: statement timeout "
-		       "after 200 ms (source option \"statement_timeout\"); "
-		       "the query was cancelled");
+	assert_int_equal(fetch_one("SELECT pg_sleep(5)::text AS s, :uid AS u",
+				   ", \"statement_timeout\": 200", &g, &err),
+			 -1);
+	expect_msg(&err, PX_EXIT_DATA,
+		   "source lms: collection e: statement timeout after 200 ms "
+		   "(source option \"statement_timeout\"); the query was "
+		   "cancelled");
 	json_decref(g.records);
-	src_close(&x);
 }
 
 static void test_bad_statement_timeout_is_a_config_error(void **state)
@@ -449,24 +467,34 @@ static void test_bad_statement_timeout_is_a_config_error(void **state)
 	assert_int_equal(src_open(&x, "dbname=px_unit", "[]",
 				  ", \"statement_timeout\": \"soon\""),
 			 -1);
-	assert_int_equal(x.err.code, PX_EXIT_CONFIG);
-	assert_non_null(strstr(x.err.msg, "portex.json: /sources/0"
-					  "/statement_timeout"));
+	expect_msg(&x.err, PX_EXIT_CONFIG,
+		   "portex.json: /sources/0/statement_timeout");
+	json_decref(x.json);
+}
+
+/* src_open that must fail with code, and whose message must contain
+ * want and must not contain secret. */
+static void expect_open_error(const char *conninfo, int code, const char *want,
+			      const char *secret)
+{
+	struct src x;
+
+	assert_int_equal(src_open(&x, conninfo, "[]", ""), -1);
+	expect_msg(&x.err, code, want);
+	if (secret && strstr(x.err.msg, secret)) {
+		print_error("the message shows a secret: %s\n", x.err.msg);
+		fail();
+	}
 	json_decref(x.json);
 }
 
 static void test_unreachable_server_names_host_and_database(void **state)
 {
-	struct src x;
-
 	(void)state;
-	assert_int_equal(
-	    src_open(&x, "host=/nonexistent dbname=lmsdb", "[]", ""), -1);
-	assert_int_equal(x.err.code, PX_EXIT_UNAVAILABLE);
-	assert_non_null(strstr(x.err.msg, "source lms: cannot connect to "
-					  "PostgreSQL (host /nonexistent, "
-					  "database lmsdb)"));
-	json_decref(x.json);
+	expect_open_error("host=/nonexistent dbname=lmsdb", PX_EXIT_UNAVAILABLE,
+			  "source lms: cannot connect to PostgreSQL (host "
+			  "/nonexistent, database lmsdb)",
+			  NULL);
 }
 
 static void test_wrong_password_never_shows_the_password(void **state)
@@ -474,16 +502,13 @@ static void test_wrong_password_never_shows_the_password(void **state)
 	struct src x;
 
 	(void)state;
-	assert_int_equal(src_open(&x,
-				  "postgresql://px_password:wrong-Pw-13@/"
-				  "px_unit",
-				  "[]", ""),
-			 -1);
-	assert_int_equal(x.err.code, PX_EXIT_UNAVAILABLE);
-	assert_non_null(strstr(x.err.msg, "database px_unit"));
-	assert_non_null(strstr(x.err.msg, "password authentication failed"));
-	assert_null(strstr(x.err.msg, "wrong-Pw-13"));
-	json_decref(x.json);
+	expect_open_error("postgresql://px_password:wrong-Pw-13@/px_unit",
+			  PX_EXIT_UNAVAILABLE, "database px_unit",
+			  "wrong-Pw-13");
+	expect_open_error("user=px_password password=wrong-Pw-13 "
+			  "dbname=px_unit",
+			  PX_EXIT_UNAVAILABLE, "password authentication failed",
+			  "wrong-Pw-13");
 	/* and the right one works */
 	assert_int_equal(src_open(&x,
 				  "user=px_password password=right-Pw-42 "
@@ -495,20 +520,18 @@ static void test_wrong_password_never_shows_the_password(void **state)
 
 static void test_bad_conninfo_is_a_config_error(void **state)
 {
-	struct src x;
-
 	(void)state;
-	assert_int_equal(
-	    src_open(&x, "dbname=px_unit passwrd=hunter2", "[]", ""), -1);
-	assert_int_equal(x.err.code, PX_EXIT_CONFIG);
-	assert_non_null(strstr(x.err.msg, "/conninfo"));
-	assert_non_null(strstr(x.err.msg, "passwrd"));
-	assert_null(strstr(x.err.msg, "hunter2"));
-	json_decref(x.json);
-	assert_int_equal(src_open(&x, "password hunter2", "[]", ""), -1);
-	assert_int_equal(x.err.code, PX_EXIT_CONFIG);
-	assert_null(strstr(x.err.msg, "hunter2"));
-	json_decref(x.json);
+	expect_open_error("dbname=px_unit passwrd=hunter2", PX_EXIT_CONFIG,
+			  "/conninfo: source lms: expected a libpq connection "
+			  "string "
+			  "(\"host=... dbname=...\") or URI "
+			  "(\"postgresql://...\"): invalid connection option "
+			  "\"passwrd\"",
+			  "hunter2");
+	expect_open_error("password hunter2", PX_EXIT_CONFIG, "/conninfo",
+			  "hunter2");
+	expect_open_error("postgresql://u:hun%zzter2@/x", PX_EXIT_CONFIG,
+			  "/conninfo", "hun");
 }
 
 static void test_rows_stream_while_the_query_runs(void **state)
@@ -520,17 +543,13 @@ static void test_rows_stream_while_the_query_runs(void **state)
 	/* 20 kB rows overflow the server's send buffer at once; the last
 	 * row sleeps, so a driver that collected the rows first would see
 	 * the query finished. */
-	assert_int_equal(
-	    src_open(&x, "dbname=px_unit",
-		     "[{\"entity\": \"answer\", \"category\": "
-		     "\"observed\", \"query\": \"SELECT g, repeat('x', "
-		     "20000) AS pad, CASE WHEN g = 4 THEN "
-		     "pg_sleep(1)::text END AS s FROM "
-		     "generate_series(1, 4) g WHERE :uid = '1'\"}]",
-		     ""),
-	    0);
+	open_one(&x,
+		 "SELECT g, repeat('x', 20000) AS pad, CASE WHEN g = 4 THEN "
+		 "pg_sleep(1)::text END AS s FROM generate_series(1, 4) g "
+		 "WHERE :uid = '1'",
+		 "");
 	g.admin = admin_connect("postgres");
-	assert_int_equal(fetch_alice(&x, &g), 0);
+	assert_int_equal(fetch_with(&x, &g, sink), 0);
 	assert_int_equal(json_array_size(g.records), 4);
 	assert_true(g.query_was_active);
 	PQfinish(g.admin);
@@ -540,24 +559,19 @@ static void test_rows_stream_while_the_query_runs(void **state)
 
 static void test_sink_error_stops_the_fetch(void **state)
 {
-	struct src x;
+	px_error err = PX_ERROR_INIT;
 	struct got g = {0};
 
 	(void)state;
-	assert_int_equal(src_open(&x, "dbname=px_unit",
-				  "[{\"entity\": \"answer\", \"category\": "
-				  "\"observed\", \"query\": \"SELECT g FROM "
-				  "generate_series(1, 10000000) g WHERE :uid = "
-				  "'1'\"}]",
-				  ""),
-			 0);
 	g.fail_at = 3;
-	assert_int_equal(fetch_alice(&x, &g), -1);
-	assert_int_equal(x.err.code, PX_EXIT_CANTCREAT);
-	assert_string_equal(x.err.msg, "sink is full");
+	assert_int_equal(fetch_one("SELECT g FROM generate_series(1, 10000000) "
+				   "g WHERE :uid = '1'",
+				   "", &g, &err),
+			 -1);
+	assert_int_equal(err.code, PX_EXIT_CANTCREAT);
+	assert_string_equal(err.msg, "sink is full");
 	assert_int_equal(json_array_size(g.records), 3);
 	json_decref(g.records);
-	src_close(&x);
 }
 
 static int kill_backend(void *ctx, const px_record *rec, px_error *err)
@@ -578,29 +592,21 @@ static void test_server_gone_mid_way_is_unavailable(void **state)
 {
 	struct src x;
 	struct got g = {0};
-	json_t *keys = keys_for("alice@example.org", "1");
 
 	(void)state;
-	assert_int_equal(
-	    src_open(&x, "dbname=px_unit",
-		     "[{\"entity\": \"answer\", \"category\": "
-		     "\"observed\", \"query\": \"SELECT g FROM "
-		     "generate_series(1, 100000000) g WHERE :uid = "
-		     "'1'\"}]",
-		     ""),
-	    0);
+	open_one(&x,
+		 "SELECT g FROM generate_series(1, 100000000) g WHERE :uid = "
+		 "'1'",
+		 "");
 	g.admin = admin_connect("postgres");
 	g.records = json_pack("[i]", 0);
-	assert_int_equal(
-	    px_connector_postgres.fetch(x.s, 0, keys, kill_backend, &g, &x.err),
-	    -1);
-	assert_int_equal(x.err.code, PX_EXIT_UNAVAILABLE);
-	assert_non_null(strstr(x.err.msg, "source lms: collection answer: "
-					  "lost the connection to PostgreSQL"));
-	assert_non_null(strstr(x.err.msg, "database px_unit"));
+	assert_int_equal(fetch_with(&x, &g, kill_backend), -1);
+	expect_msg(&x.err, PX_EXIT_UNAVAILABLE,
+		   "source lms: collection e: lost the connection to "
+		   "PostgreSQL (host ");
+	expect_msg(&x.err, PX_EXIT_UNAVAILABLE, "database px_unit)");
 	PQfinish(g.admin);
 	json_decref(g.records);
-	json_decref(keys);
 	src_close(&x);
 }
 
@@ -608,25 +614,15 @@ static void test_one_connection_and_snapshot_per_source(void **state)
 {
 	struct src x;
 	struct got g = {0};
-	json_t *keys = keys_for("alice@example.org", "1");
 
 	(void)state;
-	assert_int_equal(
-	    src_open(&x, "dbname=px_unit",
-		     "[{\"entity\": \"a\", \"category\": \"observed\", "
-		     "\"query\": \"SELECT pg_backend_pid() AS pid, "
-		     "txid_current_if_assigned() AS x, now() AS t\"}]",
-		     ""),
-	    0);
-	g.records = json_array();
-	assert_int_equal(
-	    px_connector_postgres.fetch(x.s, 0, keys, sink, &g, &x.err), 0);
-	assert_int_equal(
-	    px_connector_postgres.fetch(x.s, 0, keys, sink, &g, &x.err), 0);
+	open_one(&x, "SELECT pg_backend_pid() AS pid, now() AS t", "");
+	assert_int_equal(fetch_with(&x, &g, sink), 0);
+	assert_int_equal(fetch_with(&x, &g, sink), 0);
+	assert_int_equal(json_array_size(g.records), 2);
 	assert_true(json_equal(json_array_get(g.records, 0),
 			       json_array_get(g.records, 1)));
 	json_decref(g.records);
-	json_decref(keys);
 	src_close(&x);
 }
 
