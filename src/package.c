@@ -605,6 +605,19 @@ static int sign(px_package *p, zip_t *za, px_error *err)
 	return rc;
 }
 
+static int entry_rank(const struct entry *e)
+{
+	if (!strcmp(e->name, "manifest.json"))
+		return -1; /* added on its own */
+	if (!strcmp(e->name, "index.html"))
+		return 0;
+	if (!strncmp(e->name, "data/", 5))
+		return 1;
+	if (!strncmp(e->name, "files/", 6))
+		return 2;
+	return 3;
+}
+
 static int build_zip(px_package *p, json_t *manifest, px_error *err)
 {
 	zip_t *za;
@@ -619,13 +632,14 @@ static int build_zip(px_package *p, json_t *manifest, px_error *err)
 		zip_error_fini(&ze);
 		return -1;
 	}
-	if (add_mimetype(za, err))
+	/* A person listing the archive sees what to open first. */
+	if (add_mimetype(za, err) || add_manifest(p, za, manifest, err))
 		goto fail;
-	for (size_t i = 0; i < p->n_entries; i++)
-		if (add_entry(p, za, &p->entries[i], err))
-			goto fail;
-	if (add_manifest(p, za, manifest, err))
-		goto fail;
+	for (int rank = 0; rank < 4; rank++)
+		for (size_t i = 0; i < p->n_entries; i++)
+			if (entry_rank(&p->entries[i]) == rank &&
+			    add_entry(p, za, &p->entries[i], err))
+				goto fail;
 	if (p->signer && sign(p, za, err))
 		goto fail;
 	if (zip_close(za)) {
