@@ -113,8 +113,8 @@ install: $(B)/portex $(B)/libportex.a
 	install -m 644 $(B)/libportex.a $(DESTDIR)$(LIBDIR)/libportex.a
 	install -m 644 include/portex/*.h $(DESTDIR)$(INCDIR)/portex/
 	install -m 644 schemas/*.json $(DESTDIR)$(DATADIR)/schemas/
-	install -m 644 $(wildcard connectors/*.json) $(DESTDIR)$(DATADIR)/connectors/
-	install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(MANDIR)/
+	$(if $(wildcard connectors/*.json),install -m 644 $(wildcard connectors/*.json) $(DESTDIR)$(DATADIR)/connectors/)
+	$(if $(wildcard docs/*.1),install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(MANDIR)/)
 
 uninstall:
 	rm -rf $(DESTDIR)$(BINDIR)/portex $(DESTDIR)$(LIBDIR)/libportex.a \
