@@ -62,7 +62,7 @@ int cmd_due(int argc, char **argv, px_error *err)
 	char out[11], *end;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			extended = 1;

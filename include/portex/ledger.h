@@ -1,0 +1,123 @@
+/*
+ * ledger.h - the request ledger: each data-subject request with its legal
+ * clock and lifecycle, and a tamper-evident audit trail of every change.
+ *
+ * Where it lives: "sqlite:PATH" (or a bare PATH) is an SQLite file, a
+ * relative PATH taken from base_dir; "postgresql://..." or "postgres://..."
+ * is a PostgreSQL database (libpq URI). Both behave the same; portex
+ * creates the schema and migrates it (table px_schema holds the version).
+ *
+ * A request is a JSON object (all dates "YYYY-MM-DD"):
+ *   id (integer), type ("portability"|"access"), subject (identity keys,
+ *   {"email": "..."}), requester, relation ("self"|"parent"|"guardian"|
+ *   "heir"|"agent"), channel ("mail"|"email"|"web"|"phone"|"in_person"),
+ *   received, calendar, identity ("unverified"|"requested"|"verified"),
+ *   suspensions ([{"asked": D, "answered": D}]), extension_reason,
+ *   extension_notified, due, extended_due, status, package_path,
+ *   package_sha256, delivery_method, delivered, rejection_reason, closed,
+ *   created_at, updated_at (RFC 3339 UTC). Absent values are left out.
+ *
+ * Lifecycle: received -> awaiting_identity (clock suspended) -> ready ->
+ * exported -> delivered; received -> ready when identity is not in doubt;
+ * rejected and withdrawn from any open state (all but delivered, rejected,
+ * withdrawn). A transition not allowed is PX_EXIT_DATA, naming both states.
+ *
+ * Errors: an unknown request id is PX_EXIT_DATA; a ledger locked by
+ * another process beyond the busy timeout (5 s) or a server that cannot be
+ * reached is PX_EXIT_UNAVAILABLE; a file that is not a database is
+ * PX_EXIT_DATA. A failed change leaves the ledger as it was.
+ */
+#ifndef PORTEX_LEDGER_H
+#define PORTEX_LEDGER_H
+
+#include <jansson.h>
+
+#include "portex/config.h"
+#include "portex/deadline.h"
+#include "portex/error.h"
+
+#define PX_LEDGER_SCHEMA_VERSION 1
+
+typedef struct px_ledger px_ledger;
+
+/* Opens the ledger, creating or migrating its schema. base_dir: folder
+ * for a relative SQLite path (NULL: the current directory). Returns a
+ * handle to free with px_ledger_close(), or NULL with err set. */
+px_ledger *px_ledger_open(const char *uri, const char *base_dir, px_error *err);
+/* The ledger named by uri when given, else by cfg's "ledger" (a relative
+ * SQLite path is taken from the config's folder). cfg may be NULL. When
+ * neither names one: PX_EXIT_USAGE (no config) or PX_EXIT_CONFIG. */
+px_ledger *px_ledger_open_config(const px_config *cfg, const char *uri,
+				 px_error *err);
+void px_ledger_close(px_ledger *l);
+/* "SQLite ledger /srv/portex.db": for messages. Valid until close. */
+const char *px_ledger_name(const px_ledger *l);
+
+/* Records a new request. req holds type, subject, requester, relation,
+ * channel, received and calendar (already checked by the caller with
+ * px_request_check()); the ledger assigns id, status, due dates. *out: a
+ * new reference to the stored request (json_decref). */
+int px_ledger_add(px_ledger *l, const json_t *req, const char *actor,
+		  json_t **out, px_error *err);
+/* *out: new reference; unknown id is PX_EXIT_DATA. */
+int px_ledger_get(px_ledger *l, long id, json_t **out, px_error *err);
+/* *out: new array of every request, earliest effective due date first. */
+int px_ledger_list(px_ledger *l, json_t **out, px_error *err);
+
+/* A change to one request: fn edits req in place (it is the current
+ * state, read inside the write transaction) and fills details with what
+ * the audit entry should say; returns 0, or -1 with err to abandon. */
+typedef int (*px_request_change_fn)(void *ctx, json_t *req, json_t *details,
+				    px_error *err);
+/* Applies fn and appends the audit entry `action`, atomically. *out (may
+ * be NULL): new reference to the request as stored. */
+int px_ledger_change(px_ledger *l, long id, const char *action,
+		     const char *actor, px_request_change_fn fn, void *ctx,
+		     json_t **out, px_error *err);
+
+/* Today's date on the local clock (the controller's day). */
+px_day px_today(void);
+
+/* Lifecycle (ledger_lifecycle.c): pure edits of a request object. */
+int px_request_check(const json_t *req, px_day today, px_error *err);
+int px_request_transition(json_t *req, const char *to, px_error *err);
+int px_request_is_open(const json_t *req);
+/* One lifecycle action on req, as of `today`, with its arguments:
+ *   "identity-ask"      {"date"}          received -> awaiting_identity
+ *   "identity-verified" {"date"}          -> ready, closes the suspension
+ *   "extend"            {"reason", "date"} (notified within the first
+ *                                          limit; once)
+ *   "exported"          {"path", "sha256"} ready|exported -> exported
+ *   "deliver"           {"method", "date"} exported -> delivered
+ *   "reject"            {"reason", "date"} open -> rejected
+ *   "withdraw"          {"date"}          open -> withdrawn
+ * "date" defaults to today. Adds what the audit should say to details.
+ * Returns 0, or -1 with err (PX_EXIT_DATA for a state or date refused,
+ * PX_EXIT_USAGE for a missing argument). */
+int px_request_apply(json_t *req, const char *action, const json_t *args,
+		     px_day today, json_t *details, px_error *err);
+/* The limit in force: extended_due once extended, else due. Static or
+ * owned by req. */
+const char *px_request_effective_due(const json_t *req);
+/* Recomputes due and extended_due from received, calendar, suspensions
+ * (an open suspension counts up to `today`). */
+int px_request_recompute(json_t *req, px_day today, px_error *err);
+
+/* The audit trail (audit.c). */
+typedef struct px_audit_result {
+	long entries;	     /* entries read */
+	int valid;	     /* 1 when the whole chain checks */
+	long bad_seq;	     /* first entry at fault (0 when valid) */
+	const char *problem; /* "edited", "removed", "reordered", "inserted",
+				"request-edited"; static; NULL when valid */
+	char message[512];   /* one sentence naming the entry */
+} px_audit_result;
+
+/* Walks the chain; fills res. Returns -1 only when the ledger cannot be
+ * read (a broken chain is a result, not an error). */
+int px_audit_verify(px_ledger *l, px_audit_result *res, px_error *err);
+/* *out: new array of entries {seq, at, actor, action, request, details,
+ * hash}, for one request or all (request_id 0). */
+int px_audit_list(px_ledger *l, long request_id, json_t **out, px_error *err);
+
+#endif
