@@ -49,6 +49,7 @@ typedef struct verifier {
 	unsigned char *sig;
 	size_t sig_len;
 	px_asic_manifest m;
+	int wrong_password;
 } verifier;
 
 int px_verify_problem(px_verify_result *res, const char *fmt, ...)
@@ -270,17 +271,24 @@ static int hash_entry(verifier *v, entry *e, char **keep, size_t *keep_len)
 	uint64_t total = 0;
 	int rc = 0;
 
-	if (e->encrypted && !v->o->password) {
-		PROBLEM(v, "%.200s: encrypted; give --password-file", e->name);
-		return 0;
-	}
-	if (keep && e->size <= MAX_JSON && !(*keep = malloc(e->size + 1)))
-		return px_error_oom(v->err);
+	if (e->encrypted && (!v->o->password || v->wrong_password))
+		return 0; /* reported once, by check_encryption() */
 	f = zip_fopen_index(v->za, e->index, 0);
 	if (!f) {
-		PROBLEM(v, "%.200s: cannot read it (%s)", e->name,
-			zip_strerror(v->za));
+		zip_error_t *ze = zip_get_error(v->za);
+		if (zip_error_code_zip(ze) == ZIP_ER_WRONGPASSWD) {
+			v->wrong_password = 1;
+			PROBLEM(v, "wrong password for the encrypted entries "
+				   "(--password-file)");
+		} else {
+			PROBLEM(v, "%.200s: cannot read it (%s)", e->name,
+				zip_strerror(v->za));
+		}
 		return 0;
+	}
+	if (keep && e->size <= MAX_JSON && !(*keep = malloc(e->size + 1))) {
+		zip_fclose(f);
+		return px_error_oom(v->err);
 	}
 	if (!(md = EVP_MD_CTX_new()) ||
 	    !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
@@ -320,6 +328,22 @@ static int hash_entry(verifier *v, entry *e, char **keep, size_t *keep_len)
 		*keep = NULL;
 	}
 	return rc ? px_error_oom(v->err) : 0;
+}
+
+/* Without a password, encrypted entries cannot be checked: one line says
+ * so rather than one per entry. */
+static int check_encryption(verifier *v)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < v->n; i++)
+		n += v->ents[i].encrypted;
+	if (n && !v->o->password)
+		PROBLEM(v,
+			"%zu entr%s encrypted and cannot be checked; give "
+			"--password-file",
+			n, n == 1 ? "y is" : "ies are");
+	return 0;
 }
 
 static int is_signature_file(const char *name)
@@ -484,7 +508,7 @@ static int check_manifest_json(verifier *v)
 		return 0;
 	}
 	if (!v->json) {
-		if (find(v, MANIFEST_JSON)->hashed)
+		if (find(v, MANIFEST_JSON)->size > MAX_JSON)
 			PROBLEM(v, "manifest.json: larger than %u bytes",
 				MAX_JSON);
 		return 0; /* otherwise unreadable: reported by hash_entry */
@@ -571,6 +595,11 @@ static int open_archive(verifier *v)
 	v->za = zip_fdopen(fd, ZIP_CHECKCONS, &zerr);
 	if (!v->za) {
 		close(fd);
+		if (zerr == ZIP_ER_EXISTS) { /* libzip's word for it */
+			PROBLEM(v, "%s: two entries have the same name",
+				v->o->path);
+			return 1;
+		}
 		zip_error_init_with_code(&ze, zerr);
 		PROBLEM(v, "%s: not a valid ZIP archive (%s)", v->o->path,
 			zip_error_strerror(&ze));
@@ -602,7 +631,8 @@ static int run(verifier *v)
 		return -1;
 	if (refused)
 		return 0;
-	if (check_mimetype(v) || load_manifest(v) || check_entries(v))
+	if (check_mimetype(v) || check_encryption(v) || load_manifest(v) ||
+	    check_entries(v))
 		return -1;
 	/* the signer is known before manifest.json's "signer" is compared */
 	if (check_signature(v) || check_manifest_json(v))
