@@ -9,7 +9,6 @@
  * "quiet" mode, with no fail to fill.
  */
 #include <math.h>
-#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,7 +145,7 @@ static int multiple(const json_t *v, long double x, long double d)
 {
 	long double q = x / d;
 
-	if (json_is_integer(v) && d == floorl(d) && d <= (long double)INT64_MAX)
+	if (json_is_integer(v) && d == floorl(d) && d < 0x1p63L)
 		return json_integer_value(v) % (json_int_t)d == 0;
 	if (fmodl(x, d) == 0) /* exact, however large */
 		return 1;

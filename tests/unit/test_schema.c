@@ -368,111 +368,122 @@ static void test_good_records_of_every_entity_fit(void **state)
 		    parse("{\"source\":\"s\",\"category\":\"provided\"}"));
 }
 
+/* A good record of `entity` changed by `patch` (see record()) does not
+ * fit: at `path`, with a message starting `msg`. */
+struct misfit {
+	const char *entity, *patch, *path, *msg;
+};
+
+static void expect_misfits(px_schemas *s, const struct misfit *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		expect_misfit(s, m[i].entity, record(m[i].entity, m[i].patch),
+			      m[i].path, m[i].msg);
+}
+
+#define EXPECT_MISFITS(s, table)                                               \
+	expect_misfits(s, table, sizeof(table) / sizeof(table[0]))
+
 static void test_missing_required_field_is_named(void **state)
 {
-	expect_misfit(*state, "score",
-		      record("score", "{\"taken_at\":\"DELETE\"}"), "/taken_at",
-		      "required field missing");
-	expect_misfit(*state, "purchase",
-		      record("purchase", "{\"source\":\"DELETE\"}"), "/source",
-		      "required field missing");
-	expect_misfit(*state, "claim",
-		      record("claim",
-			     "{\"messages\":[{\"at\":"
-			     "\"2024-02-01T08:00:00Z\",\"text\":\"x\"}]}"),
-		      "/messages/0/from", "required field missing");
+	static const struct misfit m[] = {
+	    {"score", "{\"taken_at\":\"DELETE\"}", "/taken_at",
+	     "required field missing"},
+	    {"purchase", "{\"source\":\"DELETE\"}", "/source",
+	     "required field missing"},
+	    {"claim",
+	     "{\"messages\":[{\"at\":\"2024-02-01T08:00:00Z\",\"text\":\"x\"}]"
+	     "}",
+	     "/messages/0/from", "required field missing"},
+	};
+	EXPECT_MISFITS(*state, m);
 }
 
 static void test_field_not_in_schema_is_refused(void **state)
 {
-	expect_misfit(*state, "score", record("score", "{\"foo\":1}"), "/foo",
-		      "not allowed: field \"foo\" is not in the schema");
-	/* the pointer escapes "/" and "~" in a name */
-	expect_misfit(*state, "consent", record("consent", "{\"a/b~c\":1}"),
-		      "/a~1b~0c",
-		      "not allowed: field \"a/b~c\" is not in the schema");
+	static const struct misfit m[] = {
+	    {"score", "{\"foo\":1}", "/foo",
+	     "not allowed: field \"foo\" is not in the schema"},
+	    /* the pointer escapes "/" and "~" in a name */
+	    {"consent", "{\"a/b~c\":1}", "/a~1b~0c",
+	     "not allowed: field \"a/b~c\" is not in the schema"},
+	};
+	EXPECT_MISFITS(*state, m);
 }
 
 static void test_wrong_type_says_what_was_expected_and_found(void **state)
 {
-	expect_misfit(*state, "score", record("score", "{\"score\":\"ten\"}"),
-		      "/score", "expected a number, found a string");
-	/* money is a decimal string, never a float */
-	expect_misfit(*state, "purchase",
-		      record("purchase", "{\"amount\":19.9}"), "/amount",
-		      "expected a string, found a number");
-	/* absent values are left out, not null */
-	expect_misfit(*state, "profile", record("profile", "{\"phone\":null}"),
-		      "/phone", "expected a string, found null");
-	expect_misfit(*state, "score", record("score", "{\"attempt\":1.5}"),
-		      "/attempt", "expected an integer, found a number");
-	expect_misfit(*state, "consent", record("consent", "{\"given\":1}"),
-		      "/given", "expected a boolean, found an integer");
-	expect_misfit(*state, "account", record("account", "{\"id\":42}"),
-		      "/id", "expected a string, found an integer");
+	static const struct misfit m[] = {
+	    {"score", "{\"score\":\"ten\"}", "/score",
+	     "expected a number, found a string"},
+	    /* money is a decimal string, never a float */
+	    {"purchase", "{\"amount\":19.9}", "/amount",
+	     "expected a string, found a number"},
+	    /* absent values are left out, not null */
+	    {"profile", "{\"phone\":null}", "/phone",
+	     "expected a string, found null"},
+	    {"score", "{\"attempt\":1.5}", "/attempt",
+	     "expected an integer, found a number"},
+	    {"consent", "{\"given\":1}", "/given",
+	     "expected a boolean, found an integer"},
+	    {"account", "{\"id\":42}", "/id",
+	     "expected a string, found an integer"},
+	};
+	EXPECT_MISFITS(*state, m);
 }
 
 static void
 test_timestamps_dates_and_codes_must_match_their_pattern(void **state)
 {
-	expect_misfit(*state, "score",
-		      record("score", "{\"taken_at\":\"2024-01-15 09:30:00\"}"),
-		      "/taken_at",
-		      "expected a string matching " TS_PATTERN " (date-time)");
-	/* UTC with Z only: an offset is the normaliser's job to convert */
-	expect_misfit(
-	    *state, "score",
-	    record("score", "{\"taken_at\":\"2024-01-15T09:30:00+02:00\"}"),
-	    "/taken_at", "expected a string matching");
-	expect_misfit(*state, "profile",
-		      record("profile", "{\"birth_date\":\"30/04/2009\"}"),
-		      "/birth_date",
-		      "expected a string matching ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ "
-		      "(date)");
-	expect_misfit(*state, "purchase",
-		      record("purchase", "{\"amount\":\"19,90\"}"), "/amount",
-		      "expected a string matching ^-?[0-9]+(\\.[0-9]+)?$ "
-		      "(decimal)");
-	expect_misfit(*state, "purchase",
-		      record("purchase", "{\"currency\":\"eur\"}"), "/currency",
-		      "expected a string matching ^[A-Z]{3}$");
-	expect_misfit(*state, "document",
-		      record("document", "{\"sha256\":\"ABC\"}"), "/sha256",
-		      "expected a string matching ^[0-9a-f]{64}$");
-	expect_misfit(*state, "document",
-		      record("document", "{\"path\":\"/etc/passwd\"}"), "/path",
-		      "expected a string matching ^files/");
-	expect_misfit(*state, "claim",
-		      record("claim", "{\"messages\":[{\"at\":\"yesterday\","
-				      "\"from\":\"x\",\"text\":\"y\"}]}"),
-		      "/messages/0/at", "expected a string matching");
+	static const struct misfit m[] = {
+	    {"score", "{\"taken_at\":\"2024-01-15 09:30:00\"}", "/taken_at",
+	     "expected a string matching " TS_PATTERN " (date-time)"},
+	    /* UTC with Z only: converting an offset is the normaliser's
+	     * job */
+	    {"score", "{\"taken_at\":\"2024-01-15T09:30:00+02:00\"}",
+	     "/taken_at", "expected a string matching"},
+	    {"profile", "{\"birth_date\":\"30/04/2009\"}", "/birth_date",
+	     "expected a string matching ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ (date)"},
+	    {"purchase", "{\"amount\":\"19,90\"}", "/amount",
+	     "expected a string matching ^-?[0-9]+(\\.[0-9]+)?$ (decimal)"},
+	    {"purchase", "{\"currency\":\"eur\"}", "/currency",
+	     "expected a string matching ^[A-Z]{3}$"},
+	    {"document", "{\"sha256\":\"ABC\"}", "/sha256",
+	     "expected a string matching ^[0-9a-f]{64}$"},
+	    {"document", "{\"path\":\"/etc/passwd\"}", "/path",
+	     "expected a string matching ^files/"},
+	    {"claim",
+	     "{\"messages\":[{\"at\":\"yesterday\",\"from\":\"x\",\"text\":"
+	     "\"y\"}]}",
+	     "/messages/0/at", "expected a string matching"},
+	};
+	EXPECT_MISFITS(*state, m);
 }
 
 static void test_enums_list_the_values_allowed(void **state)
 {
-	expect_misfit(*state, "progress",
-		      record("progress", "{\"status\":\"done\"}"), "/status",
-		      "expected one of: not_started, in_progress, completed");
-	expect_misfit(*state, "consent",
-		      record("consent", "{\"by\":\"friend\"}"), "/by",
-		      "expected one of: self, parent, guardian, agent, heir");
-	expect_misfit(*state, "score",
-		      record("score", "{\"category\":\"other\"}"), "/category",
-		      "expected one of: provided, observed, derived");
+	static const struct misfit m[] = {
+	    {"progress", "{\"status\":\"done\"}", "/status",
+	     "expected one of: not_started, in_progress, completed"},
+	    {"consent", "{\"by\":\"friend\"}", "/by",
+	     "expected one of: self, parent, guardian, agent, heir"},
+	    {"score", "{\"category\":\"other\"}", "/category",
+	     "expected one of: provided, observed, derived"},
+	};
+	EXPECT_MISFITS(*state, m);
 }
 
 static void test_numbers_outside_their_range_are_refused(void **state)
 {
-	expect_misfit(*state, "progress",
-		      record("progress", "{\"percent\":100.5}"), "/percent",
-		      "expected a number <= 100");
-	expect_misfit(*state, "progress",
-		      record("progress", "{\"percent\":-1}"), "/percent",
-		      "expected a number >= 0");
-	expect_misfit(*state, "document", record("document", "{\"size\":-1}"),
-		      "/size", "expected a number >= 0");
-	expect_misfit(*state, "score", record("score", "{\"attempt\":0}"),
-		      "/attempt", "expected a number >= 1");
+	static const struct misfit m[] = {
+	    {"progress", "{\"percent\":100.5}", "/percent",
+	     "expected a number <= 100"},
+	    {"progress", "{\"percent\":-1}", "/percent",
+	     "expected a number >= 0"},
+	    {"document", "{\"size\":-1}", "/size", "expected a number >= 0"},
+	    {"score", "{\"attempt\":0}", "/attempt", "expected a number >= 1"},
+	};
+	EXPECT_MISFITS(*state, m);
 }
 
 static void test_any_value_is_a_valid_answer_response(void **state)
