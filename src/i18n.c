@@ -142,12 +142,12 @@ static const char *const msgs[PX_MSG__COUNT][PX_LANG__COUNT] = {
 	 "CERT.pem with the controller's certificate (ask the "
 	 "controller for it if you do not have it):"},
     [PX_MSG_VERIFY_OPENSSL_OK] =
-	{"OpenSSL doit afficher « CMS Verification successful ». "
+	{"OpenSSL doit afficher « CAdES Verification successful ». "
 	 "Comparez ensuite l'empreinte de chaque fichier avec celle "
 	 "de META-INF/ASiCManifest.xml (en base64) et avec celle de "
 	 "manifest.json et du tableau « Fichiers du paquet » (en "
 	 "hexadécimal) :",
-	 "OpenSSL must print \"CMS Verification successful\". Then "
+	 "OpenSSL must print \"CAdES Verification successful\". Then "
 	 "compare the digest of each file with the one in "
 	 "META-INF/ASiCManifest.xml (base64) and with the one in "
 	 "manifest.json and the table \"Files in the package\" "

@@ -487,7 +487,7 @@ static void test_signed_package_says_who_and_how_to_verify(void **state)
 	assert_has(f->html, "openssl dgst -sha256 -binary &lt;file&gt; | "
 			    "openssl base64");
 	assert_has(f->html, "<pre>portex verify PACKAGE.zip</pre>");
-	assert_has(f->html, "CMS Verification successful");
+	assert_has(f->html, "CAdES Verification successful");
 }
 
 static void test_encrypted_package_is_extracted_with_7z(void **state)
