@@ -50,7 +50,7 @@ deps:
 deps-check:
 	@scripts/deps.sh check
 
-$(B)/%.o: %.c $(HEADERS)
+$(B)/%.o: %.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -70,8 +70,9 @@ $(B)/libportex.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/portex: $(B)/src/main.o $(B)/libportex.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+# -rdynamic: plugins (dlopen) call back into px_* helpers of the binary.
+$(B)/portex: $(B)/src/main.o $(B)/libportex.a Makefile
+	$(CC) $(ALL_CFLAGS) -rdynamic -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libportex.a
 	@mkdir -p $(dir $@)
