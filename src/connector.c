@@ -59,12 +59,13 @@ int px_connector_load(const char *so_path, px_error *err)
 	c = entry();
 	if (!c || c->abi != PX_CONNECTOR_ABI || !c->name || !c->open ||
 	    !c->resolve || !c->fetch || !c->close) {
+		int abi = c ? c->abi : -1; /* c dies with dlclose() */
 		dlclose(h);
 		return px_error_set(
 		    err, PX_EXIT_CONFIG,
 		    "plugin %s: connector interface version %d, portex "
 		    "needs %d with every function set",
-		    so_path, c ? c->abi : -1, PX_CONNECTOR_ABI);
+		    so_path, abi, PX_CONNECTOR_ABI);
 	}
 	if (px_connector_find(c->name) == c) { /* loaded before */
 		dlclose(h);
