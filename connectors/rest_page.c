@@ -280,8 +280,15 @@ int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
 		size_t count;
 		int go;
 
-		if (page_url(&w, err) ||
-		    rest_get(s, w.url, what, allow_404, &r, err))
+		if (page_url(&w, err))
+			goto out;
+		/* A next link back to the first page is a loop too. */
+		if (pages == 1 && !strcmp(w.type, "link") &&
+		    seen_add(&w.seen, fnv1a(w.url, strlen(w.url))) < 0) {
+			px_error_oom(err);
+			goto out;
+		}
+		if (rest_get(s, w.url, what, allow_404, &r, err))
 			goto out;
 		if (r.status == 404) {
 			rc = 1; /* a lookup: not known there */

@@ -15,6 +15,7 @@ N, "path": SUBSTRING} or --fault NAME[:TIMES[:PATH]] (repeatable); NAME is
 one of 429, 429-date, 500, slow, expired-token, malformed, truncated, loop,
 echo-secret. Usage:
   server.py [--port-file F] [--fault ...] [--token-ttl S] [--slow-seconds S]
+            [--tls-cert PEM --tls-key PEM]
 The chosen port is printed on stdout (one line) and written to --port-file.
 """
 import argparse
@@ -122,6 +123,9 @@ LEARNERS = {
     },
 }
 MANY_ANSWERS = 10000
+# The SQLite demo's learner, for the three-source export test.
+LEARNERS["alice.martin@example.org"] = dict(LEARNERS["alice@example.org"],
+                                            id="pl_a11c")
 
 
 def many_answer(i):
@@ -442,6 +446,8 @@ def main():
     ap.add_argument("--fault", action="append", default=[])
     ap.add_argument("--token-ttl", type=int, default=3600)
     ap.add_argument("--slow-seconds", type=float, default=3.0)
+    ap.add_argument("--tls-cert", help="serve HTTPS with this PEM cert")
+    ap.add_argument("--tls-key")
     a = ap.parse_args()
     STATE = State(a.token_ttl, a.slow_seconds)
     for f in a.fault:
@@ -449,6 +455,11 @@ def main():
         STATE.faults.append([name, int(times), path])
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
+    if a.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     port = srv.server_address[1]
     if a.port_file:
         tmp = a.port_file + ".tmp"

@@ -1,0 +1,403 @@
+#!/bin/bash
+# End-to-end: `portex export` from partner REST APIs (the Polylearn profile
+# and a second partner described by a profile alone), against the mock
+# partner server on 127.0.0.1 (tests/mock/server.py, CONTRACT.md), with
+# each fault it can inject.
+. "$PX_TOP/tests/e2e/lib.sh"
+. "$PX_TOP/tests/e2e/demo.sh"
+
+# The mock's credentials (tests/mock/CONTRACT.md). Exported for ${VAR}.
+export PL_CLIENT_ID=portex-test-client
+export PL_CLIENT_SECRET=pl-secret-9f8e7d6c5b4a3921
+export SH_API_KEY=sk-live-4b3c2d1e0f9a8b7c
+# Loopback only: a proxy from the environment must not intercept the mock.
+export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
+
+# mock_start [server.py args]: starts the mock on a free port; $PORT, $URL.
+# It is stopped when the test's subshell exits, pass or fail.
+mock_start() {
+	/usr/bin/python3 "$PX_TOP/tests/mock/server.py" --port-file "$T/port" \
+		"$@" >"$T/mock.out" 2>"$T/mock.err" &
+	MOCK_PID=$!
+	trap "kill $MOCK_PID 2>/dev/null || true; wait $MOCK_PID 2>/dev/null || true" EXIT
+	for _ in $(seq 100); do
+		[ -s "$T/port" ] && break
+		sleep 0.05
+	done
+	[ -s "$T/port" ] || fail "mock server did not start: $(cat "$T/mock.err")"
+	PORT=$(cat "$T/port")
+	URL="http://127.0.0.1:$PORT"
+}
+
+# mock_fault NAME [TIMES] [PATH]: the next TIMES requests (-1: all) whose
+# path contains PATH get fault NAME.
+mock_fault() {
+	curl -sf -X POST --data "{\"fault\": \"$1\", \"times\": ${2:-1}, \"path\": \"${3:-}\"}" \
+		"$URL/_control" >/dev/null || fail "cannot reach the mock's /_control"
+}
+
+# stat NAME: a counter from the mock's /_stats
+stat() {
+	curl -sf "$URL/_stats" |
+		/usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"
+}
+
+# write_config [polylearn] [skillhub] [EXTRA_JSON]: $T/cfg.json with the
+# named sources; EXTRA_JSON is merged into every REST source.
+write_config() {
+	local pl=0 sh=0 extra="{}" a
+	for a in "$@"; do
+		case $a in
+		polylearn) pl=1 ;;
+		skillhub) sh=1 ;;
+		*) extra=$a ;;
+		esac
+	done
+	/usr/bin/python3 - "$T/cfg.json" "$URL" "$pl" "$sh" "$extra" "$PX_TOP" <<'PY'
+import json, sys
+path, url, pl, sh, extra, top = sys.argv[1:]
+srcs = []
+if pl == "1":
+    srcs.append({"name": "polylearn", "connector": "rest",
+                 "profile": top + "/connectors/polylearn.json",
+                 "base_url": url,
+                 "auth": {"client_id": "${PL_CLIENT_ID}",
+                          "client_secret": "${PL_CLIENT_SECRET}"}})
+if sh == "1":
+    srcs.append({"name": "skillhub", "connector": "rest",
+                 "profile": top + "/tests/mock/skillhub.json",
+                 "base_url": url + "/skillhub",
+                 "auth": {"api_key": "${SH_API_KEY}"}})
+for s in srcs:
+    s.update(json.loads(extra))
+json.dump({"controller": {"name": "T", "contact": "dpo@example.org"},
+           "ledger": "sqlite:ledger.db", "sources": srcs},
+          open(path, "w"), indent=1)
+PY
+}
+
+export_subject() {
+	local who=$1
+	shift
+	"$PORTEX" export --config "$T/cfg.json" --subject "email=$who" \
+		--out "$T/out.zip" --unsigned "$@"
+}
+
+check_package() {
+	/usr/bin/python3 -m zipfile -t "$T/out.zip" >/dev/null ||
+		fail "python3 -m zipfile -t rejects the package"
+	/usr/bin/python3 "$PX_TOP/tests/tools/check_package.py" "$T/out.zip" \
+		--repo-schemas "$PX_TOP/schemas" >"$T/check" 2>&1 ||
+		fail "check_package.py: $(cat "$T/check")"
+}
+
+# records ENTITY: how many records data/ENTITY.json holds
+records() {
+	/usr/bin/python3 -c "import json,sys,zipfile; print(len(json.loads(zipfile.ZipFile(sys.argv[1]).read('data/$1.json'))['records']))" "$T/out.zip"
+}
+
+# failed_cleanly CODE TEXT...: exit CODE, stderr names each TEXT, no package
+failed_cleanly() {
+	local code=$1
+	shift
+	expect_exit "$code" export_subject alice@example.org
+	for t in "$@"; do expect_err "$t"; done
+	expect_no_file "$T/out.zip"
+}
+
+test_polylearn_export_is_valid_and_complete() {
+	mock_start
+	write_config polylearn
+	expect_exit 0 export_subject alice@example.org
+	check_package
+	for e in profile:1 licence:2 progress:3 score:2 answer:3 document:1; do
+		[ "$(records "${e%:*}")" = "${e#*:}" ] ||
+			fail "${e%:*}: $(records "${e%:*}") records, expected ${e#*:}"
+	done
+	unpack "$T/out.zip" "$T/pkg"
+	grep -q '^%PDF-1.4' "$T/pkg/files/polylearn/certificat-bases.pdf" ||
+		fail "the base64 certificate was not decoded into its PDF bytes"
+	grep -qF '"taken_at":"2023-11-15T00:13:20.500Z"' "$T/pkg/data/score.json" ||
+		fail "epoch ms not converted: $(cat "$T/pkg/data/score.json")"
+	grep -qF '"status":"in_progress"' "$T/pkg/data/progress.json" ||
+		fail "status values not mapped"
+	if grep -rlF -e BOB-ONLY -e "Bob secret quiz" -e pl_b0b2 "$T/pkg"; then
+		fail "another learner's data is in the package"
+	fi
+}
+
+test_subject_unknown_to_the_partner_is_not_found_not_an_error() {
+	mock_start
+	write_config polylearn
+	expect_exit 67 export_subject nobody@example.org
+	expect_no_file "$T/out.zip"
+}
+
+test_second_partner_works_from_its_profile_alone() {
+	mock_start
+	write_config skillhub
+	expect_exit 0 export_subject alice@example.org
+	check_package
+	[ "$(records connection)" = 7 ] || fail "connections: $(records connection), expected 7 over 3 cursor pages"
+	unpack "$T/out.zip" "$T/pkg"
+	grep -qF '"amount":"19.90"' "$T/pkg/data/purchase.json" &&
+		grep -qF '"amount":"1234567890123456789.01"' "$T/pkg/data/purchase.json" ||
+		fail "amounts lost digits: $(cat "$T/pkg/data/purchase.json")"
+	[ "$(stat requests)" = 5 ] ||
+		fail "$(stat requests) requests, expected 1 lookup + 3 activity pages + 1 orders page"
+}
+
+test_429_with_retry_after_seconds_is_waited_out() {
+	mock_start
+	write_config polylearn
+	mock_fault 429 1 /scores
+	start=$(date +%s.%N)
+	expect_exit 0 export_subject alice@example.org
+	end=$(date +%s.%N)
+	[ "$(stat faults_served)" = 1 ] || fail "the 429 was not served"
+	/usr/bin/python3 -c "import sys; sys.exit(0 if $end - $start >= 0.95 else 1)" ||
+		fail "did not wait the 1 s Retry-After"
+	check_package
+}
+
+test_429_with_retry_after_http_date_is_waited_out() {
+	mock_start
+	write_config polylearn
+	mock_fault 429-date 1 /answers
+	expect_exit 0 export_subject alice@example.org
+	[ "$(stat faults_served)" = 1 ] || fail "the 429 was not served"
+	[ "$(records answer)" = 3 ] || fail "answers incomplete after the 429"
+}
+
+test_one_500_is_retried() {
+	mock_start
+	write_config polylearn
+	mock_fault 500 1 /licences
+	expect_exit 0 export_subject alice@example.org
+	[ "$(records licence)" = 2 ] || fail "licences incomplete after the 500"
+}
+
+test_expired_token_is_refreshed_once() {
+	mock_start
+	write_config polylearn
+	mock_fault expired-token 1 /progress
+	expect_exit 0 export_subject alice@example.org
+	[ "$(stat tokens_issued)" = 2 ] || fail "tokens issued: $(stat tokens_issued), expected 2"
+	[ "$(records progress)" = 3 ] || fail "progress incomplete"
+}
+
+test_500_every_time_fails_69_naming_source_endpoint_status() {
+	mock_start
+	write_config polylearn '{"max_attempts": 3}'
+	mock_fault 500 -1 /scores
+	failed_cleanly 69 "source polylearn" "collection score" \
+		"$URL/v1/learners/pl_7f3a/scores" "HTTP 500" "3 attempts"
+	[ "$(stat faults_served)" = 3 ] || fail "$(stat faults_served) attempts, expected 3"
+}
+
+test_slow_partner_times_out_69() {
+	mock_start --slow-seconds 2.5
+	write_config polylearn '{"timeout_seconds": 1, "max_attempts": 2}'
+	mock_fault slow -1 /answers
+	failed_cleanly 69 "source polylearn" "/v1/learners/pl_7f3a/answers" \
+		"timed out"
+}
+
+test_retry_budget_bounds_total_time() {
+	mock_start
+	write_config polylearn '{"max_attempts": 50, "max_total_seconds": 2}'
+	mock_fault 500 -1 /scores
+	start=$(date +%s)
+	failed_cleanly 69 "HTTP 500" "retry budget"
+	[ $(($(date +%s) - start)) -le 5 ] || fail "took longer than the budget"
+}
+
+test_malformed_json_fails_65() {
+	mock_start
+	write_config polylearn
+	mock_fault malformed 1 /scores
+	failed_cleanly 65 "source polylearn" "collection score" \
+		"/v1/learners/pl_7f3a/scores" "HTTP 200" "malformed JSON"
+}
+
+test_truncated_body_fails_65() {
+	mock_start
+	write_config polylearn
+	mock_fault truncated 1 /answers
+	failed_cleanly 65 "source polylearn" "/v1/learners/pl_7f3a/answers" \
+		"truncated body"
+}
+
+test_next_link_loop_is_detected_65() {
+	mock_start
+	write_config polylearn
+	mock_fault loop -1 /answers
+	failed_cleanly 65 "source polylearn" "collection answer" "page loop"
+	[ "$(stat faults_served)" -le 3 ] || fail "followed the loop $(stat faults_served) times"
+}
+
+test_cursor_loop_is_detected_65() {
+	mock_start
+	write_config skillhub
+	mock_fault loop -1 /activity
+	failed_cleanly 65 "source skillhub" "collection connection" "page loop" \
+		"same cursor"
+}
+
+test_client_error_fails_65_with_body_snippet_and_no_secret() {
+	mock_start
+	write_config skillhub
+	mock_fault echo-secret 1 /orders
+	failed_cleanly 65 "source skillhub" "collection purchase" "HTTP 400" \
+		"bad_request" "***"
+	if grep -F -e "$SH_API_KEY" "$T/err"; then
+		fail "the API key the server echoed reached stderr"
+	fi
+}
+
+test_secrets_never_reach_stderr_package_or_ledger() {
+	mock_start
+	write_config polylearn skillhub
+	mock_fault expired-token 1 /scores
+	mock_fault 500 1 /answers
+	expect_exit 0 export_subject alice@example.org
+	cp "$T/err" "$T/err.ok"
+	mock_fault echo-secret 1 /licences
+	rm -f "$T/out.zip"
+	expect_exit 65 export_subject alice@example.org
+	unpack "$T/out.zip" "$T/pkg" 2>/dev/null ||
+		{ expect_exit 0 export_subject alice@example.org && unpack "$T/out.zip" "$T/pkg"; }
+	for s in "$PL_CLIENT_SECRET" "$SH_API_KEY" plt_; do
+		if grep -rlF -- "$s" "$T/err" "$T/err.ok" "$T/pkg" "$T"/ledger.db* 2>/dev/null; then
+			fail "a secret ($s...) leaked"
+		fi
+	done
+	# the Basic credentials sent to the token endpoint, base64'd
+	b=$(printf '%s:%s' "$PL_CLIENT_ID" "$PL_CLIENT_SECRET" | base64 -w0)
+	if grep -rlF -- "$b" "$T/err" "$T/err.ok" "$T/pkg"; then
+		fail "the encoded client credentials leaked"
+	fi
+}
+
+test_ten_thousand_items_over_100_pages_on_one_connection() {
+	mock_start
+	write_config polylearn
+	expect_exit 0 export_subject many@example.org
+	[ "$(records answer)" = 10000 ] || fail "$(records answer) answers, expected 10000"
+	[ "$(stat connections)" = 1 ] || fail "$(stat connections) TCP connections, expected 1"
+	# token, lookup, profile, licences, progress, scores, 100 answer pages,
+	# certifications
+	[ "$(stat requests)" = 107 ] || fail "$(stat requests) requests, expected 107"
+	unpack "$T/out.zip" "$T/pkg"
+	for q in q-00000 q-05000 q-09999; do
+		grep -qF "\"question\":\"$q\"" "$T/pkg/data/answer.json" || fail "$q missing"
+	done
+}
+
+test_unreachable_partner_fails_69() {
+	mock_start
+	write_config polylearn '{"max_attempts": 2}'
+	kill "$MOCK_PID"
+	wait "$MOCK_PID" 2>/dev/null || true
+	failed_cleanly 69 "source polylearn" "127.0.0.1:$PORT"
+}
+
+test_wrong_client_secret_fails_65_without_echoing_it() {
+	mock_start
+	write_config polylearn
+	export PL_CLIENT_SECRET=not-the-right-secret-123
+	failed_cleanly 65 "source polylearn" "OAuth2 token" "HTTP 401"
+	if grep -F -- "not-the-right-secret-123" "$T/err"; then
+		fail "the client secret reached stderr"
+	fi
+}
+
+test_tls_is_verified_and_ca_file_trusted() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" \
+		-out "$T/cert.pem" 2>/dev/null
+	mock_start --tls-cert "$T/cert.pem" --tls-key "$T/key.pem"
+	URL="https://127.0.0.1:$PORT"
+	write_config polylearn '{"max_attempts": 1}'
+	expect_exit 69 export_subject alice@example.org
+	expect_err "source polylearn"
+	expect_err "certificate"
+	expect_no_file "$T/out.zip"
+	write_config polylearn "{\"ca_file\": \"$T/cert.pem\"}"
+	expect_exit 0 export_subject alice@example.org
+}
+
+test_plain_http_to_a_remote_host_is_refused() {
+	URL=http://partner.example.com
+	write_config polylearn
+	expect_exit 78 export_subject alice@example.org
+	expect_err "/sources/0/base_url"
+	expect_err "https://"
+}
+
+test_bad_profile_is_a_config_error_naming_file_and_path() {
+	mock_start
+	sed 's/"epoch_ms"/"epoch_us"/' "$PX_TOP/connectors/polylearn.json" >"$T/bad.json"
+	write_config polylearn "{\"profile\": \"bad.json\"}"
+	expect_exit 78 export_subject alice@example.org
+	expect_err "$T/bad.json: /endpoints/2/fields/started_at"
+	expect_no_file "$T/out.zip"
+	write_config polylearn "{\"profile\": \"missing.json\"}"
+	expect_exit 78 export_subject alice@example.org
+	expect_err "/sources/0/profile"
+	expect_err "missing.json"
+}
+
+test_missing_secret_is_a_config_error() {
+	mock_start
+	write_config polylearn '{"auth": {"client_id": "x"}}'
+	expect_exit 78 export_subject alice@example.org
+	expect_err "/sources/0/auth/client_secret"
+}
+
+# One package from PostgreSQL + SQLite + Polylearn.
+test_one_package_from_postgresql_sqlite_and_polylearn() {
+	[ -n "${PX_PG_DIR:-}" ] || fail "no PostgreSQL test cluster (tests/pg/cluster.sh)"
+	demo_setup
+	mock_start
+	cat >"$T/lms.sql" <<'SQL'
+CREATE TABLE users (id int PRIMARY KEY, email text, username text,
+	role text, created_at timestamptz);
+INSERT INTO users VALUES
+	(7, 'Alice.Martin@example.org', 'amartin', 'learner', '2024-09-01 08:00:00+02'),
+	(8, 'other@example.org', 'other', 'learner', '2024-09-02 08:00:00+02');
+CREATE TABLE logins (user_id int, at timestamptz, ip text);
+INSERT INTO logins VALUES (7, '2025-01-10 09:00:00+01', '203.0.113.7'),
+	(7, '2025-01-11 09:00:00+01', '203.0.113.7'),
+	(8, '2025-01-12 09:00:00+01', '198.51.100.99');
+SQL
+	db=px_rest_$$
+	"$PX_TOP/tests/pg/cluster.sh" load "$db" "$T/lms.sql" >/dev/null 2>&1 ||
+		fail "cannot load the LMS database"
+	edit_config "
+c['sources'].append({'name': 'lms', 'connector': 'postgres', 'conninfo': 'dbname=$db',
+  'resolve': [{'provides': 'lms_user_id', 'query': 'SELECT id::text FROM users WHERE lower(email) = lower(:email)'}],
+  'collections': [
+    {'entity': 'account', 'category': 'provided', 'query': 'SELECT username, email, role, created_at FROM users WHERE id::text = :lms_user_id'},
+    {'entity': 'connection', 'category': 'observed', 'query': 'SELECT at, ip FROM logins WHERE user_id::text = :lms_user_id ORDER BY at'}]})
+c['sources'].append({'name': 'polylearn', 'connector': 'rest',
+  'profile': '$PX_TOP/connectors/polylearn.json', 'base_url': '$URL',
+  'auth': {'client_id': '\${PL_CLIENT_ID}', 'client_secret': '\${PL_CLIENT_SECRET}'}})
+"
+	expect_exit 0 export_alice --scope access
+	/usr/bin/python3 -m zipfile -t "$T/alice.zip" >/dev/null || fail "zipfile -t"
+	/usr/bin/python3 "$PX_TOP/tests/tools/check_package.py" "$T/alice.zip" \
+		--repo-schemas "$PX_TOP/schemas" >"$T/check" 2>&1 ||
+		fail "check_package.py: $(cat "$T/check")"
+	unpack "$T/alice.zip" "$T/pkg"
+	for src in classe lms polylearn; do
+		grep -qF "\"source\":\"$src\"" "$T/pkg/data/"*.json ||
+			fail "no records from source $src"
+	done
+	grep -qF '"username":"amartin"' "$T/pkg/data/account.json" || fail "no LMS account"
+	if grep -rlF -e 198.51.100.99 -e pl_b0b2 "$T/pkg"; then
+		fail "another person's data is in the package"
+	fi
+}
+
+run_tests
