@@ -8,6 +8,9 @@
 #              PX_PG_BIN=<postgres bin dir>
 #   tests/pg/cluster.sh stop             stops the cluster named by
 #       $PX_PG_DIR and removes its folder (safe to call twice).
+#   tests/pg/cluster.sh halt             stops the server of $PX_PG_DIR as
+#       an administrator would (fast shutdown), keeping the folder; for
+#       tests of a server going away mid-way.
 #   tests/pg/cluster.sh load DB FILE...  (re)creates database DB and loads
 #       the SQL files into it, stopping at the first error.
 #
@@ -37,7 +40,8 @@ find_bin() {
 # as_owner CMD...: runs CMD as the user who owns the cluster.
 as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
+		# from /, which the postgres user can always enter
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
@@ -110,6 +114,12 @@ not removing it"
 	rm -rf "$dir"
 }
 
+halt() {
+	[ -n "${PX_PG_DIR:-}" ] || die "PX_PG_DIR is not set: nothing to halt"
+	as_owner "${PX_PG_BIN:-$(find_bin)}/pg_ctl" -D "$PX_PG_DIR/data" \
+		-m fast -w stop >/dev/null
+}
+
 load() {
 	local db=$1
 	shift
@@ -124,13 +134,14 @@ load() {
 case "${1:-}" in
 start) start ;;
 stop) stop ;;
+halt) halt ;;
 load)
 	[ $# -ge 2 ] || die "usage: cluster.sh load DB FILE..."
 	shift
 	load "$@"
 	;;
 *)
-	echo "usage: $0 start|stop|load DB FILE..." >&2
+	echo "usage: $0 start|stop|halt|load DB FILE..." >&2
 	exit 64
 	;;
 esac
