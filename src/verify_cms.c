@@ -182,7 +182,7 @@ static int check_signature(CMS_ContentInfo *cms, const char *content,
 	e = ERR_peek_last_error();
 	ERR_clear_error();
 	if (ERR_GET_LIB(e) == ERR_LIB_CMS &&
-	    ERR_GET_REASON(e) == CMS_R_VERIFICATION_FAILURE)
+	    ERR_GET_REASON(e) == CMS_R_CONTENT_VERIFY_ERROR)
 		return px_verify_problem(res,
 					 "%s: does not match its signature "
 					 "(the manifest was changed after "
