@@ -8,20 +8,21 @@
 CLUSTER=$PX_TOP/tests/pg/cluster.sh
 
 # pg_setup: a fresh database loaded with campus.sql ($DB, $CAMPUS_DSN), the
-# SQLite demo in $T/out, keys, and the combined config in $T/pg/.
+# SQLite demo in $T/out, keys, and the combined config as $T/demo.json
+# (its paths made relative to $T, so demo.sh's edit_config applies).
 pg_setup() {
 	[ -n "${PGHOST:-}" ] && [ -n "${PX_PG_DIR:-}" ] ||
 		fail "no test PostgreSQL cluster (PGHOST/PX_PG_DIR unset): run through tests/run-e2e.sh"
 	demo_setup
-	mkdir -p "$T/pg"
-	cp "$PX_TOP/examples/postgres/combined.json" "$T/pg/combined.json"
+	sed 's|"\.\./out/|"out/|g' "$PX_TOP/examples/postgres/combined.json" \
+		>"$T/demo.json"
 	DB=px_e2e_$(basename "$T" | tr -cd 'a-zA-Z0-9' | tr 'A-Z' 'a-z')
 	"$CLUSTER" load "$DB" "$PX_TOP/examples/postgres/campus.sql"
 	export CAMPUS_DSN="dbname=$DB"
 }
 
 export_campus() {
-	"$PORTEX" export --config "$T/pg/combined.json" \
+	"$PORTEX" export --config "$T/demo.json" \
 		--subject email=alice.martin@example.org --out "$T/a.zip" "$@"
 }
 
@@ -29,20 +30,9 @@ sql() {
 	psql -X -A -t -v ON_ERROR_STOP=1 -d "$DB" -c "$1"
 }
 
-# edit_pg PYTHON: applies a Python statement to the combined config `c`
-edit_pg() {
-	/usr/bin/python3 - "$T/pg/combined.json" "$1" <<'PY'
-import json, sys
-path, stmt = sys.argv[1], sys.argv[2]
-c = json.load(open(path))
-exec(stmt)
-json.dump(c, open(path, "w"), ensure_ascii=False, indent=1)
-PY
-}
-
 # set_query ENTITY SQL: replaces the campus collection ENTITY's query
 set_query() {
-	edit_pg "[x for x in c['sources'][0]['collections'] if x['entity'] == '$1'][0]['query'] = '''$2'''"
+	edit_config "[x for x in c['sources'][0]['collections'] if x['entity'] == '$1'][0]['query'] = '''$2'''"
 }
 
 # field ENTITY N FIELD: the campus record N's FIELD, as JSON text
@@ -189,7 +179,7 @@ test_function_with_side_effects_fails_and_nothing_is_written() {
 
 test_statement_timeout_is_a_clear_error() {
 	pg_setup
-	edit_pg "c['sources'][0]['statement_timeout'] = 300"
+	edit_config "c['sources'][0]['statement_timeout'] = 300"
 	set_query score "SELECT id, assessment, score, taken_at FROM scores, pg_sleep(3) WHERE account_id = :campus_account_id::bigint"
 	expect_exit 65 export_campus
 	expect_err "source campus: collection score: statement timeout after 300 ms"
@@ -214,7 +204,7 @@ EXCEPTION WHEN duplicate_object THEN NULL; END$$;
 ALTER ROLE px_password PASSWORD 'right-Pw-e2e';
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO px_password;
 SQL
-	edit_pg "c['sources'][0]['conninfo'] = 'user=px_password password=\${CAMPUS_PW} dbname=\${CAMPUS_DB}'"
+	edit_config "c['sources'][0]['conninfo'] = 'user=px_password password=\${CAMPUS_PW} dbname=\${CAMPUS_DB}'"
 	CAMPUS_DB=$DB CAMPUS_PW=Wrong-Secret-913 expect_exit 69 export_campus
 	expect_err "source campus: cannot connect to PostgreSQL (host $PGHOST, database $DB)"
 	expect_err "password authentication failed"
