@@ -431,6 +431,10 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/generic/offset":
             off, lim = int(q.get("offset", "0")), int(q.get("limit", "10"))
             return self.send_json(200, {"items": GENERIC_ITEMS[off:off + lim]})
+        if path == "/generic/users":
+            ids = {"solo@example.org": ["s1"], "dupe@example.org": ["s1", "s1"],
+                   "twins@example.org": ["t1", "t2"]}.get(q.get("email"), [])
+            return self.send_json(200, {"users": [{"id": i} for i in ids]})
         if path == "/generic/ignores-page":
             return self.send_json(200, {"items": GENERIC_ITEMS[:10]})
         if path == "/generic/foreign-link":
