@@ -1,0 +1,33 @@
+#!/bin/bash
+# Exports one learner from both demo platforms into one package: "Campus
+# Démo" on PostgreSQL (campus.sql, in a throwaway cluster that is removed
+# at the end) and "Classe Démo" on SQLite (../demo.sql).
+#   PORTEX=build/portex examples/postgres/demo.sh
+set -euo pipefail
+: "${PORTEX:?PORTEX must name the portex binary}"
+PORTEX=$(cd "$(dirname "$PORTEX")" && pwd)/$(basename "$PORTEX")
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cd "$here/.."
+
+eval "$("$top/tests/pg/cluster.sh" start)"
+trap '"$top/tests/pg/cluster.sh" stop' EXIT
+"$top/tests/pg/cluster.sh" load campus "$here/campus.sql"
+export CAMPUS_DSN="dbname=campus"
+
+mkdir -p out
+rm -f out/demo.db
+sqlite3 out/demo.db <demo.sql
+if [ ! -f out/keys/portex.key ]; then
+	mkdir -p out/keys
+	"$PORTEX" keygen --key out/keys/portex.key --cert out/keys/portex.crt \
+		--name "Éditions Démo (demo key)" --days 365 >/dev/null
+fi
+pkg=out/alice-martin-combined.zip
+"$PORTEX" export --config postgres/combined.json \
+	--subject email=alice.martin@example.org --scope access --out "$pkg" \
+	--force
+echo
+/usr/bin/python3 -m zipfile -l "$pkg"
+echo
+"$PORTEX" verify "$pkg" --ca out/keys/portex.crt
