@@ -58,6 +58,12 @@ static void msg(const page *p, enum px_msg id)
 	px_html_text(p->out, px_i18n(p->lang, id));
 }
 
+/* ":" in English, " :" in French (espace avant les deux-points) */
+static void colon(const page *p)
+{
+	fputs(p->lang == PX_LANG_EN ? ":" : " :", p->out);
+}
+
 /* "<tag>message</tag>" */
 static void tag_msg_inline(const page *p, const char *tag, enum px_msg id)
 {
@@ -120,13 +126,15 @@ static void key_list(const page *p, enum px_msg title, const json_t *obj)
 
 	fputs("<p>", p->out);
 	msg(p, title);
-	fputs(p->lang == PX_LANG_EN ? ":</p><ul>" : " :</p><ul>", p->out);
+	colon(p);
+	fputs("</p><ul>", p->out);
 	json_object_foreach((json_t *)obj, k, v)
 	{
 		fputs("<li><code>", p->out);
 		text(p, k);
-		fputs(p->lang == PX_LANG_EN ? "</code>: " : "</code> : ",
-		      p->out);
+		fputs("</code>", p->out);
+		colon(p);
+		fputc(' ', p->out);
 		px_html_value(p->out, p->lang, v);
 		fputs("</li>", p->out);
 	}
@@ -325,7 +333,8 @@ static void write_counts(const page *p, const json_t *counts)
 			fputs("<br/>", p->out);
 		first = 0;
 		text(p, label ? label : entity);
-		fputs(p->lang == PX_LANG_EN ? ": " : " : ", p->out);
+		colon(p);
+		fputc(' ', p->out);
 		px_html_value(p->out, p->lang, n);
 	}
 	if (first)
@@ -444,7 +453,8 @@ static void write_verify(const page *p)
 	}
 	fputs("<p><strong>", p->out);
 	msg(p, PX_MSG_SIGNED_BY);
-	fputs(p->lang == PX_LANG_EN ? ":</strong> " : " :</strong> ", p->out);
+	colon(p);
+	fputs("</strong> ", p->out);
 	text(p, str(p->m, "signer"));
 	fputs(" \xE2\x80\x94 ", p->out);
 	timestamp(p, str(p->m, "created_at"));
