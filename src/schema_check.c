@@ -21,14 +21,50 @@
 /* $ref chains that loop without consuming the instance stop here. */
 #define MAX_DEPTH 512
 
+/* One step of the JSON pointer to where we are: a member name, or an
+ * array index when key is NULL. Kept as pointers and written out only
+ * when something fails: most records fail nothing. */
+struct seg {
+	const char *key;
+	size_t len; /* of key, or the index */
+};
+
+#define MAX_SEGS 64
+
 struct state {
 	px_schema_fail *fail; /* NULL in quiet mode */
-	char path[sizeof(((px_schema_fail *)0)->path)];
-	size_t len;
+	struct seg seg[MAX_SEGS];
+	size_t len; /* steps pushed; those past MAX_SEGS are not kept */
 	int depth;
 };
 
 static int check(struct state *st, const px_snode *n, const json_t *v);
+
+/* Writes the pointer of the current location into fail->path. */
+static void render_path(const struct state *st, char *out, size_t size)
+{
+	size_t n = 0, steps = st->len < MAX_SEGS ? st->len : MAX_SEGS;
+
+	for (size_t s = 0; s < steps && n + 1 < size; s++) {
+		const struct seg *g = &st->seg[s];
+
+		if (!g->key) {
+			n +=
+			    (size_t)snprintf(out + n, size - n, "/%zu", g->len);
+			continue;
+		}
+		out[n++] = '/';
+		for (size_t i = 0; i < g->len && n + 2 < size; i++) {
+			if (g->key[i] == '~' || g->key[i] == '/') {
+				out[n++] = '~';
+				out[n++] = g->key[i] == '~' ? '0' : '1';
+			} else {
+				out[n++] = g->key[i];
+			}
+		}
+	}
+	out[n < size ? n : size - 1] = '\0';
+}
 
 static int failf(struct state *st, const char *fmt, ...) PX_PRINTF(2, 3);
 static int failf(struct state *st, const char *fmt, ...)
@@ -37,37 +73,26 @@ static int failf(struct state *st, const char *fmt, ...)
 
 	if (!st->fail)
 		return 0;
-	memcpy(st->fail->path, st->path, st->len);
-	st->fail->path[st->len] = '\0';
+	render_path(st, st->fail->path, sizeof(st->fail->path));
 	va_start(ap, fmt);
 	vsnprintf(st->fail->msg, sizeof(st->fail->msg), fmt, ap);
 	va_end(ap);
 	return 0;
 }
 
-/* Appends "/key" (escaped) to the path; returns the length to restore. */
+/* Steps into member `key`; returns the depth to restore. */
 static size_t push(struct state *st, const char *key, size_t klen)
 {
-	size_t old = st->len, max = sizeof(st->path) - 1;
-
-	if (st->len < max)
-		st->path[st->len++] = '/';
-	for (size_t i = 0; i < klen && st->len < max; i++) {
-		if ((key[i] == '~' || key[i] == '/') && st->len + 1 < max) {
-			st->path[st->len++] = '~';
-			st->path[st->len++] = key[i] == '~' ? '0' : '1';
-		} else {
-			st->path[st->len++] = key[i];
-		}
+	if (st->len < MAX_SEGS) {
+		st->seg[st->len].key = key;
+		st->seg[st->len].len = klen;
 	}
-	return old;
+	return st->len++;
 }
 
 static size_t push_index(struct state *st, size_t i)
 {
-	char idx[24];
-
-	return push(st, idx, (size_t)snprintf(idx, sizeof(idx), "%zu", i));
+	return push(st, NULL, i);
 }
 
 /* Runs n on a child value at path + "/key". */
