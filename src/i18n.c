@@ -186,6 +186,81 @@ static const struct {
     {"consent", {"Consentements", "Consents"}},
 };
 
+/* Column headings: the schemas' field names, as a person reads them. */
+static const struct {
+	const char *field;
+	const char *name[PX_LANG__COUNT];
+} fields[] = {
+    {"id", {"Identifiant", "Identifier"}},
+    {"username", {"Identifiant de connexion", "Username"}},
+    {"email", {"Adresse e-mail", "Email address"}},
+    {"role", {"Rôle", "Role"}},
+    {"organisation", {"Établissement", "Organisation"}},
+    {"status", {"Statut", "Status"}},
+    {"created_at", {"Créé le", "Created"}},
+    {"last_login_at", {"Dernière connexion", "Last login"}},
+    {"source", {"Source", "Source"}},
+    {"category", {"Catégorie", "Category"}},
+    {"target", {"Élément annoté", "Annotated item"}},
+    {"text", {"Texte", "Text"}},
+    {"updated_at", {"Mis à jour le", "Updated"}},
+    {"question", {"Question", "Question"}},
+    {"assessment", {"Évaluation", "Assessment"}},
+    {"prompt", {"Énoncé", "Prompt"}},
+    {"response", {"Réponse", "Response"}},
+    {"correct", {"Correcte", "Correct"}},
+    {"score", {"Note", "Score"}},
+    {"attempt", {"Tentative", "Attempt"}},
+    {"submitted_at", {"Soumise le", "Submitted"}},
+    {"reference", {"Référence", "Reference"}},
+    {"subject", {"Objet", "Subject"}},
+    {"description", {"Description", "Description"}},
+    {"opened_at", {"Ouverte le", "Opened"}},
+    {"closed_at", {"Clôturée le", "Closed"}},
+    {"messages", {"Messages", "Messages"}},
+    {"at", {"Date", "Date"}},
+    {"event", {"Événement", "Event"}},
+    {"ip", {"Adresse IP", "IP address"}},
+    {"user_agent", {"Navigateur", "Browser"}},
+    {"duration_seconds", {"Durée (s)", "Duration (s)"}},
+    {"purpose", {"Finalité", "Purpose"}},
+    {"given", {"Donné", "Given"}},
+    {"by", {"Par", "By"}},
+    {"withdrawn_at", {"Retiré le", "Withdrawn"}},
+    {"name", {"Nom du fichier", "File name"}},
+    {"media_type", {"Type", "Type"}},
+    {"size", {"Taille (octets)", "Size (bytes)"}},
+    {"sha256", {"SHA-256", "SHA-256"}},
+    {"path", {"Fichier dans le paquet", "File in the package"}},
+    {"uploaded_at", {"Déposé le", "Uploaded"}},
+    {"product", {"Produit", "Product"}},
+    {"starts_at", {"Début", "Starts"}},
+    {"ends_at", {"Fin", "Ends"}},
+    {"given_name", {"Prénom", "Given name"}},
+    {"family_name", {"Nom", "Family name"}},
+    {"phone", {"Téléphone", "Phone"}},
+    {"birth_date", {"Date de naissance", "Date of birth"}},
+    {"locale", {"Langue", "Language"}},
+    {"address", {"Adresse", "Address"}},
+    {"course", {"Cours", "Course"}},
+    {"course_title", {"Titre du cours", "Course title"}},
+    {"module", {"Module", "Module"}},
+    {"percent", {"Avancement (%)", "Progress (%)"}},
+    {"time_spent_seconds", {"Temps passé (s)", "Time spent (s)"}},
+    {"started_at", {"Commencé le", "Started"}},
+    {"completed_at", {"Terminé le", "Completed"}},
+    {"order", {"Commande", "Order"}},
+    {"quantity", {"Quantité", "Quantity"}},
+    {"amount", {"Montant", "Amount"}},
+    {"currency", {"Devise", "Currency"}},
+    {"purchased_at", {"Acheté le", "Purchased"}},
+    {"invoice", {"Facture", "Invoice"}},
+    {"assessment_title", {"Titre de l'évaluation", "Assessment title"}},
+    {"max_score", {"Note maximale", "Maximum score"}},
+    {"passed", {"Réussie", "Passed"}},
+    {"taken_at", {"Passée le", "Taken"}},
+};
+
 px_lang px_i18n_lang(const char *locale)
 {
 	if (locale && !strncmp(locale, "en", 2) &&
@@ -210,6 +285,16 @@ const char *px_i18n_entity(px_lang lang, const char *entity)
 	for (size_t i = 0; i < sizeof(entities) / sizeof(entities[0]); i++)
 		if (!strcmp(entities[i].entity, entity))
 			return entities[i].name[lang];
+	return NULL;
+}
+
+const char *px_i18n_field(px_lang lang, const char *field)
+{
+	if ((unsigned)lang >= PX_LANG__COUNT || !field)
+		return NULL;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (!strcmp(fields[i].field, field))
+			return fields[i].name[lang];
 	return NULL;
 }
 

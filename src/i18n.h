@@ -82,6 +82,10 @@ const char *px_i18n(px_lang lang, enum px_msg id);
  * entity is not one of DESIGN.md's twelve. Static storage. */
 const char *px_i18n_entity(px_lang lang, const char *entity);
 
+/* A person's name for a record field ("taken_at" -> "Passée le"), or NULL
+ * for a field no schema has. Static storage. */
+const char *px_i18n_field(px_lang lang, const char *field);
+
 /* The html lang attribute for the language ("fr", "en"). */
 const char *px_i18n_code(px_lang lang);
 

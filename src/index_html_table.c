@@ -175,7 +175,7 @@ static void write_cell(FILE *out, px_lang lang, const json_t *v,
 static void write_table(FILE *out, px_lang lang, const char *entity,
 			const json_t *shown, const json_t *cols)
 {
-	const char *k;
+	const char *k, *label;
 	json_t *v, *rec;
 	size_t i;
 
@@ -189,8 +189,14 @@ static void write_table(FILE *out, px_lang lang, const char *entity,
 		} else {
 			fputs("<th>", out);
 		}
+		if ((label = px_i18n_field(lang, k))) {
+			px_html_text(out, label);
+			fputs("<br/>", out);
+		}
+		/* the name in data/<entity>.json, to find the column there */
+		fputs("<span class=\"field\">", out);
 		px_html_text(out, k);
-		fputs("</th>", out);
+		fputs("</span></th>", out);
 	}
 	fputs("</tr></thead>\n<tbody>\n", out);
 	json_array_foreach(shown, i, rec)

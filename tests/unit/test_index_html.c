@@ -256,21 +256,19 @@ static void test_each_source_shows_its_status_and_counts(void **state)
 		   "vous êtes inconnu(e) de cette source</td><td>0</td></tr>");
 }
 
-/* The headers the page shows, in order, joined by '|'. */
+/* The field names of the first table's headers, in order, joined by '|'. */
 static void headers_of(const char *html, char *buf, size_t size)
 {
+	static const char open[] = "<span class=\"field\">";
 	const char *p = strstr(html, "<section id=\"entity-0\">");
 	const char *end = p ? strstr(p, "</thead>") : NULL;
 
 	buf[0] = '\0';
 	assert_non_null(end);
-	while ((p = strstr(p, "<th")) && p < end) {
-		const char *name = strchr(p, '>') + 1;
-		const char *close = strstr(name, "</th>");
-		if (p[3] != '>' && p[3] != ' ') { /* <thead> */
-			p += 3;
-			continue;
-		}
+	while ((p = strstr(p, open)) && p < end) {
+		const char *name = p + strlen(open);
+		const char *close = strstr(name, "</span></th>");
+		assert_non_null(close);
 		strncat(buf, name, (size_t)(close - name));
 		strncat(buf, "|", size - strlen(buf) - 1);
 		p = close;
@@ -297,7 +295,9 @@ static void test_entity_table_follows_the_schema(void **state)
 				     "category|");
 	/* descriptions as tooltips */
 	assert_non_null(json_string_value(desc));
-	snprintf(th, sizeof(th), "<th title=\"%s\">taken_at</th>",
+	snprintf(th, sizeof(th),
+		 "<th title=\"%s\">Passée le<br/><span "
+		 "class=\"field\">taken_at</span></th>",
 		 json_string_value(desc));
 	assert_has(f->html, th);
 	/* cells */
@@ -336,7 +336,7 @@ static void test_unknown_entity_is_shown_by_its_name(void **state)
 
 	assert_int_equal(render(f, m, &e, 1, f->schemas, &err), 0);
 	assert_has(f->html, "<h3>badge — 1 record(s)</h3>");
-	assert_has(f->html, "<th>label</th>");
+	assert_has(f->html, "<th><span class=\"field\">label</span></th>");
 	assert_has(f->html, "<td>gold</td>");
 	json_decref(m);
 }
@@ -374,7 +374,8 @@ static void test_values_from_data_cannot_inject_markup(void **state)
 	assert_int_equal(count(f->html, escaped), 9);
 	assert_lacks(f->html, "<script");
 	assert_lacks(f->html, "<img");
-	assert_has(f->html, "<th>&lt;img src=x onerror=alert(2)&gt;</th>");
+	assert_has(f->html, "<th><span class=\"field\">&lt;img src=x "
+			    "onerror=alert(2)&gt;</span></th>");
 	/* a control character becomes U+FFFD */
 	assert_has(f->html, "<td>bell\xEF\xBF\xBD</td>");
 	json_decref(m);
@@ -420,6 +421,7 @@ static void test_page_in_english(void **state)
 	assert_has(f->html, "no data: you are unknown to this source");
 	assert_has(f->html, "Assessment scores <span class=\"name\">(score)"
 			    "</span> — 3 record(s)");
+	assert_has(f->html, ">Taken<br/><span class=\"field\">taken_at</span>");
 	assert_has(f->html, "<td>yes</td>");
 	assert_has(f->html, "1,234,567");
 	assert_lacks(f->html, "Personne concernée");
@@ -452,6 +454,33 @@ static void test_every_message_exists_in_both_languages(void **state)
 					 id, l);
 	for (int l = 0; l < PX_LANG__COUNT; l++)
 		assert_non_null(px_i18n_entity((px_lang)l, "consent"));
+}
+
+/* Every field of every schema has a column heading in both languages
+ * (src/i18n.c, table "fields"). */
+static void test_every_schema_field_has_a_heading(void **state)
+{
+	static const char *const entities[] = {
+	    "profile",	  "account",	"licence",  "progress",
+	    "score",	  "answer",	"purchase", "claim",
+	    "connection", "annotation", "document", "consent"};
+	fix *f = *state;
+	const char *k;
+	json_t *v;
+
+	for (size_t i = 0; i < sizeof(entities) / sizeof(entities[0]); i++) {
+		const json_t *rs = px_schemas_record(f->schemas, entities[i]);
+		assert_non_null(rs);
+		json_object_foreach(json_object_get(rs, "properties"), k, v)
+		{
+			for (int l = 0; l < PX_LANG__COUNT; l++)
+				if (!px_i18n_field((px_lang)l, k))
+					fail_msg(
+					    "%s.%s: no heading in language "
+					    "%d",
+					    entities[i], k, l);
+		}
+	}
 }
 
 static void test_unsigned_package_warns_and_gives_no_openssl(void **state)
@@ -813,6 +842,7 @@ int main(void)
 	    T(test_page_in_english),
 	    T(test_french_is_the_default_language),
 	    T(test_every_message_exists_in_both_languages),
+	    T(test_every_schema_field_has_a_heading),
 	    T(test_unsigned_package_warns_and_gives_no_openssl),
 	    T(test_signed_package_says_who_and_how_to_verify),
 	    T(test_encrypted_package_is_extracted_with_7z),
