@@ -1,7 +1,9 @@
 /* cmd_verify.c - portex verify: is this package what its signer sent? */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -12,7 +14,7 @@
 
 static const char usage_text[] =
     "usage: portex verify PACKAGE.zip [--ca CERT.pem] [--json]\n"
-    "                     [--password-file FILE]\n"
+    "                     [--password-file FILE] [--max-size N[KMG]]\n"
     "\n"
     "Checks a package without extracting it: mimetype, every file's\n"
     "SHA-256 against META-INF/ASiCManifest.xml and manifest.json, no file\n"
@@ -26,9 +28,38 @@ static const char usage_text[] =
     "  --json                print the report as JSON on stdout\n"
     "  --password-file FILE  password of an encrypted package (first "
     "line)\n"
+    "  --max-size N[KMG]     refuse an archive that expands to more than\n"
+    "                        N bytes (default 4G)\n"
     "\n"
     "Exit status: 0 valid, 1 does not verify (each problem on stderr),\n"
     "64 usage, 74 the file cannot be read.\n";
+
+/* "512M" -> bytes; -1 when not a size. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || !v || v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
 
 /* The first line of path, without its newline. Never echoed anywhere. */
 static int read_password(const char *path, char *buf, size_t n, px_error *err)
@@ -108,6 +139,7 @@ int cmd_verify(int argc, char **argv, px_error *err)
 	    {"ca", required_argument, NULL, 'c'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"password-file", required_argument, NULL, 'p'},
+	    {"max-size", required_argument, NULL, 'm'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -129,6 +161,15 @@ int cmd_verify(int argc, char **argv, px_error *err)
 			break;
 		case 'p':
 			pw_file = optarg;
+			break;
+		case 'm':
+			if (parse_size(optarg, &o.max_total))
+				return px_usage_error(
+				    err, "verify",
+				    "--max-size '%s': expected "
+				    "bytes, or a number with "
+				    "K, M or G",
+				    optarg);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/cms.h>
@@ -58,6 +59,16 @@ void px_asic_name_string(const X509_NAME *name, char *buf, size_t n)
 		buf[len] = '\0';
 	}
 	BIO_free(b);
+}
+
+void px_asic_time_string(const ASN1_TIME *t, char *buf, size_t n)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(t, &tm))
+		strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		snprintf(buf, n, "?");
 }
 
 /* Never prompts: no passphrase given means "this key is not encrypted". */
@@ -205,6 +216,24 @@ static int probe_cms(px_signer *s, const char *key_path, px_error *err)
 			    key_path, EVP_PKEY_get0_type_name(s->key), why);
 }
 
+/* A package signed outside its certificate's validity never verifies:
+ * refuse before the export does its work. */
+static int check_validity(px_signer *s, const char *cert_path, px_error *err)
+{
+	char when[32];
+	int late;
+
+	late = X509_cmp_current_time(X509_get0_notAfter(s->cert)) < 0;
+	if (!late && X509_cmp_current_time(X509_get0_notBefore(s->cert)) < 0)
+		return 0;
+	px_asic_time_string(late ? X509_get0_notAfter(s->cert)
+				 : X509_get0_notBefore(s->cert),
+			    when, sizeof(when));
+	return px_error_set(err, PX_EXIT_CONFIG, "signing certificate %s %s %s",
+			    cert_path,
+			    late ? "expired on" : "is not valid before", when);
+}
+
 static int check_key(px_signer *s, const char *key_path, const char *cert_path,
 		     px_error *err)
 {
@@ -213,6 +242,8 @@ static int check_key(px_signer *s, const char *key_path, const char *cert_path,
 				    "signing key %s: RSA key of %d bits; at "
 				    "least 2048 are needed",
 				    key_path, EVP_PKEY_get_bits(s->key));
+	if (check_validity(s, cert_path, err))
+		return -1;
 	if (X509_check_private_key(s->cert, s->key) != 1) {
 		ERR_clear_error();
 		return px_error_set(err, PX_EXIT_CONFIG,

@@ -45,16 +45,6 @@ static void fmt_time(time_t t, char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void fmt_asn1(const ASN1_TIME *a, char *buf, size_t n)
-{
-	struct tm tm;
-
-	if (ASN1_TIME_to_tm(a, &tm))
-		strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	else
-		snprintf(buf, n, "?");
-}
-
 /* Validity of the signer certificate when it signed. */
 static int check_validity(X509 *cert, time_t t, px_verify_result *res)
 {
@@ -63,8 +53,8 @@ static int check_validity(X509 *cert, time_t t, px_verify_result *res)
 	if (X509_cmp_time(X509_get0_notBefore(cert), &t) < 0 &&
 	    X509_cmp_time(X509_get0_notAfter(cert), &t) > 0)
 		return 0;
-	fmt_asn1(X509_get0_notBefore(cert), from, sizeof(from));
-	fmt_asn1(X509_get0_notAfter(cert), to, sizeof(to));
+	px_asic_time_string(X509_get0_notBefore(cert), from, sizeof(from));
+	px_asic_time_string(X509_get0_notAfter(cert), to, sizeof(to));
 	return px_verify_problem(res,
 				 "%s: the signer certificate was not valid at "
 				 "the signing time %s (valid from %s to %s)",

@@ -64,6 +64,9 @@ STACK_OF(X509) * px_signer_chain(const px_signer *s);
 /* The reason of OpenSSL's last error into buf, then clears the queue. */
 void px_asic_ossl_reason(char *buf, size_t n);
 
+/* t as RFC 3339 UTC ("2026-01-31T12:00:00Z") into buf, "?" if invalid. */
+void px_asic_time_string(const ASN1_TIME *t, char *buf, size_t n);
+
 /* name as an RFC 2253 string ("CN=portex,O=SEJER") into buf. */
 void px_asic_name_string(const X509_NAME *name, char *buf, size_t n);
 

@@ -57,6 +57,15 @@ test_zip_bomb_by_total_size_is_refused_unread() {
 	refused bomb-total 'the archive expands to more than 4294967296 bytes (a zip bomb?)'
 }
 
+test_size_limit_can_be_lowered_or_raised() {
+	mkdir "$T/in"
+	$HOSTILE bomb-total "$T/in/h.zip"
+	expect_exit 1 "$PORTEX" verify --max-size 1M "$T/in/h.zip"
+	expect_err "the archive expands to more than 1048576 bytes"
+	expect_exit 64 "$PORTEX" verify --max-size 12X "$T/in/h.zip"
+	expect_err "--max-size '12X'"
+}
+
 test_entry_inflating_past_its_declared_size_is_stopped() {
 	refused bomb-lying 'data/small.json: holds more or less data than its declared 100 bytes'
 }

@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "portex/asic.h"
 #include "portex/verify.h"
@@ -258,6 +260,89 @@ static void encrypted_key_takes_its_passphrase(void **state)
 	px_signer_free(s);
 }
 
+/* A self-signed certificate valid from `from` to `to` days from now. */
+static X509 *cert_between(EVP_PKEY *k, long from, long to)
+{
+	X509 *x = X509_new();
+	X509_NAME *n = X509_get_subject_name(x);
+
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), from * 86400);
+	X509_gmtime_adj(X509_getm_notAfter(x), to * 86400);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
+				   (const unsigned char *)"old", -1, -1, 0);
+	X509_set_issuer_name(x, n);
+	X509_set_pubkey(x, k);
+	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	return x;
+}
+
+static void certificate_expired_at_signing_time(void **state)
+{
+	fixture *f = *state;
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *x = cert_between(k, -10, -5);
+	BIO *in = BIO_new_mem_buf("content", 7);
+	CMS_ContentInfo *cms =
+	    CMS_sign(x, k, NULL, in, CMS_BINARY | CMS_DETACHED | CMS_CADES);
+	unsigned char *der = NULL;
+	int len = i2d_CMS_ContentInfo(cms, &der);
+	px_error err = PX_ERROR_INIT;
+	px_verify_result r = {.valid = 1};
+	FILE *fp;
+
+	assert_true(len > 0);
+	assert_int_equal(
+	    px_verify_cms(der, (size_t)len, "content", 7, NULL, &r, &err), 0);
+	assert_false(r.valid);
+	assert_true(r.signature_ok);
+	assert_int_equal(r.n_problems, 1);
+	assert_non_null(strstr(r.problems[0], "the signer certificate was not "
+					      "valid at the signing time"));
+	px_verify_result_free(&r);
+	/* and the signer refuses it before any export */
+	fp = fopen(f->key, "w");
+	PEM_write_PrivateKey(fp, k, NULL, NULL, 0, NULL, NULL);
+	fclose(fp);
+	fp = fopen(f->cert, "w");
+	PEM_write_X509(fp, x);
+	fclose(fp);
+	assert_null(px_signer_load(f->key, f->cert, NULL, &err));
+	assert_int_equal(err.code, PX_EXIT_CONFIG);
+	assert_non_null(strstr(err.msg, "c.pem expired on 20"));
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
+static void content_changed_after_signing(void **state)
+{
+	fixture *f = *state;
+	px_error err = PX_ERROR_INIT;
+	px_signer *s = px_signer_load(f->key, f->cert, NULL, &err);
+	BIO *in = BIO_new_mem_buf("content", 7);
+	CMS_ContentInfo *cms =
+	    CMS_sign(px_signer_cert(s), px_signer_key(s), NULL, in,
+		     CMS_BINARY | CMS_DETACHED | CMS_CADES);
+	unsigned char *der = NULL;
+	int len = i2d_CMS_ContentInfo(cms, &der);
+	px_verify_result r = {.valid = 1};
+
+	assert_int_equal(
+	    px_verify_cms(der, (size_t)len, "c0ntent", 7, f->cert, &r, &err),
+	    0);
+	assert_false(r.valid);
+	assert_false(r.signature_ok);
+	assert_non_null(strstr(r.problems[0], "does not match its signature"));
+	px_verify_result_free(&r);
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	px_signer_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +358,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(short_rsa_key_is_refused, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(encrypted_key_takes_its_passphrase,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(certificate_expired_at_signing_time,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(content_changed_after_signing,
 					    setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
