@@ -436,7 +436,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, {"items": GENERIC_ITEMS[off:off + lim]})
         if path == "/generic/users":
             ids = {"solo@example.org": ["s1"], "dupe@example.org": ["s1", "s1"],
-                   "twins@example.org": ["t1", "t2"]}.get(q.get("email"), [])
+                   "twins@example.org": ["t1", "t2"],
+                   "o'hara+tag&x=y é@example.org": ["odd"]}.get(q.get("email"), [])
             return self.send_json(200, {"users": [{"id": i} for i in ids]})
         if path == "/generic/ignores-page":
             return self.send_json(200, {"items": GENERIC_ITEMS[:10]})

@@ -329,6 +329,12 @@ static void test_lookup_one_none_and_ambiguous(void **state)
 	json_object_set_new(k, "email", json_string("dupe@example.org"));
 	assert_int_equal(px_connector_rest.resolve(x.s, 0, k, &v, &err), 1);
 	free(v);
+	/* query values are URL-encoded: '+', '&', '=' and spaces arrive */
+	json_object_set_new(k, "email",
+			    json_string("o'hara+tag&x=y \xc3\xa9@example.org"));
+	assert_int_equal(px_connector_rest.resolve(x.s, 0, k, &v, &err), 1);
+	assert_string_equal(v, "odd");
+	free(v);
 	json_object_set_new(k, "email", json_string("nobody@example.org"));
 	assert_int_equal(px_connector_rest.resolve(x.s, 0, k, &v, &err), 0);
 	json_object_set_new(k, "email", json_string("twins@example.org"));
