@@ -227,18 +227,26 @@ static char *read_small(verifier *v, const char *name, size_t max, size_t *len,
 static int check_mimetype(verifier *v)
 {
 	static const char want[] = PX_ASIC_MIMETYPE;
-	unsigned char h[30 + 8 + sizeof(want) - 1];
+	unsigned char h[30 + 8];
 	entry *e = find(v, MIMETYPE);
+	const char *first = zip_get_name(v->za, 0, ZIP_FL_ENC_RAW);
+	char got[sizeof(want)];
+	zip_file_t *f;
 	zip_stat_t st;
-	const char *first;
+	int at_start;
 
 	if (!e) {
 		PROBLEM(v, "mimetype: missing");
 		return 0;
 	}
-	first = zip_get_name(v->za, 0, ZIP_FL_ENC_RAW);
-	if (!first || strcmp(first, MIMETYPE))
+	/* first in the directory and first in the file, at offset 0 */
+	at_start = pread(v->fd, h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
+		   !memcmp(h, "PK\3\4", 4) && h[26] == 8 && h[27] == 0 &&
+		   !memcmp(h + 30, MIMETYPE, 8);
+	if (!at_start || !first || strcmp(first, MIMETYPE))
 		PROBLEM(v, "mimetype: not the first entry of the archive");
+	else if (h[28] || h[29])
+		PROBLEM(v, "mimetype: has an extra field; it must have none");
 	if (zip_stat_index(v->za, e->index, 0, &st) == 0 &&
 	    (st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method != ZIP_CM_STORE)
 		PROBLEM(v, "mimetype: compressed; it must be stored");
@@ -246,17 +254,15 @@ static int check_mimetype(verifier *v)
 		PROBLEM(v, "mimetype: encrypted; it must be clear");
 		return 0;
 	}
-	if (zip_file_extra_fields_count(v->za, e->index, ZIP_FL_LOCAL) > 0)
-		PROBLEM(v, "mimetype: has an extra field; it must have none");
-	if (e->size != sizeof(want) - 1) {
+	f = e->size == sizeof(want) - 1 ? zip_fopen_index(v->za, e->index, 0)
+					: NULL;
+	if (!f ||
+	    zip_fread(f, got, sizeof(want) - 1) !=
+		(zip_int64_t)sizeof(want) - 1 ||
+	    memcmp(got, want, sizeof(want) - 1))
 		PROBLEM(v, "mimetype: content is not \"%s\"", want);
-		return 0;
-	}
-	if (pread(v->fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
-	    memcmp(h, "PK\3\4", 4) || memcmp(h + 30, MIMETYPE, 8))
-		return 0; /* reported above: not first */
-	if (memcmp(h + 38, want, sizeof(want) - 1))
-		PROBLEM(v, "mimetype: content is not \"%s\"", want);
+	if (f)
+		zip_fclose(f);
 	return 0;
 }
 

@@ -107,6 +107,13 @@ test_moved_mimetype_is_caught() {
 	expect_err "mimetype: not the first entry of the archive"
 }
 
+test_mimetype_with_an_extra_field_is_caught() {
+	signed_package
+	$HOSTILE mimetype-extra "$T/bad.zip" "$T/alice.zip"
+	expect_exit 1 "$PORTEX" verify "$T/bad.zip"
+	expect_err "mimetype: has an extra field; it must have none"
+}
+
 test_wrong_mimetype_content_is_caught() {
 	signed_package
 	printf 'application/zip' >"$T/mt"

@@ -17,6 +17,7 @@ compression kept, nothing else changed):
   replace IN NAME FILE    entry NAME's bytes replaced by FILE's
   mimetype-compressed IN  mimetype deflated
   mimetype-last IN        mimetype moved to the end
+  mimetype-extra IN       mimetype with an extra field (as jar writes)
 """
 import struct
 import sys
@@ -197,6 +198,14 @@ def main():
                 i.compress_type = zipfile.ZIP_DEFLATED
             return i, d
         copy(src, out, deflate)
+    elif kind == "mimetype-extra":
+        (src,) = args
+
+        def extra(i, d):
+            if i.filename == "mimetype":
+                i.extra = b"\xfe\xca\x00\x00"
+            return i, d
+        copy(src, out, extra)
     elif kind == "mimetype-last":
         (src,) = args
         with zipfile.ZipFile(src) as zin:
