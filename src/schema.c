@@ -212,6 +212,18 @@ static int get_types(struct compiler *c, const json_t *s, const char *where,
 	return 0;
 }
 
+/* s[key], which must be an object when present (*out NULL when absent);
+ * w receives its location. */
+static int object_kw(struct compiler *c, const json_t *s, const char *key,
+		     const char *where, char *w, const json_t **out)
+{
+	*out = json_object_get(s, key);
+	join(w, where, key);
+	if (*out && !json_is_object(*out))
+		return bad(c, w, "expected an object of schemas");
+	return 0;
+}
+
 static int cmp_prop(const void *a, const void *b)
 {
 	return strcmp(((const struct px_sprop *)a)->name,
@@ -221,15 +233,14 @@ static int cmp_prop(const void *a, const void *b)
 static int get_properties(struct compiler *c, const json_t *s,
 			  const char *where, px_snode *n)
 {
-	const json_t *j = json_object_get(s, "properties"), *e;
+	const json_t *j, *e;
 	char w[WHERE_MAX];
 	const char *k;
 
+	if (object_kw(c, s, "properties", where, w, &j))
+		return -1;
 	if (!j)
 		return 0;
-	join(w, where, "properties");
-	if (!json_is_object(j))
-		return bad(c, w, "expected an object of schemas");
 	n->props = calloc(json_object_size(j) + 1, sizeof(*n->props));
 	if (!n->props)
 		return px_error_oom(c->err);
@@ -260,15 +271,14 @@ static int compile_regex(struct compiler *c, regex_t *re, const char *src,
 static int get_pattern_properties(struct compiler *c, const json_t *s,
 				  const char *where, px_snode *n)
 {
-	const json_t *j = json_object_get(s, "patternProperties"), *e;
+	const json_t *j, *e;
 	char w[WHERE_MAX];
 	const char *k;
 
+	if (object_kw(c, s, "patternProperties", where, w, &j))
+		return -1;
 	if (!j)
 		return 0;
-	join(w, where, "patternProperties");
-	if (!json_is_object(j))
-		return bad(c, w, "expected an object of schemas");
 	n->pprops = calloc(json_object_size(j) + 1, sizeof(*n->pprops));
 	if (!n->pprops)
 		return px_error_oom(c->err);
@@ -294,7 +304,11 @@ static int names_array(const json_t *a)
 
 	if (!json_is_array(a))
 		return 0;
-	json_array_foreach(a, i, e) if (!json_is_string(e)) return 0;
+	json_array_foreach(a, i, e)
+	{
+		if (!json_is_string(e))
+			return 0;
+	}
 	return 1;
 }
 
@@ -461,17 +475,17 @@ static int get_ref(struct compiler *c, const json_t *s, const char *where,
 /* $defs are compiled even when unused, so a broken one is found now. */
 static int get_defs(struct compiler *c, const json_t *s, const char *where)
 {
-	const json_t *d = json_object_get(s, "$defs"), *e;
+	const json_t *d, *e;
 	char w[WHERE_MAX];
 	const char *k;
 
-	if (!d)
-		return 0;
-	join(w, where, "$defs");
-	if (!json_is_object(d))
-		return bad(c, w, "expected an object of schemas");
-	json_object_foreach((json_t *)d, k,
-			    e) if (!child(c, e, w, k)) return -1;
+	if (object_kw(c, s, "$defs", where, w, &d))
+		return -1;
+	json_object_foreach((json_t *)d, k, e)
+	{
+		if (!child(c, e, w, k))
+			return -1;
+	}
 	return 0;
 }
 

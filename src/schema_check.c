@@ -382,8 +382,11 @@ static int check_enum_const(struct state *st, const px_snode *n,
 		return failf(st, "%s", n->const_msg);
 	if (!n->enum_values)
 		return 1;
-	json_array_foreach(n->enum_values, i,
-			   e) if (px_json_equal(e, v)) return 1;
+	json_array_foreach(n->enum_values, i, e)
+	{
+		if (px_json_equal(e, v))
+			return 1;
+	}
 	return failf(st, "%s", n->enum_msg);
 }
 
