@@ -14,12 +14,13 @@
  * additionalProperties, patternProperties, propertyNames, min/maxProperties,
  * dependentRequired, dependentSchemas, items, prefixItems, min/maxItems,
  * uniqueItems, contains, min/maxContains, minimum, maximum,
- * exclusiveMinimum, exclusiveMaximum, min/maxLength (in code points),
+ * exclusiveMinimum, exclusiveMaximum, multipleOf (exact, or within a
+ * relative 1e-9 for reals), min/maxLength (in code points),
  * pattern (POSIX ERE, unanchored), allOf, anyOf, oneOf, not,
  * if/then/else, $defs and local "$ref": "#/..." (JSON pointer). "format"
  * is an annotation only, as 2020-12 says by default. A schema that uses a
  * 2020-12 keyword it does not implement ($anchor, $dynamicRef,
- * multipleOf, unevaluated*, a nested $id, a remote $ref) is refused by
+ * unevaluated*, a nested $id, a remote $ref) is refused by
  * px_validator_new() rather than half-checked.
  *
  * Numbers: "integer" accepts 1.0; const and enum compare 1 == 1.0; a
