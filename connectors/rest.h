@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "jsonout.h"
 #include "portex/connector.h"
 
 enum rest_auth_type {
@@ -30,11 +31,8 @@ enum rest_auth_type {
 
 #define REST_MAX_SECRETS 8
 
-/* A growable byte buffer; data is always NUL-terminated when non-NULL. */
-typedef struct rest_buf {
-	char *data;
-	size_t len, cap;
-} rest_buf;
+/* Byte buffers are the core's px_buf (data NUL-terminated when non-NULL). */
+typedef px_buf rest_buf;
 
 /* One HTTP response as the driver keeps it: a single page at most. */
 typedef struct rest_resp {
@@ -108,7 +106,6 @@ void rest_resp_free(rest_resp *r);
 void rest_redact(const px_source *s, const char *in, char *out, size_t n);
 
 /* rest_json.c */
-int rest_buf_put(rest_buf *b, const char *p, size_t n);
 int rest_buf_printf(rest_buf *b, const char *fmt, ...) PX_PRINTF(2, 3);
 /* Parses a body keeping every non-integer number's exact digits (as a
  * px_decimal_new() value). Errors are PX_EXIT_DATA naming `what` and url. */

@@ -67,7 +67,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 		x->too_big = 1;
 		return 0;
 	}
-	return rest_buf_put(&x->r->body, p, n) ? 0 : n;
+	return px_buf_add(&x->r->body, p, n) ? 0 : n;
 }
 
 /* Retry-After: delay-seconds or an HTTP-date (RFC 9110 10.2.3). */

@@ -12,26 +12,6 @@
 
 #include "rest.h"
 
-int rest_buf_put(rest_buf *b, const char *p, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *d;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		d = realloc(b->data, cap);
-		if (!d)
-			return -1;
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
 /* Formatted text may hold a secret (a form body): wiped after use. */
 int rest_buf_printf(rest_buf *b, const char *fmt, ...)
 {
@@ -47,7 +27,7 @@ int rest_buf_printf(rest_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(tmp, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	rc = rest_buf_put(b, tmp, (size_t)n);
+	rc = px_buf_add(b, tmp, (size_t)n);
 	explicit_bzero(tmp, (size_t)n);
 	free(tmp);
 	return rc;
@@ -120,7 +100,7 @@ static int rewrite_numbers(const char *in, size_t n, rest_buf *out)
 					  : (*p != '"' && *p != '-' &&
 					     !isdigit((unsigned char)*p))))
 			p++;
-		if (p > run && rest_buf_put(out, run, (size_t)(p - run)))
+		if (p > run && px_buf_add(out, run, (size_t)(p - run)))
 			return -1;
 		if (p >= end)
 			break;
@@ -128,27 +108,26 @@ static int rewrite_numbers(const char *in, size_t n, rest_buf *out)
 			if (end - p >= 6 && !memcmp(p, "\\u0000", 6))
 				return 1;
 			t = p + 1 < end ? 2 : 1;
-			if (rest_buf_put(out, p, t))
+			if (px_buf_add(out, p, t))
 				return -1;
 			p += t;
 		} else if (*p == '"') {
 			in_str = !in_str;
-			if (rest_buf_put(out, p++, 1))
+			if (px_buf_add(out, p++, 1))
 				return -1;
 		} else if ((t = number_token(p, end, &real)) && real) {
-			if (rest_buf_put(out, "\"\\u0000", 7) ||
-			    rest_buf_put(out, p, t) ||
-			    rest_buf_put(out, "\"", 1))
+			if (px_buf_add(out, "\"\\u0000", 7) ||
+			    px_buf_add(out, p, t) || px_buf_add(out, "\"", 1))
 				return -1;
 			p += t;
 		} else {
 			t = t ? t : 1;
-			if (rest_buf_put(out, p, t))
+			if (px_buf_add(out, p, t))
 				return -1;
 			p += t;
 		}
 	}
-	return out->data ? 0 : rest_buf_put(out, "", 0);
+	return out->data ? 0 : px_buf_add(out, "", 0);
 }
 
 json_t *rest_json_parse(px_source *s, const rest_resp *r, const char *what,
@@ -294,7 +273,7 @@ static char *expand(const char *tmpl, const json_t *keys, int escape,
 		char *x = NULL;
 		int bad;
 
-		if (rest_buf_put(&b, p, (size_t)(o - p)))
+		if (px_buf_add(&b, p, (size_t)(o - p)))
 			goto oom;
 		if (n >= sizeof(name))
 			n = sizeof(name) - 1;
@@ -308,13 +287,13 @@ static char *expand(const char *tmpl, const json_t *keys, int escape,
 		}
 		if (escape && !(x = curl_easy_escape(NULL, v, 0)))
 			goto oom;
-		bad = rest_buf_put(&b, x ? x : v, strlen(x ? x : v));
+		bad = px_buf_add(&b, x ? x : v, strlen(x ? x : v));
 		curl_free(x);
 		if (bad)
 			goto oom;
 		p = e + 1;
 	}
-	if (rest_buf_put(&b, p, strlen(p)))
+	if (px_buf_add(&b, p, strlen(p)))
 		goto oom;
 	return b.data;
 oom:

@@ -222,56 +222,61 @@ static int fetch(struct src *x, size_t coll, const char *keys, struct rec *out,
 
 /* ---- pagination and auth against the mock --------------------------- */
 
-static void test_page_pagination_stops_at_total_pages(void **state)
+/* Fetches collection 0 of a generic source; checks the outcome: `n`
+ * records (or, when fail_text is set, an error holding it) after exactly
+ * `requests` requests. Returns the records (caller json_decref()s). */
+static json_t *fetch_generic(const char *profile, const char *config, size_t n,
+			     const char *fail_text, long long requests)
 {
 	px_error err = PX_ERROR_INIT;
 	struct src x;
 	struct rec r;
 
+	assert_int_equal(open_src(&x, profile, config, &err), 0);
+	assert_int_equal(fetch(&x, 0, "{}", &r, &err), fail_text ? -1 : 0);
+	if (fail_text) {
+		assert_int_equal(err.code, PX_EXIT_DATA);
+		if (!strstr(err.msg, fail_text))
+			fail_msg("'%s' lacks '%s'", err.msg, fail_text);
+	}
+	assert_int_equal(r.n, n);
+	assert_int_equal(mock_stat("requests"), requests);
+	close_src(&x);
+	return r.all;
+}
+
+static void test_page_pagination_stops_at_total_pages(void **state)
+{
+	json_t *all;
+
 	(void)state;
-	assert_int_equal(
-	    open_src(&x,
-		     GENERIC_PROFILE(BASIC,
-				     "{\"type\": \"page\", \"size_param\": "
-				     "\"size\", \"size\": 10, "
-				     "\"total_pages\": \"/meta/total_pages\"}",
-				     "/generic/page"),
-		     BASIC_CFG, &err),
-	    0);
-	assert_int_equal(fetch(&x, 0, "{}", &r, &err), 0);
-	assert_int_equal(r.n, 25);
+	/* 3 pages, no empty fourth one: total_pages said 3 */
+	all = fetch_generic(
+	    GENERIC_PROFILE(BASIC,
+			    "{\"type\": \"page\", \"size_param\": "
+			    "\"size\", \"size\": 10, "
+			    "\"total_pages\": \"/meta/total_pages\"}",
+			    "/generic/page"),
+	    BASIC_CFG, 25, NULL, 3);
 	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(r.all, 24), "target")),
+				json_array_get(all, 24), "target")),
 			    "25");
 	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(r.all, 0), "created_at")),
+				json_array_get(all, 0), "created_at")),
 			    "2023-11-14T22:13:21Z");
-	/* 3 pages, no empty fourth one: total_pages said 3 */
-	assert_int_equal(mock_stat("requests"), 3);
-	json_decref(r.all);
-	close_src(&x);
+	json_decref(all);
 }
 
 static void test_offset_pagination_with_bearer(void **state)
 {
-	px_error err = PX_ERROR_INIT;
-	struct src x;
-	struct rec r;
-
 	(void)state;
-	assert_int_equal(
-	    open_src(&x,
-		     GENERIC_PROFILE("{\"type\": \"bearer\"}",
-				     "{\"type\": \"offset\", \"size_param\": "
-				     "\"limit\", \"size\": 10}",
-				     "/generic/offset"),
-		     "{\"auth\": {\"token\": \"" GEN_TOKEN "\"}}", &err),
-	    0);
-	assert_int_equal(fetch(&x, 0, "{}", &r, &err), 0);
-	assert_int_equal(r.n, 25);
-	assert_int_equal(mock_stat("requests"), 3); /* 10 + 10 + 5 */
-	json_decref(r.all);
-	close_src(&x);
+	/* 10 + 10 + 5: a short page ends it */
+	json_decref(fetch_generic(
+	    GENERIC_PROFILE("{\"type\": \"bearer\"}",
+			    "{\"type\": \"offset\", \"size_param\": "
+			    "\"limit\", \"size\": 10}",
+			    "/generic/offset"),
+	    "{\"auth\": {\"token\": \"" GEN_TOKEN "\"}}", 25, NULL, 3));
 }
 
 static void test_api_key_in_query_is_redacted_in_errors(void **state)
@@ -347,45 +352,22 @@ static void test_lookup_one_none_and_ambiguous(void **state)
 
 static void test_server_ignoring_the_page_is_a_loop(void **state)
 {
-	px_error err = PX_ERROR_INIT;
-	struct src x;
-	struct rec r;
-
 	(void)state;
-	assert_int_equal(
-	    open_src(&x,
-		     GENERIC_PROFILE(BASIC,
-				     "{\"type\": \"page\", \"size\": "
-				     "10, \"size_param\": \"size\"}",
-				     "/generic/ignores-page"),
-		     BASIC_CFG, &err),
-	    0);
-	assert_int_equal(fetch(&x, 0, "{}", &r, &err), -1);
-	assert_int_equal(err.code, PX_EXIT_DATA);
-	assert_non_null(strstr(err.msg, "page loop"));
-	assert_int_equal(mock_stat("requests"), 2);
-	json_decref(r.all);
-	close_src(&x);
+	json_decref(
+	    fetch_generic(GENERIC_PROFILE(BASIC,
+					  "{\"type\": \"page\", \"size\": 10, "
+					  "\"size_param\": \"size\"}",
+					  "/generic/ignores-page"),
+			  BASIC_CFG, 10, "page loop", 2));
 }
 
 static void test_next_link_to_another_host_is_refused(void **state)
 {
-	px_error err = PX_ERROR_INIT;
-	struct src x;
-	struct rec r;
-
 	(void)state;
-	assert_int_equal(open_src(&x,
-				  GENERIC_PROFILE(BASIC, "{\"type\": \"link\"}",
+	json_decref(fetch_generic(GENERIC_PROFILE(BASIC, "{\"type\": \"link\"}",
 						  "/generic/foreign-link"),
-				  BASIC_CFG, &err),
-			 0);
-	assert_int_equal(fetch(&x, 0, "{}", &r, &err), -1);
-	assert_int_equal(err.code, PX_EXIT_DATA);
-	assert_non_null(strstr(err.msg, "leaves the partner's server"));
-	assert_int_equal(mock_stat("requests"), 1);
-	json_decref(r.all);
-	close_src(&x);
+				  BASIC_CFG, 2, "leaves the partner's server",
+				  1));
 }
 
 static void test_oauth2_token_refreshed_before_expiry(void **state)
