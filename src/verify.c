@@ -50,6 +50,7 @@ typedef struct verifier {
 	size_t sig_len;
 	px_asic_manifest m;
 	int wrong_password;
+	int xml_ok; /* the manifest parsed: m is filled */
 } verifier;
 
 int px_verify_problem(px_verify_result *res, const char *fmt, ...)
@@ -383,7 +384,7 @@ static int check_entries(verifier *v)
 			       strcmp(e->name, MANIFEST_JSON) ? NULL : &v->json,
 			       &v->json_len))
 			return -1;
-		if (!v->xml)
+		if (!v->xml_ok)
 			continue;
 		key.name = (char *)e->name;
 		r = bsearch(&key, v->m.refs, v->m.n, sizeof(*r), ref_by_name);
@@ -401,7 +402,7 @@ static int check_entries(verifier *v)
 				"was changed)",
 				e->name, PX_ASIC_MANIFEST_NAME);
 	}
-	for (size_t i = 0; v->xml && i < v->m.n; i++) {
+	for (size_t i = 0; v->xml_ok && i < v->m.n; i++) {
 		entry *e = find(v, v->m.refs[i].name);
 		if (!e || !strcmp(e->name, MIMETYPE) ||
 		    !strncmp(e->name, "META-INF/", 9))
@@ -433,10 +434,10 @@ static int load_manifest(verifier *v)
 	if (px_asic_manifest_parse(v->xml, v->xml_len, v->n, &v->m, why,
 				   sizeof(why))) {
 		PROBLEM(v, "%s: %s", PX_ASIC_MANIFEST_NAME, why);
-		free(v->xml);
-		v->xml = NULL;
-		return 0;
+		return 0; /* its bytes are still checked against the signature
+			   */
 	}
+	v->xml_ok = 1;
 	if (strcmp(v->m.sig_uri, PX_ASIC_SIG_NAME))
 		PROBLEM(v, "%s: SigReference names %.200s, not %s",
 			PX_ASIC_MANIFEST_NAME, v->m.sig_uri, PX_ASIC_SIG_NAME);
