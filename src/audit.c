@@ -169,11 +169,12 @@ static void check_chain(const json_t *rows, const json_t *head,
 			for (long k = 1; k <= n + expect + 1; k++)
 				if (k != seq && !row_hash(row, k, hex) &&
 				    !strcmp(hex, cell(row, A_HASH))) {
-					verdict(res, seq, "reordered",
-						"entry %ld is in the place of "
-						"entry %ld: the audit trail "
-						"was reordered",
-						k, seq);
+					verdict(
+					    res, seq, "reordered",
+					    "entry %ld was moved to position "
+					    "%ld: the audit trail was "
+					    "reordered",
+					    k, seq);
 					return;
 				}
 			verdict(res, seq, "edited",

@@ -512,6 +512,11 @@ static int do_add(px_ledger *l, const px_config *cfg, const struct opts *o,
 				      "add: --received DATE is required");
 	json_object_foreach(o->subject, k, v) if (!first) first =
 	    json_string_value(v);
+	if (o->relation && strcmp(o->relation, "self") && !o->requester)
+		return px_usage_error(err, "request",
+				      "add: --relation %s needs --requester "
+				      "NAME (who asks for the subject)",
+				      o->relation);
 	if (!cal && cfg)
 		cal = px_config_str(cfg, "deadline.calendar");
 	req =

@@ -23,7 +23,7 @@ test_pg_audit_a_deleted_last_entry_is_named() {
 
 test_pg_audit_reordered_entries_are_named() {
 	scenario_tampering "UPDATE px_audit SET seq = 99 WHERE seq = 2; UPDATE px_audit SET seq = 2 WHERE seq = 4; UPDATE px_audit SET seq = 4 WHERE seq = 99" \
-		"entry 4 is in the place of entry 2: the audit trail was reordered"
+		"entry 4 was moved to position 2: the audit trail was reordered"
 }
 
 test_pg_audit_a_request_edited_by_hand_is_named() {

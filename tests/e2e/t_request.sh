@@ -135,4 +135,42 @@ test_request_help_names_commands_and_exit_codes() {
 	done
 }
 
+test_export_of_a_request_not_ready_is_refused_and_writes_nothing() {
+	. "$PX_TOP/tests/e2e/demo.sh"
+	ledger_new
+	demo_setup
+	edit_config "c['ledger'] = '$LEDGER'"
+	id=$(add_request "$(days_ago 2)")
+	expect_unchanged expect_exit 65 "$PORTEX" request export "$id" \
+		--config "$T/demo.json" --out "$T/p.zip"
+	expect_err "request $id is received: it cannot become exported"
+	expect_no_file "$T/p.zip"
+}
+
+test_export_of_an_unknown_subject_fails_and_keeps_the_request_ready() {
+	. "$PX_TOP/tests/e2e/demo.sh"
+	ledger_new
+	demo_setup
+	edit_config "c['ledger'] = '$LEDGER'"
+	px request add --subject email=nobody@example.org --received "$(today)" \
+		>/dev/null
+	px request identity 1 --verified >/dev/null
+	expect_unchanged expect_exit 67 "$PORTEX" request export 1 \
+		--config "$T/demo.json" --out "$T/p.zip"
+	expect_err "request 1"
+	expect_no_file "$T/p.zip"
+}
+
+test_someone_acting_for_the_subject_must_be_named() {
+	ledger_new
+	expect_exit 64 px request add --subject email=kid@example.org \
+		--received "$(today)" --relation parent
+	expect_err "--relation parent needs --requester NAME"
+	expect_exit 0 px request add --subject email=kid@example.org \
+		--received "$(today)" --relation parent --requester "Marie Curie" \
+		--channel mail --json
+	[ "$(jget "$T/stdout" 'j["requester"], j["relation"], j["channel"]')" = "('Marie Curie', 'parent', 'mail')" ] ||
+		fail "$(cat "$T/stdout")"
+}
+
 run_tests
