@@ -91,56 +91,38 @@ static char *substitute(const char *s, const char *file, const char *path,
 	return out;
 }
 
+/* Strings are rewritten in place (json_string_set), so one walk serves
+ * objects and arrays alike. path holds the JSON pointer of node. */
 static int substitute_tree(json_t *node, const char *file, char *path,
 			   size_t pathlen, px_error *err)
 {
-	size_t plen = strlen(path);
+	size_t plen = strlen(path), i;
+	const char *key;
+	json_t *v;
 	int rc = 0;
 
-	if (json_is_object(node)) {
-		const char *key;
-		json_t *v;
-		void *tmp;
-		json_object_foreach_safe(node, tmp, key, v)
-		{
-			snprintf(path + plen, pathlen - plen, "/%s", key);
-			if (json_is_string(v)) {
-				char *s = substitute(json_string_value(v), file,
-						     path, err);
-				rc = !s || json_object_set_new(node, key,
-							       json_string(s));
-				free(s);
-			} else {
-				rc = substitute_tree(v, file, path, pathlen,
-						     err);
-			}
-			if (rc)
-				break;
-		}
-	} else if (json_is_array(node)) {
-		size_t i;
-		json_t *v;
-		json_array_foreach(node, i, v)
-		{
-			snprintf(path + plen, pathlen - plen, "/%zu", i);
-			if (json_is_string(v)) {
-				char *s = substitute(json_string_value(v), file,
-						     path, err);
-				rc = !s || json_array_set_new(node, i,
-							      json_string(s));
-				free(s);
-			} else {
-				rc = substitute_tree(v, file, path, pathlen,
-						     err);
-			}
-			if (rc)
-				break;
-		}
+	if (json_is_string(node)) {
+		char *s = substitute(json_string_value(node), file, path, err);
+		if (!s)
+			return -1;
+		rc = json_string_set(node, s);
+		free(s);
+		return rc ? px_error_oom(err) : 0;
+	}
+	json_object_foreach(node, key, v)
+	{
+		snprintf(path + plen, pathlen - plen, "/%s", key);
+		if ((rc = substitute_tree(v, file, path, pathlen, err)))
+			break;
+	}
+	json_array_foreach(node, i, v)
+	{
+		snprintf(path + plen, pathlen - plen, "/%zu", i);
+		if ((rc = substitute_tree(v, file, path, pathlen, err)))
+			break;
 	}
 	path[plen] = '\0';
-	if (rc && !err->code)
-		px_error_oom(err);
-	return rc ? -1 : 0;
+	return rc;
 }
 
 static int is_safe_name(const char *s)

@@ -147,8 +147,8 @@ static int plan_steps(const px_source_cfg *cfg, const char *member,
 	json_array_foreach(arr, i, step)
 	{
 		json_t *q = json_object_get(step, "query"), *o;
-		const char *key = !strcmp(member, "resolve") ? "provides"
-							     : "entity";
+		const char *key =
+		    !strcmp(member, "resolve") ? "provides" : "entity";
 		json_t *k = json_object_get(step, key);
 
 		snprintf(where, sizeof(where), "/%s/%zu", member, i);
@@ -156,8 +156,9 @@ static int plan_steps(const px_source_cfg *cfg, const char *member,
 			return px_cfg_error(err, cfg, where,
 					    "expected an object");
 		if (!json_is_string(q) || !json_string_length(q))
-			return px_cfg_error(err, cfg, where,
-					    "\"query\": expected an SQL string");
+			return px_cfg_error(
+			    err, cfg, where,
+			    "\"query\": expected an SQL string");
 		if (!json_is_string(k) || !json_string_length(k))
 			return px_cfg_error(err, cfg, where,
 					    "\"%s\": expected a name", key);
@@ -173,9 +174,9 @@ static int plan_steps(const px_source_cfg *cfg, const char *member,
 					      categories[n]);
 			if (!ok)
 				return px_cfg_error(
-					err, cfg, where,
-					"\"category\": expected \"provided\", "
-					"\"observed\" or \"derived\"");
+				    err, cfg, where,
+				    "\"category\": expected \"provided\", "
+				    "\"observed\" or \"derived\"");
 			json_object_set(o, "category", c);
 			if (json_object_get(step, "json"))
 				json_object_set(o, "json",
