@@ -7,6 +7,7 @@
  * "auth": {...secrets...}, "ca_file"?, "timeout_seconds"?,
  * "connect_timeout_seconds"?, "max_attempts"?, "max_total_seconds"?}.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,16 +17,22 @@
 
 /* Plain HTTP would send the partner's secrets in clear: only to this
  * machine (the test server), never across a network. */
-static int loopback(const char *url)
+int rest_url_safe(const char *url)
 {
-	CURLU *u = curl_url();
+	struct in_addr v4;
+	CURLU *u;
 	char *host = NULL;
 	int ok = 0;
 
-	if (u && !curl_url_set(u, CURLUPART_URL, url, 0) &&
+	if (!strncmp(url, "https://", 8))
+		return 1;
+	if (strncmp(url, "http://", 7) || !(u = curl_url()))
+		return 0;
+	if (!curl_url_set(u, CURLUPART_URL, url, 0) &&
 	    !curl_url_get(u, CURLUPART_HOST, &host, 0))
-		ok = !strcasecmp(host, "localhost") ||
-		     !strncmp(host, "127.", 4) || !strcmp(host, "[::1]");
+		ok = !strcasecmp(host, "localhost") || !strcmp(host, "[::1]") ||
+		     (inet_pton(AF_INET, host, &v4) == 1 &&
+		      ((const unsigned char *)&v4)[0] == 127);
 	curl_free(host);
 	curl_url_cleanup(u);
 	return ok;
@@ -40,7 +47,7 @@ static int read_base_url(px_source *s, px_error *err)
 	if (!b || (strncmp(b, "https://", 8) && strncmp(b, "http://", 7)))
 		return px_cfg_error(err, s->cfg, "/base_url",
 				    "expected the partner's https:// URL");
-	if (!strncmp(b, "http://", 7) && !loopback(b))
+	if (!rest_url_safe(b))
 		return px_cfg_error(err, s->cfg, "/base_url",
 				    "plain http:// is allowed only to "
 				    "127.0.0.1 or localhost; use https://");

@@ -72,6 +72,10 @@ struct px_source {
 	size_t n_secrets;
 };
 
+/* rest.c: 1 for https://, and for http:// to 127.0.0.0/8, ::1 or
+ * localhost (the test server); 0 otherwise. */
+int rest_url_safe(const char *url);
+
 /* rest_profile.c */
 int rest_profile_load(px_source *s, px_error *err);
 

@@ -108,6 +108,14 @@ static int init_oauth2(px_source *s, const json_t *a, px_error *err)
 	    secret_from_cfg(s, "client_secret", &s->client_secret, err))
 		return -1;
 	if (url) {
+		/* The client secret goes there: never in clear over a
+		 * network. */
+		if (!rest_url_safe(url))
+			return px_error_set(
+			    err, PX_EXIT_CONFIG,
+			    "%s: /auth/token_url: source %s: expected an "
+			    "https:// URL (http:// only to localhost)",
+			    s->profile_path, s->cfg->name);
 		s->token_url = strdup(url);
 	} else {
 		n = strlen(s->base_url) + strlen(path) + 1;
@@ -197,8 +205,19 @@ static int fetch_token(px_source *s, px_error *err)
 		s, s->token_url, form.data, in_body ? NULL : s->client_id,
 		in_body ? NULL : s->client_secret, "OAuth2 token", &r, err))
 		goto out;
-	if (!(doc = rest_json_parse(s, &r, "OAuth2 token", s->token_url, err)))
+	if (!(doc =
+		  rest_json_parse(s, &r, "OAuth2 token", s->token_url, err))) {
+		/* Not the usual snippet: a broken answer may still hold a
+		 * token that is not registered for redaction yet. */
+		char red[512];
+
+		rest_redact(s, s->token_url, red, sizeof(red));
+		px_error_set(err, PX_EXIT_DATA,
+			     "source %s: OAuth2 token: POST %s: HTTP %ld: "
+			     "malformed JSON (body not shown)",
+			     s->cfg->name, red, r.status);
 		goto out;
+	}
 	tok = json_object_get(doc, "access_token");
 	type = json_object_get(doc, "token_type");
 	exp = json_object_get(doc, "expires_in");

@@ -96,7 +96,9 @@ static json_t *epoch(const json_t *v, int ms)
 	} else {
 		if (!dig && json_is_string(v))
 			dig = json_string_value(v);
-		if (!dig || !*dig)
+		/* digits only: strtold would also take "nan", "inf", hex */
+		if (!dig || !*dig ||
+		    dig[strspn(dig, "-+.0123456789eE")] != '\0')
 			return NULL;
 		x = strtold(dig, &e);
 		if (*e)

@@ -511,6 +511,87 @@ static void test_json_keeps_every_digit(void **state)
 	assert_non_null(strstr(err.msg, "malformed JSON"));
 }
 
+static int keep_one(void *ctx, const px_record *r, px_error *err)
+{
+	(void)err;
+	*(json_t **)ctx = json_deep_copy(r->fields);
+	return 0;
+}
+
+/* Maps `item` with `fields`; returns the record, or NULL with err set. */
+static json_t *map(const char *fields, const char *item, px_error *err)
+{
+	px_source s = {0};
+	px_source_cfg cfg = {0};
+	json_t *step = json_pack("{s:s, s:o}", "entity", "score", "fields",
+				 json_loads(fields, 0, NULL));
+	json_t *it = json_loads(item, 0, NULL), *out = NULL;
+
+	cfg.name = "t";
+	s.cfg = &cfg;
+	s.profile_path = "p.json";
+	assert_int_equal(rest_map_check(&s, json_object_get(step, "fields"),
+					"/endpoints/0/fields", err),
+			 0);
+	if (rest_map_emit(&s, step, it, 7, keep_one, &out, err))
+		out = NULL;
+	json_decref(step);
+	json_decref(it);
+	return out;
+}
+
+static void test_field_conversions(void **state)
+{
+	px_error err = PX_ERROR_INIT;
+	json_t *r;
+
+	(void)state;
+	r = map("{\"a\": {\"path\": \"/t\", \"convert\": \"epoch_s\"},"
+		" \"b\": {\"path\": \"/ms\", \"convert\": \"epoch_ms\"},"
+		" \"c\": {\"path\": \"/n\", \"convert\": \"string\"},"
+		" \"d\": {\"path\": \"/amt\", \"convert\": \"decimal\"},"
+		" \"e\": {\"path\": \"/st\", \"values\": {\"OK\": \"ok\"}},"
+		" \"f\": \"/missing\", \"g\": \"/nul\","
+		" \"h\": {\"value\": \"EUR\"}, \"i\": \"/deep/0/x\"}",
+		"{\"t\": \"0\", \"ms\": -1, \"n\": 42, \"amt\": \"12.30\","
+		" \"st\": \"OK\", \"nul\": null, \"deep\": [{\"x\": true}]}",
+		&err);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "a")),
+			    "1970-01-01T00:00:00Z");
+	assert_string_equal(json_string_value(json_object_get(r, "b")),
+			    "1969-12-31T23:59:59.999Z");
+	assert_string_equal(json_string_value(json_object_get(r, "c")), "42");
+	assert_string_equal(px_decimal_digits(json_object_get(r, "d")),
+			    "12.30");
+	assert_string_equal(json_string_value(json_object_get(r, "e")), "ok");
+	assert_null(json_object_get(r, "f"));
+	assert_null(json_object_get(r, "g"));
+	assert_string_equal(json_string_value(json_object_get(r, "h")), "EUR");
+	assert_true(json_is_true(json_object_get(r, "i")));
+	json_decref(r);
+
+	/* bad values name source, entity, record and field */
+	assert_null(map("{\"taken_at\": {\"path\": \"/t\", \"convert\": "
+			"\"epoch_s\"}}",
+			"{\"t\": \"nan\"}", &err));
+	assert_int_equal(err.code, PX_EXIT_DATA);
+	assert_string_equal(err.msg,
+			    "source t: collection score: record 7: field "
+			    "taken_at: expected Unix time in seconds, got "
+			    "\"nan\"");
+	assert_null(map("{\"x\": {\"path\": \"/t\", \"convert\": "
+			"\"epoch_ms\"}}",
+			"{\"t\": 1e30}", &err));
+	assert_null(map("{\"x\": {\"path\": \"/t\", \"convert\": "
+			"\"decimal\"}}",
+			"{\"t\": \"12,30\"}", &err));
+	assert_null(map("{\"content\": {\"path\": \"/t\", \"convert\": "
+			"\"base64\"}}",
+			"{\"t\": \"!!\"}", &err));
+	assert_non_null(strstr(err.msg, "field content: expected base64"));
+}
+
 static void test_base64(void **state)
 {
 	size_t n;
@@ -578,6 +659,7 @@ int main(void)
 	};
 	const struct CMUnitTest pure[] = {
 	    cmocka_unit_test(test_json_keeps_every_digit),
+	    cmocka_unit_test(test_field_conversions),
 	    cmocka_unit_test(test_base64),
 	    cmocka_unit_test(test_redaction),
 	};
