@@ -36,8 +36,8 @@ mock_fault() {
 		"$URL/_control" >/dev/null || fail "cannot reach the mock's /_control"
 }
 
-# stat NAME: a counter from the mock's /_stats
-stat() {
+# mock_stat NAME: a counter from the mock's /_stats
+mock_stat() {
 	curl -sf "$URL/_stats" |
 		/usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"
 }
@@ -143,8 +143,8 @@ test_second_partner_works_from_its_profile_alone() {
 	grep -qF '"amount":"19.90"' "$T/pkg/data/purchase.json" &&
 		grep -qF '"amount":"1234567890123456789.01"' "$T/pkg/data/purchase.json" ||
 		fail "amounts lost digits: $(cat "$T/pkg/data/purchase.json")"
-	[ "$(stat requests)" = 5 ] ||
-		fail "$(stat requests) requests, expected 1 lookup + 3 activity pages + 1 orders page"
+	[ "$(mock_stat requests)" = 5 ] ||
+		fail "$(mock_stat requests) requests, expected 1 lookup + 3 activity pages + 1 orders page"
 }
 
 test_429_with_retry_after_seconds_is_waited_out() {
@@ -154,7 +154,7 @@ test_429_with_retry_after_seconds_is_waited_out() {
 	start=$(date +%s.%N)
 	expect_exit 0 export_subject alice@example.org
 	end=$(date +%s.%N)
-	[ "$(stat faults_served)" = 1 ] || fail "the 429 was not served"
+	[ "$(mock_stat faults_served)" = 1 ] || fail "the 429 was not served"
 	/usr/bin/python3 -c "import sys; sys.exit(0 if $end - $start >= 0.95 else 1)" ||
 		fail "did not wait the 1 s Retry-After"
 	check_package
@@ -165,7 +165,7 @@ test_429_with_retry_after_http_date_is_waited_out() {
 	write_config polylearn
 	mock_fault 429-date 1 /answers
 	expect_exit 0 export_subject alice@example.org
-	[ "$(stat faults_served)" = 1 ] || fail "the 429 was not served"
+	[ "$(mock_stat faults_served)" = 1 ] || fail "the 429 was not served"
 	[ "$(records answer)" = 3 ] || fail "answers incomplete after the 429"
 }
 
@@ -182,7 +182,7 @@ test_expired_token_is_refreshed_once() {
 	write_config polylearn
 	mock_fault expired-token 1 /progress
 	expect_exit 0 export_subject alice@example.org
-	[ "$(stat tokens_issued)" = 2 ] || fail "tokens issued: $(stat tokens_issued), expected 2"
+	[ "$(mock_stat tokens_issued)" = 2 ] || fail "tokens issued: $(mock_stat tokens_issued), expected 2"
 	[ "$(records progress)" = 3 ] || fail "progress incomplete"
 }
 
@@ -192,7 +192,7 @@ test_500_every_time_fails_69_naming_source_endpoint_status() {
 	mock_fault 500 -1 /scores
 	failed_cleanly 69 "source polylearn" "collection score" \
 		"$URL/v1/learners/pl_7f3a/scores" "HTTP 500" "3 attempts"
-	[ "$(stat faults_served)" = 3 ] || fail "$(stat faults_served) attempts, expected 3"
+	[ "$(mock_stat faults_served)" = 3 ] || fail "$(mock_stat faults_served) attempts, expected 3"
 }
 
 test_slow_partner_times_out_69() {
@@ -233,7 +233,7 @@ test_next_link_loop_is_detected_65() {
 	write_config polylearn
 	mock_fault loop -1 /answers
 	failed_cleanly 65 "source polylearn" "collection answer" "page loop"
-	[ "$(stat faults_served)" -le 3 ] || fail "followed the loop $(stat faults_served) times"
+	[ "$(mock_stat faults_served)" -le 3 ] || fail "followed the loop $(mock_stat faults_served) times"
 }
 
 test_cursor_loop_is_detected_65() {
@@ -286,7 +286,7 @@ PY
 	mock_fault 500 1 /answers
 	expect_exit 0 request export 1 --out "$T/out.zip"
 	cat "$T/err" "$T/out" >>"$T/stderr.all"
-	[ "$(stat tokens_issued)" -ge 2 ] || fail "no token refresh happened"
+	[ "$(mock_stat tokens_issued)" -ge 2 ] || fail "no token refresh happened"
 	unpack "$T/out.zip" "$T/pkg"
 	ls "$T"/ledger.db* >/dev/null || fail "no ledger written"
 	b=$(printf '%s:%s' "$PL_CLIENT_ID" "$PL_CLIENT_SECRET" | base64 -w0)
@@ -316,10 +316,10 @@ test_ten_thousand_items_over_100_pages_on_one_connection() {
 	write_config polylearn
 	expect_exit 0 export_subject many@example.org
 	[ "$(records answer)" = 10000 ] || fail "$(records answer) answers, expected 10000"
-	[ "$(stat connections)" = 1 ] || fail "$(stat connections) TCP connections, expected 1"
+	[ "$(mock_stat connections)" = 1 ] || fail "$(mock_stat connections) TCP connections, expected 1"
 	# token, lookup, profile, licences, progress, scores, 100 answer pages,
 	# certifications
-	[ "$(stat requests)" = 107 ] || fail "$(stat requests) requests, expected 107"
+	[ "$(mock_stat requests)" = 107 ] || fail "$(mock_stat requests) requests, expected 107"
 	unpack "$T/out.zip" "$T/pkg"
 	for q in q-00000 q-05000 q-09999; do
 		grep -qF "\"question\":\"$q\"" "$T/pkg/data/answer.json" || fail "$q missing"
