@@ -277,7 +277,7 @@ int rest_profile_load(px_source *s, px_error *err)
 	const char *name =
 	    json_string_value(json_object_get(s->cfg->json, "profile"));
 	json_error_t je;
-	json_t *res, *col;
+	json_t *res, *col, *ver;
 
 	if (!name || !*name)
 		return px_cfg_error(err, s->cfg, "/profile",
@@ -301,6 +301,11 @@ int rest_profile_load(px_source *s, px_error *err)
 	}
 	if (!json_is_object(s->profile))
 		return perr(s, err, "", "expected a JSON object");
+	/* A later format gets a new number; this driver reads format 1. */
+	ver = json_object_get(s->profile, "profile");
+	if (ver && !(json_is_integer(ver) && json_integer_value(ver) == 1))
+		return perr(s, err, "/profile",
+			    "this portex reads profile format 1 only");
 	res = json_array();
 	col = json_array();
 	s->plan = json_pack("{s:o, s:o}", "resolve", res, "collections", col);

@@ -436,6 +436,9 @@ static void test_profile_and_config_errors_name_where(void **state)
 	expect_open_error("{\"auth\": {\"type\": \"magic\"}}", "{}",
 			  PX_EXIT_CONFIG,
 			  "profile.json: /auth/type: source gen");
+	expect_open_error("{\"profile\": 2}", "{}", PX_EXIT_CONFIG,
+			  "profile.json: /profile: source gen: this portex "
+			  "reads profile format 1 only");
 	expect_open_error("{\"auth\": ", "{}", PX_EXIT_CONFIG,
 			  "profile.json: line 1");
 	expect_open_error(
