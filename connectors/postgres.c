@@ -481,6 +481,7 @@ struct fetch_ctx {
 	void *ctx;
 	int ncol;
 	enum px_pg_kind *kinds;
+	size_t *name_len;
 	int content; /* index of the "content" column, or -1 */
 	size_t row;
 };
@@ -488,15 +489,21 @@ struct fetch_ctx {
 static int columns(struct query *q, struct fetch_ctx *f, const PGresult *r,
 		   px_error *err)
 {
+	const char *enc = PQparameterStatus(q->s->conn, "server_encoding");
+	int utf8 = enc && !strcmp(enc, "UTF8");
+
 	f->ncol = PQnfields(r);
 	f->content = -1;
 	f->kinds = calloc((size_t)f->ncol + 1, sizeof(*f->kinds));
-	if (!f->kinds)
+	f->name_len = calloc((size_t)f->ncol + 1, sizeof(*f->name_len));
+	if (!f->kinds || !f->name_len)
 		return px_error_oom(err);
 	for (int c = 0; c < f->ncol; c++) {
-		f->kinds[c] = px_pg_kind_of(PQftype(r, c));
+		f->kinds[c] = px_pg_kind_of(PQftype(r, c), utf8);
+		f->name_len[c] = strlen(PQfname(r, c));
 		if (!strcmp(PQfname(r, c), "content") &&
-		    (f->kinds[c] == PX_PG_BYTEA || f->kinds[c] == PX_PG_STRING))
+		    (f->kinds[c] == PX_PG_BYTEA ||
+		     f->kinds[c] == PX_PG_STRING || f->kinds[c] == PX_PG_UTF8))
 			f->content = c;
 		else if (f->kinds[c] == PX_PG_BYTEA)
 			return px_error_set(err, PX_EXIT_DATA,
@@ -529,7 +536,7 @@ static int fetch_row(struct query *q, const PGresult *r, void *ctx,
 		if (PQgetisnull(r, 0, c))
 			continue;
 		if (c == f->content) {
-			if (f->kinds[c] == PX_PG_STRING) {
+			if (f->kinds[c] != PX_PG_BYTEA) {
 				rec.content = (const unsigned char *)text;
 				rec.content_len = (size_t)PQgetlength(r, 0, c);
 			} else if ((bytes = PQunescapeBytea(
@@ -549,7 +556,9 @@ static int fetch_row(struct query *q, const PGresult *r, void *ctx,
 					  "%zu: column %s: %s",
 					  q->s->cfg->name, q->what, f->row,
 					  PQfname(r, c), why);
-		else if (json_object_set_new(rec.fields, PQfname(r, c), v))
+		/* column names come from the server, checked UTF-8 */
+		else if (json_object_setn_new_nocheck(rec.fields, PQfname(r, c),
+						      f->name_len[c], v))
 			rc = px_error_oom(err);
 	}
 	if (!rc)
@@ -563,7 +572,7 @@ static int fetch_postgres(px_source *s, size_t coll, const json_t *keys,
 			  px_emit_fn emit, void *ctx, px_error *err)
 {
 	struct query q;
-	struct fetch_ctx f = {emit, ctx, 0, NULL, -1, 0};
+	struct fetch_ctx f = {emit, ctx, 0, NULL, NULL, -1, 0};
 	int res;
 
 	if (query_init(&q, s, "collections", coll, keys, err)) {
@@ -572,6 +581,7 @@ static int fetch_postgres(px_source *s, size_t coll, const json_t *keys,
 	}
 	res = run(&q, fetch_row, &f, err);
 	free(f.kinds);
+	free(f.name_len);
 	query_free(&q);
 	return res;
 }

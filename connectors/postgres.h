@@ -11,17 +11,20 @@
 /* How a column's text output becomes JSON, chosen once per column from its
  * type OID. */
 enum px_pg_kind {
-	PX_PG_STRING,	 /* text, varchar, date, uuid, enums, anything else */
-	PX_PG_INTEGER,	 /* int2, int4, int8, oid */
-	PX_PG_NUMERIC,	 /* numeric: exact digits via px_decimal_new() */
-	PX_PG_FLOAT,	 /* float4, float8 */
-	PX_PG_BOOL,	 /* bool */
+	PX_PG_STRING,  /* text, varchar, date, uuid, enums, anything else */
+	PX_PG_UTF8,    /* the same, from a server that has checked its UTF-8 */
+	PX_PG_INTEGER, /* int2, int4, int8, oid */
+	PX_PG_NUMERIC, /* numeric: exact digits via px_decimal_new() */
+	PX_PG_FLOAT,   /* float4, float8 */
+	PX_PG_BOOL,    /* bool */
 	PX_PG_TIMESTAMP, /* timestamp, timestamptz: RFC 3339 UTC */
 	PX_PG_JSON,	 /* json, jsonb: nested JSON */
 	PX_PG_BYTEA,	 /* bytea: only a document's "content" */
 };
 
-enum px_pg_kind px_pg_kind_of(Oid type);
+/* utf8_checked: the database's encoding is UTF8 (not SQL_ASCII), so the
+ * server has already validated every string it sends. */
+enum px_pg_kind px_pg_kind_of(Oid type, int utf8_checked);
 
 /* Converts one non-NULL value in PostgreSQL's text output (the session
  * runs with TimeZone UTC and DateStyle ISO) to JSON. Returns a new

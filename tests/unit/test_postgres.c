@@ -114,9 +114,17 @@ static int group_setup(void **state)
 	exec_ok(c, "DROP DATABASE IF EXISTS px_unit");
 	exec_ok(c, "CREATE DATABASE px_unit TEMPLATE template0 ENCODING "
 		   "'UTF8'");
+	/* A database that stores bytes as they come: the driver checks. */
+	exec_ok(c, "DROP DATABASE IF EXISTS px_ascii");
+	exec_ok(c, "CREATE DATABASE px_ascii TEMPLATE template0 ENCODING "
+		   "'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C'");
 	PQfinish(c);
 	c = admin_connect("px_unit");
 	exec_ok(c, fixture);
+	PQfinish(c);
+	c = admin_connect("px_ascii");
+	exec_ok(c, "CREATE TABLE t (name text); INSERT INTO t VALUES "
+		   "('caf\xc3\xa9'), (E'caf\\xe9')");
 	PQfinish(c);
 	return 0;
 }
@@ -381,6 +389,32 @@ static void test_bytea_outside_content_is_refused(void **state)
 	json_decref(g.records);
 }
 
+static void
+test_invalid_utf8_from_an_sql_ascii_database_is_refused(void **state)
+{
+	struct src x;
+	struct got g = {0};
+
+	(void)state;
+	assert_int_equal(src_open(&x, "dbname=px_ascii",
+				  "[{\"entity\": \"e\", \"category\": "
+				  "\"observed\", \"query\": \"SELECT name, "
+				  ":uid AS u FROM t\"}]",
+				  ""),
+			 0);
+	assert_int_equal(fetch_with(&x, &g, sink), -1);
+	/* The server refuses to send it (the driver would refuse too). */
+	expect_msg(&x.err, PX_EXIT_DATA,
+		   "source lms: collection e: SQL error: invalid byte "
+		   "sequence for encoding \"UTF8\": 0xe9");
+	/* the valid row before it went through intact */
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(g.records, 0), "name")),
+			    "café");
+	json_decref(g.records);
+	src_close(&x);
+}
+
 static long long count_rows(const char *sql)
 {
 	PGconn *c = admin_connect("px_unit");
@@ -635,6 +669,8 @@ int main(void)
 	    cmocka_unit_test(test_placeholders_skip_literals_and_casts),
 	    cmocka_unit_test(test_values_keep_exact_types),
 	    cmocka_unit_test(test_bytea_outside_content_is_refused),
+	    cmocka_unit_test(
+		test_invalid_utf8_from_an_sql_ascii_database_is_refused),
 	    cmocka_unit_test(test_queries_that_write_fail_and_rows_remain),
 	    cmocka_unit_test(test_query_cannot_end_the_read_only_transaction),
 	    cmocka_unit_test(test_statement_timeout_says_so),
