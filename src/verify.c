@@ -69,9 +69,14 @@ int px_verify_problem(px_verify_result *res, const char *fmt, ...)
 	va_end(ap);
 	/* names come from a hostile file: keep them off the terminal's
 	 * control channel */
-	for (char *c = line; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+	for (unsigned char *c = (unsigned char *)line; *c;) {
+		size_t n = px_verify_utf8_len(c);
+		if (!n || *c < 0x20 || *c == 0x7f) {
+			*c++ = '?'; /* and valid UTF-8 for the JSON report */
+			continue;
+		}
+		c += n;
+	}
 	p = realloc(res->problems, (res->n_problems + 1) * sizeof(*p));
 	if (!p)
 		return -1;

@@ -105,9 +105,7 @@ int px_verify_zip_directory(int fd, uint64_t size, uint64_t *entries, char *why,
 	return 0;
 }
 
-/* Length of the UTF-8 sequence at p (valid, shortest form, no
- * surrogates), or 0. */
-static size_t utf8_len(const unsigned char *p)
+size_t px_verify_utf8_len(const unsigned char *p)
 {
 	unsigned long cp;
 	size_t n;
@@ -153,7 +151,7 @@ const char *px_verify_bad_name(const char *name)
 			return "control character in name";
 		if (*p == '\\')
 			return "backslash in name";
-		n = utf8_len(p);
+		n = px_verify_utf8_len(p);
 		if (!n)
 			return "name is not UTF-8";
 	}

@@ -54,6 +54,10 @@ void px_verify_result_free(px_verify_result *res);
 int px_verify_problem(px_verify_result *res, const char *fmt, ...)
     PX_PRINTF(2, 3);
 
+/* Length of the UTF-8 sequence at p (valid, shortest form, no
+ * surrogates), or 0. p is NUL-terminated. */
+size_t px_verify_utf8_len(const unsigned char *p);
+
 /* Why name (as stored in the ZIP) is unsafe to extract, or NULL: empty,
  * absolute, "." or ".." segments, backslashes, drive letters, control
  * characters, invalid UTF-8. */

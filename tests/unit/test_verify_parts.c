@@ -158,6 +158,22 @@ static void unsafe_names(void **state)
 			    "name is not UTF-8");
 }
 
+static void problems_are_safe_to_print(void **state)
+{
+	px_verify_result r = {.valid = 1};
+
+	(void)state;
+	assert_int_equal(
+	    px_verify_problem(&r, "%s: bad", "a\x1b[2J\xff\xc3\xa9"), 0);
+	assert_false(r.valid);
+	assert_string_equal(r.problems[0], "a?[2J?\xc3\xa9: bad");
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(px_verify_problem(&r, "p%d", i), 0);
+	assert_int_equal(r.n_problems, 301); /* counted; 200 kept */
+	assert_string_equal(r.problems[199], "p198");
+	px_verify_result_free(&r);
+}
+
 static int scan(const void *bytes, size_t n, uint64_t *entries, char *why)
 {
 	FILE *f = tmpfile();
@@ -203,6 +219,7 @@ int main(void)
 	    cmocka_unit_test(refuses_more_references_than_entries),
 	    cmocka_unit_test(nesting_unknown_elements_stops_at_the_first),
 	    cmocka_unit_test(unsafe_names),
+	    cmocka_unit_test(problems_are_safe_to_print),
 	    cmocka_unit_test(directory_prescan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
