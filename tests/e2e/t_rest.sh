@@ -19,6 +19,7 @@ mock_start() {
 	/usr/bin/python3 "$PX_TOP/tests/mock/server.py" --port-file "$T/port" \
 		"$@" >"$T/mock.out" 2>"$T/mock.err" &
 	MOCK_PID=$!
+	# shellcheck disable=SC2064 # this mock's pid, expanded now
 	trap "kill $MOCK_PID 2>/dev/null || true; wait $MOCK_PID 2>/dev/null || true" EXIT
 	for _ in $(seq 100); do
 		[ -s "$T/port" ] && break
@@ -167,6 +168,14 @@ test_429_with_retry_after_http_date_is_waited_out() {
 	expect_exit 0 export_subject alice@example.org
 	[ "$(mock_stat faults_served)" = 1 ] || fail "the 429 was not served"
 	[ "$(records answer)" = 3 ] || fail "answers incomplete after the 429"
+}
+
+test_429_every_time_fails_69_after_the_attempts() {
+	mock_start
+	write_config polylearn '{"max_attempts": 2}'
+	mock_fault 429 -1 /progress
+	failed_cleanly 69 "source polylearn" "collection progress" "HTTP 429" \
+		"2 attempts"
 }
 
 test_one_500_is_retried() {
