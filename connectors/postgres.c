@@ -24,20 +24,26 @@ struct px_source {
 	int broken;
 };
 
-/* libpq messages end with a newline and may span lines: one line. */
+/* libpq messages end with a newline and may span lines, the next ones
+ * indented: one line, parts joined with "; ". */
 static const char *one_line(const char *msg, char *buf, size_t size)
 {
 	size_t n = 0;
+	int join = 0;
 
-	for (; msg && *msg && n + 1 < size; msg++) {
+	for (; msg && *msg && n + 3 < size; msg++) {
 		if (*msg == '\n' || *msg == '\r') {
-			if (msg[1] && n && buf[n - 1] != ' ' && n + 2 < size) {
+			join = n > 0;
+		} else if (join && (*msg == ' ' || *msg == '\t')) {
+			continue;
+		} else {
+			if (join) {
 				buf[n++] = ';';
 				buf[n++] = ' ';
+				join = 0;
 			}
-			continue;
+			buf[n++] = *msg;
 		}
-		buf[n++] = *msg;
 	}
 	buf[n] = '\0';
 	return buf;
@@ -115,15 +121,14 @@ static int read_options(const px_source_cfg *cfg, const char **conninfo,
 
 static PGconn *connect_source(const char *conninfo)
 {
-	/* Later entries override the conninfo's: portex needs UTF-8. */
+	/* Later entries override the conninfo's: portex needs UTF-8. Empty
+	 * values are ignored: no conninfo leaves libpq's environment alone,
+	 * and PGCONNECT_TIMEOUT wins over portex's default. */
 	const char *keys[] = {"connect_timeout", "dbname", "client_encoding",
 			      "fallback_application_name", NULL};
-	const char *vals[] = {"10", conninfo, "UTF8", "portex", NULL};
+	const char *vals[] = {getenv("PGCONNECT_TIMEOUT") ? "" : "10", conninfo,
+			      "UTF8", "portex", NULL};
 
-	if (!*conninfo) {
-		keys[1] = "client_encoding";
-		vals[1] = "UTF8";
-	}
 	return PQconnectdbParams(keys, vals, 1);
 }
 

@@ -271,6 +271,25 @@ static void test_resolve_binds_the_key_and_finds_one_subject(void **state)
 	json_decref(plan);
 }
 
+static void test_empty_conninfo_uses_the_libpq_environment(void **state)
+{
+	struct src x;
+	json_t *keys = keys_for("alice@example.org", NULL);
+	char *v = NULL;
+
+	(void)state;
+	setenv("PGDATABASE", "px_unit", 1);
+	assert_int_equal(src_open(&x, "", "[]", ""), 0);
+	unsetenv("PGDATABASE");
+	/* the users table exists only in px_unit */
+	assert_int_equal(
+	    px_connector_postgres.resolve(x.s, 0, keys, &v, &x.err), 1);
+	assert_string_equal(v, "1");
+	free(v);
+	json_decref(keys);
+	src_close(&x);
+}
+
 static void test_resolve_unknown_subject_is_not_found(void **state)
 {
 	px_error err = PX_ERROR_INIT;
@@ -664,6 +683,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_resolve_binds_the_key_and_finds_one_subject),
+	    cmocka_unit_test(test_empty_conninfo_uses_the_libpq_environment),
 	    cmocka_unit_test(test_resolve_unknown_subject_is_not_found),
 	    cmocka_unit_test(test_resolve_refuses_two_subjects),
 	    cmocka_unit_test(test_placeholders_skip_literals_and_casts),
