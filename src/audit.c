@@ -356,19 +356,23 @@ int px_audit_list(px_ledger *l, long request_id, json_t **out, px_error *err)
 	list = json_array();
 	json_array_foreach(rows, i, row)
 	{
-		json_t *e =
-		    json_pack("{s:I, s:s?, s:s?, s:s?, s:o, s:o, s:s?}", "seq",
+		const char *text = cell(row, A_DETAILS);
+		json_t *details = text ? json_loads(text, 0, NULL) : NULL;
+		json_t *e;
+
+		/* Details edited into non-JSON still show, as a string. */
+		if (!details)
+			details = text ? json_string(text) : NULL;
+		if (!details)
+			details = json_null();
+		e = json_pack("{s:I, s:s?, s:s?, s:s?, s:o, s:o, s:s?}", "seq",
 			      (json_int_t)atol(cell(row, A_SEQ)), "at",
 			      cell(row, A_AT), "actor", cell(row, A_ACTOR),
 			      "action", cell(row, A_ACTION), "request",
 			      cell(row, A_REQUEST)
 				  ? json_integer(atol(cell(row, A_REQUEST)))
 				  : json_null(),
-			      "details",
-			      cell(row, A_DETAILS)
-				  ? json_loads(cell(row, A_DETAILS), 0, NULL)
-				  : json_null(),
-			      "hash", cell(row, A_HASH));
+			      "details", details, "hash", cell(row, A_HASH));
 
 		if (!e || json_array_append_new(list, e)) {
 			json_decref(rows);
