@@ -1,12 +1,14 @@
 /* cmd_export.c - `portex export`: one subject's data as one package. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "commands.h"
+#include "secret.h"
 #include "portex/config.h"
 #include "portex/export.h"
 
@@ -62,26 +64,19 @@ static int add_subject(json_t *subject, const char *arg, px_error *err)
 static char *read_password(const char *path, px_error *err)
 {
 	char buf[1024];
-	FILE *fp = fopen(path, "r");
+	int len =
+	    px_secret_read_file(path, buf, sizeof(buf), PX_EXIT_USAGE, err);
+	char *p = NULL;
 
-	if (!fp) {
-		px_error_set(err, PX_EXIT_USAGE,
-			     "--password-file %s: cannot read: %s", path,
-			     strerror(errno));
-		return NULL;
-	}
-	if (!fgets(buf, sizeof(buf), fp))
-		buf[0] = '\0';
-	fclose(fp);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (!buf[0]) {
+	if (len < 0)
+		px_error_prefix(err, "--password-file");
+	else if (!len)
 		px_error_set(err, PX_EXIT_USAGE,
 			     "--password-file %s: the first line is empty",
 			     path);
-		return NULL;
-	}
-	char *p = strdup(buf);
-	memset(buf, 0, sizeof(buf));
+	else if (!(p = strdup(buf)))
+		px_error_oom(err);
+	OPENSSL_cleanse(buf, sizeof(buf));
 	return p;
 }
 

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "commands.h"
+#include "secret.h"
 #include "portex/verify.h"
 
 static const char usage_text[] =
@@ -64,18 +65,10 @@ static int parse_size(const char *s, uint64_t *out)
 /* The first line of path, without its newline. Never echoed anywhere. */
 static int read_password(const char *path, char *buf, size_t n, px_error *err)
 {
-	FILE *f = fopen(path, "re");
-	size_t len;
+	int len = px_secret_read_file(path, buf, n, PX_EXIT_USAGE, err);
 
-	if (!f)
-		return px_error_set(err, PX_EXIT_USAGE,
-				    "--password-file %s: %s", path,
-				    strerror(errno));
-	if (!fgets(buf, (int)n, f))
-		buf[0] = '\0';
-	fclose(f);
-	len = strcspn(buf, "\r\n");
-	buf[len] = '\0';
+	if (len < 0)
+		return px_error_prefix(err, "--password-file");
 	if (!len)
 		return px_error_set(err, PX_EXIT_USAGE,
 				    "--password-file %s: empty first line",

@@ -10,7 +10,7 @@
  */
 #include "portex/export.h"
 
-#include <errno.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +22,7 @@
 #include "portex/schema.h"
 #include "normalise.h"
 #include "package.h"
+#include "secret.h"
 #include "timefmt.h"
 
 struct src {
@@ -449,7 +450,6 @@ static char *read_secret(const px_config *cfg, px_error *err)
 	const char *file = px_config_str(cfg, "signing.passphrase_file");
 	const char *var = px_config_str(cfg, "signing.passphrase_env");
 	char buf[1024], *path;
-	FILE *fp;
 
 	if (var) {
 		const char *v = getenv(var);
@@ -465,21 +465,19 @@ static char *read_secret(const px_config *cfg, px_error *err)
 	if (!file)
 		return strdup("");
 	path = px_config_path(cfg, file);
-	fp = path ? fopen(path, "r") : NULL;
-	if (!fp) {
-		px_error_set(err, PX_EXIT_CONFIG,
-			     "%s: /signing/passphrase_file: cannot read %s: %s",
-			     cfg->path, path ? path : file, strerror(errno));
+	if (!path) {
+		px_error_oom(err);
+		return NULL;
+	}
+	if (px_secret_read_file(path, buf, sizeof(buf), PX_EXIT_CONFIG, err) <
+	    0) {
+		px_error_prefix(err, "%s: /signing/passphrase_file", cfg->path);
 		free(path);
 		return NULL;
 	}
 	free(path);
-	if (!fgets(buf, sizeof(buf), fp))
-		buf[0] = '\0';
-	fclose(fp);
-	buf[strcspn(buf, "\r\n")] = '\0';
 	char *s = strdup(buf);
-	memset(buf, 0, sizeof(buf));
+	OPENSSL_cleanse(buf, sizeof(buf));
 	return s;
 }
 
