@@ -259,7 +259,8 @@ test_client_error_fails_65_with_body_snippet_and_no_secret() {
 	mock_fault echo-secret 1 /orders
 	failed_cleanly 65 "source skillhub" "collection purchase" "HTTP 400" \
 		"bad_request" "***"
-	if grep -F -e "$SH_API_KEY" "$T/err"; then
+	[ -s "$T/stderr" ] || fail "no stderr captured"
+	if grep -F -e "$SH_API_KEY" "$T/stderr"; then
 		fail "the API key the server echoed reached stderr"
 	fi
 }
@@ -285,19 +286,24 @@ PY
 	mock_fault echo-secret 1 /licences
 	expect_exit 65 request export 1 --out "$T/out.zip"
 	expect_err "HTTP 400"
-	cat "$T/err" >"$T/stderr.all"
+	cat "$T/stderr" >"$T/stderr.all" || fail "no stderr captured"
 	mock_fault echo-secret 1 /orders
 	expect_exit 65 request export 1 --out "$T/out.zip"
 	expect_err "HTTP 400"
-	cat "$T/err" >>"$T/stderr.all"
+	cat "$T/stderr" >>"$T/stderr.all" || fail "no stderr captured"
 	# ...then a success through a token refresh and a retry.
 	mock_fault expired-token 1 /scores
 	mock_fault 500 1 /answers
 	expect_exit 0 request export 1 --out "$T/out.zip"
-	cat "$T/err" "$T/out" >>"$T/stderr.all"
+	cat "$T/stderr" "$T/stdout" >>"$T/stderr.all" || fail "no output captured"
 	[ "$(mock_stat tokens_issued)" -ge 2 ] || fail "no token refresh happened"
 	unpack "$T/out.zip" "$T/pkg"
+	[ -s "$T/pkg/manifest.json" ] || fail "the package did not unpack"
 	ls "$T"/ledger.db* >/dev/null || fail "no ledger written"
+	# the servers did echo the credentials: what stands there is redacted
+	grep -qF '"Authorization": "Bearer ***"' "$T/stderr.all" &&
+		grep -qF '"X-Api-Key": "***"' "$T/stderr.all" ||
+		fail "the echoed credentials are not in the messages: $(cat "$T/stderr.all")"
 	b=$(printf '%s:%s' "$PL_CLIENT_ID" "$PL_CLIENT_SECRET" | base64 -w0)
 	for s in "$PL_CLIENT_SECRET" "$SH_API_KEY" plt_ "$b"; do
 		if grep -rlaF -- "$s" "$T/stderr.all" "$T/pkg" "$T"/ledger.db*; then
@@ -358,7 +364,8 @@ test_wrong_client_secret_fails_65_without_echoing_it() {
 	write_config polylearn
 	export PL_CLIENT_SECRET=not-the-right-secret-123
 	failed_cleanly 65 "source polylearn" "OAuth2 token" "HTTP 401"
-	if grep -F -- "not-the-right-secret-123" "$T/err"; then
+	[ -s "$T/stderr" ] || fail "no stderr captured"
+	if grep -F -- "not-the-right-secret-123" "$T/stderr"; then
 		fail "the client secret reached stderr"
 	fi
 }
