@@ -136,6 +136,36 @@ static int schema_version(px_ledger *l, int *version, px_error *err)
 	return 0;
 }
 
+/* A new ledger goes into an empty file, never into another program's
+ * database (a source named by mistake). */
+static int not_a_ledger(px_ledger *l, px_error *err)
+{
+	json_t *rows = NULL;
+	const char *v;
+	int n;
+
+	if (!l->be->foreign_tables_sql)
+		return 0;
+	if (px_ledger_begin(l, 0, err))
+		return -1;
+	if (px_ledger_query(l, l->be->foreign_tables_sql, 0, NULL, &rows,
+			    err)) {
+		px_ledger_rollback(l);
+		return -1;
+	}
+	px_ledger_rollback(l);
+	v = scalar(rows);
+	n = v ? atoi(v) : 0;
+	json_decref(rows);
+	if (n)
+		return px_error_set(err, PX_EXIT_DATA,
+				    "%s is a database with %d table%s of its "
+				    "own, not a portex ledger: it was left "
+				    "untouched",
+				    l->desc, n, n == 1 ? "" : "s");
+	return 0;
+}
+
 static int migrate(px_ledger *l, px_error *err)
 {
 	int version, latest = PX_LEDGER_SCHEMA_VERSION;
@@ -154,6 +184,8 @@ static int migrate(px_ledger *l, px_error *err)
 		return 0;
 	if (version > latest)
 		goto too_new;
+	if (!version && not_a_ledger(l, err))
+		return -1;
 	if (px_ledger_begin(l, 1, err))
 		return -1;
 	if (px_ledger_query(l,

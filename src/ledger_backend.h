@@ -35,6 +35,9 @@ struct px_ledger_backend {
 		     const char *const *params, json_t **rows, px_error *err);
 	/* SQL counting tables named $1 in the ledger's schema. */
 	const char *table_exists_sql;
+	/* SQL counting tables that are not the ledger's, or NULL: a file
+	 * holding other tables is someone else's database, never written. */
+	const char *foreign_tables_sql;
 };
 
 extern const struct px_ledger_backend px_ledger_sqlite;

@@ -194,4 +194,7 @@ const struct px_ledger_backend px_ledger_sqlite = {
     .query = lite_query,
     .table_exists_sql = "SELECT count(*) FROM sqlite_master "
 			"WHERE type = 'table' AND name = $1",
+    .foreign_tables_sql = "SELECT count(*) FROM sqlite_master "
+			  "WHERE type = 'table' AND name NOT LIKE 'px!_%' "
+			  "ESCAPE '!' AND name NOT LIKE 'sqlite!_%' ESCAPE '!'",
 };

@@ -42,6 +42,17 @@ test_corrupt_ledger_file_is_refused_and_left_untouched() {
 	[ ! -e "$T/ledger.db-journal" ] || fail "journal left beside it"
 }
 
+test_an_sqlite_database_that_is_not_a_ledger_is_left_untouched() {
+	ledger_new
+	sqlite3 "$T/ledger.db" "CREATE TABLE users (id INTEGER, email TEXT);
+		INSERT INTO users VALUES (1, 'a@example.org');"
+	sum=$(sha256sum <"$T/ledger.db")
+	expect_exit 65 px request add --subject email=a@example.org \
+		--received "$(today)"
+	expect_err "is a database with 1 table of its own, not a portex ledger"
+	[ "$(sha256sum <"$T/ledger.db")" = "$sum" ] || fail "database modified"
+}
+
 test_ledger_path_is_relative_to_the_config_folder() {
 	mkdir -p "$T/etc" "$T/elsewhere"
 	cat >"$T/etc/portex.json" <<'JSON'
