@@ -131,9 +131,12 @@ static int open_rest(const px_source_cfg *cfg, px_source **out, json_t **plan,
 	if (!s)
 		return px_error_oom(err);
 	s->cfg = cfg;
+	/* With OAuth2 the token is asked for now: a partner that is down or
+	 * refuses the credentials fails at open, as connector.h says, before
+	 * any other source has done its work. */
 	if (read_base_url(s, err) || read_options(s, err) ||
 	    rest_profile_load(s, err) || rest_auth_init(s, err) ||
-	    rest_http_init(s, err)) {
+	    rest_http_init(s, err) || rest_auth_ready(s, err)) {
 		close_rest(s);
 		return -1;
 	}

@@ -81,6 +81,9 @@ int rest_profile_load(px_source *s, px_error *err);
 
 /* rest_auth.c: reads the config's "auth" for the profile's auth type. */
 int rest_auth_init(px_source *s, px_error *err);
+/* Makes sure an OAuth2 token is at hand (fetched or refreshed when
+ * needed); nothing to do for the other types. */
+int rest_auth_ready(px_source *s, px_error *err);
 /* Adds what a data request needs: a header to *hdrs, or the API key to the
  * query of url (a CURLU). Fetches or refreshes an OAuth2 token first when
  * needed. */

@@ -261,6 +261,14 @@ out:
 	return rc;
 }
 
+int rest_auth_ready(px_source *s, px_error *err)
+{
+	if (s->auth != REST_AUTH_OAUTH2 ||
+	    (s->token && (!s->token_expiry || now_s() < s->token_expiry)))
+		return 0;
+	return fetch_token(s, err);
+}
+
 int rest_auth_apply(px_source *s, struct curl_slist **hdrs, CURLU *url,
 		    px_error *err)
 {
@@ -272,9 +280,7 @@ int rest_auth_apply(px_source *s, struct curl_slist **hdrs, CURLU *url,
 	case REST_AUTH_NONE:
 		return 0;
 	case REST_AUTH_OAUTH2:
-		if ((!s->token ||
-		     (s->token_expiry && now_s() >= s->token_expiry)) &&
-		    fetch_token(s, err))
+		if (rest_auth_ready(s, err))
 			return -1;
 		n = strlen(s->token) + 32;
 		if (!(h = malloc(n)))
