@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "timefmt.h"
+
 static int is_leap(int y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -22,33 +24,21 @@ int px_days_in_month(int y, int m)
 	return days[m - 1];
 }
 
-/* Howard Hinnant's days_from_civil: exact for every Gregorian date. */
-static px_day days_from_civil(long y, int m, int d)
+/* Civil-date conversion is timefmt.c's (Howard Hinnant's algorithms). */
+static px_day days_from_civil(int y, int m, int d)
 {
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	return (px_day)px_days_from_civil(y, (unsigned)m, (unsigned)d);
 }
 
 void px_date_to_ymd(px_day z, int *y, int *m, int *d)
 {
-	long era, doe, yoe, doy, mp, yy;
+	int64_t yy;
+	unsigned mm, dd;
 
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	yy = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yy + (*m <= 2));
+	px_civil_from_days(z, &yy, &mm, &dd);
+	*y = (int)yy;
+	*m = (int)mm;
+	*d = (int)dd;
 }
 
 static const char *const month_names[] = {
