@@ -48,7 +48,9 @@ run_tests() {
 	for name in $(declare -F | awk '{print $3}' | grep '^test_'); do
 		T=$(mktemp -d)
 		export T
-		if out=$( (set -e; cd "$T"; "$name") 2>&1); then
+		# Not inside `if`: bash would switch errexit off for the test.
+		out=$( (set -e; cd "$T"; "$name") 2>&1)
+		if [ $? -eq 0 ]; then
 			echo "ok $name" >>"$PX_RESULTS"
 			echo "ok   $name"
 		else
