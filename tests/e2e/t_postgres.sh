@@ -234,7 +234,13 @@ test_server_stopped_mid_way_exits_69_without_package() {
 		set_query answer "SELECT g AS id, 'Q' || g AS question, to_jsonb(g) AS response, pg_sleep(0.01)::text = '' AS correct, now() AS submitted_at FROM generate_series(1, 100000) g WHERE :campus_account_id::bigint > 0"
 		CAMPUS_DSN="dbname=campus" export_campus >"$T/stdout" 2>"$T/stderr" &
 		pid=$!
-		sleep 2
+		# stop it once the slow collection runs (not before: that would
+		# test "cannot connect")
+		for _ in $(seq 300); do
+			[ "$(psql -X -A -t -d campus -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'portex' AND query LIKE '%generate_series%'")" = 1 ] && break
+			sleep 0.1
+		done
+		sleep 0.5
 		"$CLUSTER" halt
 		wait $pid || rc=$?
 		[ "$rc" = 69 ] || fail "exit $rc, expected 69: $(cat "$T/stderr")"
