@@ -16,7 +16,7 @@ INCDIR     = $(PREFIX)/include
 DATADIR    = $(PREFIX)/share/portex
 MANDIR     = $(PREFIX)/share/man/man1
 
-PKGS      := libzip jansson libcurl libpq sqlite3 libcrypto
+PKGS      := libzip jansson libcurl libpq sqlite3 libcrypto zlib
 CC        ?= cc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -26,7 +26,7 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-protot
              -Wno-format-truncation -Wno-unknown-warning-option
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
-             -Iinclude -Isrc -DPX_VERSION='"$(VERSION)"' \
+             -pthread -Iinclude -Isrc -DPX_VERSION='"$(VERSION)"' \
              -DPX_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS     = $(PKG_LIBS) -ldl -lm
 

@@ -34,7 +34,9 @@ static int open_sqlite(const px_source_cfg *cfg, px_source **out, json_t **plan,
 		return px_error_oom(err);
 	}
 	s->cfg = cfg;
-	rc = sqlite3_open_v2(file, &s->db, SQLITE_OPEN_READONLY, NULL);
+	/* One thread uses the connection: no per-call mutex. */
+	rc = sqlite3_open_v2(file, &s->db,
+			     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK)
 		/* Opening is lazy: read the schema now so a missing or
 		 * corrupt file is "unavailable", not an SQL error later. */

@@ -31,6 +31,7 @@ typedef struct px_html_entity {
 	const char *entity;
 	const char *path;
 	unsigned long records;
+	int deflated; /* path holds raw deflate data (src/spool.h) */
 } px_html_entity;
 
 /* Writes the page to out. manifest: the complete manifest object

@@ -93,14 +93,46 @@ static int append_string(px_buf *b, const char *s, size_t n)
 	return px_buf_add(b, s + run, n - run) || px_buf_add(b, "\"", 1);
 }
 
+static int append_integer(px_buf *b, json_int_t n)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long long u =
+	    n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (n < 0)
+		*--p = '-';
+	return px_buf_add(b, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 static int leaf(px_buf *b, const json_t *v)
 {
+	if (json_is_integer(v))
+		return append_integer(b, json_integer_value(v));
+	if (json_is_true(v))
+		return px_buf_add(b, "true", 4);
+	if (json_is_false(v))
+		return px_buf_add(b, "false", 5);
 	if (json_is_string(v))
 		return append_string(b, json_string_value(v),
 				     json_string_length(v));
 	return json_dump_callback(v, dump_cb, b,
 				  JSON_ENCODE_ANY | JSON_COMPACT |
 				      JSON_REAL_PRECISION(17));
+}
+
+int px_json_append_member(px_buf *b, const char *key, const json_t *v,
+			  int *first)
+{
+	if ((!*first && px_buf_add(b, ",", 1)) ||
+	    append_string(b, key, strlen(key)) || px_buf_add(b, ":", 1) ||
+	    px_json_append(b, v))
+		return -1;
+	*first = 0;
+	return 0;
 }
 
 int px_json_append(px_buf *b, const json_t *v)
@@ -118,11 +150,8 @@ int px_json_append(px_buf *b, const json_t *v)
 			return -1;
 		json_object_foreach((json_t *)v, k, e)
 		{
-			if ((!first && px_buf_add(b, ",", 1)) ||
-			    append_string(b, k, strlen(k)) ||
-			    px_buf_add(b, ":", 1) || px_json_append(b, e))
+			if (px_json_append_member(b, k, e, &first))
 				return -1;
-			first = 0;
 		}
 		return px_buf_add(b, "}", 1);
 	}

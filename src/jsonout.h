@@ -19,4 +19,9 @@ void px_buf_free(px_buf *b);
  * Returns 0, or -1 on out of memory. */
 int px_json_append(px_buf *b, const json_t *v);
 
+/* Appends "key":value to an object being written; *first is 1 before the
+ * first member and is cleared here. Returns 0 or -1. */
+int px_json_append_member(px_buf *b, const char *key, const json_t *v,
+			  int *first);
+
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonout.h"
 #include "portex/connector.h"
 #include "timefmt.h"
 
@@ -30,7 +31,7 @@ static void real_text(double d, char *buf, size_t n)
 	}
 }
 
-static json_t *to_string(const json_t *v, const char *format)
+static json_t *to_string(const json_t *v, int decimal)
 {
 	char buf[64];
 	const char *digits = px_decimal_digits(v);
@@ -45,8 +46,7 @@ static json_t *to_string(const json_t *v, const char *format)
 	if (json_is_real(v) && isfinite(json_real_value(v))) {
 		double d = json_real_value(v);
 		/* Money read from a float column: cents are what it meant. */
-		if (format && !strcmp(format, "decimal") &&
-		    fabs(d * 100 - round(d * 100)) < 1e-6)
+		if (decimal && fabs(d * 100 - round(d * 100)) < 1e-6)
 			snprintf(buf, sizeof(buf), "%.2f", d);
 		else
 			real_text(d, buf, sizeof(buf));
@@ -69,6 +69,9 @@ static json_t *coerce_timestamp(json_t *v, char *why, size_t whysz)
 		return json_string(out);
 	}
 	if (json_is_string(v) && !px_decimal_digits(v)) {
+		if (px_is_rfc3339_utc(json_string_value(v),
+				      json_string_length(v)))
+			return json_incref(v);
 		if (!px_rfc3339_utc(json_string_value(v), out, sizeof(out)))
 			return json_string(out);
 		snprintf(why, whysz,
@@ -152,6 +155,21 @@ static json_t *coerce_children(const json_t *schema, json_t *v, char *why,
 	return json_incref(v);
 }
 
+/* What a field's schema asks for, worked out once per collection rather
+ * than once per value. */
+enum kind {
+	K_ANY,
+	K_JSON, /* listed in the collection's "json": parse text */
+	K_TIMESTAMP,
+	K_DATE,
+	K_STRING,
+	K_DECIMAL, /* money: a decimal string */
+	K_BOOLEAN,
+	K_INTEGER,
+	K_NUMBER,
+	K_CONTAINER, /* array or object: parse text, coerce children */
+};
+
 static int has_type(const json_t *schema, const char *t)
 {
 	const json_t *type = json_object_get(schema, "type"), *e;
@@ -159,135 +177,270 @@ static int has_type(const json_t *schema, const char *t)
 
 	if (json_is_string(type))
 		return !strcmp(json_string_value(type), t);
-	json_array_foreach(type, i,
-			   e) if (!strcmp(json_string_value(e), t)) return 1;
+	json_array_foreach(type, i, e)
+	{
+		if (!strcmp(json_string_value(e), t))
+			return 1;
+	}
 	return 0;
+}
+
+static enum kind kind_of(const json_t *schema)
+{
+	const char *format = schema_str(schema, "format");
+
+	if (format && !strcmp(format, "date-time"))
+		return K_TIMESTAMP;
+	if (format && !strcmp(format, "date"))
+		return K_DATE;
+	if (has_type(schema, "string"))
+		return format && !strcmp(format, "decimal") ? K_DECIMAL
+							    : K_STRING;
+	if (has_type(schema, "boolean"))
+		return K_BOOLEAN;
+	if (has_type(schema, "integer"))
+		return K_INTEGER;
+	if (has_type(schema, "number"))
+		return K_NUMBER;
+	if (has_type(schema, "array") || has_type(schema, "object"))
+		return K_CONTAINER;
+	return K_ANY;
+}
+
+static json_t *coerce_boolean(json_t *v)
+{
+	if (json_is_integer(v) &&
+	    (json_integer_value(v) == 0 || json_integer_value(v) == 1))
+		return json_boolean(json_integer_value(v));
+	if (json_is_string(v) && !px_decimal_digits(v)) {
+		const char *s = json_string_value(v);
+		if (!strcmp(s, "true") || !strcmp(s, "t"))
+			return json_true();
+		if (!strcmp(s, "false") || !strcmp(s, "f"))
+			return json_false();
+	}
+	return json_incref(v);
+}
+
+static json_t *coerce_number(json_t *v, int integer)
+{
+	const char *digits = px_decimal_digits(v);
+	const char *text =
+	    digits ? digits : (json_is_string(v) ? json_string_value(v) : NULL);
+
+	if (json_is_integer(v))
+		return json_incref(v);
+	if (text && integer && !strpbrk(text, ".eE")) {
+		char *end;
+		long long n = strtoll(text, &end, 10);
+		if (!*end && *text)
+			return json_integer(n);
+	}
+	if (text && !digits && !integer) {
+		json_t *d = px_decimal_new(text);
+		if (d)
+			return d;
+	}
+	if (json_is_real(v) && integer &&
+	    json_real_value(v) == floor(json_real_value(v)) &&
+	    fabs(json_real_value(v)) < 9e15)
+		return json_integer((json_int_t)json_real_value(v));
+	return json_incref(v);
 }
 
 /* Returns a new reference (possibly v itself) or NULL with `why` set. On
  * a nested failure `why` starts with the JSON pointer below this value. */
-static json_t *coerce(const json_t *schema, json_t *v, int parse_json,
-		      char *why, size_t whysz)
+static json_t *coerce_kind(enum kind k, const json_t *schema, json_t *v,
+			   char *why, size_t whysz)
 {
-	const char *format = schema_str(schema, "format");
-	const char *digits = px_decimal_digits(v);
+	json_t *p, *c;
 
 	why[0] = '\0';
-	if (parse_json)
+	switch (k) {
+	case K_JSON:
 		return parse_text(v, why, whysz);
-	if (format && !strcmp(format, "date-time"))
+	case K_TIMESTAMP:
 		return coerce_timestamp(v, why, whysz);
-	if (format && !strcmp(format, "date"))
+	case K_DATE:
 		return coerce_date(v, why, whysz);
-	if (has_type(schema, "string")) {
-		json_t *s = to_string(v, format);
-		return s ? s : json_incref(v);
-	}
-	if (has_type(schema, "boolean")) {
-		if (json_is_integer(v) &&
-		    (json_integer_value(v) == 0 || json_integer_value(v) == 1))
-			return json_boolean(json_integer_value(v));
-		if (json_is_string(v) && !digits) {
-			const char *s = json_string_value(v);
-			if (!strcmp(s, "true") || !strcmp(s, "t"))
-				return json_true();
-			if (!strcmp(s, "false") || !strcmp(s, "f"))
-				return json_false();
-		}
-		return json_incref(v);
-	}
-	if (has_type(schema, "integer") || has_type(schema, "number")) {
-		const char *text =
-		    digits ? digits
-			   : (json_is_string(v) ? json_string_value(v) : NULL);
-		if (text && has_type(schema, "integer") &&
-		    !strpbrk(text, ".eE")) {
-			char *end;
-			long long n = strtoll(text, &end, 10);
-			if (!*end)
-				return json_integer(n);
-		}
-		if (text && !digits && has_type(schema, "number")) {
-			json_t *d = px_decimal_new(text);
-			if (d)
-				return d;
-		}
-		if (json_is_real(v) && has_type(schema, "integer") &&
-		    json_real_value(v) == floor(json_real_value(v)) &&
-		    fabs(json_real_value(v)) < 9e15)
-			return json_integer((json_int_t)json_real_value(v));
-		return json_incref(v);
-	}
-	if (has_type(schema, "array") || has_type(schema, "object")) {
-		json_t *p = parse_text(v, why, whysz), *c;
-		if (!p)
+	case K_STRING:
+	case K_DECIMAL:
+		if (json_is_string(v) && !px_decimal_digits(v))
+			return json_incref(v);
+		c = to_string(v, k == K_DECIMAL);
+		return c ? c : json_incref(v);
+	case K_BOOLEAN:
+		return coerce_boolean(v);
+	case K_INTEGER:
+	case K_NUMBER:
+		return coerce_number(v, k == K_INTEGER);
+	case K_CONTAINER:
+		if (!(p = parse_text(v, why, whysz)))
 			return NULL;
 		c = coerce_children(schema, p, why, whysz);
 		json_decref(p);
 		return c;
+	case K_ANY:
+		break;
 	}
 	return json_incref(v);
 }
+
+static json_t *coerce(const json_t *schema, json_t *v, int parse_json,
+		      char *why, size_t whysz)
+{
+	return coerce_kind(parse_json ? K_JSON : kind_of(schema), schema, v,
+			   why, whysz);
+}
+
+struct field {
+	const char *name; /* borrowed from the schema */
+	const json_t *schema;
+	enum kind kind;
+};
+
+struct px_normaliser {
+	const json_t *props;
+	struct field *fields;
+	size_t n;
+	json_t *source, *category;
+};
 
 static int listed(const json_t *list, const char *name)
 {
 	const json_t *e;
 	size_t i;
 
-	json_array_foreach(list, i,
-			   e) if (!strcmp(json_string_value(e), name)) return 1;
+	json_array_foreach(list, i, e)
+	{
+		if (!strcmp(json_string_value(e), name))
+			return 1;
+	}
 	return 0;
 }
 
-static int put(json_t *out, const json_t *schema, const char *name, json_t *v,
-	       int parse, px_error *err)
+px_normaliser *px_normaliser_new(const json_t *record_schema,
+				 const json_t *json_cols, const char *source,
+				 const char *category)
+{
+	const json_t *props = json_object_get(record_schema, "properties");
+	px_normaliser *n = calloc(1, sizeof(*n));
+	const char *k;
+	json_t *v;
+
+	if (!n)
+		return NULL;
+	n->props = props;
+	n->fields = calloc(json_object_size(props) + 1, sizeof(*n->fields));
+	n->source = json_string(source);
+	n->category = json_string(category);
+	if (!n->fields || !n->source || !n->category) {
+		px_normaliser_free(n);
+		return NULL;
+	}
+	json_object_foreach((json_t *)props, k, v)
+	{
+		/* portex sets these two; a source cannot. */
+		if (!strcmp(k, "source") || !strcmp(k, "category"))
+			continue;
+		n->fields[n->n].name = k;
+		n->fields[n->n].schema = v;
+		n->fields[n->n].kind =
+		    listed(json_cols, k) ? K_JSON : kind_of(v);
+		n->n++;
+	}
+	return n;
+}
+
+void px_normaliser_free(px_normaliser *n)
+{
+	if (!n)
+		return;
+	free(n->fields);
+	json_decref(n->source);
+	json_decref(n->category);
+	free(n);
+}
+
+int px_normaliser_apply(px_normaliser *n, json_t *fields, px_error *err)
 {
 	char why[512];
-	json_t *c = coerce(schema, v, parse, why, sizeof(why));
 
-	if (!c) {
-		return px_error_set(err, PX_EXIT_DATA, "field %s%s%s", name,
-				    why[0] == '/' ? "" : ": ", why);
+	for (size_t i = 0; i < n->n; i++) {
+		const struct field *f = &n->fields[i];
+		json_t *in = json_object_get(fields, f->name), *c;
+
+		if (!in)
+			continue;
+		if (json_is_null(in)) { /* absent values are left out */
+			json_object_del(fields, f->name);
+			continue;
+		}
+		c = coerce_kind(f->kind, f->schema, in, why, sizeof(why));
+		if (!c)
+			return px_error_set(err, PX_EXIT_DATA, "field %s%s%s",
+					    f->name, why[0] == '/' ? "" : ": ",
+					    why);
+		if (c == in) {
+			json_decref(c);
+			continue;
+		}
+		if (json_object_set_new_nocheck(fields, f->name, c))
+			return px_error_oom(err);
 	}
-	return json_object_set_new(out, name, c) ? px_error_oom(err) : 0;
+	if (json_object_set_nocheck(fields, "source", n->source) ||
+	    json_object_set_nocheck(fields, "category", n->category))
+		return px_error_oom(err);
+	return 0;
+}
+
+int px_normaliser_write(const px_normaliser *n, const json_t *fields, px_buf *b)
+{
+	const char *k;
+	json_t *v;
+	int first = 1;
+
+	if (px_buf_add(b, "{", 1))
+		return -1;
+	/* Schema order, then anything else, then where it came from. */
+	for (size_t i = 0; i <= n->n; i++) {
+		const char *name = i < n->n ? n->fields[i].name : NULL;
+		if (!name) {
+			json_object_foreach((json_t *)fields, k, v)
+			{
+				if (json_object_get(n->props, k))
+					continue;
+				if (px_json_append_member(b, k, v, &first))
+					return -1;
+			}
+			continue;
+		}
+		v = json_object_get(fields, name);
+		if (v && px_json_append_member(b, name, v, &first))
+			return -1;
+	}
+	if (px_json_append_member(b, "source", n->source, &first) ||
+	    px_json_append_member(b, "category", n->category, &first))
+		return -1;
+	return px_buf_add(b, "}", 1);
 }
 
 json_t *px_normalise(const json_t *record_schema, const json_t *fields,
 		     const json_t *json_cols, const char *source,
 		     const char *category, px_error *err)
 {
-	const json_t *props = json_object_get(record_schema, "properties");
-	json_t *out = json_object(), *v;
-	const char *k;
+	px_normaliser *n =
+	    px_normaliser_new(record_schema, json_cols, source, category);
+	json_t *out = json_deep_copy(fields);
 
-	if (!out) {
+	if (!n || !out) {
 		px_error_oom(err);
-		return NULL;
+		json_decref(out);
+		out = NULL;
+	} else if (px_normaliser_apply(n, out, err)) {
+		json_decref(out);
+		out = NULL;
 	}
-	/* Schema order first, so every file reads the same way. */
-	json_object_foreach((json_t *)props, k, v)
-	{
-		json_t *in = json_object_get(fields, k);
-		if (!in || json_is_null(in) || !strcmp(k, "source") ||
-		    !strcmp(k, "category"))
-			continue;
-		if (put(out, v, k, in, listed(json_cols, k), err))
-			goto fail;
-	}
-	json_object_foreach((json_t *)fields, k, v)
-	{
-		if (!json_object_get(props, k) && json_object_set(out, k, v)) {
-			px_error_oom(err);
-			goto fail;
-		}
-	}
-	if (json_object_set_new(out, "source", json_string(source)) ||
-	    json_object_set_new(out, "category", json_string(category))) {
-		px_error_oom(err);
-		goto fail;
-	}
+	px_normaliser_free(n);
 	return out;
-fail:
-	json_decref(out);
-	return NULL;
 }

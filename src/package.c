@@ -21,18 +21,22 @@
 #include "embedded.h"
 #include "index_html.h"
 #include "jsonout.h"
+#include "spool.h"
 
 #define MIMETYPE     "application/vnd.etsi.asic-e+zip"
 #define MAX_ENTITIES 64
 #define DOC_NAME_MAX 100
 
+/* Deflate level of every entry: the `zip` tool's default, a fair trade
+ * of size for time. */
+#define LEVEL 6
+
+/* One data/<entity>.json being written, compressed as it goes. */
 struct spool {
 	char *entity;
 	char *path;
-	FILE *fp;
-	EVP_MD_CTX *md;
-	uint64_t size, records;
-	unsigned char sha256[32];
+	px_spool *sp;
+	uint64_t records;
 };
 
 /* A file waiting to go into the archive. */
@@ -43,7 +47,9 @@ struct entry {
 	uint64_t size;
 	unsigned char sha256[32];
 	const char *media_type;
-	int64_t records; /* -1 when not a data file */
+	int64_t records;       /* -1 when not a data file */
+	int deflated;	       /* path holds raw deflate data */
+	px_spool_info spooled; /* its sizes and CRC, when deflated */
 };
 
 struct px_package {
@@ -174,38 +180,22 @@ static struct spool *spool_for(px_package *p, const char *entity, px_error *err)
 	snprintf(name, sizeof(name), "%s.json", entity);
 	s->entity = strdup(entity);
 	s->path = path_join(p->spool_dir, name);
-	s->md = EVP_MD_CTX_new();
-	if (!s->entity || !s->path || !s->md ||
-	    !EVP_DigestInit_ex(s->md, EVP_sha256(), NULL)) {
+	if (!s->entity || !s->path) {
 		free(s->entity);
 		free(s->path);
-		EVP_MD_CTX_free(s->md);
 		memset(s, 0, sizeof(*s));
 		px_error_oom(err);
 		return NULL;
 	}
 	p->n_spools++;
-	s->fp = fopen(s->path, "wb");
-	if (!s->fp) {
-		cantcreat(err, "spool file", s->path);
-		return NULL;
-	}
-	return s;
-}
-
-static int spool_write(struct spool *s, const void *d, size_t n, px_error *err)
-{
-	if (fwrite(d, 1, n, s->fp) != n)
-		return cantcreat(err, "spool file", s->path);
-	EVP_DigestUpdate(s->md, d, n);
-	s->size += n;
-	return 0;
+	s->sp = px_spool_open(s->path, LEVEL, err);
+	return s->sp ? s : NULL;
 }
 
 /* data/<entity>.json holds one record per line so that readers (and
  * index.html) can stream it; it is still one JSON document. */
-int px_package_record(px_package *p, const char *entity, const json_t *record,
-		      px_error *err)
+int px_package_record(px_package *p, const char *entity, const char *json,
+		      size_t len, px_error *err)
 {
 	struct spool *s = spool_for(p, entity, err);
 
@@ -222,10 +212,11 @@ int px_package_record(px_package *p, const char *entity, const json_t *record,
 	} else if (px_buf_add(&p->line, ",\n", 2)) {
 		return px_error_oom(err);
 	}
-	if (px_json_append(&p->line, record))
-		return px_error_oom(err);
 	s->records++;
-	return spool_write(s, p->line.data, p->line.len, err);
+	return px_spool_write(s->sp, p->line.data, p->line.len, err) ||
+		       px_spool_write(s->sp, json, len, err)
+		   ? -1
+		   : 0;
 }
 
 uint64_t px_package_count(const px_package *p, const char *entity)
@@ -371,26 +362,26 @@ static int close_spools(px_package *p, px_error *err)
 
 	for (size_t i = 0; i < p->n_spools; i++) {
 		struct spool *s = &p->spools[i];
+		px_spool_info info;
 		struct entry *e;
 		char name[128];
-		unsigned len;
+		int rc;
 
-		if (spool_write(s, tail, sizeof(tail) - 1, err))
+		rc = px_spool_write(s->sp, tail, sizeof(tail) - 1, err);
+		rc = px_spool_close(s->sp, &info, rc ? NULL : err) || rc;
+		s->sp = NULL;
+		if (rc)
 			return -1;
-		if (fclose(s->fp)) {
-			s->fp = NULL;
-			return cantcreat(err, "spool file", s->path);
-		}
-		s->fp = NULL;
-		EVP_DigestFinal_ex(s->md, s->sha256, &len);
 		snprintf(name, sizeof(name), "data/%s.json", s->entity);
 		if (!(e = entry_new(p, name, err)) ||
 		    !(e->path = strdup(s->path)))
 			return err->code ? -1 : px_error_oom(err);
-		e->size = s->size;
-		memcpy(e->sha256, s->sha256, 32);
+		e->size = info.size;
+		memcpy(e->sha256, info.sha256, 32);
 		e->media_type = "application/json";
 		e->records = (int64_t)s->records;
+		e->deflated = 1;
+		e->spooled = info;
 	}
 	return 0;
 }
@@ -477,6 +468,7 @@ static int render_index(px_package *p, json_t *manifest, px_error *err)
 		ents[i].entity = p->spools[i].entity;
 		ents[i].path = p->spools[i].path;
 		ents[i].records = p->spools[i].records;
+		ents[i].deflated = 1;
 	}
 	fp = fopen(path, "wb");
 	if (!fp) {
@@ -538,8 +530,12 @@ static int add_entry(px_package *p, zip_t *za, const struct entry *e,
 	zip_source_t *src;
 	zip_int64_t idx;
 
-	src = e->path ? zip_source_file(za, e->path, 0, -1)
-		      : zip_source_buffer(za, e->data, e->size, 0);
+	if (e->deflated)
+		src = px_spool_zip_source(za, e->path, &e->spooled);
+	else if (e->path)
+		src = zip_source_file(za, e->path, 0, -1);
+	else
+		src = zip_source_buffer(za, e->data, e->size, 0);
 	if (!src)
 		return zip_fail(err, za, e->name);
 	idx = zip_file_add(za, e->name, src, ZIP_FL_ENC_UTF_8);
@@ -547,6 +543,10 @@ static int add_entry(px_package *p, zip_t *za, const struct entry *e,
 		zip_source_free(src);
 		return zip_fail(err, za, e->name);
 	}
+	/* Spooled data is deflated already: libzip copies it as it is. */
+	if (!e->deflated && zip_set_file_compression(za, (zip_uint64_t)idx,
+						     ZIP_CM_DEFLATE, LEVEL))
+		return zip_fail(err, za, e->name);
 	if (p->password && zip_file_set_encryption(za, (zip_uint64_t)idx,
 						   ZIP_EM_AES_256, p->password))
 		return zip_fail(err, za, e->name);
@@ -739,9 +739,7 @@ void px_package_abort(px_package *p)
 	if (p->tmp_zip)
 		unlink(p->tmp_zip); /* gone already when published */
 	for (size_t i = 0; i < p->n_spools; i++) {
-		if (p->spools[i].fp)
-			fclose(p->spools[i].fp);
-		EVP_MD_CTX_free(p->spools[i].md);
+		px_spool_free(p->spools[i].sp);
 		free(p->spools[i].entity);
 		free(p->spools[i].path);
 	}

@@ -28,10 +28,10 @@ typedef struct px_package_opts {
  * PX_EXIT_CANTCREAT. Free with px_package_abort() or px_package_finish(). */
 px_package *px_package_new(const px_package_opts *opts, px_error *err);
 
-/* Appends one record (already normalised and validated) to
- * data/<entity>.json. Does not keep `record`. */
-int px_package_record(px_package *p, const char *entity,
-		      const json_t *record, px_error *err);
+/* Appends one record (normalised, validated, and written as one line of
+ * compact JSON: json, len bytes, no newline) to data/<entity>.json. */
+int px_package_record(px_package *p, const char *entity, const char *json,
+		      size_t len, px_error *err);
 
 /* Stores a document's bytes under files/<source>/<safe name> and sets
  * "size", "sha256" and "path" in record. */

@@ -14,6 +14,10 @@ void px_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
  * out (at least 40 bytes). Returns 0, or -1 when s is not such a time. */
 int px_rfc3339_utc(const char *s, char *out, size_t outsz);
 
+/* 1 when s (len bytes) is already "YYYY-MM-DDTHH:MM:SSZ", a valid
+ * instant: nothing to convert. */
+int px_is_rfc3339_utc(const char *s, size_t len);
+
 /* Seconds (or milliseconds when ms is set) since the epoch -> RFC 3339. */
 void px_rfc3339_from_epoch(int64_t t, int ms, char *out, size_t outsz);
 

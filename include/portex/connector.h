@@ -35,7 +35,9 @@
 typedef struct px_source px_source; /* driver-private state */
 
 /* One record as a driver hands it over. Everything is borrowed for the
- * duration of the emit call only: a sink that keeps anything copies it. */
+ * duration of the emit call only: a sink that keeps anything copies it.
+ * The sink may change `fields` (portex coerces values in place), so a
+ * driver builds a fresh object per record or clears it after emit. */
 typedef struct px_record {
 	json_t *fields;               /* column alias -> value; no nulls */
 	const unsigned char *content; /* a document's bytes, or NULL */

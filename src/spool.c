@@ -1,0 +1,405 @@
+/*
+ * spool.c - compressing spool files on a worker thread, and the two ways
+ * they are read back: raw into the archive, inflated for index.html.
+ */
+#define _GNU_SOURCE /* fopencookie */
+#include "spool.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#define CHUNK (128 * 1024)
+#define QUEUE 4 /* buffers in flight: bounds memory whatever the history */
+
+struct px_spool {
+	FILE *fp;
+	char *path;
+	pthread_t worker;
+	pthread_mutex_t mu;
+	pthread_cond_t changed;
+	/* A ring of full buffers, filled by the writer, drained by the
+	 * worker. `fill` is the writer's current buffer. */
+	unsigned char *buf[QUEUE];
+	size_t len[QUEUE];
+	unsigned head, count; /* next to drain, how many are full */
+	unsigned fill;
+	int closing, failed;
+	int fail_errno;
+	z_stream z;
+	EVP_MD_CTX *md;
+	px_spool_info info;
+	unsigned char out[CHUNK];
+};
+
+/* Worker side: deflate one buffer (or finish the stream) into the file. */
+static int deflate_some(px_spool *s, const unsigned char *p, size_t n,
+			int flush)
+{
+	s->z.next_in = (unsigned char *)p;
+	s->z.avail_in = (uInt)n;
+	do {
+		s->z.next_out = s->out;
+		s->z.avail_out = sizeof(s->out);
+		if (deflate(&s->z, flush) == Z_STREAM_ERROR)
+			return EIO;
+		size_t have = sizeof(s->out) - s->z.avail_out;
+		if (have && fwrite(s->out, 1, have, s->fp) != have)
+			return errno ? errno : EIO;
+		s->info.comp_size += have;
+	} while (s->z.avail_out == 0);
+	return 0;
+}
+
+static void *work(void *arg)
+{
+	px_spool *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->count && !s->closing)
+			pthread_cond_wait(&s->changed, &s->mu);
+		if (!s->count)
+			break;
+		unsigned i = s->head;
+		pthread_mutex_unlock(&s->mu);
+
+		int e = s->failed
+			    ? 0
+			    : deflate_some(s, s->buf[i], s->len[i], Z_NO_FLUSH);
+		if (!s->failed) {
+			s->info.crc32 = (uint32_t)crc32(
+			    s->info.crc32, s->buf[i], (uInt)s->len[i]);
+			EVP_DigestUpdate(s->md, s->buf[i], s->len[i]);
+			s->info.size += s->len[i];
+		}
+
+		pthread_mutex_lock(&s->mu);
+		if (e && !s->failed) {
+			s->failed = 1;
+			s->fail_errno = e;
+		}
+		s->len[i] = 0;
+		s->head = (s->head + 1) % QUEUE;
+		s->count--;
+		pthread_cond_broadcast(&s->changed);
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (!s->failed) {
+		int e = deflate_some(s, NULL, 0, Z_FINISH);
+		if (!e && fflush(s->fp))
+			e = errno;
+		if (e) {
+			s->failed = 1;
+			s->fail_errno = e;
+		}
+	}
+	return NULL;
+}
+
+px_spool *px_spool_open(const char *path, int level, px_error *err)
+{
+	px_spool *s = calloc(1, sizeof(*s));
+	int i;
+
+	if (!s) {
+		px_error_oom(err);
+		return NULL;
+	}
+	for (i = 0; i < QUEUE; i++)
+		if (!(s->buf[i] = malloc(CHUNK)))
+			goto oom;
+	s->md = EVP_MD_CTX_new();
+	s->path = strdup(path);
+	if (!s->md || !s->path || !EVP_DigestInit_ex(s->md, EVP_sha256(), NULL))
+		goto oom;
+	/* Raw deflate (negative window bits): what a ZIP entry holds. */
+	if (deflateInit2(&s->z, level, Z_DEFLATED, -15, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		goto oom;
+	s->info.crc32 = (uint32_t)crc32(0L, Z_NULL, 0);
+	s->fp = fopen(path, "wbe");
+	if (!s->fp) {
+		px_error_set(err, PX_EXIT_CANTCREAT,
+			     "cannot write spool file %s: %s", path,
+			     strerror(errno));
+		deflateEnd(&s->z);
+		goto fail;
+	}
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->changed, NULL);
+	if (pthread_create(&s->worker, NULL, work, s)) {
+		px_error_set(err, PX_EXIT_OSERR, "cannot start a thread");
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->changed);
+		fclose(s->fp);
+		deflateEnd(&s->z);
+		goto fail;
+	}
+	return s;
+oom:
+	px_error_oom(err);
+fail:
+	for (i = 0; i < QUEUE; i++)
+		free(s->buf[i]);
+	EVP_MD_CTX_free(s->md);
+	free(s->path);
+	free(s);
+	return NULL;
+}
+
+static int spool_failed(px_spool *s, px_error *err)
+{
+	return px_error_set(err, PX_EXIT_CANTCREAT,
+			    "cannot write spool file %s: %s", s->path,
+			    strerror(s->fail_errno));
+}
+
+/* Hands the buffer being filled to the worker; waits for a free one. */
+static int hand_over(px_spool *s, px_error *err)
+{
+	pthread_mutex_lock(&s->mu);
+	s->count++;
+	s->fill = (s->fill + 1) % QUEUE;
+	pthread_cond_broadcast(&s->changed);
+	while (s->count == QUEUE && !s->failed)
+		pthread_cond_wait(&s->changed, &s->mu);
+	int failed = s->failed;
+	pthread_mutex_unlock(&s->mu);
+	return failed ? spool_failed(s, err) : 0;
+}
+
+int px_spool_write(px_spool *s, const void *p, size_t n, px_error *err)
+{
+	const unsigned char *c = p;
+
+	while (n) {
+		size_t *len = &s->len[s->fill];
+		size_t take = CHUNK - *len < n ? CHUNK - *len : n;
+		memcpy(s->buf[s->fill] + *len, c, take);
+		*len += take;
+		c += take;
+		n -= take;
+		if (*len == CHUNK && hand_over(s, err))
+			return -1;
+	}
+	return 0;
+}
+
+static void stop(px_spool *s)
+{
+	pthread_mutex_lock(&s->mu);
+	if (s->len[s->fill]) /* the partly filled buffer goes too */
+		s->count++;
+	s->closing = 1;
+	pthread_cond_broadcast(&s->changed);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->worker, NULL);
+}
+
+static void destroy(px_spool *s)
+{
+	deflateEnd(&s->z);
+	if (s->fp)
+		fclose(s->fp);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->changed);
+	for (int i = 0; i < QUEUE; i++)
+		free(s->buf[i]);
+	EVP_MD_CTX_free(s->md);
+	free(s->path);
+	free(s);
+}
+
+int px_spool_close(px_spool *s, px_spool_info *info, px_error *err)
+{
+	int rc = 0;
+
+	stop(s);
+	if (fclose(s->fp) && !s->failed) {
+		s->failed = 1;
+		s->fail_errno = errno;
+	}
+	s->fp = NULL;
+	if (s->failed) {
+		rc = spool_failed(s, err);
+	} else {
+		EVP_DigestFinal_ex(s->md, s->info.sha256, NULL);
+		*info = s->info;
+	}
+	destroy(s);
+	return rc;
+}
+
+void px_spool_free(px_spool *s)
+{
+	if (!s)
+		return;
+	stop(s);
+	destroy(s);
+}
+
+/* The archive source: a file of raw deflate data whose stat says so. */
+struct zsrc {
+	char *path;
+	FILE *fp;
+	px_spool_info info;
+	zip_error_t error;
+};
+
+static zip_int64_t zsrc_cb(void *ud, void *data, zip_uint64_t len,
+			   zip_source_cmd_t cmd)
+{
+	struct zsrc *z = ud;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		if (!(z->fp = fopen(z->path, "rbe"))) {
+			zip_error_set(&z->error, ZIP_ER_OPEN, errno);
+			return -1;
+		}
+		return 0;
+	case ZIP_SOURCE_READ: {
+		size_t n = fread(data, 1, len, z->fp);
+		if (n < len && ferror(z->fp)) {
+			zip_error_set(&z->error, ZIP_ER_READ, errno);
+			return -1;
+		}
+		return (zip_int64_t)n;
+	}
+	case ZIP_SOURCE_CLOSE:
+		if (z->fp)
+			fclose(z->fp);
+		z->fp = NULL;
+		return 0;
+	case ZIP_SOURCE_STAT: {
+		zip_stat_t *st = data;
+		zip_stat_init(st);
+		st->size = z->info.size;
+		st->comp_size = z->info.comp_size;
+		st->crc = z->info.crc32;
+		st->comp_method = ZIP_CM_DEFLATE;
+		st->encryption_method = ZIP_EM_NONE;
+		st->mtime = time(NULL);
+		st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_CRC |
+			    ZIP_STAT_COMP_METHOD | ZIP_STAT_ENCRYPTION_METHOD |
+			    ZIP_STAT_MTIME;
+		return sizeof(*st);
+	}
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&z->error, data, len);
+	case ZIP_SOURCE_FREE:
+		if (z->fp)
+			fclose(z->fp);
+		zip_error_fini(&z->error);
+		free(z->path);
+		free(z);
+		return 0;
+	case ZIP_SOURCE_SUPPORTS:
+		return zip_source_make_command_bitmap(
+		    ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+		    ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, -1);
+	default:
+		zip_error_set(&z->error, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
+zip_source_t *px_spool_zip_source(zip_t *za, const char *path,
+				  const px_spool_info *info)
+{
+	struct zsrc *z = calloc(1, sizeof(*z));
+	zip_source_t *src;
+
+	if (!z || !(z->path = strdup(path))) {
+		free(z);
+		return NULL;
+	}
+	z->info = *info;
+	zip_error_init(&z->error);
+	src = zip_source_function(za, zsrc_cb, z);
+	if (!src) {
+		zip_error_fini(&z->error);
+		free(z->path);
+		free(z);
+	}
+	return src;
+}
+
+/* Reading back inflated, through a stdio cookie. */
+struct inflater {
+	FILE *fp;
+	z_stream z;
+	unsigned char in[CHUNK];
+	int done;
+};
+
+static ssize_t inflater_read(void *cookie, char *buf, size_t size)
+{
+	struct inflater *f = cookie;
+
+	f->z.next_out = (unsigned char *)buf;
+	f->z.avail_out = (uInt)size;
+	while (f->z.avail_out && !f->done) {
+		if (!f->z.avail_in) {
+			f->z.avail_in =
+			    (uInt)fread(f->in, 1, sizeof(f->in), f->fp);
+			f->z.next_in = f->in;
+			if (!f->z.avail_in) {
+				if (ferror(f->fp))
+					return -1;
+				errno = EIO; /* truncated stream */
+				return -1;
+			}
+		}
+		int rc = inflate(&f->z, Z_NO_FLUSH);
+		if (rc == Z_STREAM_END)
+			f->done = 1;
+		else if (rc != Z_OK) {
+			errno = EIO;
+			return -1;
+		}
+	}
+	return (ssize_t)(size - f->z.avail_out);
+}
+
+static int inflater_close(void *cookie)
+{
+	struct inflater *f = cookie;
+
+	inflateEnd(&f->z);
+	fclose(f->fp);
+	free(f);
+	return 0;
+}
+
+FILE *px_spool_read(const char *path)
+{
+	static const cookie_io_functions_t io = {
+	    .read = inflater_read,
+	    .close = inflater_close,
+	};
+	struct inflater *f = calloc(1, sizeof(*f));
+	FILE *out;
+
+	if (!f)
+		return NULL;
+	if (!(f->fp = fopen(path, "rbe"))) {
+		free(f);
+		return NULL;
+	}
+	if (inflateInit2(&f->z, -15) != Z_OK) {
+		fclose(f->fp);
+		free(f);
+		errno = ENOMEM;
+		return NULL;
+	}
+	out = fopencookie(f, "r", io);
+	if (!out)
+		inflater_close(f);
+	return out;
+}
