@@ -41,7 +41,7 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 HEADERS   := $(wildcard include/portex/*.h src/*.h connectors/*.h)
 
-.PHONY: all deps deps-check check check-plain check-asan check-valgrind \
+.PHONY: all deps deps-check check check-plain check-asan check-tsan check-valgrind \
         unit e2e demo install uninstall clean format bench
 all: $(B)/portex
 
@@ -93,11 +93,23 @@ check-asan:
 
 check-valgrind:
 	@$(MAKE) --no-print-directory B=build/vg $(patsubst build/%,build/vg/%,$(UNIT_BIN)) build/vg/portex
-	@VALGRIND=1 tests/run-unit.sh $(patsubst build/%,build/vg/%,$(UNIT_BIN))
+		@VALGRIND=1 tests/run-unit.sh $(patsubst build/%,build/vg/%,$(UNIT_BIN))
+	@PORTEX_REAL=$(abspath build/vg/portex) PORTEX=$(abspath tests/valgrind-portex) \
+		E2E_ONLY="tests/e2e/t_export.sh tests/e2e/t_plugin.sh" tests/run-e2e.sh
+
+# The packager's worker threads under ThreadSanitizer: the spool's own
+# tests and an export through it.
+check-tsan:
+	@$(MAKE) --no-print-directory B=build/tsan CC=clang CFLAGS="-O1 -g -fsanitize=thread" \
+		build/tsan/tests/test_spool build/tsan/portex
+	@TSAN_OPTIONS=halt_on_error=1 tests/run-unit.sh build/tsan/tests/test_spool
+	@TSAN_OPTIONS=halt_on_error=1 PORTEX=$(abspath build/tsan/portex) \
+		E2E_ONLY=tests/e2e/t_export.sh tests/run-e2e.sh
 
 check: deps-check
 	@$(MAKE) --no-print-directory check-plain
 	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory check-tsan
 	@$(MAKE) --no-print-directory check-valgrind
 	@echo "make check: all suites passed"
 

@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include "portex/connector.h"
+
+#define PX_STR_(x) #x
+#define PX_STR(x)  PX_STR_(x)
 #include "postgres.h"
 
 struct px_source {
@@ -370,8 +373,8 @@ static int result_error(struct query *q, const PGresult *r, px_error *err)
 			    q->what, line);
 }
 
-/* Called for each row (a single-row result). Returns 0 or -1 with err. */
-typedef int (*row_fn)(struct query *q, const PGresult *row, void *ctx,
+/* Called for each row `row` of a result. Returns 0 or -1 with err. */
+typedef int (*row_fn)(struct query *q, const PGresult *r, int row, void *ctx,
 		      px_error *err);
 
 /* Abandons a running query after the sink failed: the server stops, the
@@ -405,7 +408,7 @@ static int run(struct query *q, row_fn fn, void *ctx, px_error *err)
 		if (failed) {
 			/* draining after an error */
 		} else if (st == PGRES_SINGLE_TUPLE) {
-			if (fn(q, r, ctx, err)) {
+			if (fn(q, r, 0, ctx, err)) {
 				failed = 1;
 				q->s->broken = 1;
 				cancel(conn);
@@ -435,19 +438,84 @@ static int run(struct query *q, row_fn fn, void *ctx, px_error *err)
 	return failed ? -1 : 0;
 }
 
+/* Rows of a collection come through a cursor, FETCH_ROWS at a time: one
+ * result per batch instead of one per row (single-row mode allocates and
+ * frees a result for every row, which was most of the driver's cost).
+ * A query a cursor cannot hold (DELETE ... RETURNING, COMMIT, a syntax
+ * error) is rolled back to a savepoint and run the plain way, which gives
+ * the precise error. */
+#define FETCH_ROWS 1000
+
+static int exec_ok(PGconn *conn, const char *sql)
+{
+	PGresult *r = PQexec(conn, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	return ok;
+}
+
+static int run_cursor(struct query *q, row_fn fn, void *ctx, px_error *err)
+{
+	PGconn *conn = q->s->conn;
+	char *declare;
+	PGresult *r;
+	int ok, n;
+
+	if (!exec_ok(conn, "SAVEPOINT px_cursor"))
+		return run(q, fn, ctx, err);
+	declare = malloc(strlen(q->sql) + 48);
+	if (!declare)
+		return px_error_oom(err);
+	sprintf(declare, "DECLARE px_rows NO SCROLL CURSOR FOR %s", q->sql);
+	r = PQexecParams(conn, declare, (int)q->nvalues, NULL, q->values, NULL,
+			 NULL, 0);
+	free(declare);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (!ok) {
+		if (!exec_ok(conn, "ROLLBACK TO SAVEPOINT px_cursor"))
+			return lost(q, PQerrorMessage(conn), err);
+		return run(q, fn, ctx, err);
+	}
+	do {
+		r = PQexec(conn,
+			   "FETCH FORWARD " PX_STR(FETCH_ROWS) " FROM px_rows");
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			result_error(q, r, err);
+			PQclear(r);
+			return -1;
+		}
+		n = PQntuples(r);
+		for (int i = 0; i < n; i++) {
+			if (fn(q, r, i, ctx, err)) {
+				q->s->broken = 1;
+				PQclear(r);
+				return -1;
+			}
+		}
+		PQclear(r);
+	} while (n == FETCH_ROWS);
+	if (!exec_ok(conn, "CLOSE px_rows") ||
+	    !exec_ok(conn, "RELEASE SAVEPOINT px_cursor")) {
+		q->s->broken = 1;
+		return lost(q, PQerrorMessage(conn), err);
+	}
+	return 0;
+}
+
 struct resolve_ctx {
 	char *found;
 };
 
-static int resolve_row(struct query *q, const PGresult *r, void *ctx,
+static int resolve_row(struct query *q, const PGresult *r, int row, void *ctx,
 		       px_error *err)
 {
 	struct resolve_ctx *rc = ctx;
 	const char *v;
 
-	if (PQnfields(r) < 1 || PQgetisnull(r, 0, 0))
+	if (PQnfields(r) < 1 || PQgetisnull(r, row, 0))
 		return 0;
-	v = PQgetvalue(r, 0, 0);
+	v = PQgetvalue(r, row, 0);
 	if (rc->found && strcmp(rc->found, v))
 		return px_error_set(err, PX_EXIT_DATA,
 				    "source %s: resolve %s: the identity "
@@ -521,7 +589,7 @@ static int columns(struct query *q, struct fetch_ctx *f, const PGresult *r,
 	return 0;
 }
 
-static int fetch_row(struct query *q, const PGresult *r, void *ctx,
+static int fetch_row(struct query *q, const PGresult *r, int row, void *ctx,
 		     px_error *err)
 {
 	struct fetch_ctx *f = ctx;
@@ -535,15 +603,16 @@ static int fetch_row(struct query *q, const PGresult *r, void *ctx,
 	if (!(rec.fields = json_object()))
 		return px_error_oom(err);
 	for (int c = 0; c < f->ncol && !rc; c++) {
-		const char *text = PQgetvalue(r, 0, c), *why = NULL;
+		const char *text = PQgetvalue(r, row, c), *why = NULL;
 		json_t *v;
 
-		if (PQgetisnull(r, 0, c))
+		if (PQgetisnull(r, row, c))
 			continue;
 		if (c == f->content) {
 			if (f->kinds[c] != PX_PG_BYTEA) {
 				rec.content = (const unsigned char *)text;
-				rec.content_len = (size_t)PQgetlength(r, 0, c);
+				rec.content_len =
+				    (size_t)PQgetlength(r, row, c);
 			} else if ((bytes = PQunescapeBytea(
 					(const unsigned char *)text,
 					&rec.content_len))) {
@@ -553,8 +622,8 @@ static int fetch_row(struct query *q, const PGresult *r, void *ctx,
 			}
 			continue;
 		}
-		v = px_pg_value(f->kinds[c], text, (size_t)PQgetlength(r, 0, c),
-				&why);
+		v = px_pg_value(f->kinds[c], text,
+				(size_t)PQgetlength(r, row, c), &why);
 		if (!v)
 			rc = px_error_set(err, PX_EXIT_DATA,
 					  "source %s: collection %s: record "
@@ -584,7 +653,7 @@ static int fetch_postgres(px_source *s, size_t coll, const json_t *keys,
 		query_free(&q);
 		return -1;
 	}
-	res = run(&q, fetch_row, &f, err);
+	res = run_cursor(&q, fetch_row, &f, err);
 	free(f.kinds);
 	free(f.name_len);
 	query_free(&q);

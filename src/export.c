@@ -54,7 +54,6 @@ struct sink {
 	px_validator *validator;
 	const json_t *json_cols;
 	px_normaliser *norm;
-	px_buf line; /* the record as written, reused */
 	uint64_t n;
 	int tty;
 };
@@ -294,7 +293,6 @@ static int record_error(px_error *err, struct sink *k, const char *fmt, ...)
 static int emit(void *ctx, const px_record *rec, px_error *err)
 {
 	struct sink *k = ctx;
-	px_schema_fail fail;
 	json_t *out = rec->fields;
 	int is_doc = !strcmp(k->entity, "document");
 
@@ -312,17 +310,9 @@ static int emit(void *ctx, const px_record *rec, px_error *err)
 	if (is_doc && px_package_document(k->r->pkg, k->s->cfg.name, out,
 					  rec->content, rec->content_len, err))
 		return -1;
-	if (!px_validator_check(k->validator, out, &fail)) {
-		if (fail.path[0])
-			return record_error(err, k, "field %s: %s",
-					    fail.path + 1, fail.msg);
-		return record_error(err, k, "%s", fail.msg);
-	}
-	k->line.len = 0;
-	if (px_normaliser_write(k->norm, out, &k->line))
-		return px_error_oom(err);
-	if (px_package_record(k->r->pkg, k->entity, k->line.data, k->line.len,
-			      err))
+	/* Validated on the packager's worker thread, beside this one. */
+	if (px_package_record(k->r->pkg, k->entity, json_incref(out),
+			      k->s->cfg.name, k->n, err))
 		return -1;
 	show_progress(k, 0);
 	return 0;
@@ -366,7 +356,6 @@ static int fetch_all(struct run *r, px_error *err)
 			int rc = s->conn->fetch(s->handle, j, r->keys, emit, &k,
 						err);
 			px_normaliser_free(k.norm);
-			px_buf_free(&k.line);
 			if (rc)
 				return -1;
 			show_progress(&k, 1);

@@ -394,37 +394,6 @@ int px_normaliser_apply(px_normaliser *n, json_t *fields, px_error *err)
 	return 0;
 }
 
-int px_normaliser_write(const px_normaliser *n, const json_t *fields, px_buf *b)
-{
-	const char *k;
-	json_t *v;
-	int first = 1;
-
-	if (px_buf_add(b, "{", 1))
-		return -1;
-	/* Schema order, then anything else, then where it came from. */
-	for (size_t i = 0; i <= n->n; i++) {
-		const char *name = i < n->n ? n->fields[i].name : NULL;
-		if (!name) {
-			json_object_foreach((json_t *)fields, k, v)
-			{
-				if (json_object_get(n->props, k))
-					continue;
-				if (px_json_append_member(b, k, v, &first))
-					return -1;
-			}
-			continue;
-		}
-		v = json_object_get(fields, name);
-		if (v && px_json_append_member(b, name, v, &first))
-			return -1;
-	}
-	if (px_json_append_member(b, "source", n->source, &first) ||
-	    px_json_append_member(b, "category", n->category, &first))
-		return -1;
-	return px_buf_add(b, "}", 1);
-}
-
 json_t *px_normalise(const json_t *record_schema, const json_t *fields,
 		     const json_t *json_cols, const char *source,
 		     const char *category, px_error *err)

@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 
-#include "jsonout.h"
+
 #include "portex/error.h"
 
 /* Builds a new record for `fields` (column alias -> value) against the
@@ -31,10 +31,6 @@ px_normaliser *px_normaliser_new(const json_t *record_schema,
  * "source" and "category". Returns 0, or -1 with err "field F: ...". */
 int px_normaliser_apply(px_normaliser *n, json_t *fields, px_error *err);
 
-/* Appends fields as one compact JSON object, keys in the schema's order,
- * to b. Returns 0, or -1 on out of memory. */
-int px_normaliser_write(const px_normaliser *n, const json_t *fields,
-			px_buf *b);
 void px_normaliser_free(px_normaliser *n);
 
 #endif

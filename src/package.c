@@ -31,12 +31,24 @@
  * of size for time. */
 #define LEVEL 6
 
+/* A field of an entity's records, in the schema's order, with its key
+ * as written ("name":) worked out once. */
+struct member {
+	const char *name; /* borrowed from the schema */
+	char *text;
+	size_t len;
+};
+
 /* One data/<entity>.json being written, compressed as it goes. */
 struct spool {
 	char *entity;
 	char *path;
 	px_spool *sp;
 	uint64_t records;
+	struct member *members;
+	size_t n_members;
+	px_validator *validator; /* used by the worker thread only */
+	int started;		 /* the worker wrote the file's head */
 };
 
 /* A file waiting to go into the archive. */
@@ -64,7 +76,6 @@ struct px_package {
 	size_t n_entries, cap_entries;
 	json_t *doc_names; /* "source/name" already used */
 	unsigned n_docs;
-	px_buf line;
 };
 
 static void hex(const unsigned char *d, size_t n, char *out)
@@ -164,6 +175,79 @@ fail:
 	return NULL;
 }
 
+static int members_of(struct spool *s, px_schemas *schemas, px_error *err)
+{
+	const json_t *props = json_object_get(
+	    px_schemas_record(schemas, s->entity), "properties");
+	const char *k;
+	json_t *v;
+
+	s->members = calloc(json_object_size(props) + 1, sizeof(*s->members));
+	if (!s->members)
+		return px_error_oom(err);
+	json_object_foreach((json_t *)props, k, v)
+	{
+		struct member *m = &s->members[s->n_members];
+		px_buf b = {0};
+		int first = 1;
+
+		if (px_json_append_member(&b, k, json_null(), &first)) {
+			px_buf_free(&b);
+			return px_error_oom(err);
+		}
+		m->name = k;
+		m->text = b.data;
+		m->len = b.len - 4; /* without the null */
+		s->n_members++;
+	}
+	return 0;
+}
+
+/* The spool's formatter, on its worker thread: validates a record
+ * against its schema, then writes it. The file is one JSON document with
+ * one record per line, so readers (index.html) can stream it; fields go
+ * in the schema's order (one the schema does not know was refused). */
+static int format_record(void *ctx, const px_spool_item *it, px_buf *out,
+			 px_error *err)
+{
+	struct spool *s = ctx;
+	px_schema_fail fail;
+	int first = 1;
+
+	if (!it)
+		return px_buf_add(out, "\n]}\n", 4) ? px_error_oom(err) : 0;
+	if (!px_validator_check(s->validator, it->rec, &fail))
+		return px_error_set(
+		    err, PX_EXIT_DATA,
+		    "source %s: entity %s: record %llu: %s%s%s%s",
+		    (const char *)it->origin, s->entity,
+		    (unsigned long long)it->n, fail.path[0] ? "field " : "",
+		    fail.path[0] ? fail.path + 1 : "", fail.path[0] ? ": " : "",
+		    fail.msg);
+	if (!s->started) {
+		s->started = 1;
+		if (px_buf_add(out, "{\"entity\":\"", 11) ||
+		    px_buf_add(out, s->entity, strlen(s->entity)) ||
+		    px_buf_add(out, "\",\"schema\":\"schemas/", 20) ||
+		    px_buf_add(out, s->entity, strlen(s->entity)) ||
+		    px_buf_add(out, ".schema.json\",\"records\":[\n{", 27))
+			return px_error_oom(err);
+	} else if (px_buf_add(out, ",\n{", 3)) {
+		return px_error_oom(err);
+	}
+	for (size_t i = 0; i < s->n_members; i++) {
+		const struct member *m = &s->members[i];
+		json_t *v = json_object_get(it->rec, m->name);
+		if (!v)
+			continue;
+		if ((!first && px_buf_add(out, ",", 1)) ||
+		    px_buf_add(out, m->text, m->len) || px_json_append(out, v))
+			return px_error_oom(err);
+		first = 0;
+	}
+	return px_buf_add(out, "}", 1) ? px_error_oom(err) : 0;
+}
+
 static struct spool *spool_for(px_package *p, const char *entity, px_error *err)
 {
 	struct spool *s;
@@ -180,43 +264,32 @@ static struct spool *spool_for(px_package *p, const char *entity, px_error *err)
 	snprintf(name, sizeof(name), "%s.json", entity);
 	s->entity = strdup(entity);
 	s->path = path_join(p->spool_dir, name);
-	if (!s->entity || !s->path) {
-		free(s->entity);
-		free(s->path);
-		memset(s, 0, sizeof(*s));
-		px_error_oom(err);
+	p->n_spools++;
+	s->validator = px_schemas_record_validator(p->schemas, entity);
+	if (!s->entity || !s->path || !s->validator ||
+	    members_of(s, p->schemas, err)) {
+		if (!err->code)
+			px_error_oom(err);
 		return NULL;
 	}
-	p->n_spools++;
-	s->sp = px_spool_open(s->path, LEVEL, err);
+	s->sp = px_spool_open(s->path, LEVEL, format_record, s, err);
 	return s->sp ? s : NULL;
 }
 
 /* data/<entity>.json holds one record per line so that readers (and
  * index.html) can stream it; it is still one JSON document. */
-int px_package_record(px_package *p, const char *entity, const char *json,
-		      size_t len, px_error *err)
+int px_package_record(px_package *p, const char *entity, json_t *record,
+		      const char *source, uint64_t n, px_error *err)
 {
 	struct spool *s = spool_for(p, entity, err);
+	px_spool_item it = {record, source, n};
 
-	if (!s)
+	if (!s) {
+		json_decref(record);
 		return -1;
-	p->line.len = 0;
-	if (s->records == 0) {
-		if (px_buf_add(&p->line, "{\"entity\":\"", 11) ||
-		    px_buf_add(&p->line, entity, strlen(entity)) ||
-		    px_buf_add(&p->line, "\",\"schema\":\"schemas/", 20) ||
-		    px_buf_add(&p->line, entity, strlen(entity)) ||
-		    px_buf_add(&p->line, ".schema.json\",\"records\":[\n", 26))
-			return px_error_oom(err);
-	} else if (px_buf_add(&p->line, ",\n", 2)) {
-		return px_error_oom(err);
 	}
 	s->records++;
-	return px_spool_write(s->sp, p->line.data, p->line.len, err) ||
-		       px_spool_write(s->sp, json, len, err)
-		   ? -1
-		   : 0;
+	return px_spool_put(s->sp, &it, err);
 }
 
 uint64_t px_package_count(const px_package *p, const char *entity)
@@ -358,7 +431,6 @@ int px_package_document(px_package *p, const char *source, json_t *record,
 
 static int close_spools(px_package *p, px_error *err)
 {
-	static const char tail[] = "\n]}\n";
 
 	for (size_t i = 0; i < p->n_spools; i++) {
 		struct spool *s = &p->spools[i];
@@ -367,8 +439,7 @@ static int close_spools(px_package *p, px_error *err)
 		char name[128];
 		int rc;
 
-		rc = px_spool_write(s->sp, tail, sizeof(tail) - 1, err);
-		rc = px_spool_close(s->sp, &info, rc ? NULL : err) || rc;
+		rc = px_spool_close(s->sp, &info, err);
 		s->sp = NULL;
 		if (rc)
 			return -1;
@@ -740,6 +811,9 @@ void px_package_abort(px_package *p)
 		unlink(p->tmp_zip); /* gone already when published */
 	for (size_t i = 0; i < p->n_spools; i++) {
 		px_spool_free(p->spools[i].sp);
+		for (size_t m = 0; m < p->spools[i].n_members; m++)
+			free(p->spools[i].members[m].text);
+		free(p->spools[i].members);
 		free(p->spools[i].entity);
 		free(p->spools[i].path);
 	}
@@ -749,7 +823,7 @@ void px_package_abort(px_package *p)
 	}
 	free(p->entries);
 	json_decref(p->doc_names);
-	px_buf_free(&p->line);
+
 	if (p->password) {
 		OPENSSL_cleanse(p->password, strlen(p->password));
 		free(p->password);

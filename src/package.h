@@ -28,10 +28,14 @@ typedef struct px_package_opts {
  * PX_EXIT_CANTCREAT. Free with px_package_abort() or px_package_finish(). */
 px_package *px_package_new(const px_package_opts *opts, px_error *err);
 
-/* Appends one record (normalised, validated, and written as one line of
- * compact JSON: json, len bytes, no newline) to data/<entity>.json. */
-int px_package_record(px_package *p, const char *entity, const char *json,
-		      size_t len, px_error *err);
+/* Appends one normalised record to data/<entity>.json. It is validated
+ * against the entity's schema and written out on another thread, so the
+ * call takes the reference and the caller must not touch the record
+ * afterwards. A record that breaks its schema fails this call or a later
+ * one (or px_package_finish()) with PX_EXIT_DATA: "source SOURCE: entity
+ * ENTITY: record N: field F: ...". source must outlive the package. */
+int px_package_record(px_package *p, const char *entity, json_t *record,
+		      const char *source, uint64_t n, px_error *err);
 
 /* Stores a document's bytes under files/<source>/<safe name> and sets
  * "size", "sha256" and "path" in record. */

@@ -14,32 +14,43 @@
 #include <zlib.h>
 
 #define CHUNK (128 * 1024)
-#define QUEUE 4 /* buffers in flight: bounds memory whatever the history */
+#define BATCH 256 /* records handed over at once */
+#define QUEUE 4	  /* batches in flight: bounds memory whatever the history */
 
 struct px_spool {
 	FILE *fp;
 	char *path;
+	px_spool_format_fn fmt;
+	void *ctx;
 	pthread_t worker;
 	pthread_mutex_t mu;
 	pthread_cond_t changed;
-	/* A ring of full buffers, filled by the writer, drained by the
-	 * worker. `fill` is the writer's current buffer. */
-	unsigned char *buf[QUEUE];
+	/* A ring of batches, filled by the writer, drained by the worker.
+	 * `fill` is the writer's current batch. */
+	px_spool_item *batch[QUEUE];
 	size_t len[QUEUE];
 	unsigned head, count; /* next to drain, how many are full */
 	unsigned fill;
 	int closing, failed;
-	int fail_errno;
+	int fail_errno; /* 0: see fail, set by the formatter */
+	px_error fail;
+	/* The worker's own. */
 	z_stream z;
 	EVP_MD_CTX *md;
+	px_buf text;
 	px_spool_info info;
 	unsigned char out[CHUNK];
 };
 
-/* Worker side: deflate one buffer (or finish the stream) into the file. */
+/* Worker side: hash and deflate bytes (or finish the stream). */
 static int deflate_some(px_spool *s, const unsigned char *p, size_t n,
 			int flush)
 {
+	if (n) {
+		s->info.crc32 = (uint32_t)crc32(s->info.crc32, p, (uInt)n);
+		EVP_DigestUpdate(s->md, p, n);
+		s->info.size += n;
+	}
 	s->z.next_in = (unsigned char *)p;
 	s->z.avail_in = (uInt)n;
 	do {
@@ -55,9 +66,28 @@ static int deflate_some(px_spool *s, const unsigned char *p, size_t n,
 	return 0;
 }
 
+/* Formats a batch into text and deflates it. The worker only reads the
+ * records: the writer frees them when it reuses the batch, so memory goes
+ * back to the arena it came from instead of being fought over by both
+ * threads. Returns 0, an errno, or -1 (s->fail says why). */
+static int drain(px_spool *s, const px_spool_item *items, size_t n)
+{
+	int e = 0;
+
+	s->text.len = 0;
+	for (size_t i = 0; i < n && !e; i++)
+		if (s->fmt(s->ctx, &items[i], &s->text, &s->fail))
+			e = -1;
+	if (!e && s->text.len)
+		e = deflate_some(s, (unsigned char *)s->text.data, s->text.len,
+				 Z_NO_FLUSH);
+	return e;
+}
+
 static void *work(void *arg)
 {
 	px_spool *s = arg;
+	int e = 0;
 
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
@@ -68,40 +98,37 @@ static void *work(void *arg)
 		unsigned i = s->head;
 		pthread_mutex_unlock(&s->mu);
 
-		int e = s->failed
-			    ? 0
-			    : deflate_some(s, s->buf[i], s->len[i], Z_NO_FLUSH);
-		if (!s->failed) {
-			s->info.crc32 = (uint32_t)crc32(
-			    s->info.crc32, s->buf[i], (uInt)s->len[i]);
-			EVP_DigestUpdate(s->md, s->buf[i], s->len[i]);
-			s->info.size += s->len[i];
-		}
+		e = drain(s, s->batch[i], s->len[i]);
 
 		pthread_mutex_lock(&s->mu);
 		if (e && !s->failed) {
 			s->failed = 1;
-			s->fail_errno = e;
+			s->fail_errno = e > 0 ? e : 0;
 		}
-		s->len[i] = 0;
 		s->head = (s->head + 1) % QUEUE;
 		s->count--;
 		pthread_cond_broadcast(&s->changed);
 	}
+	int failed = s->failed;
 	pthread_mutex_unlock(&s->mu);
-	if (!s->failed) {
-		int e = deflate_some(s, NULL, 0, Z_FINISH);
+	if (!failed) {
+		s->text.len = 0;
+		e = s->fmt(s->ctx, NULL, &s->text, &s->fail) ? -1 : 0;
+		if (!e)
+			e = deflate_some(s, (unsigned char *)s->text.data,
+					 s->text.len, Z_FINISH);
 		if (!e && fflush(s->fp))
 			e = errno;
 		if (e) {
 			s->failed = 1;
-			s->fail_errno = e;
+			s->fail_errno = e > 0 ? e : 0;
 		}
 	}
 	return NULL;
 }
 
-px_spool *px_spool_open(const char *path, int level, px_error *err)
+px_spool *px_spool_open(const char *path, int level, px_spool_format_fn fmt,
+			void *ctx, px_error *err)
 {
 	px_spool *s = calloc(1, sizeof(*s));
 	int i;
@@ -110,8 +137,10 @@ px_spool *px_spool_open(const char *path, int level, px_error *err)
 		px_error_oom(err);
 		return NULL;
 	}
+	s->fmt = fmt;
+	s->ctx = ctx;
 	for (i = 0; i < QUEUE; i++)
-		if (!(s->buf[i] = malloc(CHUNK)))
+		if (!(s->batch[i] = malloc(BATCH * sizeof(*s->batch[i]))))
 			goto oom;
 	s->md = EVP_MD_CTX_new();
 	s->path = strdup(path);
@@ -145,7 +174,7 @@ oom:
 	px_error_oom(err);
 fail:
 	for (i = 0; i < QUEUE; i++)
-		free(s->buf[i]);
+		free(s->batch[i]);
 	EVP_MD_CTX_free(s->md);
 	free(s->path);
 	free(s);
@@ -154,12 +183,24 @@ fail:
 
 static int spool_failed(px_spool *s, px_error *err)
 {
+	if (!s->fail_errno) {
+		if (err)
+			*err = s->fail;
+		return -1;
+	}
 	return px_error_set(err, PX_EXIT_CANTCREAT,
 			    "cannot write spool file %s: %s", s->path,
 			    strerror(s->fail_errno));
 }
 
-/* Hands the buffer being filled to the worker; waits for a free one. */
+static void release(px_spool *s, unsigned i)
+{
+	for (size_t k = 0; k < s->len[i]; k++)
+		json_decref(s->batch[i][k].rec);
+	s->len[i] = 0;
+}
+
+/* Hands the batch being filled to the worker; waits for a free one. */
 static int hand_over(px_spool *s, px_error *err)
 {
 	pthread_mutex_lock(&s->mu);
@@ -170,30 +211,22 @@ static int hand_over(px_spool *s, px_error *err)
 		pthread_cond_wait(&s->changed, &s->mu);
 	int failed = s->failed;
 	pthread_mutex_unlock(&s->mu);
+	release(s, s->fill); /* drained by the worker already */
 	return failed ? spool_failed(s, err) : 0;
 }
 
-int px_spool_write(px_spool *s, const void *p, size_t n, px_error *err)
+int px_spool_put(px_spool *s, const px_spool_item *item, px_error *err)
 {
-	const unsigned char *c = p;
+	size_t *len = &s->len[s->fill];
 
-	while (n) {
-		size_t *len = &s->len[s->fill];
-		size_t take = CHUNK - *len < n ? CHUNK - *len : n;
-		memcpy(s->buf[s->fill] + *len, c, take);
-		*len += take;
-		c += take;
-		n -= take;
-		if (*len == CHUNK && hand_over(s, err))
-			return -1;
-	}
-	return 0;
+	s->batch[s->fill][(*len)++] = *item;
+	return *len == BATCH ? hand_over(s, err) : 0;
 }
 
 static void stop(px_spool *s)
 {
 	pthread_mutex_lock(&s->mu);
-	if (s->len[s->fill]) /* the partly filled buffer goes too */
+	if (s->len[s->fill]) /* the partly filled batch goes too */
 		s->count++;
 	s->closing = 1;
 	pthread_cond_broadcast(&s->changed);
@@ -208,9 +241,12 @@ static void destroy(px_spool *s)
 		fclose(s->fp);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->changed);
-	for (int i = 0; i < QUEUE; i++)
-		free(s->buf[i]);
+	for (unsigned i = 0; i < QUEUE; i++) {
+		release(s, i);
+		free(s->batch[i]);
+	}
 	EVP_MD_CTX_free(s->md);
+	px_buf_free(&s->text);
 	free(s->path);
 	free(s);
 }

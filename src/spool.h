@@ -1,19 +1,22 @@
 /*
  * spool.h - a data file compressed while it is written.
  *
- * Records arrive on the export's thread; deflating them is the single
- * largest cost of an export. A spool hands full buffers to a worker thread
- * that hashes (SHA-256, CRC-32) and deflates them into a file of raw
- * deflate data, so compression runs beside the fetch on another core and
+  * Records arrive on the export's thread, which also reads the source,
+ * coerces and validates. Writing them out as JSON and deflating that is
+ * the other half of the work, so a spool hands batches of records to a
+ * worker thread that formats, hashes (SHA-256, CRC-32) and deflates them
+ * into a file of raw deflate data: the two halves run on two cores, and
  * the archive later takes the bytes as they are, without a second pass.
  */
 #ifndef PX_SPOOL_H
 #define PX_SPOOL_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <zip.h>
 
+#include "jsonout.h"
 #include "portex/error.h"
 
 typedef struct px_spool px_spool;
@@ -26,15 +29,34 @@ typedef struct px_spool_info {
 	unsigned char sha256[32];
 } px_spool_info;
 
+/* A record waiting for the worker, with what names it in an error. */
+typedef struct px_spool_item {
+	json_t *rec;        /* the spool holds this reference */
+	const void *origin; /* the formatter's, e.g. the source's name */
+	uint64_t n;         /* its number, e.g. within its collection */
+} px_spool_item;
+
+/* Checks and turns one record into bytes appended to out, on the worker
+ * thread; called with item == NULL once at the end for the file's tail.
+ * Returns 0, or -1 with err set (the export then fails with it). ctx must
+ * outlive the spool. */
+typedef int (*px_spool_format_fn)(void *ctx, const px_spool_item *item,
+				  px_buf *out, px_error *err);
+
 /* Creates path and starts its worker. level: zlib 1..9. Free with
  * px_spool_close() (or px_spool_free() to drop it). */
-px_spool *px_spool_open(const char *path, int level, px_error *err);
+px_spool *px_spool_open(const char *path, int level, px_spool_format_fn fmt,
+			void *ctx, px_error *err);
 
-/* Appends bytes. Blocks only when the worker is several buffers behind,
- * which bounds memory. Errors: PX_EXIT_CANTCREAT (the disk). */
-int px_spool_write(px_spool *s, const void *p, size_t n, px_error *err);
+/* Queues a record; the spool takes the reference in item->rec. The
+ * record must not be touched afterwards: the worker reads it. Blocks only
+ * when the worker is several batches behind, which bounds memory. Errors:
+ * PX_EXIT_CANTCREAT (the disk), or the formatter's, reported by a later
+ * call (the worker is behind): an export fails all the same. */
+int px_spool_put(px_spool *s, const px_spool_item *item, px_error *err);
 
-/* Flushes, stops the worker, fills info, frees s. Returns 0 or -1. */
+/* Flushes, writes the tail, stops the worker, fills info, frees s.
+ * Returns 0 or -1. */
 int px_spool_close(px_spool *s, px_spool_info *info, px_error *err);
 
 /* Stops the worker and frees s without caring for the result. */

@@ -112,6 +112,12 @@ assert a["q1EN-B2-02-Q1"] == ["10:15", "10:50"]
 s = rec("score")
 assert s[0]["passed"] is True and s[1]["passed"] is False
 assert all(isinstance(x["id"], str) for x in s)
+# fields in the schema's order, whatever order the query chose
+props = list(json.load(open(sys.argv[1] + "/schemas/score.schema.json"))
+             ["properties"]["records"]["items"]["properties"])
+for r in s:
+    keys = list(r)
+    assert keys == [k for k in props if k in r], (keys, props)
 cl = rec("claim")[0]
 assert cl["messages"][1]["at"] == "2025-11-05T16:00:00Z"
 ts = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

@@ -1,0 +1,194 @@
+/* test_spool.c - records formatted and deflated on a worker thread. */
+#include "unit.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "spool.h"
+
+struct fmt_ctx {
+	int fail_at; /* record number that fails, or 0 */
+};
+
+/* Writes each record as its "n" value and a newline; the tail is "end". */
+static int fmt(void *ctx, const px_spool_item *it, px_buf *out, px_error *err)
+{
+	struct fmt_ctx *c = ctx;
+	char line[32];
+
+	if (!it)
+		return px_buf_add(out, "end\n", 4);
+	if (c->fail_at && it->n == (uint64_t)c->fail_at)
+		return px_error_set(err, PX_EXIT_DATA, "%s: record %llu: bad",
+				    (const char *)it->origin,
+				    (unsigned long long)it->n);
+	snprintf(line, sizeof(line), "%lld\n",
+		 (long long)json_integer_value(json_object_get(it->rec, "n")));
+	return px_buf_add(out, line, strlen(line));
+}
+
+static char *tmp_path(const char *name)
+{
+	static char path[256];
+	snprintf(path, sizeof(path), "/tmp/px-test-spool-%d-%s", (int)getpid(),
+		 name);
+	return path;
+}
+
+static px_buf expected(int n)
+{
+	px_buf b = {0};
+	char line[32];
+	for (int i = 1; i <= n; i++) {
+		snprintf(line, sizeof(line), "%d\n", i);
+		px_buf_add(&b, line, strlen(line));
+	}
+	px_buf_add(&b, "end\n", 4);
+	return b;
+}
+
+static int put_all(px_spool *s, int n, px_error *err)
+{
+	for (int i = 1; i <= n; i++) {
+		px_spool_item it = {json_pack("{s:i}", "n", i), "src",
+				    (uint64_t)i};
+		if (px_spool_put(s, &it, err))
+			return -1;
+	}
+	return 0;
+}
+
+static void test_records_come_back_in_order_with_their_digests(void **state)
+{
+	struct fmt_ctx c = {0};
+	px_error err = PX_ERROR_INIT;
+	px_spool_info info;
+	char *path = tmp_path("order");
+	px_buf want = expected(50000);
+	unsigned char sha[32];
+	char buf[4096];
+	px_buf got = {0};
+	size_t n;
+	FILE *in;
+	px_spool *s;
+
+	(void)state;
+	s = px_spool_open(path, 6, fmt, &c, &err);
+	assert_non_null(s);
+	assert_int_equal(put_all(s, 50000, &err), 0);
+	assert_int_equal(px_spool_close(s, &info, &err), 0);
+	assert_int_equal(info.size, want.len);
+	assert_int_equal(info.crc32,
+			 crc32(0, (const unsigned char *)want.data, want.len));
+	EVP_Digest(want.data, want.len, sha, NULL, EVP_sha256(), NULL);
+	assert_memory_equal(info.sha256, sha, 32);
+	assert_true(info.comp_size < info.size / 2);
+	in = px_spool_read(path);
+	assert_non_null(in);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		px_buf_add(&got, buf, n);
+	fclose(in);
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.data, want.data, want.len);
+	px_buf_free(&got);
+	px_buf_free(&want);
+	unlink(path);
+}
+
+static void test_archive_takes_the_deflated_bytes_as_they_are(void **state)
+{
+	struct fmt_ctx c = {0};
+	px_error err = PX_ERROR_INIT;
+	px_spool_info info;
+	char *path = strdup(tmp_path("zipped")), *zpath = tmp_path("a.zip");
+	px_buf want = expected(3000), got = {0};
+	char buf[4096];
+	zip_int64_t n;
+	zip_t *za;
+	zip_file_t *zf;
+	zip_stat_t st;
+	px_spool *s;
+
+	(void)state;
+	s = px_spool_open(path, 6, fmt, &c, &err);
+	assert_int_equal(put_all(s, 3000, &err), 0);
+	assert_int_equal(px_spool_close(s, &info, &err), 0);
+	za = zip_open(zpath, ZIP_CREATE | ZIP_TRUNCATE, NULL);
+	assert_non_null(za);
+	assert_true(zip_file_add(za, "data.txt",
+				 px_spool_zip_source(za, path, &info), 0) == 0);
+	assert_int_equal(zip_close(za), 0);
+
+	za = zip_open(zpath, ZIP_CHECKCONS, NULL);
+	assert_non_null(za);
+	assert_int_equal(zip_stat_index(za, 0, 0, &st), 0);
+	assert_int_equal(st.comp_method, ZIP_CM_DEFLATE);
+	assert_int_equal(st.comp_size, info.comp_size);
+	assert_int_equal(st.crc, info.crc32);
+	zf = zip_fopen_index(za, 0, 0);
+	assert_non_null(zf);
+	while ((n = zip_fread(zf, buf, sizeof(buf))) > 0)
+		px_buf_add(&got, buf, (size_t)n);
+	assert_int_equal(n, 0); /* libzip checked the CRC at the end */
+	zip_fclose(zf);
+	zip_discard(za);
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.data, want.data, want.len);
+	px_buf_free(&got);
+	px_buf_free(&want);
+	unlink(path);
+	unlink(zpath);
+	free(path);
+}
+
+static void test_a_formatter_error_reaches_the_writer(void **state)
+{
+	struct fmt_ctx c = {.fail_at = 700};
+	px_error err = PX_ERROR_INIT;
+	px_spool_info info;
+	char *path = tmp_path("fail");
+	px_spool *s;
+	int rc;
+
+	(void)state;
+	s = px_spool_open(path, 6, fmt, &c, &err);
+	assert_non_null(s);
+	/* The worker may be behind: the error comes from a later put or,
+	 * at the latest, from close. */
+	rc = put_all(s, 2000, &err);
+	if (rc == 0)
+		rc = px_spool_close(s, &info, &err);
+	else
+		px_spool_free(s);
+	assert_int_equal(rc, -1);
+	assert_int_equal(err.code, PX_EXIT_DATA);
+	assert_string_equal(err.msg, "src: record 700: bad");
+	unlink(path);
+}
+
+static void test_unwritable_spool_is_refused(void **state)
+{
+	struct fmt_ctx c = {0};
+	px_error err = PX_ERROR_INIT;
+
+	(void)state;
+	assert_null(px_spool_open("/nonexistent/dir/x", 6, fmt, &c, &err));
+	assert_int_equal(err.code, PX_EXIT_CANTCREAT);
+	assert_non_null(strstr(err.msg, "/nonexistent/dir/x"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(
+		test_records_come_back_in_order_with_their_digests),
+	    cmocka_unit_test(test_archive_takes_the_deflated_bytes_as_they_are),
+	    cmocka_unit_test(test_a_formatter_error_reaches_the_writer),
+	    cmocka_unit_test(test_unwritable_spool_is_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
