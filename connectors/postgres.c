@@ -4,8 +4,10 @@
  * One connection per source per export, holding one REPEATABLE READ, READ
  * ONLY transaction: every collection sees the same snapshot, and a query
  * that tries to write fails on the server. :name placeholders become $n
- * and travel as parameters; rows stream in single-row mode straight into
- * the sink, so memory does not grow with a subject's history.
+ * and travel as parameters; a collection's rows come through a cursor,
+ * 1,000 at a time, straight into the sink (resolve steps, a handful of
+ * rows, use single-row mode), so memory does not grow with a subject's
+ * history.
  */
 #include <stdio.h>
 #include <stdlib.h>
