@@ -567,6 +567,7 @@ static int compile_object(struct compiler *c, const json_t *s,
 		if (compile_regex(c, &n->pattern, n->pattern_src, w))
 			return -1;
 		n->has_pattern = 1;
+		n->pattern_fast = px_pattern_fast(n->pattern_src);
 	}
 	return get_list(c, s, "allOf", where, &n->all_of) ||
 		       get_list(c, s, "anyOf", where, &n->any_of) ||

@@ -226,7 +226,9 @@ static int check_string(struct state *st, const px_snode *n, const json_t *v)
 			return failf(st, "expected at most %zu character%s",
 				     n->max_len, n->max_len == 1 ? "" : "s");
 	}
-	if (n->has_pattern && regexec(&n->pattern, s, 0, NULL, 0))
+	if (n->has_pattern &&
+	    (n->pattern_fast ? !n->pattern_fast(s)
+			     : regexec(&n->pattern, s, 0, NULL, 0) != 0))
 		return failf(st, "expected a string matching %s%s%s%s",
 			     n->pattern_src, n->format ? " (" : "",
 			     n->format ? n->format : "", n->format ? ")" : "");

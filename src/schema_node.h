@@ -10,6 +10,7 @@
 #ifndef PX_SCHEMA_NODE_H
 #define PX_SCHEMA_NODE_H
 
+#include "pattern_fast.h"
 #include <jansson.h>
 #include <regex.h>
 #include <stddef.h>
@@ -84,9 +85,10 @@ typedef struct px_snode {
 
 	/* strings */
 	size_t min_len, max_len; /* in code points */
-	int has_pattern;
+		int has_pattern;
 	regex_t pattern;
 	const char *pattern_src;
+	px_pattern_fn pattern_fast; /* same answers as `pattern`, or NULL */
 
 	/* numbers */
 	struct px_sbound min, max, xmin, xmax, multiple_of;

@@ -1,0 +1,16 @@
+/*
+ * pattern_fast.h - hand-written matchers for the few patterns every record
+ * checks (timestamps, dates, decimals). regexec() was a visible share of
+ * validating a million records; these give the same answers (a unit test
+ * compares them with regexec on many strings) at a fraction of the cost.
+ */
+#ifndef PX_PATTERN_FAST_H
+#define PX_PATTERN_FAST_H
+
+/* 1 when s matches, 0 when not. */
+typedef int (*px_pattern_fn)(const char *s);
+
+/* The matcher for exactly this pattern text, or NULL (use regexec). */
+px_pattern_fn px_pattern_fast(const char *pattern);
+
+#endif
