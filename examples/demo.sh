@@ -12,7 +12,7 @@ if [ ! -f out/keys/portex.key ]; then
 	"$PORTEX" keygen --key out/keys/portex.key --cert out/keys/portex.crt \
 		--name "Éditions Démo (demo key)" --days 365 >/dev/null
 fi
-pkg=out/alice-martin.zip
+pkg=$PWD/out/alice-martin.zip
 "$PORTEX" export --config demo.json --subject email=alice.martin@example.org \
 	--scope access --out "$pkg" --force
 echo
@@ -21,4 +21,4 @@ python3 -m zipfile -l "$pkg"
 echo
 "$PORTEX" verify "$pkg" --ca out/keys/portex.crt
 echo
-echo "Open it: unzip -d out/alice-martin $pkg && xdg-open out/alice-martin/index.html"
+echo "Open it: unzip -d $PWD/out/alice-martin $pkg && xdg-open $PWD/out/alice-martin/index.html"
