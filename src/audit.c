@@ -240,8 +240,11 @@ static int check_requests(px_ledger *l, const json_t *rows,
 
 	if (!last)
 		return px_error_oom(err);
-	json_array_foreach(rows, i, row) if (cell(row, A_REQUEST))
-	    json_object_set(last, cell(row, A_REQUEST), row);
+	json_array_foreach(rows, i, row)
+	{
+		if (cell(row, A_REQUEST))
+			json_object_set(last, cell(row, A_REQUEST), row);
+	}
 	if (px_ledger_list(l, &reqs, err)) {
 		json_decref(last);
 		return -1;
@@ -285,10 +288,13 @@ static int check_requests(px_ledger *l, const json_t *rows,
 		json_object_del(last, id);
 	}
 	/* Requests the trail knows but the table lost. */
-	json_object_foreach(last, key, row) if (res->valid)
+	json_object_foreach(last, key, row)
 	{
-		json_t *details = json_loads(cell(row, A_DETAILS), 0, NULL);
+		json_t *details;
 
+		if (!res->valid)
+			break;
+		details = json_loads(cell(row, A_DETAILS), 0, NULL);
 		if (details && json_object_get(details, "state"))
 			verdict(res, atol(cell(row, A_SEQ)), "request-edited",
 				"request %s was deleted by hand (last audit "

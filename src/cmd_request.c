@@ -411,9 +411,12 @@ static void print_request(const json_t *req, px_day today)
 	for (int f = 0; fields[f]; f++)
 		if (*s(req, fields[f]))
 			printf("  %-19s %s\n", fields[f], s(req, fields[f]));
-	json_array_foreach(json_object_get(req, "suspensions"), i, sp) printf(
-	    "  %-19s asked %s, answered %s\n", "suspension", s(sp, "asked"),
-	    *s(sp, "answered") ? s(sp, "answered") : "(waiting)");
+	json_array_foreach(json_object_get(req, "suspensions"), i, sp)
+	{
+		printf("  %-19s asked %s, answered %s\n", "suspension",
+		       s(sp, "asked"),
+		       *s(sp, "answered") ? s(sp, "answered") : "(waiting)");
+	}
 }
 
 static int do_list(px_ledger *l, const struct opts *o, px_error *err)

@@ -390,11 +390,15 @@ static json_t *build_manifest(struct run *r)
 
 	now_rfc3339(now, sizeof(now));
 	json_object_foreach((json_t *)r->o->subject, k, v)
-	    json_object_set(given, k, v);
+	{
+		json_object_set(given, k, v);
+	}
 	resolved = json_object();
-	json_object_foreach(r->keys, k,
-			    v) if (!json_object_get(r->o->subject, k))
-	    json_object_set(resolved, k, v);
+	json_object_foreach(r->keys, k, v)
+	{
+		if (!json_object_get(r->o->subject, k))
+			json_object_set(resolved, k, v);
+	}
 	controller = json_deep_copy(json_object_get(cfg->root, "controller"));
 	sources = json_array();
 	for (size_t i = 0; i < r->n_srcs; i++)

@@ -412,11 +412,11 @@ int px_package_document(px_package *p, const char *source, json_t *record,
 	if (!e->path)
 		return px_error_oom(err);
 	fp = fopen(e->path, "wb");
-	if (!fp || fwrite(data, 1, len, fp) != len || fclose(fp)) {
-		if (fp)
-			fclose(fp);
+	if (!fp)
 		return cantcreat(err, "spool file", e->path);
-	}
+	int short_write = fwrite(data, 1, len, fp) != len;
+	if (fclose(fp) || short_write) /* fclose() either way, once */
+		return cantcreat(err, "spool file", e->path);
 	EVP_Digest(data, len, e->sha256, NULL, EVP_sha256(), NULL);
 	e->size = len;
 	e->media_type = "application/octet-stream";
