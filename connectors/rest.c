@@ -159,8 +159,7 @@ static int on_lookup(void *ctx, json_t *items, px_error *err)
 	json_t *item;
 	size_t i;
 
-	json_array_foreach(items, i, item)
-	{
+	json_array_foreach (items, i, item) {
 		json_t *v = rest_pointer(item, ptr);
 		char num[32];
 		const char *t = json_string_value(v);
@@ -222,8 +221,7 @@ static int on_items(void *ctx, json_t *items, px_error *err)
 	json_t *item;
 	size_t i;
 
-	json_array_foreach(items, i, item)
-	{
+	json_array_foreach (items, i, item) {
 		if (rest_map_emit(c->s, c->step, item, ++c->n, c->emit, c->ctx,
 				  err))
 			return -1;

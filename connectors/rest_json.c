@@ -228,8 +228,7 @@ static int add_need(void *ctx, const char *name, size_t n)
 	json_t *needs = ctx, *v;
 	size_t i;
 
-	json_array_foreach(needs, i, v)
-	{
+	json_array_foreach (needs, i, v) {
 		if (json_string_length(v) == n &&
 		    !memcmp(json_string_value(v), name, n))
 			return 0;
@@ -247,8 +246,7 @@ json_t *rest_template_needs(const json_t *step)
 		return NULL;
 	if (path && each_var(path, add_need, needs))
 		goto oom;
-	json_object_foreach(q, k, v)
-	{
+	json_object_foreach (q, k, v) {
 		if (json_is_string(v) &&
 		    each_var(json_string_value(v), add_need, needs))
 			goto oom;
@@ -343,8 +341,7 @@ CURLU *rest_url_build(px_source *s, const json_t *step, const json_t *keys,
 			     s->cfg->name, what, path ? path : "");
 		goto out;
 	}
-	json_object_foreach(q, k, v)
-	{
+	json_object_foreach (q, k, v) {
 		char *val = expand(json_string_value(v), keys, 0, missing);
 		int bad;
 

@@ -29,8 +29,7 @@ int rest_map_check(px_source *s, const json_t *fields, const char *where,
 				    "%s: %s: source %s: expected an object "
 				    "mapping schema fields to JSON pointers",
 				    s->profile_path, where, s->cfg->name);
-	json_object_foreach((json_t *)fields, k, spec)
-	{
+	json_object_foreach ((json_t *)fields, k, spec) {
 		json_t *p =
 		    json_is_object(spec) ? json_object_get(spec, "path") : spec;
 		json_t *c = json_object_get(spec, "convert");
@@ -251,8 +250,7 @@ int rest_map_emit(px_source *s, const json_t *step, json_t *item, size_t n,
 		rc = bad(s, step, n, "(item)", "a JSON object", item, err);
 		goto out;
 	}
-	json_object_foreach(fields, k, spec)
-	{
+	json_object_foreach (fields, k, spec) {
 		if ((rc = map_field(s, step, item, n, k, spec, rec.fields, &ct,
 				    err)))
 			goto out;

@@ -167,8 +167,7 @@ static int check_step(px_source *s, const json_t *st, const char *where,
 		return perr(s, err, where,
 			    "\"query\": expected an object of parameter "
 			    "templates");
-	json_object_foreach(q, k, v)
-	{
+	json_object_foreach (q, k, v) {
 		if (!json_is_string(v))
 			return perr(s, err, where,
 				    "\"query\": \"%s\": expected a string "
@@ -191,8 +190,7 @@ static int plan_lookups(px_source *s, json_t *out, px_error *err)
 
 	if (arr && !json_is_array(arr))
 		return perr(s, err, "/lookups", "expected an array");
-	json_array_foreach(arr, i, st)
-	{
+	json_array_foreach (arr, i, st) {
 		const char *p = str(st, "provides");
 		json_t *o;
 
@@ -223,8 +221,7 @@ static int plan_endpoints(px_source *s, json_t *out, px_error *err)
 	if (!json_is_array(arr) || !json_array_size(arr))
 		return perr(s, err, "/endpoints",
 			    "expected an array of endpoints");
-	json_array_foreach(arr, i, st)
-	{
+	json_array_foreach (arr, i, st) {
 		const char *e = str(st, "entity"), *c = str(st, "category");
 		json_t *o;
 

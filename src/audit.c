@@ -152,8 +152,7 @@ static void check_chain(const json_t *rows, const json_t *head,
 	json_t *row;
 	char hex[65];
 
-	json_array_foreach(rows, i, row)
-	{
+	json_array_foreach (rows, i, row) {
 		long seq = atol(cell(row, A_SEQ) ? cell(row, A_SEQ) : "0");
 
 		for (int c = A_SEQ; c <= A_HASH; c++)
@@ -240,8 +239,7 @@ static int check_requests(px_ledger *l, const json_t *rows,
 
 	if (!last)
 		return px_error_oom(err);
-	json_array_foreach(rows, i, row)
-	{
+	json_array_foreach (rows, i, row) {
 		if (cell(row, A_REQUEST))
 			json_object_set(last, cell(row, A_REQUEST), row);
 	}
@@ -249,8 +247,7 @@ static int check_requests(px_ledger *l, const json_t *rows,
 		json_decref(last);
 		return -1;
 	}
-	json_array_foreach(reqs, i, req)
-	{
+	json_array_foreach (reqs, i, req) {
 		char id[24];
 		json_t *entry, *details, *state;
 
@@ -270,13 +267,11 @@ static int check_requests(px_ledger *l, const json_t *rows,
 			const char *k;
 			json_t *v, *was = NULL;
 
-			json_object_foreach(
-			    req, k,
-			    v) if (!json_equal(v, json_object_get(state, k)))
-			{
-				was = v;
-				break;
-			}
+			json_object_foreach (req, k, v)
+				if (!json_equal(v, json_object_get(state, k))) {
+					was = v;
+					break;
+				}
 			verdict(res, atol(cell(entry, A_SEQ)), "request-edited",
 				"request %s differs from its last audit entry "
 				"%s (field %s): it was edited by hand",
@@ -288,8 +283,7 @@ static int check_requests(px_ledger *l, const json_t *rows,
 		json_object_del(last, id);
 	}
 	/* Requests the trail knows but the table lost. */
-	json_object_foreach(last, key, row)
-	{
+	json_object_foreach (last, key, row) {
 		json_t *details;
 
 		if (!res->valid)
@@ -360,8 +354,7 @@ int px_audit_list(px_ledger *l, long request_id, json_t **out, px_error *err)
 	if (rc)
 		return -1;
 	list = json_array();
-	json_array_foreach(rows, i, row)
-	{
+	json_array_foreach (rows, i, row) {
 		const char *text = cell(row, A_DETAILS);
 		json_t *details = text ? json_loads(text, 0, NULL) : NULL;
 		json_t *e;

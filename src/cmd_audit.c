@@ -90,25 +90,27 @@ static int log_entries(px_ledger *l, long request, int json, px_error *err)
 		json_dumpf(list, stdout, JSON_INDENT(2));
 		putchar('\n');
 	}
-	json_array_foreach(list, i, e) if (!json)
-	{
-		json_t *req = json_object_get(e, "request");
-		json_t *d = json_object_get(e, "details");
+	json_array_foreach (list, i, e)
+		if (!json) {
+			json_t *req = json_object_get(e, "request");
+			json_t *d = json_object_get(e, "details");
 
-		printf("#%-5" JSON_INTEGER_FORMAT " %s %-24s by %-12s",
-		       json_integer_value(json_object_get(e, "seq")),
-		       json_string_value(json_object_get(e, "at")),
-		       json_string_value(json_object_get(e, "action")),
-		       json_string_value(json_object_get(e, "actor")));
-		if (json_is_integer(req))
-			printf(" request %" JSON_INTEGER_FORMAT,
-			       json_integer_value(req));
-		if (json_object_get(d, "to"))
-			printf(" %s -> %s",
-			       json_string_value(json_object_get(d, "from")),
-			       json_string_value(json_object_get(d, "to")));
-		putchar('\n');
-	}
+			printf("#%-5" JSON_INTEGER_FORMAT " %s %-24s by %-12s",
+			       json_integer_value(json_object_get(e, "seq")),
+			       json_string_value(json_object_get(e, "at")),
+			       json_string_value(json_object_get(e, "action")),
+			       json_string_value(json_object_get(e, "actor")));
+			if (json_is_integer(req))
+				printf(" request %" JSON_INTEGER_FORMAT,
+				       json_integer_value(req));
+			if (json_object_get(d, "to"))
+				printf(" %s -> %s",
+				       json_string_value(
+					   json_object_get(d, "from")),
+				       json_string_value(
+					   json_object_get(d, "to")));
+			putchar('\n');
+		}
 	json_decref(list);
 	return PX_OK;
 }

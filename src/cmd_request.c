@@ -363,8 +363,7 @@ static void print_subject(const json_t *req, FILE *f)
 	json_t *v;
 	int first = 1;
 
-	json_object_foreach(json_object_get(req, "subject"), k, v)
-	{
+	json_object_foreach (json_object_get(req, "subject"), k, v) {
 		fprintf(f, "%s%s=%s", first ? "" : ",", k,
 			json_string_value(v));
 		first = 0;
@@ -411,8 +410,7 @@ static void print_request(const json_t *req, px_day today)
 	for (int f = 0; fields[f]; f++)
 		if (*s(req, fields[f]))
 			printf("  %-19s %s\n", fields[f], s(req, fields[f]));
-	json_array_foreach(json_object_get(req, "suspensions"), i, sp)
-	{
+	json_array_foreach (json_object_get(req, "suspensions"), i, sp) {
 		printf("  %-19s asked %s, answered %s\n", "suspension",
 		       s(sp, "asked"),
 		       *s(sp, "answered") ? s(sp, "answered") : "(waiting)");
@@ -433,8 +431,7 @@ static int do_list(px_ledger *l, const struct opts *o, px_error *err)
 	if (!o->json)
 		printf("%-6s %-17s %-11s %-10s %-10s %6s  %s\n", "ID", "STATUS",
 		       "TYPE", "RECEIVED", "DUE", "DAYS", "SUBJECT");
-	json_array_foreach(all, i, req)
-	{
+	json_array_foreach (all, i, req) {
 		long left = days_left(req, today);
 		const char *on = "", *off = "";
 
@@ -491,10 +488,10 @@ static int do_show(px_ledger *l, const struct opts *o, px_error *err)
 	} else {
 		print_request(req, today);
 		printf("audit:\n");
-		json_array_foreach(trail, i, e)
-		    printf("  #%-5" JSON_INTEGER_FORMAT " %s %-22s by %s\n",
-			   json_integer_value(json_object_get(e, "seq")),
-			   s(e, "at"), s(e, "action"), s(e, "actor"));
+		json_array_foreach (trail, i, e)
+			printf("  #%-5" JSON_INTEGER_FORMAT " %s %-22s by %s\n",
+			       json_integer_value(json_object_get(e, "seq")),
+			       s(e, "at"), s(e, "action"), s(e, "actor"));
 	}
 	json_decref(req);
 	json_decref(trail);
@@ -513,8 +510,9 @@ static int do_add(px_ledger *l, const px_config *cfg, const struct opts *o,
 	if (!o->received)
 		return px_usage_error(err, "request",
 				      "add: --received DATE is required");
-	json_object_foreach(o->subject, k, v) if (!first) first =
-	    json_string_value(v);
+	json_object_foreach (o->subject, k, v)
+		if (!first)
+			first = json_string_value(v);
 	if (o->relation && strcmp(o->relation, "self") && !o->requester)
 		return px_usage_error(err, "request",
 				      "add: --relation %s needs --requester "

@@ -24,6 +24,6 @@ int cmd_due(int argc, char **argv, px_error *err);
 
 /* Shared by commands: a usage error (exit 64) that points at --help. */
 int px_usage_error(px_error *err, const char *cmd, const char *fmt, ...)
-	PX_PRINTF(3, 4);
+    PX_PRINTF(3, 4);
 
 #endif

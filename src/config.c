@@ -109,14 +109,12 @@ static int substitute_tree(json_t *node, const char *file, char *path,
 		free(s);
 		return rc ? px_error_oom(err) : 0;
 	}
-	json_object_foreach(node, key, v)
-	{
+	json_object_foreach (node, key, v) {
 		snprintf(path + plen, pathlen - plen, "/%s", key);
 		if ((rc = substitute_tree(v, file, path, pathlen, err)))
 			break;
 	}
-	json_array_foreach(node, i, v)
-	{
+	json_array_foreach (node, i, v) {
 		snprintf(path + plen, pathlen - plen, "/%zu", i);
 		if ((rc = substitute_tree(v, file, path, pathlen, err)))
 			break;
@@ -160,8 +158,7 @@ static int check_shape(const px_config *cfg, px_error *err)
 	if (plugins && !json_is_array(plugins))
 		return cfg_fail(err, f, "/plugins",
 				"expected an array of shared-object paths");
-	json_array_foreach(plugins, i, p)
-	{
+	json_array_foreach (plugins, i, p) {
 		char *so;
 		snprintf(where, sizeof(where), "/plugins/%zu", i);
 		if (!json_is_string(p))
@@ -179,8 +176,7 @@ static int check_shape(const px_config *cfg, px_error *err)
 	if (!json_is_array(srcs) || !json_array_size(srcs))
 		return cfg_fail(err, f, "/sources",
 				"expected a non-empty array of sources");
-	json_array_foreach(srcs, i, src)
-	{
+	json_array_foreach (srcs, i, src) {
 		json_t *name = json_object_get(src, "name");
 		json_t *conn = json_object_get(src, "connector");
 

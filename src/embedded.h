@@ -4,7 +4,8 @@
 #include <stddef.h>
 
 typedef struct px_embedded {
-	const char *name; /* path in the source tree: "schemas/score.schema.json" */
+	const char
+	    *name; /* path in the source tree: "schemas/score.schema.json" */
 	const unsigned char *data; /* NUL-terminated for convenience */
 	size_t size;
 } px_embedded;

@@ -85,9 +85,9 @@ static int needs_known(const json_t *keys, const json_t *needs)
 	const json_t *n;
 	size_t i;
 
-	json_array_foreach(
-	    needs, i,
-	    n) if (!json_object_get(keys, json_string_value(n))) return 0;
+	json_array_foreach (needs, i, n)
+		if (!json_object_get(keys, json_string_value(n)))
+			return 0;
 	return 1;
 }
 
@@ -99,8 +99,7 @@ static int open_sources(struct run *r, px_error *err)
 	r->srcs = calloc(json_array_size(arr), sizeof(*r->srcs));
 	if (!r->srcs)
 		return px_error_oom(err);
-	json_array_foreach(arr, i, sj)
-	{
+	json_array_foreach (arr, i, sj) {
 		struct src *s = &r->srcs[i];
 		const char *cname =
 		    json_string_value(json_object_get(sj, "connector"));
@@ -142,8 +141,7 @@ static int check_plans(struct run *r, px_error *err)
 		json_t *colls = json_object_get(s->plan, "collections"), *c;
 		size_t j;
 
-		json_array_foreach(colls, j, c)
-		{
+		json_array_foreach (colls, j, c) {
 			const char *entity =
 			    json_string_value(json_object_get(c, "entity"));
 			json_t *needs = json_object_get(c, "needs"), *n;
@@ -160,8 +158,7 @@ static int check_plans(struct run *r, px_error *err)
 				    "document, consent",
 				    s->cfg.config_file, s->json_path, j,
 				    entity);
-			json_array_foreach(needs, k, n)
-			{
+			json_array_foreach (needs, k, n) {
 				const char *key = json_string_value(n);
 				int given = json_object_get(r->keys, key) != 0;
 				for (size_t a = 0; a < r->n_srcs && !given;
@@ -170,8 +167,7 @@ static int check_plans(struct run *r, px_error *err)
 					    r->srcs[a].plan, "resolve");
 					json_t *st;
 					size_t b;
-					json_array_foreach(steps, b, st)
-					{
+					json_array_foreach (steps, b, st) {
 						given |= !strcmp(
 						    key,
 						    json_string_value(
@@ -216,8 +212,7 @@ static int resolve_identity(struct run *r, px_error *err)
 			       *st;
 			size_t j;
 
-			json_array_foreach(steps, j, st)
-			{
+			json_array_foreach (steps, j, st) {
 				const char *key = json_string_value(
 				    json_object_get(st, "provides"));
 				const json_t *known;
@@ -325,8 +320,7 @@ static int fetch_all(struct run *r, px_error *err)
 		json_t *colls = json_object_get(s->plan, "collections"), *c;
 		size_t j;
 
-		json_array_foreach(colls, j, c)
-		{
+		json_array_foreach (colls, j, c) {
 			struct sink k = {
 			    .r = r,
 			    .s = s,
@@ -389,13 +383,11 @@ static json_t *build_manifest(struct run *r)
 	char now[48];
 
 	now_rfc3339(now, sizeof(now));
-	json_object_foreach((json_t *)r->o->subject, k, v)
-	{
+	json_object_foreach ((json_t *)r->o->subject, k, v) {
 		json_object_set(given, k, v);
 	}
 	resolved = json_object();
-	json_object_foreach(r->keys, k, v)
-	{
+	json_object_foreach (r->keys, k, v) {
 		if (!json_object_get(r->o->subject, k))
 			json_object_set(resolved, k, v);
 	}
@@ -560,8 +552,8 @@ int px_export(const px_export_opts *o, px_export_result *res, px_error *err)
 	for (size_t i = 0; i < r.n_srcs; i++) {
 		const char *k;
 		json_t *v;
-		json_object_foreach(r.srcs[i].counts, k, v) res->records +=
-		    (uint64_t)json_integer_value(v);
+		json_object_foreach (r.srcs[i].counts, k, v)
+			res->records += (uint64_t)json_integer_value(v);
 	}
 	rc = px_package_finish(r.pkg, manifest, res->sha256, &res->size,
 			       &res->files, err);

@@ -130,8 +130,7 @@ static void key_list(const page *p, enum px_msg title, const json_t *obj)
 	msg(p, title);
 	colon(p);
 	fputs("</p><ul>", p->out);
-	json_object_foreach((json_t *)obj, k, v)
-	{
+	json_object_foreach ((json_t *)obj, k, v) {
 		fputs("<li><code>", p->out);
 		text(p, k);
 		fputs("</code>", p->out);
@@ -257,8 +256,7 @@ static void write_scope(const page *p)
 	fputs("</dd>\n", p->out);
 	dt(p, PX_MSG_CATEGORIES);
 	fputs("<ul>", p->out);
-	json_array_foreach(cats, i, c)
-	{
+	json_array_foreach (cats, i, c) {
 		const char *name = json_string_value(c);
 		fputs("<li><code>", p->out);
 		px_html_value(p->out, p->lang, c);
@@ -328,8 +326,7 @@ static void write_counts(const page *p, const json_t *counts)
 	json_t *n;
 	int first = 1;
 
-	json_object_foreach((json_t *)counts, entity, n)
-	{
+	json_object_foreach ((json_t *)counts, entity, n) {
 		const char *label = px_i18n_entity(p->lang, entity);
 		if (!first)
 			fputs("<br/>", p->out);
@@ -359,8 +356,7 @@ static void write_sources(const page *p)
 	}
 	tag_msg(p, "p", PX_MSG_SOURCES_TEXT);
 	table_head(p, cols, sizeof(cols) / sizeof(cols[0]));
-	json_array_foreach(sources, i, s)
-	{
+	json_array_foreach (sources, i, s) {
 		const char *status = str(s, "status");
 		fputs("<tr><td>", p->out);
 		text(p, str(s, "name"));
@@ -405,8 +401,7 @@ static void write_files(const page *p)
 	heading(p, "files", PX_MSG_FILES);
 	tag_msg(p, "p", PX_MSG_FILES_TEXT);
 	table_head(p, cols, sizeof(cols) / sizeof(cols[0]));
-	json_array_foreach(files, i, f)
-	{
+	json_array_foreach (files, i, f) {
 		json_t *size = json_object_get(f, "size");
 		fputs("<tr><td><code>", p->out);
 		text(p, str(f, "path"));

@@ -125,10 +125,8 @@ static json_t *columns(const json_t *shown, const json_t *record_schema)
 
 	if (!cols)
 		return NULL;
-	json_object_foreach(props, k, v)
-	{
-		json_array_foreach(shown, i, rec)
-		{
+	json_object_foreach (props, k, v) {
+		json_array_foreach (shown, i, rec) {
 			if (!json_object_get(rec, k))
 				continue;
 			desc = json_object_get(v, "description");
@@ -139,10 +137,8 @@ static json_t *columns(const json_t *shown, const json_t *record_schema)
 			break;
 		}
 	}
-	json_array_foreach(shown, i, rec)
-	{
-		json_object_foreach(rec, k, v)
-		{
+	json_array_foreach (shown, i, rec) {
+		json_object_foreach (rec, k, v) {
 			if (!json_object_get(cols, k) &&
 			    json_object_set_new(cols, k, json_null()))
 				goto oom;
@@ -190,8 +186,7 @@ static void write_table(FILE *out, px_lang lang, const char *entity,
 	size_t i;
 
 	fputs("<div class=\"scroll\"><table>\n<thead><tr>", out);
-	json_object_foreach((json_t *)cols, k, v)
-	{
+	json_object_foreach ((json_t *)cols, k, v) {
 		if (json_is_string(v)) {
 			fputs("<th title=\"", out);
 			px_html_text(out, json_string_value(v));
@@ -209,12 +204,11 @@ static void write_table(FILE *out, px_lang lang, const char *entity,
 		fputs("</span></th>", out);
 	}
 	fputs("</tr></thead>\n<tbody>\n", out);
-	json_array_foreach(shown, i, rec)
-	{
+	json_array_foreach (shown, i, rec) {
 		const char *link = document_link(entity, rec);
 		fputs("<tr>", out);
-		json_object_foreach((json_t *)cols, k, v)
-		    write_cell(out, lang, json_object_get(rec, k), k, link);
+		json_object_foreach ((json_t *)cols, k, v)
+			write_cell(out, lang, json_object_get(rec, k), k, link);
 		fputs("</tr>\n", out);
 	}
 	fputs("</tbody>\n</table></div>\n", out);

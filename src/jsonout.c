@@ -148,8 +148,7 @@ int px_json_append(px_buf *b, const json_t *v)
 		int first = 1;
 		if (px_buf_add(b, "{", 1))
 			return -1;
-		json_object_foreach((json_t *)v, k, e)
-		{
+		json_object_foreach ((json_t *)v, k, e) {
 			if (px_json_append_member(b, k, e, &first))
 				return -1;
 		}
@@ -158,8 +157,7 @@ int px_json_append(px_buf *b, const json_t *v)
 	if (json_is_array(v)) {
 		if (px_buf_add(b, "[", 1))
 			return -1;
-		json_array_foreach(v, i, e)
-		{
+		json_array_foreach (v, i, e) {
 			if ((i && px_buf_add(b, ",", 1)) ||
 			    px_json_append(b, e))
 				return -1;

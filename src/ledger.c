@@ -525,8 +525,7 @@ static int fetch(px_ledger *l, const char *tail, int n,
 		json_decref(rows);
 		return px_error_oom(err);
 	}
-	json_array_foreach(rows, i, row)
-	{
+	json_array_foreach (rows, i, row) {
 		json_t *req = row_to_request(l, row, err);
 
 		if (!req || json_array_append_new(list, req)) {

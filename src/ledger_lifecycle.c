@@ -102,8 +102,7 @@ int px_request_recompute(json_t *req, px_day today, px_error *err)
 	if (field_date(req, "received", "received", &received, err) ||
 	    px_calendar_parse(str(req, "calendar"), &cal, err))
 		return -1;
-	json_array_foreach(json_object_get(req, "suspensions"), i, s)
-	{
+	json_array_foreach (json_object_get(req, "suspensions"), i, s) {
 		if (field_date(s, "asked", "suspension asked", &asked, err))
 			return -1;
 		answered = today;
@@ -154,10 +153,10 @@ int px_request_check(const json_t *req, px_day today, px_error *err)
 		return px_error_set(err, PX_EXIT_USAGE,
 				    "the subject's identity keys are required "
 				    "(--subject email=...)");
-	json_object_foreach(subject, k, v) if (
-	    !json_string_length(
-		v)) return px_error_set(err, PX_EXIT_USAGE,
-					"subject key '%s' has no value", k);
+	json_object_foreach (subject, k, v)
+		if (!json_string_length(v))
+			return px_error_set(err, PX_EXIT_USAGE,
+					    "subject key '%s' has no value", k);
 	if (need(req, "requester", "the requester", err))
 		return -1;
 	if (!one_of(str(req, "relation"), relations))

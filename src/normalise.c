@@ -121,8 +121,7 @@ static json_t *coerce_children(const json_t *schema, json_t *v, char *why,
 	if (json_is_array(v) && json_is_object(items)) {
 		json_t *out = json_array(), *e;
 		size_t i;
-		json_array_foreach(v, i, e)
-		{
+		json_array_foreach (v, i, e) {
 			json_t *c = coerce(items, e, 0, sub, sizeof(sub));
 			if (!c) {
 				snprintf(why, whysz, "/%zu%s%s", i,
@@ -137,8 +136,7 @@ static json_t *coerce_children(const json_t *schema, json_t *v, char *why,
 	if (json_is_object(v) && json_is_object(props)) {
 		json_t *out = json_object(), *e;
 		const char *k;
-		json_object_foreach(v, k, e)
-		{
+		json_object_foreach (v, k, e) {
 			const json_t *ps = json_object_get(props, k);
 			json_t *c = ps ? coerce(ps, e, 0, sub, sizeof(sub))
 				       : json_incref(e);
@@ -177,8 +175,7 @@ static int has_type(const json_t *schema, const char *t)
 
 	if (json_is_string(type))
 		return !strcmp(json_string_value(type), t);
-	json_array_foreach(type, i, e)
-	{
+	json_array_foreach (type, i, e) {
 		if (!strcmp(json_string_value(e), t))
 			return 1;
 	}
@@ -311,8 +308,7 @@ static int listed(const json_t *list, const char *name)
 	const json_t *e;
 	size_t i;
 
-	json_array_foreach(list, i, e)
-	{
+	json_array_foreach (list, i, e) {
 		if (!strcmp(json_string_value(e), name))
 			return 1;
 	}
@@ -338,8 +334,7 @@ px_normaliser *px_normaliser_new(const json_t *record_schema,
 		px_normaliser_free(n);
 		return NULL;
 	}
-	json_object_foreach((json_t *)props, k, v)
-	{
+	json_object_foreach ((json_t *)props, k, v) {
 		/* portex sets these two; a source cannot. */
 		if (!strcmp(k, "source") || !strcmp(k, "category"))
 			continue;

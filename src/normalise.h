@@ -4,7 +4,6 @@
 
 #include <jansson.h>
 
-
 #include "portex/error.h"
 
 /* Builds a new record for `fields` (column alias -> value) against the

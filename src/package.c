@@ -185,8 +185,7 @@ static int members_of(struct spool *s, px_schemas *schemas, px_error *err)
 	s->members = calloc(json_object_size(props) + 1, sizeof(*s->members));
 	if (!s->members)
 		return px_error_oom(err);
-	json_object_foreach((json_t *)props, k, v)
-	{
+	json_object_foreach ((json_t *)props, k, v) {
 		struct member *m = &s->members[s->n_members];
 		px_buf b = {0};
 		int first = 1;

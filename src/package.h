@@ -16,11 +16,12 @@
 typedef struct px_package px_package;
 
 typedef struct px_package_opts {
-	const char *target;   /* the .zip to create */
-	int force;            /* replace an existing target */
-	const char *password; /* AES-256 for entries outside META-INF, or NULL */
-	px_signer *signer;    /* NULL: unsigned */
-	px_schemas *schemas;  /* borrowed; outlives the package */
+	const char *target; /* the .zip to create */
+	int force;	    /* replace an existing target */
+	const char
+	    *password;	     /* AES-256 for entries outside META-INF, or NULL */
+	px_signer *signer;   /* NULL: unsigned */
+	px_schemas *schemas; /* borrowed; outlives the package */
 } px_package_opts;
 
 /* Checks the target can be written (folder exists and is writable, no

@@ -174,8 +174,7 @@ static int get_list(struct compiler *c, const json_t *s, const char *key,
 	l->at = calloc(l->n ? l->n : 1, sizeof(*l->at));
 	if (!l->at)
 		return px_error_oom(c->err);
-	json_array_foreach(j, i, e)
-	{
+	json_array_foreach (j, i, e) {
 		join_index(wi, w, i);
 		l->at[i] = compile(c, e, wi);
 		if (!l->at[i])
@@ -244,8 +243,7 @@ static int get_properties(struct compiler *c, const json_t *s,
 	n->props = calloc(json_object_size(j) + 1, sizeof(*n->props));
 	if (!n->props)
 		return px_error_oom(c->err);
-	json_object_foreach((json_t *)j, k, e)
-	{
+	json_object_foreach ((json_t *)j, k, e) {
 		n->props[n->nprops].name = k;
 		n->props[n->nprops].schema = child(c, e, w, k);
 		if (!n->props[n->nprops++].schema)
@@ -282,8 +280,7 @@ static int get_pattern_properties(struct compiler *c, const json_t *s,
 	n->pprops = calloc(json_object_size(j) + 1, sizeof(*n->pprops));
 	if (!n->pprops)
 		return px_error_oom(c->err);
-	json_object_foreach((json_t *)j, k, e)
-	{
+	json_object_foreach ((json_t *)j, k, e) {
 		struct px_spattern *p = &n->pprops[n->npprops];
 
 		if (compile_regex(c, &p->re, k, w))
@@ -304,8 +301,7 @@ static int names_array(const json_t *a)
 
 	if (!json_is_array(a))
 		return 0;
-	json_array_foreach(a, i, e)
-	{
+	json_array_foreach (a, i, e) {
 		if (!json_is_string(e))
 			return 0;
 	}
@@ -329,8 +325,7 @@ static int get_deps(struct compiler *c, const json_t *s, const char *where,
 			 sizeof(*n->deps));
 	if (!n->deps)
 		return px_error_oom(c->err);
-	json_object_foreach((json_t *)req, k, e)
-	{
+	json_object_foreach ((json_t *)req, k, e) {
 		join(wr, w, k);
 		if (!names_array(e))
 			return bad(c, wr, "expected an array of names");
@@ -338,8 +333,7 @@ static int get_deps(struct compiler *c, const json_t *s, const char *where,
 		n->deps[n->ndeps++].required = e;
 	}
 	join(w, where, "dependentSchemas");
-	json_object_foreach((json_t *)sch, k, e)
-	{
+	json_object_foreach ((json_t *)sch, k, e) {
 		n->deps[n->ndeps].name = k;
 		n->deps[n->ndeps].schema = child(c, e, w, k);
 		if (!n->deps[n->ndeps++].schema)
@@ -356,8 +350,7 @@ static char *values_msg(const char *lead, const json_t *values)
 	const json_t *e;
 
 	len = (size_t)snprintf(buf, sizeof(buf), "%s", lead);
-	json_array_foreach(values, i, e)
-	{
+	json_array_foreach (values, i, e) {
 		char *text = NULL;
 		const char *show;
 
@@ -481,8 +474,7 @@ static int get_defs(struct compiler *c, const json_t *s, const char *where)
 
 	if (object_kw(c, s, "$defs", where, w, &d))
 		return -1;
-	json_object_foreach((json_t *)d, k, e)
-	{
+	json_object_foreach ((json_t *)d, k, e) {
 		if (!child(c, e, w, k))
 			return -1;
 	}

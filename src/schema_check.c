@@ -320,8 +320,7 @@ static int check_required(struct state *st, const json_t *names,
 	const json_t *name;
 	size_t i;
 
-	json_array_foreach(names, i, name)
-	{
+	json_array_foreach (names, i, name) {
 		if (!json_object_get(v, json_string_value(name))) {
 			size_t old = push(st, json_string_value(name),
 					  json_string_length(name));
@@ -348,8 +347,7 @@ static int check_object(struct state *st, const px_snode *n, const json_t *v)
 	if (size > n->max_props)
 		return failf(st, "expected at most %zu field%s", n->max_props,
 			     n->max_props == 1 ? "" : "s");
-	json_object_foreach((json_t *)v, k, e)
-	{
+	json_object_foreach ((json_t *)v, k, e) {
 		if (!check_member(st, n, k, e))
 			return 0;
 		if (n->property_names) {
@@ -384,8 +382,7 @@ static int check_enum_const(struct state *st, const px_snode *n,
 		return failf(st, "%s", n->const_msg);
 	if (!n->enum_values)
 		return 1;
-	json_array_foreach(n->enum_values, i, e)
-	{
+	json_array_foreach (n->enum_values, i, e) {
 		if (px_json_equal(e, v))
 			return 1;
 	}

@@ -85,7 +85,7 @@ typedef struct px_snode {
 
 	/* strings */
 	size_t min_len, max_len; /* in code points */
-		int has_pattern;
+	int has_pattern;
 	regex_t pattern;
 	const char *pattern_src;
 	px_pattern_fn pattern_fast; /* same answers as `pattern`, or NULL */

@@ -68,8 +68,7 @@ static int objects_equal(const json_t *a, const json_t *b)
 
 	if (json_object_size(a) != json_object_size(b))
 		return 0;
-	json_object_foreach((json_t *)a, k, e)
-	{
+	json_object_foreach ((json_t *)a, k, e) {
 		f = json_object_getn(
 		    b, k, json_object_iter_key_len(json_object_key_to_iter(k)));
 		if (!f || !px_json_equal(e, f))

@@ -1,7 +1,7 @@
 /*
  * spool.h - a data file compressed while it is written.
  *
-  * Records arrive on the export's thread, which also reads the source,
+ * Records arrive on the export's thread, which also reads the source,
  * coerces and validates. Writing them out as JSON and deflating that is
  * the other half of the work, so a spool hands batches of records to a
  * worker thread that formats, hashes (SHA-256, CRC-32) and deflates them
@@ -23,7 +23,7 @@ typedef struct px_spool px_spool;
 
 /* What a closed spool holds. */
 typedef struct px_spool_info {
-	uint64_t size;      /* uncompressed bytes */
+	uint64_t size;	    /* uncompressed bytes */
 	uint64_t comp_size; /* raw deflate bytes in the file */
 	uint32_t crc32;
 	unsigned char sha256[32];
@@ -31,9 +31,9 @@ typedef struct px_spool_info {
 
 /* A record waiting for the worker, with what names it in an error. */
 typedef struct px_spool_item {
-	json_t *rec;        /* the spool holds this reference */
+	json_t *rec;	    /* the spool holds this reference */
 	const void *origin; /* the formatter's, e.g. the source's name */
-	uint64_t n;         /* its number, e.g. within its collection */
+	uint64_t n;	    /* its number, e.g. within its collection */
 } px_spool_item;
 
 /* Checks and turns one record into bytes appended to out, on the worker

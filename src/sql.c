@@ -107,8 +107,7 @@ static int add_need(void *ctx, size_t off, size_t len, const char *name,
 
 	(void)off;
 	(void)len;
-	json_array_foreach(needs, k, v)
-	{
+	json_array_foreach (needs, k, v) {
 		if (json_string_length(v) == name_len &&
 		    !memcmp(json_string_value(v), name, name_len))
 			return 0;
@@ -144,8 +143,7 @@ static int plan_steps(const px_source_cfg *cfg, const char *member,
 	if (!json_is_array(arr))
 		return px_cfg_error(err, cfg, "", "\"%s\": expected an array",
 				    member);
-	json_array_foreach(arr, i, step)
-	{
+	json_array_foreach (arr, i, step) {
 		json_t *q = json_object_get(step, "query"), *o;
 		const char *key =
 		    !strcmp(member, "resolve") ? "provides" : "entity";

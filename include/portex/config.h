@@ -14,9 +14,9 @@
 #include "portex/error.h"
 
 typedef struct px_config {
-	char *path;     /* as given */
+	char *path;	/* as given */
 	char *base_dir; /* its folder, absolute, no trailing slash */
-	json_t *root;   /* substituted tree; owned */
+	json_t *root;	/* substituted tree; owned */
 } px_config;
 
 /* Returns a new config (free with px_config_free) or NULL. */

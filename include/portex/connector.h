@@ -39,7 +39,7 @@ typedef struct px_source px_source; /* driver-private state */
  * The sink may change `fields` (portex coerces values in place), so a
  * driver builds a fresh object per record or clears it after emit. */
 typedef struct px_record {
-	json_t *fields;               /* column alias -> value; no nulls */
+	json_t *fields;		      /* column alias -> value; no nulls */
 	const unsigned char *content; /* a document's bytes, or NULL */
 	size_t content_len;
 } px_record;
@@ -51,15 +51,15 @@ typedef int (*px_emit_fn)(void *ctx, const px_record *rec, px_error *err);
 /* A source's configuration as the driver receives it. All of it is valid
  * until close(). */
 typedef struct px_source_cfg {
-	const char *name;        /* the source's name, "lms" */
-	const json_t *json;      /* its object; ${VAR} already substituted */
+	const char *name;	 /* the source's name, "lms" */
+	const json_t *json;	 /* its object; ${VAR} already substituted */
 	const char *config_file; /* for error messages */
-	const char *json_path;   /* "/sources/2", for error messages */
-	const char *base_dir;    /* folder of the config file, no trailing / */
+	const char *json_path;	 /* "/sources/2", for error messages */
+	const char *base_dir;	 /* folder of the config file, no trailing / */
 } px_source_cfg;
 
 typedef struct px_connector {
-	int abi;          /* PX_CONNECTOR_ABI */
+	int abi;	  /* PX_CONNECTOR_ABI */
 	const char *name; /* the config's "connector" value */
 
 	/* Opens the source. On success *out is the driver's state (freed by

@@ -13,16 +13,16 @@
 /* Exit codes, as DESIGN.md fixes them (values from sysexits.h). */
 enum px_exit {
 	PX_OK = 0,
-	PX_EXIT_INVALID = 1,      /* a package does not verify */
-	PX_EXIT_USAGE = 64,       /* EX_USAGE */
-	PX_EXIT_DATA = 65,        /* EX_DATAERR: bad data, wrong state */
-	PX_EXIT_NOUSER = 67,      /* EX_NOUSER: subject found in no source */
+	PX_EXIT_INVALID = 1,	  /* a package does not verify */
+	PX_EXIT_USAGE = 64,	  /* EX_USAGE */
+	PX_EXIT_DATA = 65,	  /* EX_DATAERR: bad data, wrong state */
+	PX_EXIT_NOUSER = 67,	  /* EX_NOUSER: subject found in no source */
 	PX_EXIT_UNAVAILABLE = 69, /* EX_UNAVAILABLE: source unreachable */
-	PX_EXIT_SOFTWARE = 70,    /* EX_SOFTWARE: internal error, out of memory */
-	PX_EXIT_OSERR = 71,       /* EX_OSERR */
-	PX_EXIT_CANTCREAT = 73,   /* EX_CANTCREAT: cannot write output */
-	PX_EXIT_IOERR = 74,       /* EX_IOERR */
-	PX_EXIT_CONFIG = 78,      /* EX_CONFIG */
+	PX_EXIT_SOFTWARE = 70,	/* EX_SOFTWARE: internal error, out of memory */
+	PX_EXIT_OSERR = 71,	/* EX_OSERR */
+	PX_EXIT_CANTCREAT = 73, /* EX_CANTCREAT: cannot write output */
+	PX_EXIT_IOERR = 74,	/* EX_IOERR */
+	PX_EXIT_CONFIG = 78,	/* EX_CONFIG */
 };
 
 #define PX_ERROR_MAX 1024
@@ -32,7 +32,13 @@ typedef struct px_error {
 	char msg[PX_ERROR_MAX];
 } px_error;
 
-#define PX_ERROR_INIT {0, {0}}
+#define PX_ERROR_INIT                                                          \
+	{                                                                      \
+		0,                                                             \
+		{                                                              \
+			0                                                      \
+		}                                                              \
+	}
 
 #if defined(__GNUC__)
 #define PX_PRINTF(f, a) __attribute__((format(printf, f, a)))

@@ -37,7 +37,7 @@
 /* Where and why an instance failed. */
 typedef struct px_schema_fail {
 	char path[256]; /* JSON pointer into the instance, "" for the root */
-	char msg[512];  /* "expected string matching ^...$", "required" ... */
+	char msg[512];	/* "expected string matching ^...$", "required" ... */
 } px_schema_fail;
 
 typedef struct px_validator px_validator;

@@ -80,8 +80,7 @@ static const char *data_file(fix *f, const char *entity, json_t *records)
 		"{\"entity\":\"%s\",\"schema\":\"schemas/%s.schema.json\","
 		"\"records\":[\n",
 		entity, entity);
-	json_array_foreach(records, i, r)
-	{
+	json_array_foreach (records, i, r) {
 		char *s = json_dumps(r, JSON_COMPACT);
 		fprintf(o, "%s%s\n", s, i + 1 < n ? "," : "");
 		free(s);
@@ -471,8 +470,7 @@ static void test_every_schema_field_has_a_heading(void **state)
 	for (size_t i = 0; i < sizeof(entities) / sizeof(entities[0]); i++) {
 		const json_t *rs = px_schemas_record(f->schemas, entities[i]);
 		assert_non_null(rs);
-		json_object_foreach(json_object_get(rs, "properties"), k, v)
-		{
+		json_object_foreach (json_object_get(rs, "properties"), k, v) {
 			for (int l = 0; l < PX_LANG__COUNT; l++)
 				if (!px_i18n_field((px_lang)l, k))
 					fail_msg(

@@ -30,9 +30,9 @@ static int teardown(void **state)
 static char *norm(const char *entity, const char *fields_json,
 		  const char *json_cols, px_error *err)
 {
-		json_t *fields = json_loads(fields_json, 0, NULL);
+	json_t *fields = json_loads(fields_json, 0, NULL);
 	json_t *cols = json_cols ? json_loads(json_cols, 0, NULL) : NULL;
-		px_normaliser *n;
+	px_normaliser *n;
 	char *text = NULL;
 
 	assert_non_null(fields);
@@ -51,7 +51,7 @@ static char *norm(const char *entity, const char *fields_json,
 static void expect_norm(const char *entity, const char *in, const char *want)
 {
 	px_error err = PX_ERROR_INIT;
-		char *got = norm(entity, in, NULL, &err);
+	char *got = norm(entity, in, NULL, &err);
 	json_t *g, *w = json_loads(want, 0, NULL);
 
 	if (!got)
@@ -65,7 +65,8 @@ static void expect_norm(const char *entity, const char *in, const char *want)
 	free(got);
 }
 
-static void test_fields_are_coerced_and_marked_with_source_and_category(void **state)
+static void
+test_fields_are_coerced_and_marked_with_source_and_category(void **state)
 {
 	(void)state;
 	expect_norm("score",
@@ -218,7 +219,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(
-					test_fields_are_coerced_and_marked_with_source_and_category),
+		test_fields_are_coerced_and_marked_with_source_and_category),
 	    cmocka_unit_test(
 		test_ids_become_strings_and_booleans_from_integers),
 	    cmocka_unit_test(test_money_keeps_its_exact_digits),

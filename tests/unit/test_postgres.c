@@ -59,7 +59,7 @@ static int sink(void *ctx, const px_record *rec, px_error *err)
 		memcpy(g->content, rec->content, rec->content_len);
 		g->content_len = rec->content_len;
 	}
-		if (g->admin && json_array_size(g->records) == 1) {
+	if (g->admin && json_array_size(g->records) == 1) {
 		/* Streaming: the first row arrives while the rest wait in the
 		 * server behind a cursor, pulled one batch at a time. */
 		PGresult *r =
@@ -428,7 +428,7 @@ test_invalid_utf8_from_an_sql_ascii_database_is_refused(void **state)
 	expect_msg(&x.err, PX_EXIT_DATA,
 		   "source lms: collection e: SQL error: invalid byte "
 		   "sequence for encoding \"UTF8\": 0xe9");
-		/* Rows come in batches: the one holding the bad row fails whole,
+	/* Rows come in batches: the one holding the bad row fails whole,
 	 * and the export with it. */
 	json_decref(g.records);
 	src_close(&x);
@@ -593,7 +593,7 @@ static void test_rows_stream_while_the_query_runs(void **state)
 	struct got g = {0};
 
 	(void)state;
-		/* More rows than one batch: a driver that collected every row
+	/* More rows than one batch: a driver that collected every row
 	 * before handing any over would have no cursor open by then. */
 	open_one(&x,
 		 "SELECT g, repeat('x', 2000) AS pad FROM "

@@ -117,8 +117,7 @@ static json_t *record(const char *entity, const char *patch)
 	json_t *r = parse(good_of(entity)), *p = parse(patch), *v;
 	const char *k;
 
-	json_object_foreach(p, k, v)
-	{
+	json_object_foreach (p, k, v) {
 		if (json_is_string(v) &&
 		    !strcmp(json_string_value(v), "DELETE"))
 			json_object_del(r, k);
@@ -269,8 +268,7 @@ static void walk(const json_t *sch, const char *where)
 	const char *k, *name;
 	const json_t *v, *prop;
 
-	json_object_foreach((json_t *)sch, k, v)
-	{
+	json_object_foreach ((json_t *)sch, k, v) {
 		size_t i = 0;
 
 		while (known_keywords[i] && strcmp(known_keywords[i], k))
@@ -283,8 +281,7 @@ static void walk(const json_t *sch, const char *where)
 		  strstr(json_string_value(v), "\\w") ||
 		  strstr(json_string_value(v), "\\s")))
 		fail_msg("%s: pattern uses an ECMA-only escape", where);
-	json_object_foreach(json_object_get(sch, "properties"), name, prop)
-	{
+	json_object_foreach (json_object_get(sch, "properties"), name, prop) {
 		char sub[512];
 
 		snprintf(sub, sizeof(sub), "%s/properties/%s", where, name);
@@ -325,8 +322,7 @@ static void test_record_fields_follow_the_common_rules(void **state)
 		int has_source = 0, has_category = 0;
 		size_t j;
 
-		json_object_foreach((json_t *)props, name, p)
-		{
+		json_object_foreach ((json_t *)props, name, p) {
 			size_t n = strlen(name);
 
 			if (!strcmp(name, "at") ||
@@ -339,8 +335,7 @@ static void test_record_fields_follow_the_common_rules(void **state)
 				json_decref(copy);
 			}
 		}
-		json_array_foreach(req, j, p)
-		{
+		json_array_foreach (req, j, p) {
 			has_source |= !strcmp(json_string_value(p), "source");
 			has_category |=
 			    !strcmp(json_string_value(p), "category");
@@ -581,8 +576,7 @@ static void manifest_case(px_validator *v, const char *patch, int want,
 	const char *k;
 	px_schema_fail fail;
 
-	json_object_foreach(p, k, e)
-	{
+	json_object_foreach (p, k, e) {
 		if (json_is_string(e) &&
 		    !strcmp(json_string_value(e), "DELETE"))
 			json_object_del(m, k);

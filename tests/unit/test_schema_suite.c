@@ -137,8 +137,7 @@ static void run_group(const char *file, const json_t *group)
 		return;
 	}
 	v = px_validator_new(json_object_get(group, "schema"), &err);
-	json_array_foreach(tests, i, t)
-	{
+	json_array_foreach (tests, i, t) {
 		const char *name =
 		    json_string_value(json_object_get(t, "description"));
 		int want = json_is_true(json_object_get(t, "valid")), got;
@@ -182,7 +181,8 @@ static void test_official_suite_passes(void **state)
 			fail_msg("%s: %s (install libtest-json-schema-"
 				 "acceptance-perl)",
 				 path, jerr.text);
-		json_array_foreach(groups, i, g) run_group(files[f], g);
+		json_array_foreach (groups, i, g)
+			run_group(files[f], g);
 		json_decref(groups);
 	}
 	for (size_t i = 0; i < sizeof(skips) / sizeof(skips[0]); i++)
