@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "commands.h"
+#include "interrupt.h"
 #include "secret.h"
 #include "portex/config.h"
 #include "portex/export.h"
@@ -39,7 +40,8 @@ static const char usage[] =
     "  --json             print the result as JSON\n"
     "\n"
     "exit: 0 ok, 64 usage, 65 bad data, 67 subject found in no source,\n"
-    "69 source unavailable, 73 cannot write output, 78 config error\n";
+    "69 source unavailable, 73 cannot write output, 78 config error,\n"
+    "130 interrupted (Ctrl-C, SIGTERM): nothing written\n";
 
 /* "k=v" -> subject[k] = v. */
 static int add_subject(json_t *subject, const char *arg, px_error *err)
@@ -209,6 +211,7 @@ int cmd_export(int argc, char **argv, px_error *err)
 		goto out;
 	o.config = cfg;
 	o.subject = subject;
+	px_interrupt_install();
 	if (px_export(&o, &res, err) == 0) {
 		print_result(&o, &res, as_json);
 		rc = 0;

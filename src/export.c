@@ -20,6 +20,7 @@
 #include "portex/asic.h"
 #include "portex/connector.h"
 #include "portex/schema.h"
+#include "interrupt.h"
 #include "normalise.h"
 #include "package.h"
 #include "secret.h"
@@ -292,6 +293,8 @@ static int emit(void *ctx, const px_record *rec, px_error *err)
 	int is_doc = !strcmp(k->entity, "document");
 
 	k->n++;
+	if (px_interrupt_check(err, "no package written"))
+		return -1;
 	if (px_normaliser_apply(k->norm, out, err))
 		return record_error(err, k, "%s", err->msg);
 	if (is_doc && !rec->content)

@@ -19,6 +19,7 @@
 #include <zip.h>
 
 #include "embedded.h"
+#include "interrupt.h"
 #include "index_html.h"
 #include "jsonout.h"
 #include "spool.h"
@@ -772,7 +773,8 @@ int px_package_finish(px_package *p, json_t *manifest, char sha256_hex[65],
 		px_error_oom(err);
 		goto fail;
 	}
-	if (build_zip(p, manifest, err))
+	if (build_zip(p, manifest, err) ||
+	    px_interrupt_check(err, "no package written"))
 		goto fail;
 	if (hash_file(p->tmp_zip, sha, size)) {
 		cantcreat(err, "package", p->tmp_zip);

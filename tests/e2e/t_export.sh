@@ -312,6 +312,29 @@ test_usage_errors_exit_64() {
 	expect_out "--scope"
 }
 
+test_interrupted_export_leaves_nothing_behind() {
+	demo_setup
+	# Enough answers that the export is still running when stopped.
+	sqlite3 "$T/out/demo.db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400000) INSERT INTO responses SELECT 10000 + i, 100, 'q' || i, 'p', '\"a\"', 1, 1, '2025-01-01 00:00:00' FROM n"
+	mkdir "$T/spool" "$T/pk"
+	TMPDIR="$T/spool" "$PORTEX" export --config "$T/demo.json" \
+		--subject email=alice.martin@example.org --out "$T/pk/p.zip" \
+		>"$T/stdout" 2>"$T/stderr" &
+	pid=$!
+	# Stopped once it has begun writing (its temporary file exists).
+	for _ in $(seq 400); do
+		ls "$T/pk"/.portex-* >/dev/null 2>&1 && break
+		sleep 0.05
+	done
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" = 130 ] || fail "exit $rc, expected 130: $(cat "$T/stderr")"
+	expect_err "interrupted: no package written"
+	[ -z "$(ls -A "$T/pk")" ] || fail "left in the output folder: $(ls -A "$T/pk")"
+	[ -z "$(ls -A "$T/spool")" ] || fail "left in TMPDIR: $(ls -A "$T/spool")"
+}
+
 test_ambiguous_identity_is_refused() {
 	demo_setup
 	edit_config 'c["sources"][0]["resolve"][0]["query"] = "SELECT id FROM users WHERE first_name = '"'"'Alice'"'"' AND :email <> '"'"''"'"'"'
