@@ -5,10 +5,10 @@
 set -eu
 
 build_pkgs="make gcc pkg-config libzip-dev libjansson-dev libcurl4-openssl-dev \
-libpq-dev libsqlite3-dev libssl-dev sqlite3"
+libpq-dev libsqlite3-dev libssl-dev zlib1g-dev sqlite3 python3"
 check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-14-dev valgrind \
 postgresql python3 python3-jsonschema libtest-json-schema-acceptance-perl \
-openssl unzip p7zip-full libxml2-utils groff-base"
+openssl unzip p7zip-full libxml2-utils groff-base curl time"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;
