@@ -52,7 +52,6 @@ struct sink {
 	struct src *s;
 	const char *entity, *category;
 	const json_t *schema;
-	px_validator *validator;
 	const json_t *json_cols;
 	px_normaliser *norm;
 	uint64_t n;
@@ -339,13 +338,9 @@ static int fetch_all(struct run *r, px_error *err)
 			if (!in_scope(r->o->scope, k.category) ||
 			    !needs_known(r->keys, json_object_get(c, "needs")))
 				continue;
+			/* check_plans() made sure the entity has a schema;
+			 * the packager validates against it. */
 			k.schema = px_schemas_record(r->schemas, k.entity);
-			k.validator =
-			    px_schemas_record_validator(r->schemas, k.entity);
-			if (!k.validator)
-				return px_error_set(err, PX_EXIT_SOFTWARE,
-						    "no validator for %s",
-						    k.entity);
 			k.norm = px_normaliser_new(k.schema, k.json_cols,
 						   s->cfg.name, k.category);
 			if (!k.norm)
