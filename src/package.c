@@ -265,13 +265,20 @@ static struct spool *spool_for(px_package *p, const char *entity, px_error *err)
 	s->entity = strdup(entity);
 	s->path = path_join(p->spool_dir, name);
 	p->n_spools++;
-	s->validator = px_schemas_record_validator(p->schemas, entity);
-	if (!s->entity || !s->path || !s->validator ||
-	    members_of(s, p->schemas, err)) {
-		if (!err->code)
-			px_error_oom(err);
+	if (!s->entity || !s->path) {
+		px_error_oom(err);
 		return NULL;
 	}
+	/* Built here, on the export's thread, before the writer thread that
+	 * alone uses it starts: px_schemas builds validators lazily. */
+	s->validator = px_schemas_record_validator(p->schemas, entity);
+	if (!s->validator) {
+		px_error_set(err, PX_EXIT_SOFTWARE,
+			     "entity %s: no usable schema compiled in", entity);
+		return NULL;
+	}
+	if (members_of(s, p->schemas, err))
+		return NULL;
 	s->sp = px_spool_open(s->path, LEVEL, format_record, s, err);
 	return s->sp ? s : NULL;
 }
