@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "path.h"
 #include "portex/connector.h"
 
 static int cfg_fail(px_error *err, const char *file, const char *path,
@@ -283,9 +284,7 @@ void px_config_free(px_config *cfg)
 
 char *px_config_path(const px_config *cfg, const char *path)
 {
-	px_source_cfg sc = {.base_dir = cfg->base_dir};
-
-	return px_cfg_resolve_path(&sc, path);
+	return px_path_join(cfg->base_dir, path);
 }
 
 const char *px_config_str(const px_config *cfg, const char *dotted)

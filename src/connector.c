@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "path.h"
+
 extern const px_connector px_connector_sqlite;
 extern const px_connector px_connector_postgres;
 extern const px_connector px_connector_rest;
@@ -97,14 +99,5 @@ int px_cfg_error(px_error *err, const px_source_cfg *cfg, const char *subpath,
 
 char *px_cfg_resolve_path(const px_source_cfg *cfg, const char *path)
 {
-	size_t n;
-	char *p;
-
-	if (path[0] == '/')
-		return strdup(path);
-	n = strlen(cfg->base_dir) + strlen(path) + 2;
-	p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", cfg->base_dir, path);
-	return p;
+	return px_path_join(cfg->base_dir, path);
 }

@@ -1,9 +1,10 @@
 /*
- * package.c - the packager. Records are spooled to one temporary file per
- * entity as they arrive (memory stays flat whatever the subject's history),
- * hashed while written; at the end everything goes into a ZIP written
- * beside the target under a temporary name and linked into place only when
- * complete, so no reader ever sees half a package.
+ * package.c - the packager. Records go to one spool per entity as they
+ * arrive, where a writer thread validates, writes and deflates them
+ * (spool.c; memory stays flat whatever the subject's history). At the end
+ * everything goes into a ZIP written beside the target under a temporary
+ * name and linked into place only when complete, so no reader ever sees
+ * half a package.
  */
 #include "package.h"
 
@@ -22,6 +23,7 @@
 #include "interrupt.h"
 #include "index_html.h"
 #include "jsonout.h"
+#include "path.h"
 #include "spool.h"
 
 #define MIMETYPE     "application/vnd.etsi.asic-e+zip"
@@ -77,6 +79,7 @@ struct px_package {
 	size_t n_entries, cap_entries;
 	json_t *doc_names; /* "source/name" already used */
 	unsigned n_docs;
+	char *manifest_text; /* lives until zip_close() has read it */
 };
 
 static void hex(const unsigned char *d, size_t n, char *out)
@@ -89,13 +92,12 @@ static void hex(const unsigned char *d, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static char *path_join(const char *a, const char *b)
+static int exists_error(px_error *err, const char *target)
 {
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", a, b);
-	return p;
+	return px_error_set(err, PX_EXIT_CANTCREAT,
+			    "%s already exists; portex never replaces a "
+			    "package unless --force is given",
+			    target);
 }
 
 static int cantcreat(px_error *err, const char *what, const char *path)
@@ -132,10 +134,7 @@ px_package *px_package_new(const px_package_opts *o, px_error *err)
 		goto fail;
 	}
 	if (!o->force && !lstat(o->target, &st)) {
-		px_error_set(err, PX_EXIT_CANTCREAT,
-			     "%s already exists; portex never replaces a "
-			     "package unless --force is given",
-			     o->target);
+		exists_error(err, o->target);
 		goto fail;
 	}
 	/* The archive is written next to its target so the final step is a
@@ -263,7 +262,7 @@ static struct spool *spool_for(px_package *p, const char *entity, px_error *err)
 	s = &p->spools[p->n_spools];
 	snprintf(name, sizeof(name), "%s.json", entity);
 	s->entity = strdup(entity);
-	s->path = path_join(p->spool_dir, name);
+	s->path = px_path_join(p->spool_dir, name);
 	p->n_spools++;
 	if (!s->entity || !s->path) {
 		px_error_oom(err);
@@ -297,14 +296,6 @@ int px_package_record(px_package *p, const char *entity, json_t *record,
 	}
 	s->records++;
 	return px_spool_put(s->sp, &it, err);
-}
-
-uint64_t px_package_count(const px_package *p, const char *entity)
-{
-	for (size_t i = 0; i < p->n_spools; i++)
-		if (!strcmp(p->spools[i].entity, entity))
-			return p->spools[i].records;
-	return 0;
 }
 
 static struct entry *entry_new(px_package *p, const char *name, px_error *err)
@@ -415,7 +406,7 @@ int px_package_document(px_package *p, const char *source, json_t *record,
 	e = entry_new(p, zipname, err);
 	if (!e)
 		return -1;
-	e->path = path_join(p->spool_dir, spool);
+	e->path = px_path_join(p->spool_dir, spool);
 	if (!e->path)
 		return px_error_oom(err);
 	fp = fopen(e->path, "wb");
@@ -536,11 +527,14 @@ static json_t *files_json(px_package *p)
 static int render_index(px_package *p, json_t *manifest, px_error *err)
 {
 	px_html_entity ents[MAX_ENTITIES];
-	struct entry *e;
+	struct entry *e = entry_new(p, "index.html", err);
 	FILE *fp;
-	char *path = path_join(p->spool_dir, "index.html");
+	int rc;
 
-	if (!path)
+	if (!e)
+		return -1;
+	e->media_type = "text/html";
+	if (!(e->path = px_path_join(p->spool_dir, "index.html")))
 		return px_error_oom(err);
 	for (size_t i = 0; i < p->n_spools; i++) {
 		ents[i].entity = p->spools[i].entity;
@@ -548,32 +542,15 @@ static int render_index(px_package *p, json_t *manifest, px_error *err)
 		ents[i].records = p->spools[i].records;
 		ents[i].deflated = 1;
 	}
-	fp = fopen(path, "wb");
-	if (!fp) {
-		cantcreat(err, "spool file", path);
-		free(path);
-		return -1;
-	}
-	if (px_index_html_write(fp, manifest, ents, p->n_spools, p->schemas,
-				err)) {
-		fclose(fp);
-		free(path);
-		return -1;
-	}
-	if (fclose(fp)) {
-		cantcreat(err, "spool file", path);
-		free(path);
-		return -1;
-	}
-	if (!(e = entry_new(p, "index.html", err))) {
-		free(path);
-		return -1;
-	}
-	e->path = path;
-	e->media_type = "text/html";
-	if (hash_file(path, e->sha256, &e->size))
-		return cantcreat(err, "spool file", path);
-	return 0;
+	if (!(fp = fopen(e->path, "wb")))
+		return cantcreat(err, "spool file", e->path);
+	rc = px_index_html_write(fp, manifest, ents, p->n_spools, p->schemas,
+				 err);
+	if (fclose(fp) && !rc)
+		rc = cantcreat(err, "spool file", e->path);
+	if (!rc && hash_file(e->path, e->sha256, &e->size))
+		rc = cantcreat(err, "spool file", e->path);
+	return rc ? -1 : 0;
 }
 
 static int zip_fail(px_error *err, zip_t *za, const char *what)
@@ -631,39 +608,26 @@ static int add_entry(px_package *p, zip_t *za, const struct entry *e,
 	return 0;
 }
 
+/* manifest.json goes in like any entry; it is listed for the signature,
+ * not in its own "files". */
 static int add_manifest(px_package *p, zip_t *za, json_t *manifest,
 			px_error *err)
 {
-	char *text = json_dumps(manifest, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	struct entry *e;
-	zip_source_t *src;
-	zip_int64_t idx;
 	size_t n;
 
-	if (!text)
-		return px_error_oom(err);
-	n = strlen(text);
-	text[n] = '\n'; /* json_dumps leaves room: replace NUL by newline */
-	src = zip_source_buffer(za, text, n + 1, 1);
-	if (!src) {
-		free(text);
-		return zip_fail(err, za, "manifest.json");
-	}
-	idx = zip_file_add(za, "manifest.json", src, ZIP_FL_ENC_UTF_8);
-	if (idx < 0) {
-		zip_source_free(src);
-		return zip_fail(err, za, "manifest.json");
-	}
-	if (p->password && zip_file_set_encryption(za, (zip_uint64_t)idx,
-						   ZIP_EM_AES_256, p->password))
-		return zip_fail(err, za, "manifest.json");
-	/* Listed for the signature, not in manifest.json's own "files". */
-	if (!(e = entry_new(p, "manifest.json", err)))
-		return -1;
+	p->manifest_text =
+	    json_dumps(manifest, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!p->manifest_text || !(e = entry_new(p, "manifest.json", err)))
+		return err->code ? -1 : px_error_oom(err);
+	/* The text ends with a newline: its NUL becomes one. */
+	n = strlen(p->manifest_text);
+	p->manifest_text[n] = '\n';
+	e->data = p->manifest_text;
 	e->size = n + 1;
 	e->media_type = "application/json";
-	EVP_Digest(text, n + 1, e->sha256, NULL, EVP_sha256(), NULL);
-	return 0;
+	EVP_Digest(e->data, e->size, e->sha256, NULL, EVP_sha256(), NULL);
+	return add_entry(p, za, e, err);
 }
 
 static int sign(px_package *p, zip_t *za, px_error *err)
@@ -741,12 +705,7 @@ static int publish(px_package *p, px_error *err)
 	} else {
 		if (link(p->tmp_zip, p->target)) {
 			if (errno == EEXIST)
-				return px_error_set(
-				    err, PX_EXIT_CANTCREAT,
-				    "%s already exists; portex never "
-				    "replaces a package unless --force "
-				    "is given",
-				    p->target);
+				return exists_error(err, p->target);
 			return cantcreat(err, "package", p->target);
 		}
 		unlink(p->tmp_zip);
@@ -772,9 +731,9 @@ int px_package_finish(px_package *p, json_t *manifest, char sha256_hex[65],
 		px_error_oom(err);
 		goto fail;
 	}
+	/* The page shows the list without itself; the manifest lists it. */
 	if (render_index(p, manifest, err))
 		goto fail;
-	/* index.html itself is listed now that it exists. */
 	if (!(files = files_json(p)) ||
 	    json_object_set_new(manifest, "files", files)) {
 		px_error_oom(err);
@@ -814,11 +773,12 @@ void px_package_abort(px_package *p)
 {
 	if (!p)
 		return;
+	for (size_t i = 0; i < p->n_spools; i++)
+		px_spool_free(p->spools[i].sp); /* writers stop first */
 	remove_spool(p);
 	if (p->tmp_zip)
 		unlink(p->tmp_zip); /* gone already when published */
 	for (size_t i = 0; i < p->n_spools; i++) {
-		px_spool_free(p->spools[i].sp);
 		for (size_t m = 0; m < p->spools[i].n_members; m++)
 			free(p->spools[i].members[m].text);
 		free(p->spools[i].members);
@@ -831,6 +791,7 @@ void px_package_abort(px_package *p)
 	}
 	free(p->entries);
 	json_decref(p->doc_names);
+	free(p->manifest_text);
 
 	if (p->password) {
 		OPENSSL_cleanse(p->password, strlen(p->password));

@@ -43,8 +43,7 @@ int px_package_record(px_package *p, const char *entity, json_t *record,
 int px_package_document(px_package *p, const char *source, json_t *record,
 			const unsigned char *data, size_t len, px_error *err);
 
-/* Records written so far for entity. */
-uint64_t px_package_count(const px_package *p, const char *entity);
+
 
 /* Completes the package: manifest is everything but "files" (added here);
  * index.html is rendered from it. On success the package is at its target
