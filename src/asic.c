@@ -10,95 +10,67 @@
 #include <openssl/cms.h>
 #include <openssl/evp.h>
 
+#include "jsonout.h"
 #include "portex/asic.h"
 
-/* A growing string; every append reports out-of-memory once, at the end. */
-typedef struct strbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-} strbuf;
-
-static void sb_add(strbuf *b, const char *s, size_t n)
+static int add_str(px_buf *b, const char *s)
 {
-	char *p;
-	size_t cap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 4096;
-		while (b->len + n + 1 > cap)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_str(strbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
+	return px_buf_add(b, s, strlen(s));
 }
 
 /* A path inside the package as a relative URI reference: everything but
  * RFC 3986 unreserved characters and '/' is percent-encoded (UTF-8 bytes
  * included), so the attribute also needs no XML escaping. */
-static void sb_uri(strbuf *b, const char *name)
+static int add_uri(px_buf *b, const char *name)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	char esc[3];
+	char esc[3] = {'%'};
 
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
-			sb_add(b, (const char *)p, 1);
+			if (px_buf_add(b, p, 1))
+				return -1;
 			continue;
 		}
-		esc[0] = '%';
 		esc[1] = hex[*p >> 4];
 		esc[2] = hex[*p & 15];
-		sb_add(b, esc, 3);
+		if (px_buf_add(b, esc, 3))
+			return -1;
 	}
+	return 0;
 }
 
 char *px_asic_manifest_xml(const px_digest_entry *entries, size_t n,
 			   size_t *len)
 {
-	strbuf b = {0};
+	px_buf b = {0};
 	char b64[64];
+	int bad;
 
-	sb_str(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\" "
-		   "standalone=\"yes\"?>\n"
-		   "<asic:ASiCManifest xmlns:asic=\"" PX_ASIC_NS "\" "
-		   "xmlns:ds=\"" PX_DS_NS "\">\n"
-		   "  <asic:SigReference URI=\"" PX_ASIC_SIG_NAME "\" "
-		   "MimeType=\"application/pkcs7-signature\"/>\n");
-	for (size_t i = 0; i < n; i++) {
+	bad = add_str(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\" "
+			  "standalone=\"yes\"?>\n"
+			  "<asic:ASiCManifest xmlns:asic=\"" PX_ASIC_NS "\" "
+			  "xmlns:ds=\"" PX_DS_NS "\">\n"
+			  "  <asic:SigReference URI=\"" PX_ASIC_SIG_NAME "\" "
+			  "MimeType=\"application/pkcs7-signature\"/>\n");
+	for (size_t i = 0; i < n && !bad; i++) {
 		EVP_EncodeBlock((unsigned char *)b64, entries[i].sha256, 32);
-		sb_str(&b, "  <asic:DataObjectReference URI=\"");
-		sb_uri(&b, entries[i].name);
-		sb_str(&b,
-		       "\">\n    <ds:DigestMethod Algorithm=\"" PX_SHA256_URI
-		       "\"/>\n    <ds:DigestValue>");
-		sb_str(&b, b64);
-		sb_str(&b,
-		       "</ds:DigestValue>\n  </asic:DataObjectReference>\n");
+		bad = add_str(&b, "  <asic:DataObjectReference URI=\"") ||
+		      add_uri(&b, entries[i].name) ||
+		      add_str(&b, "\">\n    <ds:DigestMethod "
+				  "Algorithm=\"" PX_SHA256_URI "\"/>\n"
+				  "    <ds:DigestValue>") ||
+		      add_str(&b, b64) ||
+		      add_str(&b, "</ds:DigestValue>\n"
+				  "  </asic:DataObjectReference>\n");
 	}
-	sb_str(&b, "</asic:ASiCManifest>\n");
-	if (b.oom) {
-		free(b.p);
+	if (bad || add_str(&b, "</asic:ASiCManifest>\n")) {
+		px_buf_free(&b);
 		return NULL;
 	}
 	*len = b.len;
-	return b.p;
+	return b.data;
 }
 
 /* DER CMS SignedData over data: detached, CAdES-BES signed attributes

@@ -101,7 +101,9 @@ static void print_text(const px_verify_opts *o, const px_verify_result *r)
 static int print_json(const px_verify_opts *o, const px_verify_result *r)
 {
 	json_t *problems = json_array(), *root;
-	size_t shown = r->n_problems < 200 ? r->n_problems : 200;
+	size_t shown = r->n_problems < PX_VERIFY_MAX_PROBLEMS
+			   ? r->n_problems
+			   : PX_VERIFY_MAX_PROBLEMS;
 	int rc;
 
 	for (size_t i = 0; i < shown; i++)
@@ -196,11 +198,11 @@ int cmd_verify(int argc, char **argv, px_error *err)
 		return px_error_oom(err);
 	}
 	fflush(stdout);
-	for (size_t i = 0; i < r.n_problems && i < 200; i++)
+	for (size_t i = 0; i < r.n_problems && i < PX_VERIFY_MAX_PROBLEMS; i++)
 		fprintf(stderr, "portex verify: %s\n", r.problems[i]);
-	if (r.n_problems > 200)
+	if (r.n_problems > PX_VERIFY_MAX_PROBLEMS)
 		fprintf(stderr, "portex verify: ... and %zu more problems\n",
-			r.n_problems - 200);
+			r.n_problems - PX_VERIFY_MAX_PROBLEMS);
 	rc = r.valid ? PX_OK : PX_EXIT_INVALID;
 	if (!r.valid)
 		px_error_set(err, PX_EXIT_INVALID,

@@ -21,7 +21,6 @@
 #include "portex/asic.h"
 #include "portex/verify.h"
 
-#define MAX_PROBLEMS  200
 #define MAX_XML	      (64u << 20)
 #define MAX_SIG	      (1u << 20)
 #define MAX_JSON      (64u << 20)
@@ -60,7 +59,7 @@ int px_verify_problem(px_verify_result *res, const char *fmt, ...)
 	va_list ap;
 
 	res->valid = 0;
-	if (res->n_problems >= MAX_PROBLEMS) {
+	if (res->n_problems >= PX_VERIFY_MAX_PROBLEMS) {
 		res->n_problems++;
 		return 0;
 	}
@@ -89,8 +88,9 @@ int px_verify_problem(px_verify_result *res, const char *fmt, ...)
 
 void px_verify_result_free(px_verify_result *res)
 {
-	size_t n =
-	    res->n_problems < MAX_PROBLEMS ? res->n_problems : MAX_PROBLEMS;
+	size_t n = res->n_problems < PX_VERIFY_MAX_PROBLEMS
+		       ? res->n_problems
+		       : PX_VERIFY_MAX_PROBLEMS;
 
 	for (size_t i = 0; i < n && res->problems; i++)
 		free(res->problems[i]);
@@ -513,14 +513,15 @@ static int check_manifest_json(verifier *v)
 {
 	json_error_t je;
 	json_t *root, *files, *f, *signer;
+	entry *e = find(v, MANIFEST_JSON);
 	size_t i;
 
-	if (!find(v, MANIFEST_JSON)) {
+	if (!e) {
 		PROBLEM(v, "manifest.json: missing");
 		return 0;
 	}
 	if (!v->json) {
-		if (find(v, MANIFEST_JSON)->size > MAX_JSON)
+		if (e->size > MAX_JSON)
 			PROBLEM(v, "manifest.json: larger than %u bytes",
 				MAX_JSON);
 		return 0; /* otherwise unreadable: reported by hash_entry */

@@ -17,6 +17,7 @@
 
 #include "portex/asic.h"
 #include "portex/verify.h"
+#include "timefmt.h"
 
 #define SIG PX_ASIC_SIG_NAME
 
@@ -35,14 +36,6 @@ static int signing_time(CMS_SignerInfo *si, time_t *out)
 		return -1;
 	*out = timegm(&tm);
 	return 0;
-}
-
-static void fmt_time(time_t t, char *buf, size_t n)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* Validity of the signer certificate when it signed. */
@@ -209,7 +202,8 @@ static int inspect(CMS_ContentInfo *cms, X509 **signer, time_t *t,
 			    sizeof(res->issuer));
 	*have_time = !signing_time(si, t);
 	if (*have_time)
-		fmt_time(*t, res->signing_time, sizeof(res->signing_time));
+		px_rfc3339_from_epoch((int64_t)*t, 0, res->signing_time,
+				      sizeof(res->signing_time));
 	else if (px_verify_problem(res, "%s: no signing-time attribute", SIG))
 		return -1;
 	if (CMS_signed_get_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2,

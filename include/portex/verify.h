@@ -16,6 +16,9 @@
 #define PX_VERIFY_MAX_TOTAL   (4ULL << 30) /* uncompressed bytes, all */
 #define PX_VERIFY_MAX_RATIO   1000	   /* deflate's best is ~1032:1 */
 
+/* Problem lines kept in a result; past it problems are only counted. */
+#define PX_VERIFY_MAX_PROBLEMS 200
+
 typedef struct px_verify_opts {
 	const char *path;     /* the package */
 	const char *ca_path;  /* PEM trust anchors, or NULL: no chain check */
@@ -26,7 +29,8 @@ typedef struct px_verify_opts {
 
 typedef struct px_verify_result {
 	int valid;	 /* 1: no problem found */
-	char **problems; /* one line each: "data/x.json: ..." */
+	char **problems; /* one line each: "data/x.json: ..."; at most
+			    PX_VERIFY_MAX_PROBLEMS of n_problems */
 	size_t n_problems;
 	int is_signed;	   /* a signature001.p7s was found */
 	int signature_ok;  /* the CMS signature verified */
@@ -49,8 +53,9 @@ void px_verify_result_free(px_verify_result *res);
 
 /* ---- The parts px_verify() is made of, for its modules and tests. ---- */
 
-/* Appends a problem line to res (res->valid becomes 0). Past 200 lines
- * problems are only counted. Returns 0, or -1 when out of memory. */
+/* Appends a problem line to res (res->valid becomes 0); past
+ * PX_VERIFY_MAX_PROBLEMS lines, only counts it. Returns 0, or -1 when out
+ * of memory. */
 int px_verify_problem(px_verify_result *res, const char *fmt, ...)
     PX_PRINTF(2, 3);
 
