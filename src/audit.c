@@ -20,6 +20,10 @@
 	"0000000000000000000000000000000000000000000000000000000000000000"
 
 enum { A_SEQ, A_AT, A_ACTOR, A_ACTION, A_REQUEST, A_DETAILS, A_PREV, A_HASH };
+/* The entries' columns, in the order of the A_ indexes above. */
+#define SELECT_ENTRIES                                                         \
+	"SELECT seq, at, actor, action, request_id, details, prev_hash, "      \
+	"hash FROM px_audit "
 
 /* The canonical serialisation: a fixed tag, then each field as
  * "name=<byte length>:<bytes>\n", so no choice of values can make two
@@ -310,11 +314,8 @@ int px_audit_verify(px_ledger *l, px_audit_result *res, px_error *err)
 	res->valid = 1;
 	if (px_ledger_begin(l, 0, err))
 		return -1;
-	if (px_ledger_query(l,
-			    "SELECT seq, at, actor, action, request_id, "
-			    "details, prev_hash, hash FROM px_audit "
-			    "ORDER BY seq",
-			    0, NULL, &rows, err) ||
+	if (px_ledger_query(l, SELECT_ENTRIES "ORDER BY seq", 0, NULL, &rows,
+			    err) ||
 	    px_ledger_query(l, "SELECT seq, hash FROM px_audit_head", 0, NULL,
 			    &head, err))
 		goto out;
@@ -342,18 +343,18 @@ int px_audit_list(px_ledger *l, long request_id, json_t **out, px_error *err)
 	if (px_ledger_begin(l, 0, err))
 		return -1;
 	rc = px_ledger_query(l,
-			     request_id ? "SELECT seq, at, actor, action, "
-					  "request_id, details, prev_hash, "
-					  "hash FROM px_audit WHERE "
-					  "request_id = $1 ORDER BY seq"
-					: "SELECT seq, at, actor, action, "
-					  "request_id, details, prev_hash, "
-					  "hash FROM px_audit ORDER BY seq",
+			     request_id ? SELECT_ENTRIES
+				 "WHERE request_id = $1 ORDER BY seq"
+					: SELECT_ENTRIES "ORDER BY seq",
 			     request_id ? 1 : 0, &p, &rows, err);
 	px_ledger_rollback(l);
 	if (rc)
 		return -1;
 	list = json_array();
+	if (!list) {
+		json_decref(rows);
+		return px_error_oom(err);
+	}
 	json_array_foreach (rows, i, row) {
 		const char *text = cell(row, A_DETAILS);
 		json_t *details = text ? json_loads(text, 0, NULL) : NULL;

@@ -23,6 +23,7 @@ struct px_calendar {
 	const char *name;
 	const struct fixed_holiday *fixed;    /* ends with month 0 */
 	const struct easter_holiday *movable; /* ends with name NULL */
+	const struct px_calendar *base;	      /* whose holidays it adds to */
 };
 
 /* Code du travail, article L3133-1. */
@@ -40,21 +41,14 @@ static const struct easter_holiday fr_movable[] = {
 
 /* Alsace-Moselle (Code du travail, article L3134-13): France's holidays
  * plus Good Friday and St Stephen's Day. */
-static const struct fixed_holiday am_fixed[] = {
-    {1, 1, "New Year's Day"},	     {5, 1, "Labour Day"},
-    {5, 8, "Victory in Europe Day"}, {7, 14, "Bastille Day"},
-    {8, 15, "Assumption"},	     {11, 1, "All Saints' Day"},
-    {11, 11, "Armistice Day"},	     {12, 25, "Christmas Day"},
-    {12, 26, "St Stephen's Day"},    {0, 0, NULL}};
+static const struct fixed_holiday am_fixed[] = {{12, 26, "St Stephen's Day"},
+						{0, 0, NULL}};
 static const struct easter_holiday am_movable[] = {{-2, "Good Friday"},
-						   {1, "Easter Monday"},
-						   {39, "Ascension"},
-						   {50, "Whit Monday"},
 						   {0, NULL}};
 
 static const struct px_calendar calendars[] = {
-    {"FR", fr_fixed, fr_movable},
-    {"FR-ALSACE-MOSELLE", am_fixed, am_movable},
+    {"FR", fr_fixed, fr_movable, NULL},
+    {"FR-ALSACE-MOSELLE", am_fixed, am_movable, &calendars[0]},
 };
 
 const px_calendar *px_calendar_find(const char *name)
@@ -89,13 +83,16 @@ const char *px_holiday_name(const px_calendar *cal, px_day day)
 	px_day easter;
 
 	px_date_to_ymd(day, &y, &m, &d);
-	for (const struct fixed_holiday *f = cal->fixed; f->month; f++)
-		if (f->month == m && f->day == d)
-			return f->name;
 	easter = px_easter(y);
-	for (const struct easter_holiday *e = cal->movable; e->name; e++)
-		if (easter + e->offset == day)
-			return e->name;
+	for (; cal; cal = cal->base) {
+		for (const struct fixed_holiday *f = cal->fixed; f->month; f++)
+			if (f->month == m && f->day == d)
+				return f->name;
+		for (const struct easter_holiday *e = cal->movable; e->name;
+		     e++)
+			if (easter + e->offset == day)
+				return e->name;
+	}
 	return NULL;
 }
 

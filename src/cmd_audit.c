@@ -79,6 +79,26 @@ static int verify(px_ledger *l, int json, px_error *err)
 	return r.valid ? PX_OK : PX_EXIT_INVALID;
 }
 
+static void print_entry(const json_t *e)
+{
+	json_t *req = json_object_get(e, "request");
+	json_t *d = json_object_get(e, "details");
+
+	printf("#%-5" JSON_INTEGER_FORMAT " %s %-24s by %-12s",
+	       json_integer_value(json_object_get(e, "seq")),
+	       json_string_value(json_object_get(e, "at")),
+	       json_string_value(json_object_get(e, "action")),
+	       json_string_value(json_object_get(e, "actor")));
+	if (json_is_integer(req))
+		printf(" request %" JSON_INTEGER_FORMAT,
+		       json_integer_value(req));
+	if (json_object_get(d, "to"))
+		printf(" %s -> %s",
+		       json_string_value(json_object_get(d, "from")),
+		       json_string_value(json_object_get(d, "to")));
+	putchar('\n');
+}
+
 static int log_entries(px_ledger *l, long request, int json, px_error *err)
 {
 	json_t *list = NULL, *e;
@@ -89,28 +109,10 @@ static int log_entries(px_ledger *l, long request, int json, px_error *err)
 	if (json) {
 		json_dumpf(list, stdout, JSON_INDENT(2));
 		putchar('\n');
+	} else {
+		json_array_foreach (list, i, e)
+			print_entry(e);
 	}
-	json_array_foreach (list, i, e)
-		if (!json) {
-			json_t *req = json_object_get(e, "request");
-			json_t *d = json_object_get(e, "details");
-
-			printf("#%-5" JSON_INTEGER_FORMAT " %s %-24s by %-12s",
-			       json_integer_value(json_object_get(e, "seq")),
-			       json_string_value(json_object_get(e, "at")),
-			       json_string_value(json_object_get(e, "action")),
-			       json_string_value(json_object_get(e, "actor")));
-			if (json_is_integer(req))
-				printf(" request %" JSON_INTEGER_FORMAT,
-				       json_integer_value(req));
-			if (json_object_get(d, "to"))
-				printf(" %s -> %s",
-				       json_string_value(
-					   json_object_get(d, "from")),
-				       json_string_value(
-					   json_object_get(d, "to")));
-			putchar('\n');
-		}
 	json_decref(list);
 	return PX_OK;
 }

@@ -35,7 +35,7 @@ static void print_json(const px_calendar *cal, px_day received, long suspended,
 	px_date_format(received, r);
 	px_date_format(dl->due, d);
 	px_date_format(dl->extended, e);
-	o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "received", r, "calendar",
+	o = json_pack("{s:s, s:s, s:I, s:s, s:s}", "received", r, "calendar",
 		      px_calendar_name(cal), "suspended_days",
 		      (json_int_t)suspended, "due", d, "extended", e);
 	if (o) {
