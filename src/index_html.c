@@ -421,10 +421,12 @@ static void write_files(const page *p)
 	fputs("</tbody>\n</table></div>\n</section>\n", p->out);
 }
 
-static void pre(const page *p, const char *commands)
+/* commands, then more (NULL or the rest), as one block of commands */
+static void pre(const page *p, const char *commands, const char *more)
 {
 	fputs("<pre>", p->out);
 	text(p, commands);
+	text(p, more);
 	fputs("</pre>\n", p->out);
 }
 
@@ -442,10 +444,8 @@ static void write_verify(const page *p)
 		msg(p, PX_MSG_UNSIGNED_TEXT);
 		fputs("</p>\n", p->out);
 		tag_msg(p, "p", PX_MSG_UNSIGNED_DIGESTS);
-		fputs("<pre>", p->out);
-		text(p, extract);
-		text(p, "sha256sum <file>\n");
-		fputs("</pre>\n</section>\n", p->out);
+		pre(p, extract, "sha256sum <file>\n");
+		fputs("</section>\n", p->out);
 		return;
 	}
 	fputs("<p><strong>", p->out);
@@ -458,18 +458,16 @@ static void write_verify(const page *p)
 	fputs("</p>\n", p->out);
 	tag_msg(p, "p", PX_MSG_SIGNED_TEXT);
 	tag_msg(p, "p", PX_MSG_VERIFY_OPENSSL);
-	fputs("<pre>", p->out);
-	text(p, extract);
-	text(p, "openssl cms -verify -binary -cades -inform DER "
-		"-in META-INF/signature001.p7s "
-		"-content META-INF/ASiCManifest.xml -CAfile CERT.pem "
-		"-purpose any -out /dev/null");
-	fputs("</pre>\n", p->out);
+	pre(p, extract,
+	    "openssl cms -verify -binary -cades -inform DER "
+	    "-in META-INF/signature001.p7s "
+	    "-content META-INF/ASiCManifest.xml -CAfile CERT.pem "
+	    "-purpose any -out /dev/null");
 	tag_msg(p, "p", PX_MSG_VERIFY_OPENSSL_OK);
-	pre(p, "sha256sum <file>\n"
-	       "openssl dgst -sha256 -binary <file> | openssl base64");
+	pre(p, "sha256sum <file>\n",
+	    "openssl dgst -sha256 -binary <file> | openssl base64");
 	tag_msg(p, "p", PX_MSG_VERIFY_PORTEX);
-	pre(p, "portex verify PACKAGE.zip");
+	pre(p, "portex verify PACKAGE.zip", NULL);
 	fputs("</section>\n", p->out);
 }
 

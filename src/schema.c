@@ -312,30 +312,32 @@ static int get_deps(struct compiler *c, const json_t *s, const char *where,
 		    px_snode *n)
 {
 	const json_t *req = json_object_get(s, "dependentRequired");
-	const json_t *sch = json_object_get(s, "dependentSchemas"), *e;
-	char w[WHERE_MAX], wr[WHERE_MAX];
+	const json_t *sch, *e;
+	char wr[WHERE_MAX], ws[WHERE_MAX], wk[WHERE_MAX];
 	const char *k;
 
+	/* each keyword named in its own error, whichever of the two is bad */
+	join(wr, where, "dependentRequired");
+	if (req && !json_is_object(req))
+		return bad(c, wr, "expected an object");
+	if (object_kw(c, s, "dependentSchemas", where, ws, &sch))
+		return -1;
 	if (!req && !sch)
 		return 0;
-	join(w, where, req ? "dependentRequired" : "dependentSchemas");
-	if ((req && !json_is_object(req)) || (sch && !json_is_object(sch)))
-		return bad(c, w, "expected an object");
 	n->deps = calloc(json_object_size(req) + json_object_size(sch) + 1,
 			 sizeof(*n->deps));
 	if (!n->deps)
 		return px_error_oom(c->err);
 	json_object_foreach ((json_t *)req, k, e) {
-		join(wr, w, k);
+		join(wk, wr, k);
 		if (!names_array(e))
-			return bad(c, wr, "expected an array of names");
+			return bad(c, wk, "expected an array of names");
 		n->deps[n->ndeps].name = k;
 		n->deps[n->ndeps++].required = e;
 	}
-	join(w, where, "dependentSchemas");
 	json_object_foreach ((json_t *)sch, k, e) {
 		n->deps[n->ndeps].name = k;
-		n->deps[n->ndeps].schema = child(c, e, w, k);
+		n->deps[n->ndeps].schema = child(c, e, ws, k);
 		if (!n->deps[n->ndeps++].schema)
 			return -1;
 	}

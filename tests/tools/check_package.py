@@ -229,8 +229,10 @@ class Checker:
                     records[n] = got
                 else:
                     all_data_ok = False
-        for n in sorted(self.names):
-            if n.startswith("schemas/") and n.endswith(".json"):
+        # the schemas no data file named, read only to compare them
+        for n in sorted(self.names) if self.repo_schemas else []:
+            if (n.startswith("schemas/") and n.endswith(".json")
+                    and n not in self.compared):
                 data = self.read(n)
                 if data is not None:
                     self.compare_with_repo(n, data)

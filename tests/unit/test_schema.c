@@ -667,6 +667,13 @@ static void test_unusable_schemas_are_refused_with_their_location(void **state)
 		"only JSON Schema 2020-12");
 	refused("{\"properties\":{\"a\":3}}",
 		"schema #/properties/a: expected a schema");
+	/* the bad one of the two dependent* keywords is the one named */
+	refused("{\"dependentRequired\":{},\"dependentSchemas\":[]}",
+		"schema #/dependentSchemas: expected an object");
+	refused("{\"dependentRequired\":3,\"dependentSchemas\":{}}",
+		"schema #/dependentRequired: expected an object");
+	refused("{\"dependentRequired\":{\"a\":[1]}}",
+		"schema #/dependentRequired/a: expected an array of names");
 }
 
 static void test_reference_loops_end_with_an_error(void **state)
