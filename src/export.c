@@ -132,6 +132,43 @@ static void close_sources(struct run *r)
 	free(r->srcs);
 }
 
+/* 1 when some source's resolve step provides key. */
+static int provided_anywhere(const struct run *r, const char *key)
+{
+	for (size_t a = 0; a < r->n_srcs; a++) {
+		json_t *steps = json_object_get(r->srcs[a].plan, "resolve"),
+		       *st;
+		size_t b;
+
+		json_array_foreach (steps, b, st) {
+			const char *p =
+			    json_string_value(json_object_get(st, "provides"));
+			if (p && !strcmp(p, key))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static int unknown_entity(const struct run *r, const struct src *s, size_t j,
+			  const char *entity, px_error *err)
+{
+	char known[512] = "";
+	const char *name;
+
+	for (size_t i = 0; (name = px_schemas_name(r->schemas, i)); i++) {
+		if (!strcmp(name, "manifest"))
+			continue;
+		size_t n = strlen(known);
+		snprintf(known + n, sizeof(known) - n, "%s%s", n ? ", " : "",
+			 name);
+	}
+	return px_error_set(err, PX_EXIT_CONFIG,
+			    "%s: %s/collections/%zu/entity: unknown entity "
+			    "\"%s\"; expected one of %s",
+			    s->cfg.config_file, s->json_path, j, entity, known);
+}
+
 /* Every entity named, every placeholder given by --subject or provided by
  * some resolve step: checked before any query runs. */
 static int check_plans(struct run *r, px_error *err)
@@ -148,34 +185,11 @@ static int check_plans(struct run *r, px_error *err)
 			size_t k;
 
 			if (!px_schemas_record(r->schemas, entity))
-				return px_error_set(
-				    err, PX_EXIT_CONFIG,
-				    "%s: %s/collections/%zu/entity: "
-				    "unknown entity \"%s\"; expected one "
-				    "of profile, account, licence, "
-				    "progress, score, answer, purchase, "
-				    "claim, connection, annotation, "
-				    "document, consent",
-				    s->cfg.config_file, s->json_path, j,
-				    entity);
+				return unknown_entity(r, s, j, entity, err);
 			json_array_foreach (needs, k, n) {
 				const char *key = json_string_value(n);
-				int given = json_object_get(r->keys, key) != 0;
-				for (size_t a = 0; a < r->n_srcs && !given;
-				     a++) {
-					json_t *steps = json_object_get(
-					    r->srcs[a].plan, "resolve");
-					json_t *st;
-					size_t b;
-					json_array_foreach (steps, b, st) {
-						given |= !strcmp(
-						    key,
-						    json_string_value(
-							json_object_get(
-							    st, "provides")));
-					}
-				}
-				if (!given)
+				if (!json_object_get(r->keys, key) &&
+				    !provided_anywhere(r, key))
 					return px_error_set(
 					    err, PX_EXIT_CONFIG,
 					    "%s: %s/collections/%zu: "
@@ -190,12 +204,42 @@ static int check_plans(struct run *r, px_error *err)
 	return 0;
 }
 
-/* Runs resolve steps in rounds until no new key appears. */
+/* Runs one resolve step and records the key it finds. */
+static int resolve_step(struct run *r, struct src *s, size_t j,
+			const json_t *st, px_error *err)
+{
+	const char *key = json_string_value(json_object_get(st, "provides"));
+	const json_t *known;
+	char *value = NULL;
+	int rc = s->conn->resolve(s->handle, j, r->keys, &value, err);
+
+	if (rc <= 0)
+		return rc;
+	s->found = 1;
+	known = json_object_get(r->keys, key);
+	if (known && strcmp(json_string_value(known), value))
+		rc = px_error_set(err, PX_EXIT_DATA,
+				  "source %s: resolve %s: gives a different "
+				  "%s than another source; refusing to mix "
+				  "two people's data",
+				  s->cfg.name, key, key);
+	else if (!known &&
+		 json_object_set_new(r->keys, key, json_string(value)))
+		rc = px_error_oom(err);
+	else
+		rc = 0;
+	free(value);
+	return rc;
+}
+
+/* Runs resolve steps in rounds until no new key appears: a step runs
+ * once, as soon as every key it needs is known. done[] flags the steps of
+ * all sources, one after the other. */
 static int resolve_identity(struct run *r, px_error *err)
 {
 	size_t total = 0;
 	unsigned char *done;
-	int progress = 1;
+	int progress = 1, rc = 0;
 
 	for (size_t i = 0; i < r->n_srcs; i++)
 		total += json_array_size(
@@ -203,60 +247,29 @@ static int resolve_identity(struct run *r, px_error *err)
 	done = calloc(total + 1, 1);
 	if (!done)
 		return px_error_oom(err);
-	while (progress) {
-		size_t at = 0;
+	while (progress && !rc) {
+		unsigned char *flag = done;
 		progress = 0;
-		for (size_t i = 0; i < r->n_srcs; i++) {
-			struct src *s = &r->srcs[i];
-			json_t *steps = json_object_get(s->plan, "resolve"),
+		for (size_t i = 0; i < r->n_srcs && !rc; i++) {
+			json_t *steps =
+				   json_object_get(r->srcs[i].plan, "resolve"),
 			       *st;
 			size_t j;
 
 			json_array_foreach (steps, j, st) {
-				const char *key = json_string_value(
-				    json_object_get(st, "provides"));
-				const json_t *known;
-				char *value = NULL;
-				int rc;
-
-				if (done[at + j] ||
+				if (rc || flag[j] ||
 				    !needs_known(r->keys,
 						 json_object_get(st, "needs")))
 					continue;
-				done[at + j] = 1;
+				flag[j] = 1;
 				progress = 1;
-				rc = s->conn->resolve(s->handle, j, r->keys,
-						      &value, err);
-				if (rc < 0) {
-					free(done);
-					return -1;
-				}
-				if (rc == 0)
-					continue;
-				s->found = 1;
-				known = json_object_get(r->keys, key);
-				if (known &&
-				    strcmp(json_string_value(known), value)) {
-					free(value);
-					free(done);
-					return px_error_set(
-					    err, PX_EXIT_DATA,
-					    "source %s: resolve %s: gives "
-					    "a different %s than another "
-					    "source; refusing to mix two "
-					    "people's data",
-					    s->cfg.name, key, key);
-				}
-				if (!known)
-					json_object_set_new(r->keys, key,
-							    json_string(value));
-				free(value);
+				rc = resolve_step(r, &r->srcs[i], j, st, err);
 			}
-			at += json_array_size(steps);
+			flag += json_array_size(steps);
 		}
 	}
 	free(done);
-	return 0;
+	return rc ? -1 : 0;
 }
 
 static void show_progress(struct sink *k, int final)
