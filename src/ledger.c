@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ledger_backend.h"
+#include "path.h"
 #include "timefmt.h"
 
 enum kind { K_TEXT, K_INT, K_JSON };
@@ -238,20 +239,6 @@ static char *redacted(const char *uri)
 	return out;
 }
 
-static char *join_path(const char *dir, const char *path)
-{
-	size_t n;
-	char *out;
-
-	if (path[0] == '/' || !dir || !*dir)
-		return strdup(path);
-	n = strlen(dir) + strlen(path) + 2;
-	out = malloc(n);
-	if (out)
-		snprintf(out, n, "%s/%s", dir, path);
-	return out;
-}
-
 px_ledger *px_ledger_open(const char *uri, const char *base_dir, px_error *err)
 {
 	px_ledger *l = calloc(1, sizeof(*l));
@@ -288,7 +275,7 @@ px_ledger *px_ledger_open(const char *uri, const char *base_dir, px_error *err)
 			goto fail;
 		}
 		l->be = &px_ledger_sqlite;
-		target = join_path(base_dir, path);
+		target = px_path_join(base_dir, path);
 		shown = target ? strdup(target) : NULL;
 	}
 	if (!target || !shown) {

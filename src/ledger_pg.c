@@ -62,11 +62,38 @@ static int pg_exec(struct pg *s, const char *sql, px_error *err)
 	return 0;
 }
 
+/* A malformed URI is a config error. libpq's parse messages can quote
+ * pieces of the URI, the password included ("invalid percent-encoded
+ * token"): only those naming an unknown parameter are passed on. */
+static int check_uri(const char *target, const char *desc, px_error *err)
+{
+	char *msg = NULL;
+	PQconninfoOption *opts = PQconninfoParse(target, &msg);
+	int rc = 0;
+
+	if (!opts) {
+		int keyword =
+		    msg && (!strncmp(msg, "invalid URI query", 17) ||
+			    !strncmp(msg, "invalid connection option", 25));
+
+		rc = px_error_set(
+		    err, PX_EXIT_CONFIG, "%s: not a valid PostgreSQL URI%s%.*s",
+		    desc, keyword ? ": " : "",
+		    keyword ? (int)strcspn(msg, "\n") : 0, keyword ? msg : "");
+	}
+	PQfreemem(msg);
+	PQconninfoFree(opts);
+	return rc;
+}
+
 static int pg_open(const char *target, const char *desc, void **out,
 		   px_error *err)
 {
-	struct pg *s = calloc(1, sizeof(*s));
+	struct pg *s;
 
+	if (check_uri(target, desc, err))
+		return -1;
+	s = calloc(1, sizeof(*s));
 	if (!s)
 		return px_error_oom(err);
 	s->desc = desc;

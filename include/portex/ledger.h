@@ -24,7 +24,8 @@
  *
  * Errors: an unknown request id is PX_EXIT_DATA; a ledger locked by
  * another process beyond the busy timeout (5 s) or a server that cannot be
- * reached is PX_EXIT_UNAVAILABLE; a file that is not a database is
+ * reached is PX_EXIT_UNAVAILABLE (a malformed PostgreSQL URI is
+ * PX_EXIT_CONFIG); a file that is not a database is
  * PX_EXIT_DATA. A failed change leaves the ledger as it was.
  */
 #ifndef PORTEX_LEDGER_H

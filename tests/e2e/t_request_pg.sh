@@ -37,4 +37,15 @@ test_pg_unreachable_server_is_unavailable_and_hides_password() {
 	! grep -q s3cr3t-pw "$T/stderr" || fail "password printed"
 }
 
+test_pg_malformed_uri_is_a_config_error_and_hides_password() {
+	# libpq's own message quotes the bad token, here the password.
+	expect_exit 78 "$PORTEX" request list \
+		--ledger "postgresql://px:s3cr%zz-pw@127.0.0.1:1/nodb"
+	expect_err "not a valid PostgreSQL URI"
+	! grep -q s3cr "$T/stderr" || fail "password printed"
+	expect_exit 78 "$PORTEX" request list \
+		--ledger "postgresql://px@127.0.0.1:1/nodb?password=s3cr%zz&x=1"
+	! grep -q s3cr "$T/stderr" || fail "password printed"
+}
+
 run_tests
