@@ -61,7 +61,7 @@ struct px_source {
 	enum rest_auth_type auth;
 	char *auth_header; /* "Authorization: Basic ..." etc., or NULL */
 	char *key_param;   /* API key in the query: its parameter name */
-	char *key_value;   /* ... and value (a secret) */
+	char *key_value;   /* ... and value; or the bearer token (secrets) */
 	char *client_id;   /* OAuth2 */
 	char *client_secret;
 	char *token_url;
@@ -93,6 +93,9 @@ int rest_auth_apply(px_source *s, struct curl_slist **hdrs, CURLU *url,
 int rest_auth_invalidate(px_source *s);
 void rest_auth_free(px_source *s);
 void rest_add_secret(px_source *s, const char *secret);
+/* "Authorization: Basic <base64 of user:pass>", malloc'd; the caller wipes
+ * and frees it. NULL on out of memory. */
+char *rest_basic_header(const char *user, const char *pass);
 
 /* rest_http.c */
 int rest_http_init(px_source *s, px_error *err);
@@ -108,6 +111,9 @@ int rest_post_form(px_source *s, const char *url, const char *form,
 		   const char *basic_user, const char *basic_pass,
 		   const char *what, rest_resp *r, px_error *err);
 void rest_resp_free(rest_resp *r);
+/* A printable one-line start of r's body (n - 1 bytes at most), secrets
+ * redacted, "(empty)" when there is none. */
+void rest_snippet(const px_source *s, const rest_resp *r, char *out, size_t n);
 /* url with every secret and credential-like query value replaced by ***,
  * into out (always terminated). */
 void rest_redact(const px_source *s, const char *in, char *out, size_t n);

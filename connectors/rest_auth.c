@@ -73,29 +73,34 @@ static int set_header(px_source *s, const char *name, const char *scheme,
 	return 0;
 }
 
+char *rest_basic_header(const char *user, const char *pass)
+{
+	size_t n = strlen(user) + strlen(pass) + 2;
+	char *pair = malloc(n), *b64 = NULL, *hdr = NULL;
+
+	if (!pair)
+		return NULL;
+	snprintf(pair, n, "%s:%s", user, pass);
+	b64 = rest_base64_encode(pair, n - 1);
+	wipe(&pair);
+	n = b64 ? strlen(b64) + sizeof("Authorization: Basic ") : 0;
+	if (b64 && (hdr = malloc(n)))
+		snprintf(hdr, n, "Authorization: Basic %s", b64);
+	wipe(&b64);
+	return hdr;
+}
+
 static int init_basic(px_source *s, px_error *err)
 {
-	char *pair = NULL, *b64 = NULL;
-	size_t n;
-	int rc;
-
 	if (secret_from_cfg(s, "username", &s->client_id, err) ||
 	    secret_from_cfg(s, "password", &s->client_secret, err))
 		return -1;
-	n = strlen(s->client_id) + strlen(s->client_secret) + 2;
-	if (!(pair = malloc(n)))
+	if (!(s->auth_header =
+		  rest_basic_header(s->client_id, s->client_secret)))
 		return px_error_oom(err);
-	snprintf(pair, n, "%s:%s", s->client_id, s->client_secret);
-	b64 = rest_base64_encode(pair, n - 1);
-	wipe(&pair);
-	if (!b64)
-		return px_error_oom(err);
-	rc = set_header(s, "Authorization", "Basic ", b64, err);
-	wipe(&b64);
-	if (!rc)
-		rest_add_secret(s, s->auth_header + strlen("Authorization: "
-							   "Basic "));
-	return rc;
+	/* The base64 form is a secret of its own. */
+	rest_add_secret(s, s->auth_header + strlen("Authorization: Basic "));
+	return 0;
 }
 
 static int init_oauth2(px_source *s, const json_t *a, px_error *err)
@@ -129,8 +134,6 @@ int rest_auth_init(px_source *s, px_error *err)
 {
 	const json_t *a = json_object_get(s->profile, "auth");
 	const char *type = json_string_value(json_object_get(a, "type"));
-	char *tmp = NULL;
-	int rc;
 
 	/* The profile's auth was checked by rest_profile_load(). */
 	if (!strcmp(type, "none")) {
@@ -142,15 +145,13 @@ int rest_auth_init(px_source *s, px_error *err)
 		return init_oauth2(s, a, err);
 	}
 	if (!strcmp(type, "bearer")) {
+		/* Kept like an API key: registered, and wiped on close. */
 		s->auth = REST_AUTH_BEARER;
-		if (secret_from_cfg(s, "token", &tmp, err))
-			return -1;
-		rc = set_header(s, "Authorization", "Bearer ", tmp, err);
-		s->n_secrets--;
-		wipe(&tmp);
-		rest_add_secret(s, s->auth_header + strlen("Authorization: "
-							   "Bearer "));
-		return rc;
+		return secret_from_cfg(s, "token", &s->key_value, err) ||
+			       set_header(s, "Authorization", "Bearer ",
+					  s->key_value, err)
+			   ? -1
+			   : 0;
 	}
 	if (!strcmp(type, "api_key")) {
 		const char *in = json_string_value(json_object_get(a, "in"));
@@ -254,6 +255,8 @@ out:
 	if (form.data)
 		explicit_bzero(form.data, form.len);
 	free(form.data);
+	if (id) /* registered as a secret too */
+		explicit_bzero(id, strlen(id));
 	if (sec)
 		explicit_bzero(sec, strlen(sec));
 	curl_free(id);

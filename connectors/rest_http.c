@@ -160,8 +160,10 @@ int rest_http_init(px_source *s, px_error *err)
 		return px_error_set(err, PX_EXIT_SOFTWARE,
 				    "source %s: cannot initialise libcurl",
 				    s->cfg->name);
-	if (!(c = s->curl = curl_easy_init()))
+	if (!(c = s->curl = curl_easy_init())) {
+		curl_global_cleanup(); /* rest_http_free() will not */
 		return px_error_oom(err);
+	}
 	s->rng = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32 ^
 		 (uint64_t)(uintptr_t)s;
 	s->rng = s->rng ? s->rng : 88172645463325252ULL;
@@ -276,8 +278,7 @@ void rest_redact(const px_source *s, const char *in, char *out, size_t n)
 	}
 }
 
-/* A printable one-line start of the body, secrets redacted. */
-static void snippet(const px_source *s, const rest_resp *r, char *out, size_t n)
+void rest_snippet(const px_source *s, const rest_resp *r, char *out, size_t n)
 {
 	rest_redact(s, r->body.data ? r->body.data : "", out, n);
 	for (char *c = out; *c; c++)
@@ -407,7 +408,7 @@ static int perform(px_source *s, const struct req *q, rest_resp *r,
 			goto fail;
 		}
 		if (rc == CURLE_PARTIAL_FILE) {
-			snippet(s, r, body, sizeof(body));
+			rest_snippet(s, r, body, sizeof(body));
 			px_error_set(
 			    err, PX_EXIT_DATA,
 			    "source %s: %s: %s %s: HTTP %ld: truncated "
@@ -440,14 +441,14 @@ static int perform(px_source *s, const struct req *q, rest_resp *r,
 			n--;
 			continue;
 		} else if (r->status == 429 || r->status >= 500) {
-			snippet(s, r, body, sizeof(body));
+			rest_snippet(s, r, body, sizeof(body));
 			snprintf(why, sizeof(why), "HTTP %ld: %s", r->status,
 				 body);
 			wait = r->status == 429 || r->status == 503
 				   ? r->retry_after
 				   : -1;
 		} else {
-			snippet(s, r, body, sizeof(body));
+			rest_snippet(s, r, body, sizeof(body));
 			px_error_set(err, PX_EXIT_DATA,
 				     "source %s: %s: %s %s: HTTP %ld%s: %s",
 				     s->cfg->name, q->what, q->method, url,
@@ -517,22 +518,7 @@ int rest_post_form(px_source *s, const char *url, const char *form,
 				    what);
 	}
 	if (basic_user) {
-		size_t n = strlen(basic_user) + strlen(basic_pass) + 2;
-		char *pair = malloc(n), *b = NULL;
-
-		if (pair) {
-			snprintf(pair, n, "%s:%s", basic_user, basic_pass);
-			b = rest_base64_encode(pair, n - 1);
-			explicit_bzero(pair, n);
-		}
-		n = b ? strlen(b) + 32 : 0;
-		if (b && (hdr = malloc(n)))
-			snprintf(hdr, n, "Authorization: Basic %s", b);
-		if (b)
-			explicit_bzero(b, strlen(b));
-		free(pair);
-		free(b);
-		if (!hdr) {
+		if (!(hdr = rest_basic_header(basic_user, basic_pass))) {
 			px_error_oom(err);
 			goto out;
 		}

@@ -136,7 +136,7 @@ json_t *rest_json_parse(px_source *s, const rest_resp *r, const char *what,
 	rest_buf b = {0};
 	json_error_t je;
 	json_t *doc;
-	char red[512], snip[160];
+	char red[512], snip[121];
 	int rc;
 
 	rc = rewrite_numbers(r->body.data ? r->body.data : "", r->body.len, &b);
@@ -145,13 +145,9 @@ json_t *rest_json_parse(px_source *s, const rest_resp *r, const char *what,
 		px_error_oom(err);
 		return NULL;
 	}
-	rest_redact(s, url, red, sizeof(red));
-	rest_redact(s, r->body.data ? r->body.data : "", snip, sizeof(snip));
-	for (char *c = snip; *c; c++)
-		if ((unsigned char)*c < 0x20)
-			*c = ' ';
 	if (rc > 0) {
 		free(b.data);
+		rest_redact(s, url, red, sizeof(red));
 		px_error_set(err, PX_EXIT_DATA,
 			     "source %s: %s: GET %s: HTTP %ld: the JSON holds "
 			     "a NUL character (\\u0000); refusing it",
@@ -160,12 +156,16 @@ json_t *rest_json_parse(px_source *s, const rest_resp *r, const char *what,
 	}
 	doc = json_loadb(b.data, b.len, JSON_ALLOW_NUL, &je);
 	free(b.data);
-	if (!doc)
+	if (!doc) {
+		/* Redacting is for messages only: not on every page. */
+		rest_redact(s, url, red, sizeof(red));
+		rest_snippet(s, r, snip, sizeof(snip));
 		px_error_set(err, PX_EXIT_DATA,
 			     "source %s: %s: GET %s: HTTP %ld: malformed JSON "
-			     "(line %d: %s); body: %.120s",
+			     "(line %d: %s); body: %s",
 			     s->cfg->name, what, red, r->status, je.line,
 			     je.text, snip);
+	}
 	return doc;
 }
 

@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "rest.h"
+#include "timefmt.h"
 
 static const char *const converts[] = {
     "none", "epoch_s", "epoch_ms", "decimal", "string", "base64", NULL};
@@ -79,16 +79,14 @@ static int bad(px_source *s, const json_t *step, size_t n, const char *field,
 	return -1;
 }
 
-/* Unix time (seconds or ms, maybe fractional) -> RFC 3339 in UTC. */
+/* Unix time (seconds or ms, maybe fractional) -> RFC 3339 in UTC, to the
+ * millisecond (rounded down). */
 static json_t *epoch(const json_t *v, int ms)
 {
 	const char *dig = px_decimal_digits(v);
-	long long whole, frac_ms;
 	long double x;
-	struct tm tm;
-	time_t t;
-	char out[40], *e;
-	size_t n;
+	int64_t t;
+	char out[48], *e;
 
 	if (json_is_integer(v)) {
 		x = (long double)json_integer_value(v);
@@ -108,23 +106,10 @@ static json_t *epoch(const json_t *v, int ms)
 	/* Years 1 to 9999 only: RFC 3339 has four digits. */
 	if (x < -62135596800000.0L || x > 253402300799999.0L)
 		return NULL;
-	whole = (long long)x;
-	if ((long double)whole > x)
-		whole--;
-	frac_ms = whole % 1000;
-	whole /= 1000;
-	if (frac_ms < 0) {
-		frac_ms += 1000;
-		whole--;
-	}
-	t = (time_t)whole;
-	if (!gmtime_r(&t, &tm))
-		return NULL;
-	n = strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (frac_ms)
-		snprintf(out + n, sizeof(out) - n, ".%03lldZ", frac_ms);
-	else
-		snprintf(out + n, sizeof(out) - n, "Z");
+	t = (int64_t)x;
+	if ((long double)t > x)
+		t--;
+	px_rfc3339_from_epoch(t, 1, out, sizeof(out));
 	return json_string(out);
 }
 

@@ -179,15 +179,14 @@ static int advance(struct walk *w, json_t *doc, rest_resp *r, size_t count,
 	json_t *v;
 
 	if (!strcmp(t, "page") || !strcmp(t, "offset")) {
-		json_t *tp = rest_pointer(
-		    doc,
-		    json_string_value(json_object_get(w->pg, "total_pages")));
+		const char *tpp =
+		    json_string_value(json_object_get(w->pg, "total_pages"));
+		json_t *tp = tpp ? rest_pointer(doc, tpp) : NULL;
 		long long total;
 
 		if (!count || (w->size && (long long)count < w->size))
 			return 0;
-		if (json_object_get(w->pg, "total_pages") && tp &&
-		    !rest_json_int(tp, &total) && w->page >= total)
+		if (tp && !rest_json_int(tp, &total) && w->page >= total)
 			return 0;
 		w->page++;
 		w->offset += (long long)count;
@@ -257,8 +256,7 @@ int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
 		  px_error *err)
 {
 	const char *ip = json_string_value(json_object_get(step, "items"));
-	struct walk w = {s,    NULL, "none", what, NULL, NULL,
-			 NULL, 0,    0,	     0,	   {0},	 0};
+	struct walk w = {.s = s, .type = "none", .what = what};
 	long long max_pages, pages;
 	rest_resp r = {0};
 	int rc = -1;
