@@ -5,10 +5,20 @@
  */
 #include "jsonout.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "portex/connector.h"
+
+void px_real_text(double d, char *buf, size_t n)
+{
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, n, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+}
 
 int px_buf_add(px_buf *b, const void *p, size_t n)
 {

@@ -19,6 +19,10 @@ void px_buf_free(px_buf *b);
  * Returns 0, or -1 on out of memory. */
 int px_json_append(px_buf *b, const json_t *v);
 
+/* The shortest text ("%g" style) that reads back as the same double,
+ * into buf (32 bytes are always enough). */
+void px_real_text(double d, char *buf, size_t n);
+
 /* Appends "key":value to an object being written; *first is 1 before the
  * first member and is cleared here. Returns 0 or -1. */
 int px_json_append_member(px_buf *b, const char *key, const json_t *v,

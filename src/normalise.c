@@ -21,16 +21,6 @@ static const char *schema_str(const json_t *s, const char *key)
 	return json_string_value(json_object_get(s, key));
 }
 
-/* Shortest text that reads back as the same double. */
-static void real_text(double d, char *buf, size_t n)
-{
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(buf, n, "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
-			break;
-	}
-}
-
 static json_t *to_string(const json_t *v, int decimal)
 {
 	char buf[64];
@@ -49,7 +39,7 @@ static json_t *to_string(const json_t *v, int decimal)
 		if (decimal && fabs(d * 100 - round(d * 100)) < 1e-6)
 			snprintf(buf, sizeof(buf), "%.2f", d);
 		else
-			real_text(d, buf, sizeof(buf));
+			px_real_text(d, buf, sizeof(buf));
 		return json_string(buf);
 	}
 	return NULL;

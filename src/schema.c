@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonout.h"
 #include "portex/schema.h"
 #include "schema_node.h"
 
@@ -119,12 +120,7 @@ static void number_text(const json_t *j, char *out, size_t size)
 			 json_integer_value(j));
 		return;
 	}
-	/* shortest form that reads back as the same double */
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(out, size, "%.*g", prec, json_real_value(j));
-		if (strtod(out, NULL) == json_real_value(j))
-			return;
-	}
+	px_real_text(json_real_value(j), out, size);
 }
 
 static int get_bound(struct compiler *c, const json_t *s, const char *key,
