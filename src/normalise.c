@@ -378,23 +378,3 @@ int px_normaliser_apply(px_normaliser *n, json_t *fields, px_error *err)
 		return px_error_oom(err);
 	return 0;
 }
-
-json_t *px_normalise(const json_t *record_schema, const json_t *fields,
-		     const json_t *json_cols, const char *source,
-		     const char *category, px_error *err)
-{
-	px_normaliser *n =
-	    px_normaliser_new(record_schema, json_cols, source, category);
-	json_t *out = json_deep_copy(fields);
-
-	if (!n || !out) {
-		px_error_oom(err);
-		json_decref(out);
-		out = NULL;
-	} else if (px_normaliser_apply(n, out, err)) {
-		json_decref(out);
-		out = NULL;
-	}
-	px_normaliser_free(n);
-	return out;
-}
