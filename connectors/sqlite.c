@@ -64,38 +64,22 @@ static int open_sqlite(const px_source_cfg *cfg, px_source **out, json_t **plan,
 	return 0;
 }
 
-struct bind_ctx {
-	sqlite3_stmt *st;
-	const json_t *keys;
-	int rc;
-};
-
-/* Placeholders are numbered by sqlite itself (":name"); bind by name. */
-static int bind_one(void *ctx, size_t off, size_t len, const char *name,
-		    size_t name_len)
+/* Binds every :name parameter sqlite found in the statement to the
+ * identity key of that name. The pipeline runs a step only once its keys
+ * are known, so a missing one is a bug, not a user error. */
+static int bind_keys(sqlite3_stmt *st, const json_t *keys)
 {
-	struct bind_ctx *b = ctx;
-	char key[128], tok[130];
-	json_t *v;
-	int idx;
+	for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
+		const char *name = sqlite3_bind_parameter_name(st, i);
+		json_t *v = name ? json_object_get(keys, name + 1) : NULL;
 
-	(void)off;
-	(void)len;
-	if (name_len >= sizeof(key))
-		return 1;
-	memcpy(key, name, name_len);
-	key[name_len] = '\0';
-	v = json_object_get(b->keys, key);
-	if (!json_is_string(v))
-		return 1; /* the pipeline runs a step only once keys are known
-			   */
-	snprintf(tok, sizeof(tok), ":%s", key);
-	idx = sqlite3_bind_parameter_index(b->st, tok);
-	if (idx > 0)
-		b->rc = sqlite3_bind_text(b->st, idx, json_string_value(v),
-					  (int)json_string_length(v),
-					  SQLITE_TRANSIENT);
-	return b->rc != SQLITE_OK;
+		if (!json_is_string(v) ||
+		    sqlite3_bind_text(st, i, json_string_value(v),
+				      (int)json_string_length(v),
+				      SQLITE_TRANSIENT) != SQLITE_OK)
+			return -1;
+	}
+	return 0;
 }
 
 static int prepare(px_source *s, const char *member, size_t i,
@@ -104,17 +88,15 @@ static int prepare(px_source *s, const char *member, size_t i,
 {
 	json_t *step = json_array_get(json_object_get(s->cfg->json, member), i);
 	const char *sql = json_string_value(json_object_get(step, "query"));
-	const char *kind = strcmp(member, "resolve") ? "collection" : "resolve";
-	struct bind_ctx b = {0};
+	int resolve = !strcmp(member, "resolve");
+	const char *kind = resolve ? "resolve" : "collection";
 
-	*what = json_string_value(json_object_get(
-	    step, !strcmp(member, "resolve") ? "provides" : "entity"));
+	*what = json_string_value(
+	    json_object_get(step, resolve ? "provides" : "entity"));
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
 		return px_error_set(
 		    err, PX_EXIT_DATA, "source %s: %s %s: SQL error: %s",
-		    s->cfg->name,
-		    !strcmp(member, "resolve") ? "resolve" : "collection",
-		    *what, sqlite3_errmsg(s->db));
+		    s->cfg->name, kind, *what, sqlite3_errmsg(s->db));
 	/* A statement that would write is refused before it runs, on top
 	 * of the read-only connection. */
 	if (!sqlite3_stmt_readonly(*st)) {
@@ -124,13 +106,12 @@ static int prepare(px_source *s, const char *member, size_t i,
 				    "sources are read-only",
 				    s->cfg->name, kind, *what);
 	}
-	b.st = *st;
-	b.keys = keys;
-	if (px_sql_placeholders(sql, bind_one, &b)) {
+	if (bind_keys(*st, keys)) {
 		sqlite3_finalize(*st);
 		return px_error_set(err, PX_EXIT_SOFTWARE,
-				    "source %s: %s: cannot bind identity keys",
-				    s->cfg->name, *what);
+				    "source %s: %s %s: cannot bind identity "
+				    "keys",
+				    s->cfg->name, kind, *what);
 	}
 	return 0;
 }
