@@ -98,7 +98,8 @@ static void *work(void *arg)
 		unsigned i = s->head;
 		pthread_mutex_unlock(&s->mu);
 
-		e = drain(s, s->batch[i], s->len[i]);
+		/* After a failure the rest is only released, not written. */
+		e = s->failed ? 0 : drain(s, s->batch[i], s->len[i]);
 
 		pthread_mutex_lock(&s->mu);
 		if (e && !s->failed) {
