@@ -4,14 +4,7 @@
 set -eu
 : "${PORTEX:?PORTEX must name the portex binary}"
 cd "$(dirname "$0")"
-mkdir -p out
-rm -f out/demo.db
-sqlite3 out/demo.db < demo.sql
-if [ ! -f out/keys/portex.key ]; then
-	mkdir -p out/keys
-	"$PORTEX" keygen --key out/keys/portex.key --cert out/keys/portex.crt \
-		--name "Éditions Démo (demo key)" --days 365 >/dev/null
-fi
+./prepare.sh
 pkg=$PWD/out/alice-martin.zip
 "$PORTEX" export --config demo.json --subject email=alice.martin@example.org \
 	--scope access --out "$pkg" --force

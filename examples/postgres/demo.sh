@@ -15,14 +15,7 @@ trap '"$top/tests/pg/cluster.sh" stop' EXIT
 "$top/tests/pg/cluster.sh" load campus "$here/campus.sql"
 export CAMPUS_DSN="dbname=campus"
 
-mkdir -p out
-rm -f out/demo.db
-sqlite3 out/demo.db <demo.sql
-if [ ! -f out/keys/portex.key ]; then
-	mkdir -p out/keys
-	"$PORTEX" keygen --key out/keys/portex.key --cert out/keys/portex.crt \
-		--name "Éditions Démo (demo key)" --days 365 >/dev/null
-fi
+PORTEX="$PORTEX" ./prepare.sh
 pkg=out/alice-martin-combined.zip
 "$PORTEX" export --config postgres/combined.json \
 	--subject email=alice.martin@example.org --scope access --out "$pkg" \
