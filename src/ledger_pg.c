@@ -128,6 +128,14 @@ static void pg_close(void *h)
 	}
 }
 
+static void pg_rollback(void *h)
+{
+	struct pg *s = h;
+
+	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(s->conn, "ROLLBACK"));
+}
+
 static int pg_begin(void *h, int write, px_error *err)
 {
 	struct pg *s = h;
@@ -137,7 +145,7 @@ static int pg_begin(void *h, int write, px_error *err)
 	if (write &&
 	    pg_exec(s, "SELECT pg_advisory_xact_lock(" LEDGER_LOCK_KEY ")",
 		    err)) {
-		PQclear(PQexec(s->conn, "ROLLBACK"));
+		pg_rollback(s);
 		return -1;
 	}
 	return 0;
@@ -146,14 +154,6 @@ static int pg_begin(void *h, int write, px_error *err)
 static int pg_commit(void *h, px_error *err)
 {
 	return pg_exec(h, "COMMIT", err);
-}
-
-static void pg_rollback(void *h)
-{
-	struct pg *s = h;
-
-	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
-		PQclear(PQexec(s->conn, "ROLLBACK"));
 }
 
 static int pg_query(void *h, const char *sql, int n, const char *const *params,
