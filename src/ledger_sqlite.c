@@ -4,7 +4,6 @@
  * so two processes appending at once are serialised, never interleaved.
  */
 #include <sqlite3.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,17 +106,20 @@ static void lite_rollback(void *h)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* Binds each $k parameter sqlite found in the statement to params[k-1]
+ * (NULL: SQL NULL). A $k beyond n is a bug in the SQL, never left NULL. */
 static int bind_all(struct lite *s, sqlite3_stmt *st, int n,
 		    const char *const *params, px_error *err)
 {
-	for (int i = 0; i < n; i++) {
-		char name[16];
-		int idx, rc;
+	for (int idx = 1; idx <= sqlite3_bind_parameter_count(st); idx++) {
+		const char *name = sqlite3_bind_parameter_name(st, idx);
+		int i = name && name[0] == '$' ? atoi(name + 1) - 1 : -1;
+		int rc;
 
-		snprintf(name, sizeof(name), "$%d", i + 1);
-		idx = sqlite3_bind_parameter_index(st, name);
-		if (!idx)
-			continue; /* not used by this statement */
+		if (i < 0 || i >= n)
+			return px_error_set(err, PX_EXIT_SOFTWARE,
+					    "%s: parameter %s has no value",
+					    s->desc, name ? name : "?");
 		rc = params[i] ? sqlite3_bind_text(st, idx, params[i], -1,
 						   SQLITE_STATIC)
 			       : sqlite3_bind_null(st, idx);
