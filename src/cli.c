@@ -2,6 +2,8 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "portex/config.h"
+#include "portex/ledger.h"
 
 int px_usage_error(px_error *err, const char *cmd, const char *fmt, ...)
 {
@@ -13,4 +15,24 @@ int px_usage_error(px_error *err, const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	return px_error_set(err, PX_EXIT_USAGE, "%s (see 'portex %s --help')",
 			    msg, cmd);
+}
+
+px_ledger *px_cli_open_ledger(const char *cmd, const char *config,
+			      const char *uri, px_config **cfg, px_error *err)
+{
+	px_config *c = NULL;
+	px_ledger *l;
+
+	if (cfg)
+		*cfg = NULL;
+	if (config && !(c = px_config_load(config, err)))
+		return NULL;
+	l = px_ledger_open_config(c, uri, err);
+	if (!l && err->code == PX_EXIT_USAGE)
+		px_usage_error(err, cmd, "%s", err->msg);
+	if (cfg)
+		*cfg = c;
+	else
+		px_config_free(c);
+	return l;
 }

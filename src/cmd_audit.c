@@ -31,21 +31,6 @@ static const char usage[] =
     "64 usage, 65 corrupt ledger, 69 ledger locked or unreachable,\n"
     "78 config error\n";
 
-static px_ledger *open_ledger(const char *config, const char *uri,
-			      px_error *err)
-{
-	px_config *cfg = NULL;
-	px_ledger *l;
-
-	if (config && !(cfg = px_config_load(config, err)))
-		return NULL;
-	l = px_ledger_open_config(cfg, uri, err);
-	if (!l && err->code == PX_EXIT_USAGE)
-		px_usage_error(err, "audit", "%s", err->msg);
-	px_config_free(cfg);
-	return l;
-}
-
 static int verify(px_ledger *l, int json, px_error *err)
 {
 	px_audit_result r;
@@ -171,7 +156,7 @@ int cmd_audit(int argc, char **argv, px_error *err)
 	if (optind != argc - 1)
 		return px_usage_error(err, "audit", "unexpected argument '%s'",
 				      argv[optind + 1]);
-	l = open_ledger(config, uri, err);
+	l = px_cli_open_ledger("audit", config, uri, NULL, err);
 	if (!l)
 		return -1;
 	rc = !strcmp(sub, "verify") ? verify(l, json, err)

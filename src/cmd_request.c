@@ -287,20 +287,6 @@ static int parse(int argc, char **argv, const struct sub *s, struct opts *o,
 }
 
 /* The ledger named by --ledger, else by the config's "ledger". */
-static px_ledger *open_ledger(const struct opts *o, px_config **cfg,
-			      px_error *err)
-{
-	px_ledger *l;
-
-	*cfg = NULL;
-	if (o->config && !(*cfg = px_config_load(o->config, err)))
-		return NULL;
-	l = px_ledger_open_config(*cfg, o->ledger, err);
-	if (!l && err->code == PX_EXIT_USAGE)
-		px_usage_error(err, "request", "%s", err->msg);
-	return l;
-}
-
 static const char *actor_name(const struct opts *o, char *buf, size_t n)
 {
 	struct passwd *pw;
@@ -722,7 +708,7 @@ int cmd_request(int argc, char **argv, px_error *err)
 		return px_usage_error(err, "request",
 				      "identity: give --ask or --verified");
 	}
-	l = open_ledger(&o, &cfg, err);
+	l = px_cli_open_ledger("request", o.config, o.ledger, &cfg, err);
 	rc = l ? run(sub, l, cfg, &o, err) : -1;
 	px_ledger_close(l);
 	px_config_free(cfg);

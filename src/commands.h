@@ -22,6 +22,16 @@ int cmd_request(int argc, char **argv, px_error *err);
 int cmd_audit(int argc, char **argv, px_error *err);
 int cmd_due(int argc, char **argv, px_error *err);
 
+/* Shared by the ledger's commands: loads the config (when config is not
+ * NULL) and opens the ledger it names, or `uri`. A usage problem points at
+ * 'portex <cmd> --help'. *cfg gets the config, which the caller frees with
+ * px_config_free(); pass cfg NULL to have it freed here. */
+struct px_ledger;
+struct px_config;
+struct px_ledger *px_cli_open_ledger(const char *cmd, const char *config,
+				     const char *uri, struct px_config **cfg,
+				     px_error *err);
+
 /* Shared by commands: a usage error (exit 64) that points at --help. */
 int px_usage_error(px_error *err, const char *cmd, const char *fmt, ...)
     PX_PRINTF(3, 4);
