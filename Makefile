@@ -32,14 +32,14 @@ LDLIBS     = $(PKG_LIBS) -ldl -lm
 
 # Built in a separate tree so the sanitizer build never mixes objects.
 B         ?= build
-LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard connectors/*.c)
+LIB_SRC   := $(filter-out src/cli/main.c,$(wildcard src/*.c src/*/*.c)) $(wildcard connectors/*.c)
 LIB_OBJ   := $(patsubst %.c,$(B)/%.o,$(LIB_SRC)) $(B)/gen/embedded.o
 # Schemas are compiled into the binary: an export never depends on where
 # portex was installed, and the package carries exactly the schemas it used.
 EMBED     := $(sort $(wildcard schemas/*.json))
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
-HEADERS   := $(wildcard include/portex/*.h src/*.h connectors/*.h)
+HEADERS   := $(wildcard include/portex/*.h src/*.h src/*/*.h connectors/*.h)
 
 .PHONY: all deps deps-check check check-plain check-asan check-tsan check-valgrind \
         unit e2e demo install uninstall clean format bench
@@ -71,7 +71,7 @@ $(B)/libportex.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 # -rdynamic: plugins (dlopen) call back into px_* helpers of the binary.
-$(B)/portex: $(B)/src/main.o $(B)/libportex.a Makefile
+$(B)/portex: $(B)/src/cli/main.o $(B)/libportex.a Makefile
 	$(CC) $(ALL_CFLAGS) -rdynamic -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libportex.a
@@ -134,7 +134,7 @@ uninstall:
 	       $(DESTDIR)$(INCDIR)/portex $(DESTDIR)$(DATADIR)
 
 format:
-	clang-format -i $(wildcard src/*.c src/*.h connectors/*.c include/portex/*.h tests/unit/*.c tests/unit/*.h)
+	clang-format -i $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h connectors/*.c include/portex/*.h tests/unit/*.c tests/unit/*.h)
 
 clean:
 	rm -rf build examples/out

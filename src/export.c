@@ -22,7 +22,7 @@
 #include "portex/schema.h"
 #include "interrupt.h"
 #include "normalise.h"
-#include "package.h"
+#include "package/package.h"
 #include "secret.h"
 #include "timefmt.h"
 

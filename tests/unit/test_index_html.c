@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "i18n.h"
-#include "index_html.h"
+#include "html/i18n.h"
+#include "html/index_html.h"
 
 #define MAX_FILES 8
 

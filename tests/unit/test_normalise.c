@@ -5,7 +5,7 @@
 
 #include "jsonout.h"
 #include "normalise.h"
-#include "package.h"
+#include "package/package.h"
 #include "portex/connector.h"
 #include "portex/schema.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pattern_fast.h"
+#include "schema/pattern_fast.h"
 
 static const char *const patterns[] = {
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",

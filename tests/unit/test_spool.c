@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "spool.h"
+#include "package/spool.h"
 
 struct fmt_ctx {
 	int fail_at; /* record number that fails, or 0 */

@@ -6,7 +6,7 @@
  * name and linked into place only when complete, so no reader ever sees
  * half a package.
  */
-#include "package.h"
+#include "package/package.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,10 +21,10 @@
 
 #include "embedded.h"
 #include "interrupt.h"
-#include "index_html.h"
+#include "html/index_html.h"
 #include "jsonout.h"
 #include "path.h"
-#include "spool.h"
+#include "package/spool.h"
 
 #define MIMETYPE     "application/vnd.etsi.asic-e+zip"
 #define MAX_ENTITIES 64

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger_backend.h"
+#include "ledger/ledger_backend.h"
 
 #define BUSY_TIMEOUT_MS 5000
 

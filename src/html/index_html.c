@@ -3,7 +3,7 @@
  * tables (summary, sources, files, how to check the signature), built from
  * manifest.json's content. See index_html.h.
  */
-#include "index_html.h"
+#include "html/index_html.h"
 
 #include <errno.h>
 #include <string.h>

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "portex/connector.h"
-#include "schema_node.h"
+#include "schema/schema_node.h"
 
 int px_json_number(const json_t *v, long double *out)
 {

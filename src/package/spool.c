@@ -3,7 +3,7 @@
  * they are read back: raw into the archive, inflated for index.html.
  */
 #define _GNU_SOURCE /* fopencookie */
-#include "spool.h"
+#include "package/spool.h"
 
 #include <errno.h>
 #include <openssl/evp.h>

@@ -1,7 +1,7 @@
 /* cli.c - small helpers shared by the command files. */
 #include <stdio.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "portex/config.h"
 #include "portex/ledger.h"
 

@@ -10,7 +10,7 @@
 #ifndef PX_SCHEMA_NODE_H
 #define PX_SCHEMA_NODE_H
 
-#include "pattern_fast.h"
+#include "schema/pattern_fast.h"
 #include <jansson.h>
 #include <regex.h>
 #include <stddef.h>

@@ -15,7 +15,7 @@
 
 #include "jsonout.h"
 #include "portex/schema.h"
-#include "schema_node.h"
+#include "schema/schema_node.h"
 
 #define WHERE_MAX 256
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ledger_backend.h"
+#include "ledger/ledger_backend.h"
 #include "path.h"
 #include "timefmt.h"
 

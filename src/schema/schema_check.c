@@ -16,7 +16,7 @@
 
 #include "portex/connector.h"
 #include "portex/schema.h"
-#include "schema_node.h"
+#include "schema/schema_node.h"
 
 /* $ref chains that loop without consuming the instance stop here. */
 #define MAX_DEPTH 512

@@ -4,8 +4,8 @@
  * others are only counted, line by line, without parsing, so memory does
  * not grow with the subject's history.
  */
-#include "index_html.h"
-#include "spool.h"
+#include "html/index_html.h"
+#include "package/spool.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -54,7 +54,7 @@ int px_index_html_write(FILE *out, const json_t *manifest,
 
 /* Internal to index_html*.c: writing pieces of the page. */
 
-#include "i18n.h"
+#include "html/i18n.h"
 
 /* s as HTML text: & < > " ' escaped; bytes that are not valid UTF-8 and
  * control characters other than tab and newline become U+FFFD. */

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ledger_backend.h"
+#include "ledger/ledger_backend.h"
 #include "timefmt.h"
 
 #define GENESIS                                                                \

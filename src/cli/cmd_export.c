@@ -7,7 +7,7 @@
 
 #include <openssl/crypto.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "interrupt.h"
 #include "secret.h"
 #include "portex/config.h"

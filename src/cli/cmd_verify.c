@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "secret.h"
 #include "portex/verify.h"
 

@@ -1,6 +1,6 @@
 /* pattern_fast.c - see pattern_fast.h. Each function is the pattern above
  * it, spelled out; they search like regexec (the patterns are anchored). */
-#include "pattern_fast.h"
+#include "schema/pattern_fast.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
  * Everything shown on the page passes through here, so the page is valid
  * UTF-8 and no value from a source can open a tag or an attribute.
  */
-#include "index_html.h"
+#include "html/index_html.h"
 
 #include <stdlib.h>
 #include <string.h>

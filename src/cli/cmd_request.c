@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "portex/config.h"
 #include "portex/export.h"
 #include "portex/ledger.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "portex/deadline.h"
 
 static const char usage[] =

@@ -2,7 +2,7 @@
  * i18n.c - the strings of index.html, French and English side by side so
  * a missing translation shows in review (and in test_index_html).
  */
-#include "i18n.h"
+#include "html/i18n.h"
 
 #include <string.h>
 

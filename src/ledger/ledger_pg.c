@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger_backend.h"
+#include "ledger/ledger_backend.h"
 
 /* Any fixed number: the ledger's write lock ("px" in ASCII, 0x7078). */
 #define LEDGER_LOCK_KEY "28792"
