@@ -18,9 +18,12 @@ MANDIR     = $(PREFIX)/share/man/man1
 
 PKGS      := libzip jansson libcurl libpq sqlite3 libcrypto zlib
 CC        ?= cc
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+# Asked of pkg-config when first used, not when the Makefile is read: `make
+# demo` and `make check` install the libraries (scripts/deps.sh) first, and
+# flags computed before that would lack their include paths.
+PKG_CFLAGS  = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null))$(PKG_CFLAGS)
+PKG_LIBS    = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null))$(PKG_LIBS)
+CMOCKA_LIBS = $(eval CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null))$(CMOCKA_LIBS)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wno-format-truncation -Wno-unknown-warning-option
@@ -113,7 +116,8 @@ check: deps-check
 	@$(MAKE) --no-print-directory check-valgrind
 	@echo "make check: all suites passed"
 
-demo: deps $(B)/portex
+demo: deps
+	@$(MAKE) --no-print-directory $(B)/portex
 	@PORTEX=$(abspath $(B)/portex) examples/demo.sh
 
 bench: $(B)/portex

@@ -1,19 +1,52 @@
 #!/bin/sh
-# Installs the Debian packages portex needs to build, test and demo.
+# Installs the Debian packages portex needs to build, test and demo, and the
+# npm validators the tests run (into build/npm, never globally).
 # As root it runs apt-get itself; otherwise it prints the exact command.
-# Usage: scripts/deps.sh build|check
+# Usage: scripts/deps.sh build|check|npm
 set -eu
 
+# One line per concern, so a feature adds its own line.
 build_pkgs="make gcc pkg-config libzip-dev libjansson-dev libcurl4-openssl-dev \
 libpq-dev libsqlite3-dev libssl-dev zlib1g-dev sqlite3 python3"
+build_pkgs="$build_pkgs libmicrohttpd-dev"
+
 check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-14-dev valgrind \
 postgresql python3 python3-jsonschema libtest-json-schema-acceptance-perl \
 openssl unzip p7zip-full libxml2-utils groff-base curl time"
+# Validators and peers portex did not write (signature, browser, mail, load).
+check_pkgs="$check_pkgs gnutls-bin libnss3-tools"
+check_pkgs="$check_pkgs chromium chromium-driver python3-selenium"
+check_pkgs="$check_pkgs python3-aiosmtpd"
+check_pkgs="$check_pkgs wrk"
+check_pkgs="$check_pkgs nodejs npm"
+
+# npm packages the tests use, installed under build/npm.
+npm_pkgs="ajv-cli@5 ajv-formats@2 xapi-validation @redocly/cli axe-core"
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+install_npm() {
+	command -v npm >/dev/null 2>&1 || {
+		echo "portex: npm not found; the tests that need ajv, xapi-validation, redocly or axe-core skip" >&2
+		return 0
+	}
+	stamp="$root/build/npm/.installed"
+	[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$npm_pkgs" ] && return 0
+	mkdir -p "$root/build/npm"
+	echo "portex: npm install (build/npm): $npm_pkgs" >&2
+	# shellcheck disable=SC2086
+	if npm install --no-audit --no-fund --loglevel=error --prefix "$root/build/npm" $npm_pkgs >&2; then
+		printf '%s' "$npm_pkgs" >"$stamp"
+	else
+		echo "portex: npm install failed; the tests that need these packages skip" >&2
+	fi
+}
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;
 check) want=$check_pkgs ;;
-*) echo "usage: $0 build|check" >&2; exit 64 ;;
+npm) install_npm; exit 0 ;;
+*) echo "usage: $0 build|check|npm" >&2; exit 64 ;;
 esac
 
 missing=""
@@ -22,15 +55,23 @@ for p in $want; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "portex: missing Debian packages; install them with:" >&2
-	echo "  sudo apt-get install -y$missing" >&2
-	exit 1
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "portex: missing Debian packages; install them with:" >&2
+		echo "  sudo apt-get install -y$missing" >&2
+		exit 1
+	fi
+	echo "portex: installing:$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	# A freshly booted machine often runs unattended-upgrades: wait for the
+	# dpkg lock instead of failing on it.
+	lock="-o DPkg::Lock::Timeout=600"
+	# shellcheck disable=SC2086
+	apt-get $lock update -qq
+	# shellcheck disable=SC2086
+	apt-get $lock install -y -qq --no-install-recommends $missing >/dev/null
 fi
-echo "portex: installing:$missing" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-# shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+
+[ "${1:-build}" = check ] && install_npm
+exit 0
