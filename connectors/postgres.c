@@ -662,6 +662,14 @@ static int fetch_postgres(px_source *s, size_t coll, const json_t *keys,
 	return res;
 }
 
+static const char *const source_keys[] = {"conninfo", "statement_timeout", "resolve",
+					  "collections", NULL};
+static const px_config_keys config_keys[] = {
+    {"", source_keys},
+    PX_SQL_CONFIG_KEYS,
+    {NULL, NULL},
+};
+
 const px_connector px_connector_postgres = {
     .abi = PX_CONNECTOR_ABI,
     .name = "postgres",
@@ -669,4 +677,5 @@ const px_connector px_connector_postgres = {
     .resolve = resolve_postgres,
     .fetch = fetch_postgres,
     .close = close_postgres,
+    .config_keys = config_keys,
 };

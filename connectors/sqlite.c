@@ -258,6 +258,13 @@ static void close_sqlite(px_source *s)
 	free(s);
 }
 
+static const char *const source_keys[] = {"path", "resolve", "collections", NULL};
+static const px_config_keys config_keys[] = {
+    {"", source_keys},
+    PX_SQL_CONFIG_KEYS,
+    {NULL, NULL},
+};
+
 const px_connector px_connector_sqlite = {
     .abi = PX_CONNECTOR_ABI,
     .name = "sqlite",
@@ -265,4 +272,5 @@ const px_connector px_connector_sqlite = {
     .resolve = resolve_sqlite,
     .fetch = fetch_sqlite,
     .close = close_sqlite,
+    .config_keys = config_keys,
 };

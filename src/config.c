@@ -134,13 +134,54 @@ static int is_safe_name(const char *s)
 	return 1;
 }
 
+/* The keys of the deployment config (DESIGN.md "Deployment config"). A new
+ * section or key is a new row or word here; sources are checked against
+ * source_keys plus their driver's own table (connector.h). */
+static const char *const root_keys[] = {
+    "controller", "locale", "ledger", "signing", "deadline", "plugins",
+    "sources",	  NULL};
+static const char *const controller_keys[] = {"name", "contact", NULL};
+static const char *const signing_keys[] = {"key", "cert", "passphrase_file",
+					   "passphrase_env", NULL};
+static const char *const deadline_keys[] = {"calendar", NULL};
+static const px_config_keys root_table[] = {
+    {"", root_keys},
+    {"/controller", controller_keys},
+    {"/signing", signing_keys},
+    {"/deadline", deadline_keys},
+    {NULL, NULL},
+};
+
+static const char *const source_keys[] = {"name", "connector", NULL};
+static const px_config_keys source_table[] = {
+    {"", source_keys},
+    {NULL, NULL},
+};
+
+/* A driver built for ABI 1 declares nothing: its sources go unchecked. */
+static int check_source_keys(const px_config *cfg, const json_t *src,
+			     const px_connector *c, const char *where,
+			     px_error *err)
+{
+	const px_config_keys *tables[] = {source_table, NULL, NULL};
+
+	if (c->abi < 2 || !c->config_keys)
+		return 0;
+	tables[1] = c->config_keys;
+	return px_config_check_keys(src, tables, cfg->path, where, err);
+}
+
 static int check_shape(const px_config *cfg, px_error *err)
 {
 	const char *f = cfg->path;
 	json_t *root = cfg->root, *c, *srcs, *src, *plugins, *p;
+	const px_config_keys *tables[] = {root_table, NULL};
+	const px_connector *driver;
 	char where[64];
 	size_t i, j;
 
+	if (px_config_check_keys(root, tables, f, "", err))
+		return -1;
 	c = json_object_get(root, "controller");
 	if (!json_is_object(c) || !json_is_string(json_object_get(c, "name")))
 		return cfg_fail(err, f, "/controller",
@@ -201,13 +242,16 @@ static int check_shape(const px_config *cfg, px_error *err)
 			return cfg_fail(err, f, where,
 					"expected a connector name (sqlite, "
 					"postgres, rest)");
-		if (!px_connector_find(json_string_value(conn)))
+		if (!(driver = px_connector_find(json_string_value(conn))))
 			return px_error_set(
 			    err, PX_EXIT_CONFIG,
 			    "%s: %s: unknown connector \"%s\"; expected "
 			    "sqlite, postgres, rest or one from "
 			    "\"plugins\"",
 			    f, where, json_string_value(conn));
+		snprintf(where, sizeof(where), "/sources/%zu", i);
+		if (check_source_keys(cfg, src, driver, where, err))
+			return -1;
 	}
 	return 0;
 }

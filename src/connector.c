@@ -59,15 +59,16 @@ int px_connector_load(const char *so_path, px_error *err)
 				    so_path);
 	}
 	c = entry();
-	if (!c || c->abi != PX_CONNECTOR_ABI || !c->name || !c->open ||
+	if (!c || c->abi < PX_CONNECTOR_ABI_MIN || c->abi > PX_CONNECTOR_ABI ||
+	    !c->name || !c->open ||
 	    !c->resolve || !c->fetch || !c->close) {
 		int abi = c ? c->abi : -1; /* c dies with dlclose() */
 		dlclose(h);
 		return px_error_set(
 		    err, PX_EXIT_CONFIG,
 		    "plugin %s: connector interface version %d, portex "
-		    "needs %d with every function set",
-		    so_path, abi, PX_CONNECTOR_ABI);
+		    "needs %d to %d with every function set",
+		    so_path, abi, PX_CONNECTOR_ABI_MIN, PX_CONNECTOR_ABI);
 	}
 	if (px_connector_find(c->name) == c) { /* loaded before */
 		dlclose(h);

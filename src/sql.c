@@ -126,6 +126,10 @@ json_t *px_sql_needs(const char *sql)
 	return needs;
 }
 
+const char *const px_sql_resolve_keys[] = {"provides", "query", NULL};
+const char *const px_sql_collection_keys[] = {"entity", "category", "query",
+					      "json", NULL};
+
 static const char *const categories[] = {"provided", "observed", "derived"};
 
 static int plan_steps(const px_source_cfg *cfg, const char *member,

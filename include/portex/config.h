@@ -31,4 +31,36 @@ char *px_config_path(const px_config *cfg, const char *path);
  * until px_config_free(). */
 const char *px_config_str(const px_config *cfg, const char *dotted);
 
+/* Strict keys. A row declares the keys some objects may hold: `where` is a
+ * JSON pointer relative to the checked object, "" for the object itself,
+ * with "*" matching any one segment ("/collections/" "*" is every
+ * collection). An object covered by several rows (of any table) may hold
+ * the union of their keys; an object no row covers is free-form. A table
+ * ends with a row whose `where` is NULL. Adding a config key or section
+ * is adding it to a row (config.c for the deployment config, a driver's
+ * px_connector.config_keys for a source). */
+typedef struct px_config_keys {
+	const char *where;
+	const char *const *keys; /* NULL-terminated */
+} px_config_keys;
+
+/* Checks obj and every object below it against tables (a NULL-terminated
+ * array of tables). file and json_path (the pointer of obj, "" for a root)
+ * name the place in messages. Returns 0, or -1 with PX_EXIT_CONFIG:
+ * "FILE: /sources/0/colections: unknown key "colections"; did you mean
+ * "collections"? (expected one of: ...)". */
+int px_config_check_keys(const json_t *obj, const px_config_keys *const *tables,
+			 const char *file, const char *json_path,
+			 px_error *err);
+
+/* The one of the first n candidates (or fewer, up to a NULL) nearest to
+ * word by case-insensitive Damerau-Levenshtein distance, or NULL when none
+ * is close enough to be a typo of it. Borrowed from candidates. */
+const char *px_nearest(const char *word, const char *const *candidates,
+		       size_t n);
+
+/* Writes "a, b, c" from the first n items (or up to a NULL) into out,
+ * truncated to size. */
+void px_list_join(const char *const *items, size_t n, char *out, size_t size);
+
 #endif

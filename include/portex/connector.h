@@ -28,9 +28,12 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "portex/config.h"
 #include "portex/error.h"
 
-#define PX_CONNECTOR_ABI 1
+/* 2 added config_keys; drivers built for 1 still load. */
+#define PX_CONNECTOR_ABI 2
+#define PX_CONNECTOR_ABI_MIN 1
 
 typedef struct px_source px_source; /* driver-private state */
 
@@ -83,6 +86,13 @@ typedef struct px_connector {
 		     px_emit_fn emit, void *ctx, px_error *err);
 
 	void (*close)(px_source *src);
+
+	/* ABI 2. The keys a source object of this driver may hold, rows
+	 * relative to the source object ("" itself, "/collections/" "*"),
+	 * on top of the common "name", "connector" and "timezone". NULL, or
+	 * a driver built for ABI 1: the source's keys are not checked (the
+	 * driver checks them itself or accepts anything). */
+	const px_config_keys *config_keys;
 } px_connector;
 
 /* Built-in drivers and plugins. The result is static or lives as long as
@@ -125,6 +135,14 @@ int px_sql_placeholders(const char *sql,
 /* A new JSON array of the distinct placeholder names in sql, in order of
  * first appearance (a plan's "needs"). NULL on out of memory. */
 json_t *px_sql_needs(const char *sql);
+
+/* The rows the SQL drivers share: "/resolve/" "*" and "/collections/" "*".
+ * A SQL driver's table is {"", its own keys}, PX_SQL_CONFIG_KEYS, {NULL}. */
+extern const char *const px_sql_resolve_keys[];
+extern const char *const px_sql_collection_keys[];
+#define PX_SQL_CONFIG_KEYS                                                     \
+	{"/resolve/*", px_sql_resolve_keys},                                   \
+	    {"/collections/*", px_sql_collection_keys}
 
 /* Builds the plan of a SQL source from its "resolve" and "collections"
  * arrays (config entries with "query"). Shared by the SQL drivers. */

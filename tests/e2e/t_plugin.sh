@@ -42,6 +42,25 @@ test_plugin_with_another_interface_version_is_refused() {
 	expect_no_file "$T/p.zip"
 }
 
+test_plugin_declared_keys_are_enforced() {
+	build_plugin
+	sed -i 's/"path"/"pth"/' "$T/portex.json"
+	expect_exit 78 "$PORTEX" export --config "$T/portex.json" \
+		--subject email=alice@example.org --unsigned --out "$T/p.zip"
+	expect_err "/sources/0/pth"
+	expect_err 'did you mean "path"?'
+	expect_no_file "$T/p.zip"
+}
+
+test_plugin_built_for_interface_1_still_loads_unchecked() {
+	build_plugin -DABI=1
+	sed -i 's/"path": "rows.csv"/"path": "rows.csv", "its_own": 1/' \
+		"$T/portex.json"
+	expect_exit 0 "$PORTEX" export --config "$T/portex.json" \
+		--subject email=alice@example.org --unsigned --out "$T/p.zip"
+	expect_file "$T/p.zip"
+}
+
 test_missing_plugin_is_a_config_error() {
 	build_plugin
 	rm "$T/csv.so"
