@@ -662,8 +662,8 @@ static int fetch_postgres(px_source *s, size_t coll, const json_t *keys,
 	return res;
 }
 
-static const char *const source_keys[] = {"conninfo", "statement_timeout", "resolve",
-					  "collections", NULL};
+static const char *const source_keys[] = {"conninfo", "statement_timeout",
+					  "resolve", "collections", NULL};
 static const px_config_keys config_keys[] = {
     {"", source_keys},
     PX_SQL_CONFIG_KEYS,

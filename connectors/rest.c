@@ -244,13 +244,13 @@ static int fetch_rest(px_source *s, size_t i, const json_t *keys,
 }
 
 static const char *const source_keys[] = {
-    "profile",	   "base_url",	  "auth",
-    "ca_file",	   "timeout_seconds", "connect_timeout_seconds",
+    "profile",	    "base_url",		 "auth",
+    "ca_file",	    "timeout_seconds",	 "connect_timeout_seconds",
     "max_attempts", "max_total_seconds", NULL};
 /* Every secret some auth type reads (rest_auth.c). */
-static const char *const auth_keys[] = {"client_id", "client_secret", "username",
-					"password",  "token",	      "api_key",
-					NULL};
+static const char *const auth_keys[] = {
+    "client_id", "client_secret", "username", "password",
+    "token",	 "api_key",	  NULL};
 static const px_config_keys config_keys[] = {
     {"", source_keys},
     {"/auth", auth_keys},

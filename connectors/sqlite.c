@@ -258,7 +258,8 @@ static void close_sqlite(px_source *s)
 	free(s);
 }
 
-static const char *const source_keys[] = {"path", "resolve", "collections", NULL};
+static const char *const source_keys[] = {"path", "resolve", "collections",
+					  NULL};
 static const px_config_keys config_keys[] = {
     {"", source_keys},
     PX_SQL_CONFIG_KEYS,

@@ -114,8 +114,7 @@ static size_t allowed_at(const px_config_keys *const *tables, const char *rel,
 			if (!matches(row->where, rel))
 				continue;
 			covered = 1;
-			for (size_t k = 0; row->keys[k] && n < MAX_ALLOWED;
-			     k++)
+			for (size_t k = 0; row->keys[k] && n < MAX_ALLOWED; k++)
 				out[n++] = row->keys[k];
 		}
 	return covered ? n : (size_t)-1;

@@ -60,8 +60,7 @@ int px_connector_load(const char *so_path, px_error *err)
 	}
 	c = entry();
 	if (!c || c->abi < PX_CONNECTOR_ABI_MIN || c->abi > PX_CONNECTOR_ABI ||
-	    !c->name || !c->open ||
-	    !c->resolve || !c->fetch || !c->close) {
+	    !c->name || !c->open || !c->resolve || !c->fetch || !c->close) {
 		int abi = c ? c->abi : -1; /* c dies with dlclose() */
 		dlclose(h);
 		return px_error_set(

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "portex/asic.h"
+#include "portex/config.h"
 #include "portex/connector.h"
 #include "portex/schema.h"
 #include "interrupt.h"
@@ -169,6 +170,70 @@ static int unknown_entity(const struct run *r, const struct src *s, size_t j,
 			    s->cfg.config_file, s->json_path, j, entity, known);
 }
 
+/* Adds to out (a set: key -> true) every key some step needs that no
+ * resolve step provides: the keys the sources can start from. */
+static int entry_keys(const struct run *r, json_t *out)
+{
+	static const char *const members[] = {"resolve", "collections"};
+
+	for (size_t i = 0; i < r->n_srcs; i++)
+		for (size_t m = 0; m < 2; m++) {
+			json_t *steps =
+				   json_object_get(r->srcs[i].plan, members[m]),
+			       *st, *n;
+			size_t j, k;
+
+			json_array_foreach (steps, j, st) {
+				json_array_foreach (
+				    json_object_get(st, "needs"), k, n) {
+					const char *key = json_string_value(n);
+					if (!provided_anywhere(r, key) &&
+					    json_object_set_new(out, key,
+								json_true()))
+						return -1;
+				}
+			}
+		}
+	return 0;
+}
+
+/* A --subject key no source can start from ("mail=" for "email") would
+ * otherwise end as "found in no source" (67), which an operator could read
+ * as "we hold nothing about this person": a usage error instead. */
+static int check_subject_keys(const struct run *r, px_error *err)
+{
+	json_t *entry = json_object();
+	const char *names[64], *key, *near;
+	char list[512];
+	size_t n = 0;
+	json_t *v;
+	int rc = 0;
+
+	if (!entry || entry_keys(r, entry)) {
+		json_decref(entry);
+		return px_error_oom(err);
+	}
+	json_object_foreach (entry, key, v) {
+		if (n < 64)
+			names[n++] = key;
+	}
+	px_list_join(names, n, list, sizeof(list));
+	json_object_foreach ((json_t *)r->o->subject, key, v) {
+		if (json_object_get(entry, key))
+			continue;
+		near = px_nearest(key, names, n);
+		rc = px_error_set(err, PX_EXIT_USAGE,
+				  "--subject %s: no source starts from this "
+				  "key%s%s%s; the sources can start from: %s",
+				  key, near ? " (did you mean " : "",
+				  near ? near : "", near ? "?)" : "",
+				  n ? list : "no key at all");
+		break;
+	}
+	json_decref(entry);
+	return rc;
+}
+
 /* Every entity named, every placeholder given by --subject or provided by
  * some resolve step: checked before any query runs. */
 static int check_plans(struct run *r, px_error *err)
@@ -201,7 +266,7 @@ static int check_plans(struct run *r, px_error *err)
 			}
 		}
 	}
-	return 0;
+	return check_subject_keys(r, err);
 }
 
 /* Runs one resolve step and records the key it finds. */

@@ -32,7 +32,7 @@
 #include "portex/error.h"
 
 /* 2 added config_keys; drivers built for 1 still load. */
-#define PX_CONNECTOR_ABI 2
+#define PX_CONNECTOR_ABI     2
 #define PX_CONNECTOR_ABI_MIN 1
 
 typedef struct px_source px_source; /* driver-private state */
@@ -142,7 +142,9 @@ extern const char *const px_sql_resolve_keys[];
 extern const char *const px_sql_collection_keys[];
 #define PX_SQL_CONFIG_KEYS                                                     \
 	{"/resolve/*", px_sql_resolve_keys},                                   \
-	    {"/collections/*", px_sql_collection_keys}
+	{                                                                      \
+		"/collections/*", px_sql_collection_keys                       \
+	}
 
 /* Builds the plan of a SQL source from its "resolve" and "collections"
  * arrays (config entries with "query"). Shared by the SQL drivers. */
