@@ -163,13 +163,18 @@ static int on_lookup(void *ctx, json_t *items, px_error *err)
 		json_t *v = rest_pointer(item, ptr);
 		char num[32];
 		const char *t = json_string_value(v);
+		const char *dig = px_decimal_digits(v);
 
 		if (json_is_integer(v)) {
 			snprintf(num, sizeof(num), "%lld",
 				 (long long)json_integer_value(v));
 			t = num;
 		}
-		if (!t || !*t || px_decimal_digits(v))
+		/* an integer id past int64 keeps its digits; a fraction is
+		 * no identifier */
+		if (dig)
+			t = dig[strspn(dig, "0123456789")] ? NULL : dig;
+		if (!t || !*t)
 			return px_error_set(err, PX_EXIT_DATA,
 					    "source %s: %s: no string or "
 					    "integer identifier at \"%s\" in a "

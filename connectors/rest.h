@@ -29,7 +29,7 @@ enum rest_auth_type {
 	REST_AUTH_BASIC,
 };
 
-#define REST_MAX_SECRETS 8
+#define REST_MAX_SECRETS 32
 
 /* Byte buffers are the core's px_buf (data NUL-terminated when non-NULL). */
 typedef px_buf rest_buf;
@@ -39,6 +39,7 @@ typedef struct rest_resp {
 	long status;
 	rest_buf body;
 	char *link_next;    /* Link: <...>; rel="next", as sent, or NULL */
+	int link_bad;	    /* a Link header that could not be read */
 	double retry_after; /* seconds from Retry-After, or -1 */
 } rest_resp;
 
@@ -70,6 +71,8 @@ struct px_source {
 	/* Every secret value, to redact from URLs and body snippets. */
 	const char *secrets[REST_MAX_SECRETS];
 	size_t n_secrets;
+	char *owned[REST_MAX_SECRETS]; /* forms made here (URL-encoded...) */
+	size_t n_owned;
 };
 
 /* rest.c: 1 for https://, and for http:// to 127.0.0.0/8, ::1 or
@@ -92,6 +95,8 @@ int rest_auth_apply(px_source *s, struct curl_slist **hdrs, CURLU *url,
 /* Drops a cached token; returns 1 when a fresh one can be asked for. */
 int rest_auth_invalidate(px_source *s);
 void rest_auth_free(px_source *s);
+/* Registers a secret (borrowed: it must live until rest_auth_free()) and
+ * the forms portex sends it in (URL-encoded; JSON-escaped), for rest_redact. */
 void rest_add_secret(px_source *s, const char *secret);
 /* "Authorization: Basic <base64 of user:pass>", malloc'd; the caller wipes
  * and frees it. NULL on out of memory. */

@@ -24,12 +24,6 @@ static long now_s(void)
 	return (long)ts.tv_sec;
 }
 
-void rest_add_secret(px_source *s, const char *secret)
-{
-	if (secret && s->n_secrets < REST_MAX_SECRETS)
-		s->secrets[s->n_secrets++] = secret;
-}
-
 static void wipe(char **p)
 {
 	if (*p) {
@@ -37,6 +31,70 @@ static void wipe(char **p)
 		free(*p);
 		*p = NULL;
 	}
+}
+
+static void add_one(px_source *s, const char *secret)
+{
+	if (secret && s->n_secrets < REST_MAX_SECRETS)
+		s->secrets[s->n_secrets++] = secret;
+}
+
+/* A form of a secret made here: kept for redaction until close. */
+static int add_owned(px_source *s, char *form)
+{
+	if (!form)
+		return -1;
+	for (size_t i = 0; i < s->n_secrets; i++)
+		if (!strcmp(s->secrets[i], form)) {
+			wipe(&form);
+			return 0;
+		}
+	if (s->n_owned >= REST_MAX_SECRETS) {
+		wipe(&form);
+		return 0;
+	}
+	s->owned[s->n_owned++] = form;
+	add_one(s, form);
+	return 0;
+}
+
+/* The secret's text as a URL or form carries it (curl_easy_escape, what
+ * portex sends), and as a JSON string carries it (a partner echoing it in
+ * an error body). */
+static int add_forms(px_source *s, const char *secret)
+{
+	char *esc = curl_easy_escape(NULL, secret, 0), *dup;
+	json_t *j = json_string(secret);
+	char *js = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_ENSURE_ASCII |
+					 JSON_ESCAPE_SLASH)
+		     : NULL;
+	int rc = 0;
+
+	dup = esc ? strdup(esc) : NULL;
+	if (esc)
+		explicit_bzero(esc, strlen(esc));
+	curl_free(esc);
+	rc |= add_owned(s, dup);
+	if (js && strlen(js) >= 2) {
+		js[strlen(js) - 1] = '\0';
+		rc |= add_owned(s, strdup(js + 1));
+	} else {
+		rc = -1;
+	}
+	if (js)
+		explicit_bzero(js, strlen(js));
+	free(js);
+	json_decref(j);
+	return rc;
+}
+
+void rest_add_secret(px_source *s, const char *secret)
+{
+	if (!secret)
+		return;
+	add_one(s, secret);
+	/* Out of memory here only loses extra forms; the raw one is in. */
+	(void)add_forms(s, secret);
 }
 
 /* A non-empty string from the config's "auth" object, duplicated. */
@@ -109,9 +167,19 @@ static int init_oauth2(px_source *s, const json_t *a, px_error *err)
 	const char *path = json_string_value(json_object_get(a, "token_path"));
 	size_t n;
 
+	char *basic;
+
 	if (secret_from_cfg(s, "client_id", &s->client_id, err) ||
 	    secret_from_cfg(s, "client_secret", &s->client_secret, err))
 		return -1;
+	/* client_secret_basic sends base64(id:secret): a token endpoint
+	 * that echoes the request must not print it either. */
+	if (!(basic = rest_basic_header(s->client_id, s->client_secret)))
+		return px_error_oom(err);
+	n = strlen("Authorization: Basic ");
+	memmove(basic, basic + n, strlen(basic + n) + 1);
+	if (add_owned(s, basic))
+		return px_error_oom(err);
 	if (url) {
 		/* The client secret goes there: never in clear over a
 		 * network. */
@@ -327,5 +395,8 @@ void rest_auth_free(px_source *s)
 	wipe(&s->token);
 	free(s->token_url);
 	s->token_url = NULL;
+	for (size_t i = 0; i < s->n_owned; i++)
+		wipe(&s->owned[i]);
+	s->n_owned = 0;
 	s->n_secrets = 0;
 }

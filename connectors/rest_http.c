@@ -7,6 +7,7 @@
  * reaches a message goes through rest_redact() first.
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,10 +20,11 @@
 #define BACKOFF_BASE_MS 250
 #define BACKOFF_CAP_MS	8000
 #define SNIPPET		120
+#define RETRY_AFTER_MAX (366.0 * 86400)
 
 struct xfer {
 	rest_resp *r;
-	int too_big;
+	int too_big, oom;
 };
 
 static long now_ms(void)
@@ -70,34 +72,48 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	return px_buf_add(&x->r->body, p, n) ? 0 : n;
 }
 
-/* Retry-After: delay-seconds or an HTTP-date (RFC 9110 10.2.3). */
+/* Retry-After: delay-seconds or an HTTP-date (RFC 9110 10.2.3). A
+ * partner's number is capped (a year; beyond any retry budget) so that
+ * "1e300" or "inf" never reaches a conversion to long. */
 static double parse_retry_after(const char *v)
 {
 	char *e;
-	double d = strtod(v, &e);
+	double d;
 	time_t t;
 
-	while (isspace((unsigned char)*e))
-		e++;
-	if (e != v && !*e && d >= 0)
-		return d;
+	/* digits only: strtod would also take "nan", "inf", hex */
+	if (*v && v[strspn(v, "0123456789.eE+")] == '\0') {
+		d = strtod(v, &e);
+		if (e != v && !*e)
+			return isfinite(d) && d < RETRY_AFTER_MAX
+				   ? d
+				   : RETRY_AFTER_MAX;
+	}
 	t = curl_getdate(v, NULL);
 	if (t == -1)
 		return -1;
 	d = difftime(t, time(NULL));
-	return d > 0 ? d : 0;
+	return d > 0 ? (d < RETRY_AFTER_MAX ? d : RETRY_AFTER_MAX) : 0;
 }
 
-/* Link: <url>; rel="next", <url>; rel="prev" (RFC 8288). */
-static char *parse_link_next(const char *v)
+/* Link: <url>; rel="next", <url>; rel="prev" (RFC 8288). Returns the next
+ * link (malloc'd) or NULL; *bad is set when the value is not a list of
+ * <uri-reference>; params, so that paging never ends on a header it could
+ * not read. */
+static char *parse_link_next(const char *v, int *bad)
 {
 	const char *p = v;
 
-	while ((p = strchr(p, '<'))) {
-		const char *e = strchr(p, '>'), *params, *end, *rel;
+	while (*p) {
+		const char *e, *params, *end, *rel;
 
-		if (!e)
+		p += strspn(p, " \t,");
+		if (!*p)
+			break;
+		if (*p != '<' || !(e = strchr(p, '>'))) {
+			*bad = 1;
 			return NULL;
+		}
 		params = e + 1;
 		end = strchr(params, '<');
 		end = end ? end : params + strlen(params);
@@ -117,38 +133,54 @@ static char *parse_link_next(const char *v)
 				t += n ? n : 1;
 			}
 		}
-		p = e + 1;
+		p = end;
 	}
 	return NULL;
 }
 
+/* Is the header line p (name n bytes long) the header `name`? */
+static int header_is(const char *p, size_t n, const char *name)
+{
+	return n == strlen(name) && !strncasecmp(p, name, n);
+}
+
+/* Headers of any length libcurl accepts (its own cap is 100 KiB): only the
+ * ones the driver reads are copied, each to its exact size. */
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
 	struct xfer *x = ud;
-	size_t len = size * n;
-	char line[2048], *v;
+	rest_resp *r = x->r;
+	size_t len = size * n, nl = len, name;
+	const char *colon;
+	char *v;
 
-	if (len >= sizeof(line))
-		return len; /* no header we use is that long */
-	memcpy(line, p, len);
-	line[len] = '\0';
-	line[strcspn(line, "\r\n")] = '\0';
-	if (!strncmp(line, "HTTP/", 5)) {
+	while (nl && (p[nl - 1] == '\r' || p[nl - 1] == '\n'))
+		nl--;
+	if (nl >= 5 && !strncmp(p, "HTTP/", 5)) {
 		/* A new response (after a 100 Continue, say). */
-		free(x->r->link_next);
-		x->r->link_next = NULL;
-		x->r->retry_after = -1;
+		free(r->link_next);
+		r->link_next = NULL;
+		r->link_bad = 0;
+		r->retry_after = -1;
 		return len;
 	}
-	if (!(v = strchr(line, ':')))
+	if (!(colon = memchr(p, ':', nl)))
 		return len;
-	*v++ = '\0';
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (!strcasecmp(line, "Retry-After"))
-		x->r->retry_after = parse_retry_after(v);
-	else if (!strcasecmp(line, "Link") && !x->r->link_next)
-		x->r->link_next = parse_link_next(v);
+	name = (size_t)(colon - p);
+	if (!header_is(p, name, "Retry-After") && !header_is(p, name, "Link"))
+		return len;
+	colon++;
+	while (colon < p + nl && (*colon == ' ' || *colon == '\t'))
+		colon++;
+	if (!(v = strndup(colon, (size_t)(p + nl - colon)))) {
+		x->oom = 1;
+		return 0;
+	}
+	if (header_is(p, name, "Retry-After"))
+		r->retry_after = parse_retry_after(v);
+	else if (!r->link_next)
+		r->link_next = parse_link_next(v, &r->link_bad);
+	free(v);
 	return len;
 }
 
@@ -321,7 +353,7 @@ static CURLcode attempt(px_source *s, const struct req *q, rest_resp *r,
 			px_error *err, int *auth_failed)
 {
 	struct curl_slist *h = NULL, *t;
-	struct xfer x = {r, 0};
+	struct xfer x = {r, 0, 0};
 	CURLU *u = curl_url_dup(q->url);
 	char *url = NULL;
 	CURLcode rc = CURLE_OUT_OF_MEMORY;
@@ -356,6 +388,8 @@ static CURLcode attempt(px_source *s, const struct req *q, rest_resp *r,
 		curl_easy_setopt(s->curl, CURLOPT_HTTPGET, 1L);
 	}
 	rc = curl_easy_perform(s->curl);
+	if (x.oom)
+		rc = CURLE_OUT_OF_MEMORY;
 	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &r->status);
 	/* The header list may hold a secret: the handle must not keep
 	 * pointing at it once it is freed. */

@@ -9,10 +9,12 @@
  *   cursor  param=<the token at "next" in the body> until there is none
  *   link    the Link: <...>; rel="next" header until there is none
  *
- * A partner that sends the same cursor or next link twice, or the same
- * page body twice in a row, would keep portex busy forever: that is
- * detected and reported as bad data. Loop detection keeps a 64-bit hash
- * per page seen (16 bytes a page at most), nothing else grows with pages.
+ * A partner that sends the same cursor or next link twice, or (page and
+ * offset walks without a page count) the same full page twice in a row,
+ * would keep portex busy forever: that is detected and reported as bad
+ * data. A paging value that cannot be read is an error, never an end. Loop
+ * detection keeps a 64-bit hash per page seen (16 bytes a page at most),
+ * nothing else grows with pages.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +127,7 @@ struct walk {
 	long long page, offset, size;
 	struct seen seen;
 	uint64_t last_body;
+	int body_loops; /* page/offset without a page count */
 };
 
 static int loop_error(struct walk *w, const char *how, px_error *err)
@@ -136,6 +139,21 @@ static int loop_error(struct walk *w, const char *how, px_error *err)
 			    "source %s: %s: GET %s: page loop: %s; stopped "
 			    "instead of following it forever",
 			    w->s->cfg->name, w->what, red, how);
+}
+
+/* A paging value that is there but cannot be read: an error, never an
+ * end (which would deliver a package cut short). */
+static int unreadable(struct walk *w, const char *what, const char *ptr,
+		      px_error *err)
+{
+	char red[512];
+
+	rest_redact(w->s, w->url, red, sizeof(red));
+	return px_error_set(err, PX_EXIT_DATA,
+			    "source %s: %s: GET %s: no integer %s at \"%s\" "
+			    "in the answer; cannot tell whether more pages "
+			    "follow",
+			    w->s->cfg->name, w->what, red, what, ptr);
 }
 
 static int page_url(struct walk *w, px_error *err)
@@ -184,9 +202,11 @@ static int advance(struct walk *w, json_t *doc, rest_resp *r, size_t count,
 		json_t *tp = tpp ? rest_pointer(doc, tpp) : NULL;
 		long long total;
 
+		if (tpp && rest_json_int(tp, &total))
+			return unreadable(w, "the page count", tpp, err);
 		if (!count || (w->size && (long long)count < w->size))
 			return 0;
-		if (tp && !rest_json_int(tp, &total) && w->page >= total)
+		if (tpp && w->page >= total)
 			return 0;
 		w->page++;
 		w->offset += (long long)count;
@@ -200,7 +220,10 @@ static int advance(struct walk *w, json_t *doc, rest_resp *r, size_t count,
 		if (!v || json_is_null(v) || json_is_false(v) ||
 		    (json_is_string(v) && !json_string_length(v)))
 			return 0;
-		if (json_is_string(v)) {
+		if (px_decimal_digits(v)) {
+			/* a number past int64: its digits, not a double */
+			w->cursor = strdup(px_decimal_digits(v));
+		} else if (json_is_string(v)) {
 			w->cursor = strdup(json_string_value(v));
 		} else if (json_is_integer(v)) {
 			char b[32];
@@ -224,6 +247,8 @@ static int advance(struct walk *w, json_t *doc, rest_resp *r, size_t count,
 		}
 		return 1;
 	}
+	if (!strcmp(t, "link") && r->link_bad)
+		return loop_error(w, "cannot read the Link header", err);
 	if (!strcmp(t, "link") && r->link_next) {
 		char *next = resolve_link(w->url, r->link_next);
 		int rc;
@@ -270,6 +295,9 @@ int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
 	w.page = num(w.pg, "start", 1);
 	w.offset = num(w.pg, "start", 0);
 	max_pages = num(w.pg, "max_pages", DEFAULT_MAX_PAGES);
+	w.body_loops =
+	    !strcmp(w.type, "offset") ||
+	    (!strcmp(w.type, "page") && !json_object_get(w.pg, "total_pages"));
 	if (!(w.base = rest_url_build(s, step, keys, what, err)))
 		return -1;
 	for (pages = 1;; pages++) {
@@ -311,10 +339,14 @@ int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
 			goto out;
 		}
 		count = json_array_size(items);
-		/* The same non-empty page twice in a row: the partner ignores
-		 * the page parameter. */
+		/* A loop is judged by the request: cursor and link walks
+		 * refuse a request they made before, whatever the bodies. A
+		 * page or offset walk makes a new request each time, so there
+		 * the only sign of a partner ignoring the parameter is the
+		 * same full page twice in a row, unless a page count bounds
+		 * the walk. */
 		h = fnv1a(r.body.data, r.body.len);
-		if (count && pages > 1 && h == w.last_body) {
+		if (w.body_loops && count && pages > 1 && h == w.last_body) {
 			json_decref(one);
 			json_decref(doc);
 			loop_error(&w, "the same page came back twice", err);

@@ -312,6 +312,46 @@ PY
 	done
 }
 
+# Issue 9: a Link header of 2 KiB or more was dropped and paging ended
+# early with exit 0 (100 of 10,000 answers).
+test_long_link_header_is_followed_to_the_last_page() {
+	mock_start
+	write_config polylearn
+	mock_fault long-link -1 /answers
+	expect_exit 0 export_subject many@example.org
+	[ "$(mock_stat faults_served)" = 100 ] || fail "$(mock_stat faults_served) long Link headers served, expected 100"
+	[ "$(records answer)" = 10000 ] || fail "$(records answer) answers, expected 10000"
+}
+
+# Issue 9: a token endpoint echoing the request printed the client secret
+# as Basic base64 (client_secret_basic) or URL-encoded (client_secret_post).
+test_echoing_token_endpoint_shows_no_form_of_the_secret() {
+	mock_start
+	export PL_CLIENT_SECRET='pl-s3cret/9f8e 7d+6c&5b=4a'
+	local b64 esc how
+	b64=$(printf '%s:%s' "$PL_CLIENT_ID" "$PL_CLIENT_SECRET" | base64 -w0)
+	esc=$(/usr/bin/python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$PL_CLIENT_SECRET")
+	for how in basic body; do
+		sed "s/\"client_auth\": \"basic\"/\"client_auth\": \"$how\"/" \
+			"$PX_TOP/connectors/polylearn.json" >"$T/pl-$how.json"
+		write_config polylearn "{\"profile\": \"pl-$how.json\"}"
+		mock_fault echo-secret 1 /oauth/token
+		failed_cleanly 65 "source polylearn" "OAuth2 token" "HTTP 400" \
+			"invalid_request"
+		# the echo is shown, redacted
+		if [ $how = basic ]; then
+			expect_err '"auth": "Basic ***"'
+		else
+			expect_err '"form_secret": "***"'
+		fi
+		for s in "$PL_CLIENT_SECRET" "$b64" "$esc" "9f8e"; do
+			if grep -F -- "$s" "$T/stderr"; then
+				fail "client_auth $how: a form of the secret (${s:0:6}...) reached stderr"
+			fi
+		done
+	done
+}
+
 # maxrss WHO: peak memory (KiB) of an export of WHO. Under AddressSanitizer
 # freed memory is kept in quarantine, which would look like growth.
 maxrss() {

@@ -12,8 +12,9 @@ Serves, on 127.0.0.1 and an ephemeral port:
 HTTP/1.1 with keep-alive; counts the TCP connections that carried partner
 requests. Faults are injected with POST /_control {"fault": NAME, "times":
 N, "path": SUBSTRING} or --fault NAME[:TIMES[:PATH]] (repeatable); NAME is
-one of 429, 429-date, 500, slow, expired-token, malformed, truncated, loop,
-echo-secret. Usage:
+one of 429, 429-date, 429-huge, 500, slow, expired-token, malformed,
+truncated, loop, long-link, echo-secret (also on POST /oauth/token when its
+path is named). Usage:
   server.py [--port-file F] [--fault ...] [--token-ttl S] [--slow-seconds S]
             [--tls-cert PEM --tls-key PEM]
 The chosen port is printed on stdout (one line) and written to --port-file.
@@ -169,10 +170,11 @@ class State:
         self.stats = {"connections": 0, "requests": 0, "tokens_issued": 0,
                       "unauthorized": 0, "faults_served": 0}
 
-    def take_fault(self, path):
+    def take_fault(self, path, explicit=False):
+        """The fault to serve on path; explicit: only one naming a path."""
         with self.lock:
             for f in self.faults:
-                if f[1] != 0 and f[2] in path:
+                if f[1] != 0 and f[2] in path and (f[2] or not explicit):
                     if f[1] > 0:
                         f[1] -= 1
                     self.stats["faults_served"] += 1
@@ -238,6 +240,9 @@ class Handler(BaseHTTPRequestHandler):
         """Serves fault `name`; returns True when the answer was sent."""
         if name == "429":
             self.send_json(429, {"error": "rate_limited"}, {"Retry-After": "1"})
+        elif name == "429-huge":
+            # a partner's number far past any long: must not be UB
+            self.send_json(429, {"error": "rate_limited"}, {"Retry-After": "1e300"})
         elif name == "429-date":
             when = email.utils.formatdate(time.time() + 2, usegmt=True)
             self.send_json(429, {"error": "rate_limited"}, {"Retry-After": when})
@@ -285,6 +290,15 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, {"ok": True})
         self.count()
         if u.path == "/oauth/token":
+            if STATE.take_fault(u.path, explicit=True) == "echo-secret":
+                # a token endpoint echoing the credentials it got, early
+                # in the body so that they fall in portex's snippet
+                form = self.read_body().decode()
+                sec = form.partition("client_secret=")[2].partition("&")[0]
+                return self.send_json(400, {
+                    "error": "invalid_request",
+                    "auth": self.headers.get("Authorization", ""),
+                    "form_secret": sec})
             return self.token()
         self.read_body()
         self.send_json(405, {"error": "method_not_allowed"})
@@ -382,6 +396,11 @@ class Handler(BaseHTTPRequestHandler):
             headers["Link"] = page_link(self, page, per_page)
         elif hi < total:
             headers["Link"] = page_link(self, page + 1, per_page)
+        if fault == "long-link":
+            # a Link header far over 2 KiB, the next link last
+            first = '<%s?page=1&per_page=%d&pad=%s>; rel="first"' % (
+                path, per_page, "x" * 3000)
+            headers["Link"] = first + (", " + headers["Link"] if "Link" in headers else "")
         self.send_json(200, {"data": data}, headers)
 
     def skillhub(self, path, fault):
@@ -434,11 +453,29 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/generic/offset":
             off, lim = int(q.get("offset", "0")), int(q.get("limit", "10"))
             return self.send_json(200, {"items": GENERIC_ITEMS[off:off + lim]})
+        if path == "/generic/users" and q.get("email") == "bigid@example.org":
+            return self.send_json(200, None, raw=b'{"users": [{"id": 1234567890123456789012345}]}')
         if path == "/generic/users":
             ids = {"solo@example.org": ["s1"], "dupe@example.org": ["s1", "s1"],
                    "twins@example.org": ["t1", "t2"],
                    "o'hara+tag&x=y é@example.org": ["odd"]}.get(q.get("email"), [])
             return self.send_json(200, {"users": [{"id": i} for i in ids]})
+        if path == "/generic/same-body":
+            # three different pages whose bodies are byte for byte equal
+            page = int(q.get("page", "1"))
+            h = {"Link": '</generic/same-body?page=%d>; rel="next"' % (page + 1)} if page < 3 else {}
+            return self.send_json(200, {"items": GENERIC_ITEMS[:1]}, h)
+        if path == "/generic/bad-link":
+            return self.send_json(200, {"items": GENERIC_ITEMS[:2]},
+                                  {"Link": 'page=2; rel="next"'})
+        if path == "/generic/bad-total":
+            return self.send_json(200, {"items": GENERIC_ITEMS[:10],
+                                        "meta": {"total_pages": "many"}})
+        if path == "/generic/huge":
+            # numbers past double and int64: their digits must survive
+            return self.send_json(200, None, raw=(
+                b'{"items": [{"n": 1, "label": "big", "at": 1700000000,'
+                b' "big": 1e400, "int25": 1234567890123456789012345}]}'))
         if path == "/generic/ignores-page":
             return self.send_json(200, {"items": GENERIC_ITEMS[:10]})
         if path == "/generic/foreign-link":

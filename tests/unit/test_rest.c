@@ -340,6 +340,11 @@ static void test_lookup_one_none_and_ambiguous(void **state)
 	assert_int_equal(px_connector_rest.resolve(x.s, 0, k, &v, &err), 1);
 	assert_string_equal(v, "odd");
 	free(v);
+	/* an integer id past int64 keeps its digits */
+	json_object_set_new(k, "email", json_string("bigid@example.org"));
+	assert_int_equal(px_connector_rest.resolve(x.s, 0, k, &v, &err), 1);
+	assert_string_equal(v, "1234567890123456789012345");
+	free(v);
 	json_object_set_new(k, "email", json_string("nobody@example.org"));
 	assert_int_equal(px_connector_rest.resolve(x.s, 0, k, &v, &err), 0);
 	json_object_set_new(k, "email", json_string("twins@example.org"));
@@ -368,6 +373,90 @@ static void test_next_link_to_another_host_is_refused(void **state)
 						  "/generic/foreign-link"),
 				  BASIC_CFG, 2, "leaves the partner's server",
 				  1));
+}
+
+/* Issue 9: a loop is judged by the request; equal bodies from three
+ * different next links are three pages. */
+static void test_equal_bodies_from_different_links_are_pages(void **state)
+{
+	(void)state;
+	json_decref(fetch_generic(GENERIC_PROFILE(BASIC, "{\"type\": \"link\"}",
+						  "/generic/same-body"),
+				  BASIC_CFG, 3, NULL, 3));
+}
+
+/* Issue 9: paging that cannot be read is an error, never an end. */
+static void test_unreadable_link_header_is_an_error(void **state)
+{
+	(void)state;
+	json_decref(fetch_generic(
+	    GENERIC_PROFILE(BASIC, "{\"type\": \"link\"}", "/generic/bad-link"),
+	    BASIC_CFG, 2, "cannot read the Link header", 1));
+}
+
+static void test_unreadable_page_count_is_an_error(void **state)
+{
+	(void)state;
+	json_decref(fetch_generic(
+	    GENERIC_PROFILE(BASIC,
+			    "{\"type\": \"page\", \"size\": 10, "
+			    "\"total_pages\": \"/meta/total_pages\"}",
+			    "/generic/bad-total"),
+	    BASIC_CFG, 10, "no integer the page count at \"/meta/total_pages\"",
+	    1));
+}
+
+/* Issue 9: 1e400 and a 25-digit integer reach the record with their
+ * digits (the normaliser takes them from there). */
+static void test_huge_numbers_keep_their_digits(void **state)
+{
+	json_t *all, *rec;
+
+	(void)state;
+	all = fetch_generic(
+	    "{\"auth\": " BASIC ", \"endpoints\": [{\"entity\": "
+	    "\"annotation\", \"category\": \"provided\", \"path\": "
+	    "\"/generic/huge\", \"items\": \"/items\", \"fields\": "
+	    "{\"text\": \"/label\", \"big\": \"/big\", \"int25\": "
+	    "\"/int25\", \"dec\": {\"path\": \"/big\", \"convert\": "
+	    "\"decimal\"}}}]}",
+	    BASIC_CFG, 1, NULL, 1);
+	rec = json_array_get(all, 0);
+	assert_string_equal(px_decimal_digits(json_object_get(rec, "big")),
+			    "1e400");
+	assert_string_equal(px_decimal_digits(json_object_get(rec, "dec")),
+			    "1e400");
+	assert_string_equal(px_decimal_digits(json_object_get(rec, "int25")),
+			    "1234567890123456789012345");
+	json_decref(all);
+}
+
+/* Issue 9: Retry-After: 1e300 was converted to long without a range
+ * check (undefined behaviour; a negative wait and a retry storm). It is
+ * a wait past the retry budget: one attempt, a clear error. */
+static void test_retry_after_past_any_long_fails_at_once(void **state)
+{
+	px_error err = PX_ERROR_INIT;
+	struct src x;
+	struct rec r;
+
+	(void)state;
+	assert_int_equal(open_src(&x,
+				  GENERIC_PROFILE(BASIC, "{\"type\": \"none\"}",
+						  "/generic/page"),
+				  BASIC_CFG, &err),
+			 0);
+	mock_call("/_control",
+		  "{\"fault\": \"429-huge\", \"times\": -1, \"path\": "
+		  "\"/generic/page\"}",
+		  NULL);
+	assert_int_equal(fetch(&x, 0, "{}", &r, &err), -1);
+	assert_int_equal(err.code, PX_EXIT_UNAVAILABLE);
+	if (!strstr(err.msg, "retry budget"))
+		fail_msg("'%s' lacks 'retry budget'", err.msg);
+	assert_int_equal(mock_stat("faults_served"), 1);
+	json_decref(r.all);
+	close_src(&x);
 }
 
 static void test_oauth2_token_refreshed_before_expiry(void **state)
@@ -639,6 +728,14 @@ static void test_redaction(void **state)
 	/* the start of a secret at the end of the input window */
 	rest_redact(&s, "x s3cr3t", out, sizeof(out));
 	assert_string_equal(out, "x ***");
+	/* Issue 9: the forms portex sends a secret in are secrets too */
+	rest_add_secret(&s, "p@ss/w\"rd &x");
+	rest_redact(&s,
+		    "form=p%40ss%2Fw%22rd%20%26x json=\"p@ss\\/w\\\"rd &x\"",
+		    out, sizeof(out));
+	assert_string_equal(out, "form=*** json=\"***\"");
+	for (size_t i = 0; i < s.n_owned; i++)
+		free(s.owned[i]);
 }
 
 int main(void)
@@ -655,6 +752,16 @@ int main(void)
 	    cmocka_unit_test_setup(test_server_ignoring_the_page_is_a_loop,
 				   reset_mock),
 	    cmocka_unit_test_setup(test_next_link_to_another_host_is_refused,
+				   reset_mock),
+	    cmocka_unit_test_setup(
+		test_equal_bodies_from_different_links_are_pages, reset_mock),
+	    cmocka_unit_test_setup(test_unreadable_link_header_is_an_error,
+				   reset_mock),
+	    cmocka_unit_test_setup(test_unreadable_page_count_is_an_error,
+				   reset_mock),
+	    cmocka_unit_test_setup(test_huge_numbers_keep_their_digits,
+				   reset_mock),
+	    cmocka_unit_test_setup(test_retry_after_past_any_long_fails_at_once,
 				   reset_mock),
 	    cmocka_unit_test_setup(test_oauth2_token_refreshed_before_expiry,
 				   reset_mock),
