@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "portex/connector.h"
+#include "rows.h"
 
 struct px_source {
 	const px_source_cfg *cfg;
@@ -116,38 +117,91 @@ static int prepare(px_source *s, const char *member, size_t i,
 	return 0;
 }
 
-/* Column value -> JSON. Text must be UTF-8: a record that is not is bad
- * data, not something to pass on garbled. */
-static int column_json(px_source *s, sqlite3_stmt *st, int c, json_t **out,
-		       const char *what, px_error *err)
+/* The row's cells: the database's values as they are. */
+static void row_cells(sqlite3_stmt *st, px_cell *cells, int ncol)
 {
-	switch (sqlite3_column_type(st, c)) {
-	case SQLITE_INTEGER:
-		*out = json_integer(sqlite3_column_int64(st, c));
-		break;
-	case SQLITE_FLOAT:
-		*out = json_real(sqlite3_column_double(st, c));
-		break;
-	case SQLITE_TEXT: {
-		const char *t = (const char *)sqlite3_column_text(st, c);
-		size_t n = (size_t)sqlite3_column_bytes(st, c);
-		*out = memchr(t, 0, n) ? NULL : json_stringn(t, n);
-		if (!*out)
-			return px_error_set(
-			    err, PX_EXIT_DATA,
-			    "source %s: collection %s: column %s: text is "
-			    "not valid UTF-8",
-			    s->cfg->name, what, sqlite3_column_name(st, c));
-		return 0;
+	for (int c = 0; c < ncol; c++) {
+		px_cell *x = &cells[c];
+
+		switch ((x->type = PX_CELL_NULL, sqlite3_column_type(st, c))) {
+		case SQLITE_INTEGER:
+			x->type = PX_CELL_INTEGER;
+			x->i = sqlite3_column_int64(st, c);
+			break;
+		case SQLITE_FLOAT:
+			x->type = PX_CELL_REAL;
+			x->d = sqlite3_column_double(st, c);
+			break;
+		case SQLITE_TEXT:
+			x->type = PX_CELL_TEXT;
+			x->text = (const char *)sqlite3_column_text(st, c);
+			x->len = (size_t)sqlite3_column_bytes(st, c);
+			if (!x->text)
+				x->text = "";
+			break;
+		case SQLITE_BLOB:
+			x->type = PX_CELL_BLOB;
+			x->text = sqlite3_column_blob(st, c);
+			x->len = (size_t)sqlite3_column_bytes(st, c);
+			if (!x->text)
+				x->text = "";
+			break;
+		}
 	}
-	default:
+}
+
+/* Cell -> JSON. Text must be UTF-8: a record that is not is bad data,
+ * not something to pass on garbled. */
+static int column_json(px_source *s, sqlite3_stmt *st, int c, const px_cell *x,
+		       json_t **out, const char *what, px_error *err)
+{
+	if (x->type == PX_CELL_BLOB)
 		return px_error_set(err, PX_EXIT_DATA,
 				    "source %s: collection %s: column %s holds "
 				    "bytes; only a document's \"content\" may",
 				    s->cfg->name, what,
 				    sqlite3_column_name(st, c));
+	if ((*out = px_cell_json(x)))
+		return 0;
+	if (x->type == PX_CELL_TEXT)
+		return px_error_set(err, PX_EXIT_DATA,
+				    "source %s: collection %s: column %s: text "
+				    "is not valid UTF-8",
+				    s->cfg->name, what,
+				    sqlite3_column_name(st, c));
+	return px_error_oom(err);
+}
+
+/* The generic path: the row as a JSON record, pushed through emit. */
+static int emit_row(px_source *s, sqlite3_stmt *st, const px_cell *cells,
+		    int ncol, const char *what, const px_row_sink *sink,
+		    px_error *err)
+{
+	px_record rec = {json_object(), NULL, 0};
+	int bad = !rec.fields;
+
+	if (bad)
+		px_error_oom(err);
+	for (int c = 0; c < ncol && !bad; c++) {
+		const char *name = sqlite3_column_name(st, c);
+		const px_cell *x = &cells[c];
+		json_t *v;
+
+		if (x->type == PX_CELL_NULL)
+			continue;
+		if (!strcmp(name, "content") &&
+		    (x->type == PX_CELL_BLOB || x->type == PX_CELL_TEXT)) {
+			rec.content = (const unsigned char *)x->text;
+			rec.content_len = x->len;
+			continue;
+		}
+		bad = column_json(s, st, c, x, &v, what, err) ||
+		      json_object_set_new(rec.fields, name, v);
 	}
-	return *out ? 0 : px_error_oom(err);
+	if (!bad)
+		bad = sink->emit(sink->ctx, &rec, err);
+	json_decref(rec.fields);
+	return bad ? -1 : 0;
 }
 
 static int step_error(px_source *s, const char *what, px_error *err)
@@ -195,58 +249,52 @@ static int resolve_sqlite(px_source *s, size_t i, const json_t *keys,
 	return found != NULL;
 }
 
-static int fetch_sqlite(px_source *s, size_t i, const json_t *keys,
-			px_emit_fn emit, void *ctx, px_error *err)
+/* Rows go to the sink's row function when it has one, and through the
+ * generic path (emit) when it hands a row back or has none. */
+int px_sqlite_fetch_rows(px_source *s, size_t i, const json_t *keys,
+			 const px_row_sink *sink, px_error *err)
 {
 	sqlite3_stmt *st;
-	const char *what;
-	int rc, ncol;
+	const char *what, **names = NULL;
+	px_cell *cells = NULL;
+	int rc = SQLITE_DONE, ncol, bad = 0;
 
 	if (prepare(s, "collections", i, keys, &st, &what, err))
 		return -1;
 	ncol = sqlite3_column_count(st);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		px_record rec = {json_object(), NULL, 0};
-		int bad = !rec.fields;
+	cells = calloc((size_t)ncol + 1, sizeof(*cells));
+	names = calloc((size_t)ncol + 1, sizeof(*names));
+	if (!cells || !names)
+		bad = px_error_oom(err);
+	for (int c = 0; c < ncol && !bad; c++)
+		names[c] = sqlite3_column_name(st, c);
+	if (!bad && sink->columns &&
+	    sink->columns(sink->ctx, names, (size_t)ncol, err))
+		bad = -1;
+	while (!bad && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int taken = 1;
 
-		if (bad)
-			px_error_oom(err);
-		for (int c = 0; c < ncol && !bad; c++) {
-			const char *name = sqlite3_column_name(st, c);
-			json_t *v;
-			int t = sqlite3_column_type(st, c);
-
-			if (t == SQLITE_NULL)
-				continue;
-			if (!strcmp(name, "content") &&
-			    (t == SQLITE_BLOB || t == SQLITE_TEXT)) {
-				rec.content = t == SQLITE_BLOB
-						  ? sqlite3_column_blob(st, c)
-						  : sqlite3_column_text(st, c);
-				rec.content_len =
-				    (size_t)sqlite3_column_bytes(st, c);
-				if (!rec.content)
-					rec.content = (const unsigned char *)"";
-				continue;
-			}
-			bad = column_json(s, st, c, &v, what, err) ||
-			      json_object_set_new(rec.fields, name, v);
-		}
-		if (!bad)
-			bad = emit(ctx, &rec, err);
-		json_decref(rec.fields);
-		if (bad) {
-			sqlite3_finalize(st);
-			return -1;
-		}
+		row_cells(st, cells, ncol);
+		if (sink->row)
+			taken = sink->row(sink->ctx, cells, (size_t)ncol, err);
+		if (taken < 0 ||
+		    (taken && emit_row(s, st, cells, ncol, what, sink, err)))
+			bad = -1;
 	}
-	if (rc != SQLITE_DONE) {
-		step_error(s, what, err);
-		sqlite3_finalize(st);
-		return -1;
-	}
+	if (!bad && rc != SQLITE_DONE)
+		bad = step_error(s, what, err);
 	sqlite3_finalize(st);
-	return 0;
+	free(cells);
+	free(names);
+	return bad ? -1 : 0;
+}
+
+static int fetch_sqlite(px_source *s, size_t i, const json_t *keys,
+			px_emit_fn emit, void *ctx, px_error *err)
+{
+	px_row_sink sink = {.emit = emit, .ctx = ctx};
+
+	return px_sqlite_fetch_rows(s, i, keys, &sink, err);
 }
 
 static void close_sqlite(px_source *s)

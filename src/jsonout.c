@@ -176,3 +176,13 @@ int px_json_append(px_buf *b, const json_t *v)
 	}
 	return leaf(b, v);
 }
+
+int px_json_append_text(px_buf *b, const char *s, size_t n)
+{
+	return append_string(b, s, n);
+}
+
+int px_json_append_int(px_buf *b, long long n)
+{
+	return append_integer(b, (json_int_t)n);
+}

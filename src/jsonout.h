@@ -28,4 +28,9 @@ void px_real_text(double d, char *buf, size_t n);
 int px_json_append_member(px_buf *b, const char *key, const json_t *v,
 			  int *first);
 
+/* Appends text (valid UTF-8) as a JSON string, and an integer, exactly
+ * as px_json_append() writes a string or integer value. 0 or -1. */
+int px_json_append_text(px_buf *b, const char *s, size_t n);
+int px_json_append_int(px_buf *b, long long n);
+
 #endif

@@ -347,10 +347,20 @@ void px_normaliser_free(px_normaliser *n)
 	free(n);
 }
 
-int px_normaliser_apply(px_normaliser *n, json_t *fields, px_error *err)
+/* One field's value, coerced: a new reference or NULL with err set. */
+static json_t *coerce_field(const struct field *f, json_t *v, px_error *err)
 {
 	char why[512];
+	json_t *c = coerce_kind(f->kind, f->schema, v, why, sizeof(why));
 
+	if (!c)
+		px_error_set(err, PX_EXIT_DATA, "field %s%s%s", f->name,
+			     why[0] == '/' ? "" : ": ", why);
+	return c;
+}
+
+int px_normaliser_apply(px_normaliser *n, json_t *fields, px_error *err)
+{
 	for (size_t i = 0; i < n->n; i++) {
 		const struct field *f = &n->fields[i];
 		json_t *in = json_object_get(fields, f->name), *c;
@@ -361,11 +371,8 @@ int px_normaliser_apply(px_normaliser *n, json_t *fields, px_error *err)
 			json_object_del(fields, f->name);
 			continue;
 		}
-		c = coerce_kind(f->kind, f->schema, in, why, sizeof(why));
-		if (!c)
-			return px_error_set(err, PX_EXIT_DATA, "field %s%s%s",
-					    f->name, why[0] == '/' ? "" : ": ",
-					    why);
+		if (!(c = coerce_field(f, in, err)))
+			return -1;
 		if (c == in) {
 			json_decref(c);
 			continue;
@@ -377,4 +384,54 @@ int px_normaliser_apply(px_normaliser *n, json_t *fields, px_error *err)
 	    json_object_set_nocheck(fields, "category", n->category))
 		return px_error_oom(err);
 	return 0;
+}
+
+static const struct field *field_named(const px_normaliser *n, const char *name)
+{
+	for (size_t i = 0; i < n->n; i++)
+		if (!strcmp(n->fields[i].name, name))
+			return &n->fields[i];
+	return NULL;
+}
+
+px_nkind px_normaliser_kind(const px_normaliser *n, const char *field)
+{
+	static const px_nkind map[] = {
+	    [K_ANY] = PX_NK_ANY,
+	    [K_JSON] = PX_NK_JSON,
+	    [K_TIMESTAMP] = PX_NK_TIMESTAMP,
+	    [K_DATE] = PX_NK_DATE,
+	    [K_STRING] = PX_NK_STRING,
+	    [K_DECIMAL] = PX_NK_DECIMAL,
+	    [K_BOOLEAN] = PX_NK_BOOLEAN,
+	    [K_INTEGER] = PX_NK_INTEGER,
+	    [K_NUMBER] = PX_NK_NUMBER,
+	    [K_CONTAINER] = PX_NK_CONTAINER,
+	};
+	const struct field *f = field_named(n, field);
+
+	return f ? map[f->kind] : PX_NK_NONE;
+}
+
+json_t *px_normaliser_coerce(const px_normaliser *n, const char *field,
+			     json_t *v, px_error *err)
+{
+	const struct field *f = field_named(n, field);
+
+	if (!f) {
+		px_error_set(err, PX_EXIT_SOFTWARE,
+			     "field %s: not in the schema", field);
+		return NULL;
+	}
+	return coerce_field(f, v, err);
+}
+
+const json_t *px_normaliser_source(const px_normaliser *n)
+{
+	return n->source;
+}
+
+const json_t *px_normaliser_category(const px_normaliser *n)
+{
+	return n->category;
 }

@@ -26,4 +26,33 @@ int px_normaliser_apply(px_normaliser *n, json_t *fields, px_error *err);
 
 void px_normaliser_free(px_normaliser *n);
 
+/* For a row encoder (encode/rowenc.h), which writes most values without
+ * a JSON object and hands the rest to the normaliser one by one: what a
+ * field of the schema is coerced to. */
+typedef enum px_nkind {
+	PX_NK_NONE,	 /* not a field of the schema, or set by portex */
+	PX_NK_ANY,	 /* kept as it is */
+	PX_NK_JSON,	 /* text parsed as JSON ("json" of the collection) */
+	PX_NK_TIMESTAMP, /* RFC 3339 UTC text */
+	PX_NK_DATE,
+	PX_NK_STRING,
+	PX_NK_DECIMAL,
+	PX_NK_BOOLEAN,
+	PX_NK_INTEGER,
+	PX_NK_NUMBER,
+	PX_NK_CONTAINER, /* array or object */
+} px_nkind;
+
+px_nkind px_normaliser_kind(const px_normaliser *n, const char *field);
+
+/* Coerces one value of field `field` as px_normaliser_apply() would (v
+ * not null). Returns a new reference (v itself when unchanged), or NULL
+ * with err set as px_normaliser_apply() sets it. */
+json_t *px_normaliser_coerce(const px_normaliser *n, const char *field,
+			     json_t *v, px_error *err);
+
+/* The "source" and "category" values every record gets. Borrowed. */
+const json_t *px_normaliser_source(const px_normaliser *n);
+const json_t *px_normaliser_category(const px_normaliser *n);
+
 #endif

@@ -215,7 +215,7 @@ static int format_record(void *ctx, const px_spool_item *it, px_buf *out,
 
 	if (!it)
 		return px_buf_add(out, "\n]}\n", 4) ? px_error_oom(err) : 0;
-	if (!px_validator_check(s->validator, it->rec, &fail))
+	if (it->rec && !px_validator_check(s->validator, it->rec, &fail))
 		return px_error_set(
 		    err, PX_EXIT_DATA,
 		    "source %s: entity %s: record %llu: %s%s%s%s",
@@ -234,6 +234,11 @@ static int format_record(void *ctx, const px_spool_item *it, px_buf *out,
 	} else if (px_buf_add(out, ",\n{", 3)) {
 		return px_error_oom(err);
 	}
+	if (!it->rec) /* written and checked by a row encoder already */
+		return px_buf_add(out, it->text, it->len) ||
+			       px_buf_add(out, "}", 1)
+			   ? px_error_oom(err)
+			   : 0;
 	for (size_t i = 0; i < s->n_members; i++) {
 		const struct member *m = &s->members[i];
 		json_t *v = json_object_get(it->rec, m->name);
@@ -288,7 +293,7 @@ int px_package_record(px_package *p, const char *entity, json_t *record,
 		      const char *source, uint64_t n, px_error *err)
 {
 	struct spool *s = spool_for(p, entity, err);
-	px_spool_item it = {record, source, n};
+	px_spool_item it = {.rec = record, .origin = source, .n = n};
 
 	if (!s) {
 		json_decref(record);
@@ -296,6 +301,17 @@ int px_package_record(px_package *p, const char *entity, json_t *record,
 	}
 	s->records++;
 	return px_spool_put(s->sp, &it, err);
+}
+
+int px_package_text(px_package *p, const char *entity, const char *text,
+		    size_t len, const char *source, uint64_t n, px_error *err)
+{
+	struct spool *s = spool_for(p, entity, err);
+
+	if (!s)
+		return -1;
+	s->records++;
+	return px_spool_put_text(s->sp, source, n, text, len, err);
 }
 
 static struct entry *entry_new(px_package *p, const char *name, px_error *err)

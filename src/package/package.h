@@ -38,12 +38,17 @@ px_package *px_package_new(const px_package_opts *opts, px_error *err);
 int px_package_record(px_package *p, const char *entity, json_t *record,
 		      const char *source, uint64_t n, px_error *err);
 
+/* Appends one record already written as JSON text by a row encoder
+ * (encode/rowenc.h): the members of one object, without the braces, in
+ * the schema's order, already checked against the schema. The text is
+ * copied. Same errors as px_package_record() but for the schema. */
+int px_package_text(px_package *p, const char *entity, const char *text,
+		    size_t len, const char *source, uint64_t n, px_error *err);
+
 /* Stores a document's bytes under files/<source>/<safe name> and sets
  * "size", "sha256" and "path" in record. */
 int px_package_document(px_package *p, const char *source, json_t *record,
 			const unsigned char *data, size_t len, px_error *err);
-
-
 
 /* Completes the package: manifest is everything but "files" (added here);
  * index.html is rendered from it. On success the package is at its target

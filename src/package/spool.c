@@ -15,7 +15,11 @@
 
 #define CHUNK (128 * 1024)
 #define BATCH 256 /* records handed over at once */
-#define QUEUE 4	  /* batches in flight: bounds memory whatever the history */
+/* Records given as text go in batches of this many bytes or more (or
+ * TEXT_BATCH records): the worker then only deflates, CRCs and hashes. */
+#define TEXT_BYTES (64 * 1024)
+#define TEXT_BATCH 1024
+#define QUEUE	   4 /* batches in flight: bounds memory whatever the history */
 
 struct px_spool {
 	FILE *fp;
@@ -29,6 +33,7 @@ struct px_spool {
 	 * `fill` is the writer's current batch. */
 	px_spool_item *batch[QUEUE];
 	size_t len[QUEUE];
+	px_buf btext[QUEUE];  /* the text of a batch's text items */
 	unsigned head, count; /* next to drain, how many are full */
 	unsigned fill;
 	int closing, failed;
@@ -70,14 +75,19 @@ static int deflate_some(px_spool *s, const unsigned char *p, size_t n,
  * records: the writer frees them when it reuses the batch, so memory goes
  * back to the arena it came from instead of being fought over by both
  * threads. Returns 0, an errno, or -1 (s->fail says why). */
-static int drain(px_spool *s, const px_spool_item *items, size_t n)
+static int drain(px_spool *s, const px_spool_item *items, size_t n,
+		 const px_buf *btext)
 {
 	int e = 0;
 
 	s->text.len = 0;
-	for (size_t i = 0; i < n && !e; i++)
-		if (s->fmt(s->ctx, &items[i], &s->text, &s->fail))
+	for (size_t i = 0; i < n && !e; i++) {
+		px_spool_item it = items[i];
+		if (!it.rec)
+			it.text = btext->data + it.off;
+		if (s->fmt(s->ctx, &it, &s->text, &s->fail))
 			e = -1;
+	}
 	if (!e && s->text.len)
 		e = deflate_some(s, (unsigned char *)s->text.data, s->text.len,
 				 Z_NO_FLUSH);
@@ -99,7 +109,8 @@ static void *work(void *arg)
 		pthread_mutex_unlock(&s->mu);
 
 		/* After a failure the rest is only released, not written. */
-		e = s->failed ? 0 : drain(s, s->batch[i], s->len[i]);
+		e = s->failed ? 0
+			      : drain(s, s->batch[i], s->len[i], &s->btext[i]);
 
 		pthread_mutex_lock(&s->mu);
 		if (e && !s->failed) {
@@ -141,7 +152,7 @@ px_spool *px_spool_open(const char *path, int level, px_spool_format_fn fmt,
 	s->fmt = fmt;
 	s->ctx = ctx;
 	for (i = 0; i < QUEUE; i++)
-		if (!(s->batch[i] = malloc(BATCH * sizeof(*s->batch[i]))))
+		if (!(s->batch[i] = malloc(TEXT_BATCH * sizeof(*s->batch[i]))))
 			goto oom;
 	s->md = EVP_MD_CTX_new();
 	s->path = strdup(path);
@@ -199,6 +210,7 @@ static void release(px_spool *s, unsigned i)
 	for (size_t k = 0; k < s->len[i]; k++)
 		json_decref(s->batch[i][k].rec);
 	s->len[i] = 0;
+	s->btext[i].len = 0;
 }
 
 /* Hands the batch being filled to the worker; waits for a free one. */
@@ -221,7 +233,21 @@ int px_spool_put(px_spool *s, const px_spool_item *item, px_error *err)
 	size_t *len = &s->len[s->fill];
 
 	s->batch[s->fill][(*len)++] = *item;
-	return *len == BATCH ? hand_over(s, err) : 0;
+	return *len >= BATCH ? hand_over(s, err) : 0;
+}
+
+int px_spool_put_text(px_spool *s, const void *origin, uint64_t n,
+		      const char *text, size_t len, px_error *err)
+{
+	px_buf *b = &s->btext[s->fill];
+	px_spool_item it = {NULL, origin, n, NULL, b->len, len};
+	size_t *count = &s->len[s->fill];
+
+	if (px_buf_add(b, text, len))
+		return px_error_oom(err);
+	s->batch[s->fill][(*count)++] = it;
+	return *count == TEXT_BATCH || b->len >= TEXT_BYTES ? hand_over(s, err)
+							    : 0;
 }
 
 static void stop(px_spool *s)
@@ -245,6 +271,7 @@ static void destroy(px_spool *s)
 	for (unsigned i = 0; i < QUEUE; i++) {
 		release(s, i);
 		free(s->batch[i]);
+		px_buf_free(&s->btext[i]);
 	}
 	EVP_MD_CTX_free(s->md);
 	px_buf_free(&s->text);

@@ -29,11 +29,14 @@ typedef struct px_spool_info {
 	unsigned char sha256[32];
 } px_spool_info;
 
-/* A record waiting for the worker, with what names it in an error. */
+/* A record waiting for the worker, with what names it in an error: a
+ * JSON value, or its text already written and checked (rec NULL). */
 typedef struct px_spool_item {
 	json_t *rec;	    /* the spool holds this reference */
 	const void *origin; /* the formatter's, e.g. the source's name */
 	uint64_t n;	    /* its number, e.g. within its collection */
+	const char *text;   /* rec NULL: len bytes, as the formatter sees it */
+	size_t off, len;    /* (off: where the spool keeps them) */
 } px_spool_item;
 
 /* Checks and turns one record into bytes appended to out, on the worker
@@ -54,6 +57,13 @@ px_spool *px_spool_open(const char *path, int level, px_spool_format_fn fmt,
  * PX_EXIT_CANTCREAT (the disk), or the formatter's, reported by a later
  * call (the worker is behind): an export fails all the same. */
 int px_spool_put(px_spool *s, const px_spool_item *item, px_error *err);
+
+/* Queues a record's text (rec NULL, origin and n as above), copied:
+ * the formatter sees it as item->text. Text is handed to the worker in
+ * buffers of 64 KB or more, so it only deflates and hashes. Errors as
+ * px_spool_put(). */
+int px_spool_put_text(px_spool *s, const void *origin, uint64_t n,
+		      const char *text, size_t len, px_error *err);
 
 /* Flushes, writes the tail, stops the worker, fills info, frees s.
  * Returns 0 or -1. */

@@ -15,6 +15,7 @@
 
 #include "jsonout.h"
 #include "portex/schema.h"
+#include "schema/scalar.h"
 #include "schema/schema_node.h"
 
 #define WHERE_MAX 256
@@ -642,6 +643,15 @@ px_validator *px_validator_new_at(const json_t *root, const char *pointer,
 		return NULL;
 	}
 	return c.v;
+}
+
+px_validator *px_validator_new_property(const json_t *entity_schema,
+					const char *name, px_error *err)
+{
+	char where[WHERE_MAX];
+
+	join(where, "/properties/records/items/properties", name);
+	return px_validator_new_at(entity_schema, where, err);
 }
 
 px_validator *px_validator_new(const json_t *schema, px_error *err)

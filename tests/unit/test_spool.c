@@ -54,8 +54,9 @@ static px_buf expected(int n)
 static int put_all(px_spool *s, int n, px_error *err)
 {
 	for (int i = 1; i <= n; i++) {
-		px_spool_item it = {json_pack("{s:i}", "n", i), "src",
-				    (uint64_t)i};
+		px_spool_item it = {.rec = json_pack("{s:i}", "n", i),
+				    .origin = "src",
+				    .n = (uint64_t)i};
 		if (px_spool_put(s, &it, err))
 			return -1;
 	}
