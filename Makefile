@@ -121,7 +121,8 @@ demo: deps
 	@PORTEX=$(abspath $(B)/portex) examples/demo.sh
 
 bench: $(B)/portex
-	@bench/run.sh
+	@scripts/deps.sh bench
+	@PORTEX=$(B)/portex bench/run.sh
 
 install: $(B)/portex $(B)/libportex.a
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/portex \

@@ -1,7 +1,13 @@
--- gen.sql - a platform whose subject (bench@example.org) has 1,000,000
--- answers (10,000 attempts of 100 questions) and 100,000 progress rows,
--- beside 999 other learners with a little history each. Built with
--- generate_series: a few seconds on a laptop.
+-- gen.sql - a platform whose subject (bench@example.org) has :n answers
+-- (n/100 attempts of 100 questions; 1,000,000 unless psql's variable n
+-- is set) and 100,000 progress rows, beside 999 other learners with a
+-- little history each. Built with generate_series: a few seconds on a
+-- laptop.
+\if :{?n}
+\else
+\set n 1000000
+\endif
+SELECT :n / 100 AS a \gset
 SET client_min_messages = warning;
 SET TimeZone = 'Europe/Paris';
 
@@ -32,13 +38,13 @@ SELECT g, CASE g WHEN 1 THEN 'bench@example.org'
        'learner' || g, timestamptz '2024-09-01 08:00' + g * interval '1 min'
 FROM generate_series(1, 1000) g;
 
--- the subject: 10,000 attempts; the others: 10 each
+-- the subject: n/100 attempts; the others: 10 each
 INSERT INTO scores
-SELECT g, CASE WHEN g <= 10000 THEN 1 ELSE 2 + (g - 10001) / 10 END,
+SELECT g, CASE WHEN g <= :a THEN 1 ELSE 2 + (g - :a - 1) / 10 END,
        'QCM-' || (g % 250), 'Quiz n° ' || (g % 250) || ' — révisions',
        (g % 2001) / 100.0, 20, g % 3 <> 0, 1 + g % 5,
        timestamptz '2024-09-02 09:00' + g * interval '17 min'
-FROM generate_series(1, 19990) g;
+FROM generate_series(1, :a + 9990) g;
 
 INSERT INTO answers
 SELECT g, (g - 1) / 100 + 1, 'Q' || ((g - 1) % 100 + 1),
@@ -48,10 +54,10 @@ SELECT g, (g - 1) / 100 + 1, 'Q' || ((g - 1) % 100 + 1),
 		  ELSE jsonb_build_object('text', 'réponse ' || g, 'draft', false) END,
        g % 4 <> 0, (g % 5) * 0.25,
        timestamptz '2024-09-02 09:00' + g * interval '10 s'
-FROM generate_series(1, 1000000) g;
+FROM generate_series(1, :n) g;
 -- the others' answers: 10 per attempt
 INSERT INTO answers
-SELECT 1000000 + g, 10000 + (g - 1) / 10 + 1, 'Q' || g % 10, NULL,
+SELECT :n + g, :a + (g - 1) / 10 + 1, 'Q' || g % 10, NULL,
        to_jsonb(g % 41), g % 2 = 0, 1, timestamptz '2024-10-01 09:00' + g * interval '10 s'
 FROM generate_series(1, 99900) g;
 

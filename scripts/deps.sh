@@ -2,7 +2,7 @@
 # Installs the Debian packages portex needs to build, test and demo, and the
 # npm validators the tests run (into build/npm, never globally).
 # As root it runs apt-get itself; otherwise it prints the exact command.
-# Usage: scripts/deps.sh build|check|npm
+# Usage: scripts/deps.sh build|check|bench|npm
 set -eu
 
 # One line per concern, so a feature adds its own line.
@@ -21,6 +21,9 @@ check_pkgs="$check_pkgs wrk"
 # npm may come with a nodejs from elsewhere (Debian's npm would conflict):
 # ask Debian for it only when there is none.
 command -v npm >/dev/null 2>&1 || check_pkgs="$check_pkgs nodejs npm"
+
+# The benchmark (make bench): the floor's zip, the Python script's driver.
+bench_pkgs="$build_pkgs postgresql zip python3-psycopg2"
 
 # npm packages the tests use, installed under build/npm.
 npm_pkgs="ajv-cli@5 ajv-formats@2 xapi-validation @redocly/cli axe-core"
@@ -47,8 +50,9 @@ install_npm() {
 case "${1:-build}" in
 build) want=$build_pkgs ;;
 check) want=$check_pkgs ;;
+bench) want=$bench_pkgs ;;
 npm) install_npm; exit 0 ;;
-*) echo "usage: $0 build|check|npm" >&2; exit 64 ;;
+*) echo "usage: $0 build|check|bench|npm" >&2; exit 64 ;;
 esac
 
 missing=""
