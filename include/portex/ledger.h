@@ -15,7 +15,10 @@
  *   suspensions ([{"asked": D, "answered": D}]), extension_reason,
  *   extension_notified, due, extended_due, status, package_path,
  *   package_sha256, delivery_method, delivered, rejection_reason, closed,
- *   created_at, updated_at (RFC 3339 UTC). Absent values are left out.
+ *   created_at, updated_at (RFC 3339 UTC), delivery (when portex sent the
+ *   package itself: {method, state "sending"|"sent"|"failed", to,
+ *   message_id, started_at, sent_at, reply, attached, error}). Absent
+ *   values are left out.
  *
  * Lifecycle: received -> awaiting_identity (clock suspended) -> ready ->
  * exported -> delivered; received -> ready when identity is not in doubt;
@@ -37,7 +40,7 @@
 #include "portex/deadline.h"
 #include "portex/error.h"
 
-#define PX_LEDGER_SCHEMA_VERSION 1
+#define PX_LEDGER_SCHEMA_VERSION 2
 
 typedef struct px_ledger px_ledger;
 

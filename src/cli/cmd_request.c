@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/request_mail.h"
 #include "portex/config.h"
 #include "portex/export.h"
 #include "portex/ledger.h"
@@ -37,6 +38,16 @@ static const char usage[] =
     "  export ID [--out F.zip] [--force]\n"
     "                                  runs the export (needs --config)\n"
     "  deliver ID --method email|mail|download|in_person [--date D]\n"
+    "      --method email sends the package to the requester through\n"
+    "      the config's smtp section and records the server's answer:\n"
+    "      [--to ADDRESS] [--lang fr|en] [--password-file F (sent in a\n"
+    "      second message)] [--resend (after an unknown outcome)];\n"
+    "      --sent-elsewhere records an email sent by other means\n"
+    "  remind [--within DAYS] [--to ADDRESS] [--dry-run]\n"
+    "                                  digest of requests overdue, due\n"
+    "                                  within DAYS (7), or awaiting\n"
+    "                                  identity longer; mailed to\n"
+    "                                  smtp.officer; exit 1 if overdue\n"
     "  reject ID --reason TEXT [--date D]\n"
     "  withdraw ID [--date D]\n"
     "\n"
@@ -61,8 +72,11 @@ struct opts {
 	const char *config, *ledger, *actor, *date, *reason, *method, *out;
 	const char *status, *type, *requester, *relation, *channel;
 	const char *calendar, *received;
+	const char *to, *password_file, *lang;
 	json_t *subject;
 	int json, ask, verified, overdue, force;
+	int resend, dry_run, sent_elsewhere;
+	long within;
 	long due_within; /* -1: no filter */
 	long id;
 };
@@ -89,6 +103,13 @@ enum {
 	O_CHANNEL,
 	O_CALENDAR,
 	O_RECEIVED,
+	O_TO,
+	O_PASSWORD_FILE,
+	O_LANG,
+	O_RESEND,
+	O_SENT_ELSEWHERE,
+	O_WITHIN,
+	O_DRY_RUN,
 	O_HELP
 };
 
@@ -114,6 +135,13 @@ static const struct option long_opts[] = {
     {"channel", required_argument, NULL, O_CHANNEL},
     {"calendar", required_argument, NULL, O_CALENDAR},
     {"received", required_argument, NULL, O_RECEIVED},
+    {"to", required_argument, NULL, O_TO},
+    {"password-file", required_argument, NULL, O_PASSWORD_FILE},
+    {"lang", required_argument, NULL, O_LANG},
+    {"resend", no_argument, NULL, O_RESEND},
+    {"sent-elsewhere", no_argument, NULL, O_SENT_ELSEWHERE},
+    {"within", required_argument, NULL, O_WITHIN},
+    {"dry-run", no_argument, NULL, O_DRY_RUN},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0}};
 
@@ -132,9 +160,13 @@ static const struct sub {
     {"identity", 1, {O_ASK, O_VERIFIED, O_DATE}},
     {"extend", 1, {O_REASON, O_DATE}},
     {"export", 1, {O_OUT, O_FORCE}},
-    {"deliver", 1, {O_METHOD, O_DATE}},
+    {"deliver",
+     1,
+     {O_METHOD, O_DATE, O_TO, O_PASSWORD_FILE, O_LANG, O_RESEND,
+      O_SENT_ELSEWHERE}},
     {"reject", 1, {O_REASON, O_DATE}},
     {"withdraw", 1, {O_DATE}},
+    {"remind", 0, {O_WITHIN, O_TO, O_DRY_RUN}},
 };
 
 static int accepts(const struct sub *s, int opt)
@@ -250,6 +282,39 @@ static int parse(int argc, char **argv, const struct sub *s, struct opts *o,
 			break;
 		case O_RECEIVED:
 			o->received = optarg;
+			break;
+		case O_TO:
+			o->to = optarg;
+			break;
+		case O_PASSWORD_FILE:
+			o->password_file = optarg;
+			break;
+		case O_LANG:
+			if (strcmp(optarg, "fr") && strcmp(optarg, "en"))
+				return px_usage_error(err, "request",
+						      "--lang %s: expected fr "
+						      "or en",
+						      optarg);
+			o->lang = optarg;
+			break;
+		case O_RESEND:
+			o->resend = 1;
+			break;
+		case O_SENT_ELSEWHERE:
+			o->sent_elsewhere = 1;
+			break;
+		case O_DRY_RUN:
+			o->dry_run = 1;
+			break;
+		case O_WITHIN:
+			o->within = strtol(optarg, &end, 10);
+			if (*end || end == optarg || o->within < 0 ||
+			    o->within > 3650)
+				return px_usage_error(
+				    err, "request",
+				    "--within %s: expected a number of days, "
+				    "0-3650",
+				    optarg);
 			break;
 		case O_SUBJECT:
 			if (add_subject(o->subject, optarg, err))
@@ -663,6 +728,30 @@ static int run(const struct sub *sub, px_ledger *l, const px_config *cfg,
 			      json_pack("{s:s?, s:s?}", "reason", o->reason,
 					"date", o->date),
 			      err);
+	if (!strcmp(name, "remind")) {
+		struct px_remind_opts r = {o->within, o->to, o->dry_run,
+					   o->json};
+
+		return px_request_remind(l, cfg, &r, err);
+	}
+	if (!strcmp(name, "deliver") && o->method &&
+	    !strcmp(o->method, "email") && !o->sent_elsewhere) {
+		struct px_deliver_opts d = {o->id,   o->to, o->password_file,
+					    o->lang, actor, o->resend,
+					    o->json};
+
+		if (o->date)
+			return px_usage_error(err, "request",
+					      "deliver --method email sends "
+					      "now: --date applies to "
+					      "--sent-elsewhere");
+		return px_request_deliver_email(l, cfg, &d, err);
+	}
+	if (!strcmp(name, "deliver") &&
+	    (o->to || o->password_file || o->lang || o->resend))
+		return px_usage_error(err, "request",
+				      "--to, --lang, --password-file and "
+				      "--resend apply to --method email");
 	if (!strcmp(name, "deliver"))
 		return change(l, o, actor, "deliver",
 			      json_pack("{s:s?, s:s?}", "method", o->method,
@@ -679,7 +768,7 @@ static int run(const struct sub *sub, px_ledger *l, const px_config *cfg,
 
 int cmd_request(int argc, char **argv, px_error *err)
 {
-	struct opts o = {.due_within = -1};
+	struct opts o = {.due_within = -1, .within = 7};
 	const struct sub *sub = NULL;
 	px_config *cfg = NULL;
 	px_ledger *l;

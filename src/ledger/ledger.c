@@ -41,6 +41,7 @@ static const struct col {
     {"closed", K_TEXT},
     {"created_at", K_TEXT},
     {"updated_at", K_TEXT},
+    {"delivery", K_JSON},
 };
 #define NCOLS ((int)(sizeof(cols) / sizeof(cols[0])))
 
@@ -72,6 +73,9 @@ static const struct migration {
      * of the trail is seen too. */
     {1, "CREATE TABLE px_audit_head (seq BIGINT NOT NULL,"
 	" hash TEXT NOT NULL)"},
+    /* How the package went out when portex sent it itself (email): the
+     * Message-ID recorded before sending, then the server's answer. */
+    {2, "ALTER TABLE px_requests ADD COLUMN delivery TEXT"},
 };
 
 int px_ledger_begin(px_ledger *l, int write, px_error *err)

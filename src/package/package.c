@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include "digest.h"
 #include "embedded.h"
 #include "interrupt.h"
 #include "html/index_html.h"
@@ -81,16 +82,6 @@ struct px_package {
 	unsigned n_docs;
 	char *manifest_text; /* lives until zip_close() has read it */
 };
-
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char x[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = x[d[i] >> 4];
-		out[2 * i + 1] = x[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 static int exists_error(px_error *err, const char *target)
 {
@@ -434,7 +425,7 @@ int px_package_document(px_package *p, const char *source, json_t *record,
 	EVP_Digest(data, len, e->sha256, NULL, EVP_sha256(), NULL);
 	e->size = len;
 	e->media_type = "application/octet-stream";
-	hex(e->sha256, 32, shahex);
+	px_hex(e->sha256, 32, shahex);
 	if (json_object_set_new(record, "size",
 				json_integer((json_int_t)len)) ||
 	    json_object_set_new(record, "sha256", json_string(shahex)) ||
@@ -491,32 +482,6 @@ static int add_schema(px_package *p, const char *entity, px_error *err)
 	return 0;
 }
 
-static int hash_file(const char *path, unsigned char sha[32], uint64_t *size)
-{
-	unsigned char buf[65536];
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	FILE *fp = fopen(path, "rb");
-	size_t n;
-
-	*size = 0;
-	if (!fp || !md) {
-		if (fp)
-			fclose(fp);
-		EVP_MD_CTX_free(md);
-		return -1;
-	}
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-		EVP_DigestUpdate(md, buf, n);
-		*size += n;
-	}
-	int bad = ferror(fp);
-	fclose(fp);
-	EVP_DigestFinal_ex(md, sha, NULL);
-	EVP_MD_CTX_free(md);
-	return bad ? -1 : 0;
-}
-
 static json_t *files_json(px_package *p)
 {
 	json_t *files = json_array();
@@ -525,7 +490,7 @@ static json_t *files_json(px_package *p)
 	for (size_t i = 0; files && i < p->n_entries; i++) {
 		struct entry *e = &p->entries[i];
 		json_t *f;
-		hex(e->sha256, 32, shahex);
+		px_hex(e->sha256, 32, shahex);
 		f = json_pack("{s:s, s:I, s:s, s:s}", "path", e->name, "size",
 			      (json_int_t)e->size, "sha256", shahex,
 			      "media_type", e->media_type);
@@ -564,7 +529,7 @@ static int render_index(px_package *p, json_t *manifest, px_error *err)
 				 err);
 	if (fclose(fp) && !rc)
 		rc = cantcreat(err, "spool file", e->path);
-	if (!rc && hash_file(e->path, e->sha256, &e->size))
+	if (!rc && px_sha256_file(e->path, e->sha256, &e->size))
 		rc = cantcreat(err, "spool file", e->path);
 	return rc ? -1 : 0;
 }
@@ -758,11 +723,11 @@ int px_package_finish(px_package *p, json_t *manifest, char sha256_hex[65],
 	if (build_zip(p, manifest, err) ||
 	    px_interrupt_check(err, "no package written"))
 		goto fail;
-	if (hash_file(p->tmp_zip, sha, size)) {
+	if (px_sha256_file(p->tmp_zip, sha, size)) {
 		cantcreat(err, "package", p->tmp_zip);
 		goto fail;
 	}
-	hex(sha, 32, sha256_hex);
+	px_hex(sha, 32, sha256_hex);
 	*entries = (unsigned)p->n_entries + 1 + (p->signer ? 2 : 0);
 	if (publish(p, err))
 		goto fail;

@@ -1,0 +1,696 @@
+/*
+ * request_mail.c - `request deliver ID --method email` and `request
+ * remind`.
+ *
+ * A delivery by email is three ledger changes around one send: the
+ * Message-ID is recorded first ("sending"), then either the server's
+ * answer ("sent", the request becomes delivered) or the failure ("failed",
+ * the request stays exported). A crash between the first and the last
+ * leaves "sending", and the next attempt refuses to send a second copy
+ * unless told (--resend): the mail server's log, searched for that
+ * Message-ID, says whether the first one left.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli/request_mail.h"
+#include "digest.h"
+#include "jsonout.h"
+#include "mail/mail.h"
+#include "secret.h"
+#include "timefmt.h"
+
+static const char *str(const json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return v ? v : "";
+}
+
+/* ---- message text ---------------------------------------------------- */
+
+struct vars {
+	const char *names[16];
+	const char *values[16];
+	int n;
+};
+
+static void var(struct vars *v, const char *name, const char *value)
+{
+	v->names[v->n] = name;
+	v->values[v->n++] = value ? value : "";
+}
+
+/* tpl with every {{name}} replaced; an unknown name is an error, so a
+ * typo in a configured template does not reach a learner as is. */
+static int expand(const char *tpl, const struct vars *v, const char *where,
+		  px_buf *out, px_error *err)
+{
+	const char *p = tpl, *open;
+
+	while ((open = strstr(p, "{{"))) {
+		const char *close = strstr(open + 2, "}}");
+		int i;
+
+		if (!close)
+			break;
+		if (px_buf_add(out, p, (size_t)(open - p)))
+			return px_error_oom(err);
+		for (i = 0; i < v->n; i++)
+			if (strlen(v->names[i]) == (size_t)(close - open - 2) &&
+			    !strncmp(open + 2, v->names[i],
+				     (size_t)(close - open - 2)))
+				break;
+		if (i == v->n)
+			return px_error_set(err, PX_EXIT_CONFIG,
+					    "%s: unknown placeholder "
+					    "{{%.*s}}",
+					    where, (int)(close - open - 2),
+					    open + 2);
+		if (px_buf_add(out, v->values[i], strlen(v->values[i])))
+			return px_error_oom(err);
+		p = close + 2;
+	}
+	if (px_buf_add(out, p, strlen(p) + 1))
+		return px_error_oom(err);
+	out->len--;
+	return 0;
+}
+
+static const char fr_subject[] = "Vos données personnelles ({{controller}}, "
+				 "demande {{request}})";
+static const char fr_text[] =
+    "Bonjour,\n\n"
+    "Vous avez demandé à {{controller}} une copie de vos données "
+    "personnelles (demande n° {{request}}). Le paquet est joint à ce "
+    "message : {{package}}, {{size}} octets.\n\n"
+    "{{until_fr}}"
+    "Ouvrez-le avec n'importe quel outil ZIP, puis ouvrez index.html dans "
+    "un navigateur : la page présente vos données, et le dossier data/ "
+    "les contient au format JSON pour les réutiliser ailleurs.\n\n"
+    "Le paquet est signé électroniquement (ASiC-E, CAdES).\n"
+    "Empreinte SHA-256 du paquet : {{sha256}}\n"
+    "Empreinte SHA-256 du certificat de signature : {{fingerprint}}\n"
+    "Pour vérifier la signature : décompressez le paquet, puis\n"
+    "  openssl cms -verify -binary -cades -inform DER -in "
+    "META-INF/signature001.p7s -content META-INF/ASiCManifest.xml "
+    "-noverify -out /dev/null\n"
+    "et comparez l'empreinte du certificat avec celle ci-dessus.\n\n"
+    "{{password_fr}}"
+    "Pour toute question, ou pour exercer vos autres droits : "
+    "{{contact}}\n\n{{controller}}\n";
+static const char en_subject[] = "Your personal data ({{controller}}, "
+				 "request {{request}})";
+static const char en_text[] =
+    "Hello,\n\n"
+    "You asked {{controller}} for a copy of your personal data (request "
+    "{{request}}). The package is attached to this message: {{package}}, "
+    "{{size}} bytes.\n\n"
+    "{{until_en}}"
+    "Open it with any ZIP tool, then open index.html in a browser: the "
+    "page shows your data, and the data/ folder holds it as JSON to reuse "
+    "elsewhere.\n\n"
+    "The package is electronically signed (ASiC-E, CAdES).\n"
+    "SHA-256 of the package: {{sha256}}\n"
+    "SHA-256 fingerprint of the signing certificate: {{fingerprint}}\n"
+    "To check the signature: unzip the package, then\n"
+    "  openssl cms -verify -binary -cades -inform DER -in "
+    "META-INF/signature001.p7s -content META-INF/ASiCManifest.xml "
+    "-noverify -out /dev/null\n"
+    "and compare the certificate's fingerprint with the one above.\n\n"
+    "{{password_en}}"
+    "For any question, or to exercise your other rights: {{contact}}\n\n"
+    "{{controller}}\n";
+
+/* The configured template smtp.templates.LANG.FIELD, else the built-in. */
+static const char *template_for(const px_config *cfg, const char *lang,
+				const char *field, const char *builtin)
+{
+	json_t *t = json_object_get(
+	    json_object_get(json_object_get(cfg->root, "smtp"), "templates"),
+	    lang);
+	const char *v = json_string_value(json_object_get(t, field));
+
+	return v ? v : builtin;
+}
+
+/* Subject and text, in lang then the other language below it. */
+static int compose(const px_config *cfg, const char *lang, const struct vars *v,
+		   px_buf *subject, px_buf *text, px_error *err)
+{
+	const char *other = strcmp(lang, "en") ? "en" : "fr";
+	char where[96];
+
+	snprintf(where, sizeof(where), "%s: /smtp/templates/%s", cfg->path,
+		 lang);
+	if (expand(template_for(cfg, lang, "subject",
+				strcmp(lang, "en") ? fr_subject : en_subject),
+		   v, where, subject, err) ||
+	    expand(template_for(cfg, lang, "text",
+				strcmp(lang, "en") ? fr_text : en_text),
+		   v, where, text, err))
+		return -1;
+	if (px_buf_add(text, "\n-- \n", 5))
+		return px_error_oom(err);
+	snprintf(where, sizeof(where), "%s: /smtp/templates/%s", cfg->path,
+		 other);
+	return expand(template_for(cfg, other, "text",
+				   strcmp(other, "en") ? fr_text : en_text),
+		      v, where, text, err);
+}
+
+/* "AB:CD:..." as `openssl x509 -fingerprint -sha256` prints it. */
+static int cert_fingerprint(const px_config *cfg, char *out, size_t n,
+			    px_error *err)
+{
+	const char *rel = px_config_str(cfg, "signing.cert");
+	char *path = rel ? px_config_path(cfg, rel) : NULL;
+	unsigned char md[32];
+	unsigned int len = 0;
+	X509 *x = NULL;
+	FILE *f;
+
+	if (!rel)
+		return px_error_set(err, PX_EXIT_CONFIG,
+				    "%s: /signing/cert: missing (the email "
+				    "gives its fingerprint)",
+				    cfg->path);
+	if (!path)
+		return px_error_oom(err);
+	f = fopen(path, "r");
+	if (f) {
+		x = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (!x || !X509_digest(x, EVP_sha256(), md, &len) || len != 32) {
+		X509_free(x);
+		px_error_set(err, PX_EXIT_CONFIG,
+			     "signing certificate %s: cannot read it", path);
+		free(path);
+		return -1;
+	}
+	X509_free(x);
+	free(path);
+	for (unsigned i = 0; i < 32 && 3 * i + 3 <= n; i++)
+		snprintf(out + 3 * i, n - 3 * i, "%02X%s", md[i],
+			 i < 31 ? ":" : "");
+	return 0;
+}
+
+/* ---- ledger changes ---------------------------------------------------- */
+
+struct delivery_change {
+	const char *step; /* "sending", "sent", "failed" */
+	json_t *delivery; /* the object to store (borrowed) */
+};
+
+static int delivery_fn(void *ctx, json_t *req, json_t *details, px_error *err)
+{
+	struct delivery_change *c = ctx;
+	json_t *probe;
+	int bad;
+
+	if (!strcmp(c->step, "sent")) {
+		json_t *args = json_pack("{s:s}", "method", "email");
+
+		bad = !args || px_request_apply(req, "deliver", args,
+						px_today(), details, err);
+		json_decref(args);
+		if (bad)
+			return args ? -1 : px_error_oom(err);
+	} else {
+		/* Still exported, still deliverable: checked again inside the
+		 * transaction that records the attempt. */
+		probe = json_deep_copy(req);
+		bad = !probe || px_request_transition(probe, "delivered", err);
+		json_decref(probe);
+		if (bad)
+			return probe ? -1 : px_error_oom(err);
+	}
+	if (json_object_set(req, "delivery", c->delivery) ||
+	    json_object_update(details, c->delivery))
+		return px_error_oom(err);
+	return 0;
+}
+
+static int record(px_ledger *l, long id, const char *actor,
+		  struct delivery_change *c, json_t **out, px_error *err)
+{
+	char action[48];
+
+	snprintf(action, sizeof(action), "request.%s",
+		 !strcmp(c->step, "sent")      ? "deliver"
+		 : !strcmp(c->step, "sending") ? "delivery-started"
+					       : "delivery-failed");
+	json_object_set_new(c->delivery, "state", json_string(c->step));
+	return px_ledger_change(l, id, action, actor, delivery_fn, c, out, err);
+}
+
+/* ---- deliver ----------------------------------------------------------- */
+
+static const char *recipient(const json_t *req, const char *to)
+{
+	const char *r = str(req, "requester");
+
+	if (to)
+		return to;
+	if (strchr(r, '@'))
+		return r;
+	r = str(json_object_get(req, "subject"), "email");
+	return *r ? r : NULL;
+}
+
+static void now_rfc3339(char *out, size_t n)
+{
+	px_rfc3339_from_epoch((int64_t)time(NULL), -1, out, n);
+}
+
+/* Writes m into an unlinked temporary file and sends it. */
+static int send_one(const px_smtp *s, const px_mail *m, char *reply, size_t n,
+		    px_error *err)
+{
+	FILE *f = tmpfile();
+	int rc;
+
+	if (!f)
+		return px_error_set(err, PX_EXIT_IOERR,
+				    "cannot create a temporary file for the "
+				    "message: %s",
+				    strerror(errno));
+	rc = px_mail_write(m, f, err);
+	if (!rc) {
+		rewind(f);
+		rc = px_smtp_send(s, m->to, f, reply, n, err);
+	}
+	fclose(f);
+	return rc;
+}
+
+struct package_facts {
+	char sha256[65];
+	char size[24];
+	uint64_t bytes;
+	const char *path, *name;
+};
+
+static int check_package(const json_t *req, struct package_facts *p,
+			 px_error *err)
+{
+	unsigned char sha[32];
+	const char *slash;
+
+	p->path = str(req, "package_path");
+	if (!*p->path)
+		return px_error_set(err, PX_EXIT_DATA,
+				    "request has no package to send");
+	if (px_sha256_file(p->path, sha, &p->bytes))
+		return px_error_set(err, PX_EXIT_DATA,
+				    "package %s: cannot read it (%s)", p->path,
+				    strerror(errno));
+	px_hex(sha, 32, p->sha256);
+	if (strcmp(p->sha256, str(req, "package_sha256")))
+		return px_error_set(err, PX_EXIT_DATA,
+				    "package %s has SHA-256 %s, not the %s the "
+				    "ledger recorded: it changed since the "
+				    "export; export again",
+				    p->path, p->sha256,
+				    str(req, "package_sha256"));
+	snprintf(p->size, sizeof(p->size), "%llu",
+		 (unsigned long long)p->bytes);
+	slash = strrchr(p->path, '/');
+	p->name = slash ? slash + 1 : p->path;
+	return 0;
+}
+
+static int send_password(const px_smtp *s, const px_config *cfg,
+			 const struct px_deliver_opts *o, const char *to,
+			 json_t *delivery, px_error *err)
+{
+	char pw[256], id[96], reply[512], text[700];
+	px_mail m = {0};
+	int rc;
+
+	if (px_secret_read_file(o->password_file, pw, sizeof(pw), PX_EXIT_USAGE,
+				err) < 0)
+		return -1;
+	if (px_mail_message_id(s->from, id, sizeof(id), err)) {
+		OPENSSL_cleanse(pw, sizeof(pw));
+		return -1;
+	}
+	snprintf(text, sizeof(text),
+		 "Mot de passe du paquet envoyé séparément / Password of the "
+		 "package sent separately (%s, %ld):\n\n%s\n",
+		 str(json_object_get(cfg->root, "controller"), "name"), o->id,
+		 pw);
+	m.from = s->from;
+	m.from_name = s->from_name;
+	m.reply_to = s->reply_to;
+	m.to = to;
+	m.subject = "Mot de passe / Password";
+	m.message_id = id;
+	m.text = text;
+	m.date = time(NULL);
+	rc = send_one(s, &m, reply, sizeof(reply), err);
+	OPENSSL_cleanse(pw, sizeof(pw));
+	OPENSSL_cleanse(text, sizeof(text));
+	if (rc)
+		return px_error_prefix(err,
+				       "the package was sent, its password "
+				       "was not");
+	json_object_set_new(delivery, "password_message_id", json_string(id));
+	json_object_set_new(delivery, "password_reply", json_string(reply));
+	return 0;
+}
+
+int px_request_deliver_email(px_ledger *l, const px_config *cfg,
+			     const struct px_deliver_opts *o, px_error *err)
+{
+	json_t *req = NULL, *prev, *delivery = NULL, *out = NULL, *probe;
+	struct package_facts pkg = {0};
+	struct delivery_change c;
+	px_smtp s = {0};
+	px_buf subject = {0}, text = {0};
+	char id[96], reply[512] = "", fp[100], at[40], num[24];
+	const char *lang, *to;
+	struct vars v = {0};
+	px_mail m = {0};
+	int rc = -1, bad;
+
+	if (px_ledger_get(l, o->id, &req, err))
+		return -1;
+	probe = json_deep_copy(req);
+	bad = !probe || px_request_transition(probe, "delivered", err);
+	json_decref(probe);
+	if (bad)
+		goto out;
+	prev = json_object_get(req, "delivery");
+	if (!strcmp(str(prev, "state"), "sending") && !o->resend) {
+		px_error_set(err, PX_EXIT_DATA,
+			     "request %ld: an email (Message-ID %s) was being "
+			     "sent to %s at %s and its outcome is unknown; "
+			     "search the mail server's log for that "
+			     "Message-ID, then send again with --resend if it "
+			     "did not leave",
+			     o->id, str(prev, "message_id"), str(prev, "to"),
+			     str(prev, "started_at"));
+		goto out;
+	}
+	if (!cfg) {
+		px_error_set(err, PX_EXIT_USAGE,
+			     "deliver --method email needs --config F (its "
+			     "smtp section)");
+		goto out;
+	}
+	if (px_smtp_from_config(cfg, &s, err) ||
+	    check_package(req, &pkg, err) ||
+	    cert_fingerprint(cfg, fp, sizeof(fp), err))
+		goto out;
+	if (!(to = recipient(req, o->to))) {
+		px_error_set(err, PX_EXIT_USAGE,
+			     "request %ld names no email address (requester "
+			     "or subject email): give --to ADDRESS",
+			     o->id);
+		goto out;
+	}
+	if (pkg.bytes > (uint64_t)s.attach_max) {
+		px_error_set(
+		    err, PX_EXIT_DATA,
+		    "package %s is %s bytes, over smtp.attach_max_bytes "
+		    "(%ld): deliver it by download instead",
+		    pkg.path, pkg.size, s.attach_max);
+		goto out;
+	}
+	lang = o->lang ? o->lang : px_config_str(cfg, "locale");
+	if (!lang)
+		lang = "fr";
+	snprintf(num, sizeof(num), "%ld", o->id);
+	var(&v, "controller",
+	    str(json_object_get(cfg->root, "controller"), "name"));
+	var(&v, "contact",
+	    str(json_object_get(cfg->root, "controller"), "contact"));
+	var(&v, "request", num);
+	var(&v, "package", pkg.name);
+	var(&v, "size", pkg.size);
+	var(&v, "sha256", pkg.sha256);
+	var(&v, "fingerprint", fp);
+	var(&v, "until_fr", "");
+	var(&v, "until_en", "");
+	var(&v, "password_fr",
+	    o->password_file ? "Le paquet est chiffré : son mot de passe vous "
+			       "parvient dans un message séparé.\n\n"
+			     : "");
+	var(&v, "password_en",
+	    o->password_file ? "The package is encrypted: its password reaches "
+			       "you in a separate message.\n\n"
+			     : "");
+	if (compose(cfg, lang, &v, &subject, &text, err) ||
+	    px_mail_message_id(s.from, id, sizeof(id), err))
+		goto out;
+
+	now_rfc3339(at, sizeof(at));
+	delivery = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "method",
+			     "email", "to", to, "message_id", id, "started_at",
+			     at, "attached", 1, "sha256", pkg.sha256);
+	if (!delivery) {
+		px_error_oom(err);
+		goto out;
+	}
+	c.step = "sending";
+	c.delivery = delivery;
+	if (record(l, o->id, o->actor, &c, NULL, err))
+		goto out;
+
+	m.from = s.from;
+	m.from_name = s.from_name;
+	m.reply_to = s.reply_to;
+	m.to = to;
+	m.subject = subject.data;
+	m.message_id = id;
+	m.text = text.data;
+	m.attach_path = pkg.path;
+	m.attach_name = pkg.name;
+	m.attach_type = "application/vnd.etsi.asic-e+zip";
+	m.date = time(NULL);
+	if (send_one(&s, &m, reply, sizeof(reply), err) ||
+	    (o->password_file &&
+	     send_password(&s, cfg, o, to, delivery, err))) {
+		px_error send_err = *err;
+
+		json_object_set_new(delivery, "error", json_string(err->msg));
+		c.step = "failed";
+		px_error_clear(err);
+		if (record(l, o->id, o->actor, &c, NULL, err))
+			px_error_prefix(err, "recording the failure of: %s",
+					send_err.msg);
+		else
+			*err = send_err;
+		goto out;
+	}
+	now_rfc3339(at, sizeof(at));
+	json_object_set_new(delivery, "sent_at", json_string(at));
+	json_object_set_new(delivery, "reply", json_string(reply));
+	c.step = "sent";
+	if (record(l, o->id, o->actor, &c, &out, err)) {
+		px_error_prefix(err,
+				"the email left (%s, %s) but recording it "
+				"failed",
+				id, reply);
+		goto out;
+	}
+	if (o->json) {
+		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		putchar('\n');
+	} else {
+		printf(
+		    "request %ld delivered by email to %s\n  message-id  %s\n"
+		    "  server      %s\n",
+		    o->id, to, id, reply);
+	}
+	rc = PX_OK;
+out:
+	json_decref(out);
+	json_decref(delivery);
+	json_decref(req);
+	px_buf_free(&subject);
+	px_buf_free(&text);
+	px_smtp_clear(&s);
+	return rc;
+}
+
+/* ---- remind ------------------------------------------------------------ */
+
+/* The date the open suspension was asked on, or NULL. */
+static const char *asked_since(const json_t *req)
+{
+	json_t *sp = json_object_get(req, "suspensions");
+	json_t *last = json_array_get(sp, json_array_size(sp) - 1);
+
+	return last && !json_object_get(last, "answered")
+		   ? json_string_value(json_object_get(last, "asked"))
+		   : NULL;
+}
+
+static const char *missing(const char *status)
+{
+	if (!strcmp(status, "received"))
+		return "identity check or export";
+	if (!strcmp(status, "ready"))
+		return "export";
+	if (!strcmp(status, "exported"))
+		return "delivery to the requester";
+	return "proof of identity from the requester";
+}
+
+/* One line per request to report, earliest limit first; *overdue counts
+ * those past their limit. */
+static int digest(px_ledger *l, long within, px_buf *b, json_t *items,
+		  int *overdue, px_error *err)
+{
+	px_day today = px_today(), due, asked;
+	json_t *all = NULL, *req;
+	char line[768];
+	size_t i;
+
+	if (px_ledger_list(l, &all, err))
+		return -1;
+	json_array_foreach (all, i, req) {
+		const char *status = str(req, "status"), *kind = NULL;
+		const char *since = asked_since(req);
+		long left = 0;
+		int n;
+
+		if (!px_request_is_open(req) ||
+		    px_date_parse(px_request_effective_due(req), &due, NULL))
+			continue;
+		left = due - today;
+		if (!strcmp(status, "awaiting_identity")) {
+			if (since && !px_date_parse(since, &asked, NULL) &&
+			    today - asked > within)
+				kind = "awaiting_identity";
+		} else if (left < 0) {
+			kind = "overdue";
+			(*overdue)++;
+		} else if (left <= within) {
+			kind = "due_soon";
+		}
+		if (!kind)
+			continue;
+		if (!strcmp(kind, "awaiting_identity"))
+			n = snprintf(
+			    line, sizeof(line),
+			    "#%" JSON_INTEGER_FORMAT
+			    "  awaiting identity since %s (%ld days), "
+			    "clock suspended; limit then %s; "
+			    "missing: %s\n",
+			    json_integer_value(json_object_get(req, "id")),
+			    since, (long)(today - asked),
+			    px_request_effective_due(req), missing(status));
+		else
+			n = snprintf(
+			    line, sizeof(line),
+			    "#%" JSON_INTEGER_FORMAT
+			    "  %s  limit %s (%s %ld days)  status %s; "
+			    "missing: %s\n",
+			    json_integer_value(json_object_get(req, "id")),
+			    left < 0 ? "OVERDUE " : "due soon",
+			    px_request_effective_due(req),
+			    left < 0 ? "overdue by" : "in",
+			    left < 0 ? -left : left, status, missing(status));
+		if (n < 0 || px_buf_add(b, line, strlen(line)) ||
+		    json_array_append_new(
+			items, json_pack("{s:O, s:s, s:s, s:s, s:I, s:s}", "id",
+					 json_object_get(req, "id"), "kind",
+					 kind, "status", status, "limit",
+					 px_request_effective_due(req),
+					 "days_left", (json_int_t)left,
+					 "missing", missing(status)))) {
+			json_decref(all);
+			return px_error_oom(err);
+		}
+	}
+	json_decref(all);
+	return px_buf_add(b, "", 1) ? px_error_oom(err) : 0;
+}
+
+int px_request_remind(px_ledger *l, const px_config *cfg,
+		      const struct px_remind_opts *o, px_error *err)
+{
+	json_t *items = json_array();
+	px_buf text = {0};
+	px_smtp s = {0};
+	int overdue = 0, rc = -1;
+	const char *to = o->to;
+
+	if (!items)
+		return px_error_oom(err);
+	if (digest(l, o->within, &text, items, &overdue, err))
+		goto out;
+	if (o->json) {
+		json_t *j =
+		    json_pack("{s:O, s:i, s:I}", "requests", items, "overdue",
+			      overdue, "within", (json_int_t)o->within);
+
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(j);
+	} else {
+		fputs(json_array_size(items) ? text.data
+					     : "nothing overdue or due soon\n",
+		      stdout);
+	}
+	if (json_array_size(items) && !o->dry_run && cfg &&
+	    json_object_get(cfg->root, "smtp")) {
+		char id[96], reply[512], subj[160];
+		px_mail m = {0};
+
+		if (px_smtp_from_config(cfg, &s, err))
+			goto out;
+		if (!to)
+			to = s.officer
+				 ? s.officer
+				 : px_config_str(cfg, "controller.contact");
+		if (!to) {
+			px_error_set(err, PX_EXIT_CONFIG,
+				     "%s: /smtp/officer: missing (where "
+				     "reminders go); or give --to ADDRESS",
+				     cfg->path);
+			goto out;
+		}
+		snprintf(subj, sizeof(subj),
+			 "portex: %d en retard / overdue, %zu à traiter / "
+			 "to handle",
+			 overdue, json_array_size(items));
+		if (px_mail_message_id(s.from, id, sizeof(id), err))
+			goto out;
+		m.from = s.from;
+		m.from_name = s.from_name;
+		m.to = to;
+		m.subject = subj;
+		m.message_id = id;
+		m.text = text.data;
+		m.date = time(NULL);
+		if (send_one(&s, &m, reply, sizeof(reply), err))
+			goto out;
+		fprintf(stderr,
+			"portex request remind: digest sent to %s (%s)\n", to,
+			reply);
+	} else if (o->to && !o->dry_run && json_array_size(items)) {
+		px_error_set(err, PX_EXIT_USAGE,
+			     "--to needs an smtp section in the config");
+		goto out;
+	}
+	rc = overdue ? 1 : 0;
+out:
+	json_decref(items);
+	px_buf_free(&text);
+	px_smtp_clear(&s);
+	return rc;
+}

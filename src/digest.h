@@ -1,0 +1,15 @@
+/* digest.h - SHA-256 of a file, and bytes as lowercase hex. */
+#ifndef PX_DIGEST_H
+#define PX_DIGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Hashes the file at path, streaming it; *size (may be NULL) gets its
+ * length. Returns 0, or -1 (errno set) when it cannot be read. */
+int px_sha256_file(const char *path, unsigned char sha[32], uint64_t *size);
+
+/* n bytes as 2n lowercase hex digits and a NUL into out (2n + 1 bytes). */
+void px_hex(const unsigned char *p, size_t n, char *out);
+
+#endif
