@@ -8,22 +8,35 @@
  * 1,000 at a time, straight into the sink (resolve steps, a handful of
  * rows, use single-row mode), so memory does not grow with a subject's
  * history.
+ *
+ * The connection is non-blocking and every wait goes through
+ * postgres_wait.c: a statement gets the statement timeout plus GRACE_MS
+ * before portex stops waiting for a server that no longer answers (the
+ * server itself should have cancelled it by then), and a signal ends any
+ * wait at once.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "portex/connector.h"
 
 #define PX_STR_(x) #x
 #define PX_STR(x)  PX_STR_(x)
 #include "postgres.h"
 
+/* How much longer than its statement timeout a statement may go
+ * unanswered: the server's own timeout error travels in that time. */
+#define GRACE_MS 5000
+/* The limit for the set-up statements, before the timeout is in force. */
+#define SETUP_MS 10000
+
 struct px_source {
 	const px_source_cfg *cfg;
 	PGconn *conn;
 	json_t *plan;
-	long long timeout_ms;
+	long long timeout_ms; /* statement_timeout in force, > 0 */
 	/* An earlier query failed or was cancelled: the transaction is
 	 * aborted and every later query would fail for that reason. */
 	int broken;
@@ -124,17 +137,130 @@ static int read_options(const px_source_cfg *cfg, const char **conninfo,
 	return **conninfo ? check_conninfo(cfg, *conninfo, err) : 0;
 }
 
-static PGconn *connect_source(const char *conninfo)
+/* Connects within connect_timeout (postgres_wait.c). Entries after the
+ * conninfo override it: portex needs UTF-8. Those before are defaults the
+ * conninfo may change; empty values are ignored, so no conninfo leaves
+ * libpq's environment alone and PGCONNECT_TIMEOUT wins over portex's
+ * default. Over TCP, keepalives and tcp_user_timeout let the kernel
+ * notice a peer that vanished; the deadlines cover a peer that is there
+ * but silent, and Unix sockets. */
+static int connect_source(px_source *s, const char *conninfo, px_error *err)
 {
-	/* Later entries override the conninfo's: portex needs UTF-8. Empty
-	 * values are ignored: no conninfo leaves libpq's environment alone,
-	 * and PGCONNECT_TIMEOUT wins over portex's default. */
-	const char *keys[] = {"connect_timeout", "dbname", "client_encoding",
-			      "fallback_application_name", NULL};
-	const char *vals[] = {getenv("PGCONNECT_TIMEOUT") ? "" : "10", conninfo,
-			      "UTF8", "portex", NULL};
+	const char *keys[] = {"connect_timeout",
+			      "keepalives",
+			      "keepalives_idle",
+			      "keepalives_interval",
+			      "keepalives_count",
+			      "tcp_user_timeout",
+			      "dbname",
+			      "client_encoding",
+			      "fallback_application_name",
+			      NULL};
+	const char *vals[] = {getenv("PGCONNECT_TIMEOUT") ? "" : "10",
+			      "1",
+			      "30",
+			      "10",
+			      "3",
+			      "60000",
+			      conninfo,
+			      "UTF8",
+			      "portex",
+			      NULL};
+	int64_t waited = 0;
+	int rc = px_pg_connect(keys, vals, &s->conn, &waited);
+	char why[100];
 
-	return PQconnectdbParams(keys, vals, 1);
+	if (!s->conn)
+		return px_error_oom(err);
+	if (rc == PX_PG_TIMEOUT) {
+		snprintf(why, sizeof(why),
+			 "no answer within connect_timeout (%lld s)",
+			 (long long)waited / 1000);
+		return unavailable(s, "", "cannot connect to", why, err);
+	}
+	if (rc == PX_PG_INTERRUPTED)
+		return px_error_set(err, PX_EXIT_INTERRUPTED,
+				    "interrupted: source %s: while connecting "
+				    "to PostgreSQL",
+				    s->cfg->name);
+	if (rc)
+		return unavailable(s, "", "cannot connect to",
+				   PQerrorMessage(s->conn), err);
+	return 0;
+}
+
+static int64_t statement_deadline(const px_source *s)
+{
+	return px_pg_now_ms() +
+	       (s->timeout_ms ? s->timeout_ms + GRACE_MS : SETUP_MS);
+}
+
+/* A wait that failed -> its error. step is "" or "collection x: ". */
+static int wait_error(px_source *s, const char *step, int rc, px_error *err)
+{
+	char why[200];
+
+	s->broken = 1;
+	if (rc == PX_PG_INTERRUPTED)
+		return px_error_set(err, PX_EXIT_INTERRUPTED,
+				    "interrupted: source %s: %swhile waiting "
+				    "for PostgreSQL",
+				    s->cfg->name, step);
+	if (rc == PX_PG_TIMEOUT) {
+		if (s->timeout_ms)
+			snprintf(why, sizeof(why),
+				 "no answer within %lld ms (statement_timeout "
+				 "%lld ms + %d s); the server stopped "
+				 "answering, portex gave up",
+				 s->timeout_ms + GRACE_MS, s->timeout_ms,
+				 GRACE_MS / 1000);
+		else
+			snprintf(why, sizeof(why),
+				 "no answer within %d s; the server stopped "
+				 "answering, portex gave up",
+				 SETUP_MS / 1000);
+		return unavailable(s, step, "waiting for", why, err);
+	}
+	return unavailable(s, step, "lost the connection to",
+			   PQerrorMessage(s->conn), err);
+}
+
+static int failed_result(const PGresult *r)
+{
+	ExecStatusType st = PQresultStatus(r);
+	return st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+}
+
+/* Sends sql (with its parameters, when n > 0: one statement; without,
+ * several may follow each other) and reads every result within the
+ * statement's deadline. Returns the first result that failed, else the
+ * last; NULL with err set when the wait failed. The caller PQclear()s. */
+static PGresult *exec(px_source *s, const char *step, const char *sql, int n,
+		      const char *const *values, px_error *err)
+{
+	int64_t deadline = statement_deadline(s);
+	PGresult *keep = NULL, *r;
+	int sent =
+	    n ? PQsendQueryParams(s->conn, sql, n, NULL, values, NULL, NULL, 0)
+	      : PQsendQuery(s->conn, sql);
+	int rc = sent ? PX_PG_OK : PX_PG_BROKEN;
+
+	while (!rc && !(rc = px_pg_next(s->conn, deadline, &r)) && r) {
+		if (!keep || !failed_result(keep)) {
+			PQclear(keep);
+			keep = r;
+		} else {
+			PQclear(r);
+		}
+	}
+	if (!rc && !keep)
+		rc = PX_PG_BROKEN;
+	if (rc) {
+		PQclear(keep);
+		wait_error(s, step, rc, err);
+		return NULL;
+	}
+	return keep;
 }
 
 /* The session settings every value conversion relies on, and the
@@ -148,22 +274,28 @@ static int begin(px_source *s, const char *timeout, px_error *err)
 	    "SET LOCAL DateStyle = 'ISO, YMD';"
 	    "SET LOCAL bytea_output = 'hex';"
 	    "SET LOCAL extra_float_digits = 1";
-	PGresult *r = PQexec(s->conn, setup);
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PGresult *r = exec(s, "", setup, 0, NULL, err);
+	long long ms = 0;
+	int ok;
 
+	if (!r)
+		return -1;
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	PQclear(r);
 	if (!ok)
 		return unavailable(s, "",
 				   "cannot start a read-only transaction on",
 				   PQerrorMessage(s->conn), err);
-	r = PQexecParams(s->conn,
-			 "SELECT set_config('statement_timeout', $1, true), "
-			 "(SELECT setting FROM pg_settings "
-			 " WHERE name = 'statement_timeout')",
-			 1, NULL, &timeout, NULL, NULL, 0);
+	r = exec(s, "",
+		 "SELECT set_config('statement_timeout', $1, true), "
+		 "(SELECT setting FROM pg_settings "
+		 " WHERE name = 'statement_timeout')",
+		 1, &timeout, err);
+	if (!r)
+		return -1;
 	ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
 	if (ok)
-		s->timeout_ms = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+		ms = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
 	PQclear(r);
 	if (!ok) {
 		char line[300];
@@ -172,6 +304,12 @@ static int begin(px_source *s, const char *timeout, px_error *err)
 		    "not a duration PostgreSQL accepts: %s",
 		    one_line(PQerrorMessage(s->conn), line, sizeof(line)));
 	}
+	/* 0 turns the server's limit off; portex never waits unbounded. */
+	if (ms <= 0)
+		return px_cfg_error(err, s->cfg, "/statement_timeout",
+				    "0 would mean no limit; give a positive "
+				    "duration such as \"60s\"");
+	s->timeout_ms = ms;
 	return 0;
 }
 
@@ -200,18 +338,7 @@ static int open_postgres(const px_source_cfg *cfg, px_source **out,
 		free(s);
 		return -1;
 	}
-	s->conn = connect_source(conninfo);
-	if (!s->conn) {
-		close_postgres(s);
-		return px_error_oom(err);
-	}
-	if (PQstatus(s->conn) != CONNECTION_OK) {
-		unavailable(s, "", "cannot connect to", PQerrorMessage(s->conn),
-			    err);
-		close_postgres(s);
-		return -1;
-	}
-	if (begin(s, timeout, err)) {
+	if (connect_source(s, conninfo, err) || begin(s, timeout, err)) {
 		close_postgres(s);
 		return -1;
 	}
@@ -335,11 +462,16 @@ static int is_connection_loss(px_source *s, const char *state)
 	       !strcmp(state, "57P02") || !strcmp(state, "57P03");
 }
 
+static void step_of(const struct query *q, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s %s: ", q->step, q->what);
+}
+
 static int lost(struct query *q, const char *msg, px_error *err)
 {
 	char step[200];
 
-	snprintf(step, sizeof(step), "%s %s: ", q->step, q->what);
+	step_of(q, step, sizeof(step));
 	return unavailable(q->s, step, "lost the connection to", msg, err);
 }
 
@@ -379,8 +511,8 @@ static int result_error(struct query *q, const PGresult *r, px_error *err)
 typedef int (*row_fn)(struct query *q, const PGresult *r, int row, void *ctx,
 		      px_error *err);
 
-/* Abandons a running query after the sink failed: the server stops, the
- * results are drained so the connection is usable for close. */
+/* Abandons a running query after the sink failed, so the server stops
+ * working for nothing. The server just sent a row: it is there. */
 static void cancel(PGconn *conn)
 {
 	PGcancel *c = PQgetCancel(conn);
@@ -395,8 +527,9 @@ static void cancel(PGconn *conn)
 static int run(struct query *q, row_fn fn, void *ctx, px_error *err)
 {
 	PGconn *conn = q->s->conn;
+	int64_t deadline = statement_deadline(q->s);
 	PGresult *r;
-	int failed = 0;
+	int failed = 0, wrc = 0;
 
 	if (!PQsendQueryParams(conn, q->sql, (int)q->nvalues, NULL, q->values,
 			       NULL, NULL, 0)) {
@@ -404,12 +537,12 @@ static int run(struct query *q, row_fn fn, void *ctx, px_error *err)
 		return lost(q, PQerrorMessage(conn), err);
 	}
 	PQsetSingleRowMode(conn);
-	while ((r = PQgetResult(conn))) {
+	/* After a failure nothing more is read: the connection is not used
+	 * again (s->broken), and reading on could wait on the server. */
+	while (!failed && !(wrc = px_pg_next(conn, deadline, &r)) && r) {
 		ExecStatusType st = PQresultStatus(r);
 
-		if (failed) {
-			/* draining after an error */
-		} else if (st == PGRES_SINGLE_TUPLE) {
+		if (st == PGRES_SINGLE_TUPLE) {
 			if (fn(q, r, 0, ctx, err)) {
 				failed = 1;
 				q->s->broken = 1;
@@ -427,6 +560,11 @@ static int run(struct query *q, row_fn fn, void *ctx, px_error *err)
 				     q->s->cfg->name, q->step, q->what);
 		}
 		PQclear(r);
+	}
+	if (!failed && wrc) {
+		char step[200];
+		step_of(q, step, sizeof(step));
+		return wait_error(q->s, step, wrc, err);
 	}
 	/* COMMIT or ROLLBACK in a configured query would end the read-only
 	 * transaction; nothing may run outside it. */
@@ -448,40 +586,69 @@ static int run(struct query *q, row_fn fn, void *ctx, px_error *err)
  * the precise error. */
 #define FETCH_ROWS 1000
 
-static int exec_ok(PGconn *conn, const char *sql)
+/* Runs a statement of the driver's own (no rows wanted). Returns 0, or
+ * -1 with err set as for a failed query. */
+static int exec_ok(struct query *q, const char *sql, px_error *err)
 {
-	PGresult *r = PQexec(conn, sql);
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	char step[200];
+	PGresult *r;
+	int rc = 0;
+
+	step_of(q, step, sizeof(step));
+	if (!(r = exec(q->s, step, sql, 0, NULL, err)))
+		return -1;
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = result_error(q, r, err);
 	PQclear(r);
-	return ok;
+	return rc;
+}
+
+/* A DECLARE that failed for what the query is (not a cursor's query,
+ * a syntax error) is worth running plainly for the precise error; one
+ * that failed for the time it took, or the connection, is not: the plain
+ * run would only wait as long again. */
+static int retry_plain(px_source *s, const PGresult *r)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	return !is_connection_loss(s, state) && strcmp(state, "57014");
 }
 
 static int run_cursor(struct query *q, row_fn fn, void *ctx, px_error *err)
 {
-	PGconn *conn = q->s->conn;
-	char *declare;
+	char *declare, step[200];
 	PGresult *r;
-	int ok, n;
+	int n;
 
-	if (!exec_ok(conn, "SAVEPOINT px_cursor"))
-		return run(q, fn, ctx, err);
+	step_of(q, step, sizeof(step));
+	if (exec_ok(q, "SAVEPOINT px_cursor", err))
+		return -1;
 	declare = malloc(strlen(q->sql) + 48);
 	if (!declare)
 		return px_error_oom(err);
 	sprintf(declare, "DECLARE px_rows NO SCROLL CURSOR FOR %s", q->sql);
-	r = PQexecParams(conn, declare, (int)q->nvalues, NULL, q->values, NULL,
-			 NULL, 0);
+	r = exec(q->s, step, declare, (int)q->nvalues, q->values, err);
 	free(declare);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	PQclear(r);
-	if (!ok) {
-		if (!exec_ok(conn, "ROLLBACK TO SAVEPOINT px_cursor"))
-			return lost(q, PQerrorMessage(conn), err);
+	if (!r)
+		return -1;
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		int plain = retry_plain(q->s, r);
+		if (!plain)
+			result_error(q, r, err);
+		PQclear(r);
+		if (!plain)
+			return -1;
+		if (exec_ok(q, "ROLLBACK TO SAVEPOINT px_cursor", err))
+			return -1;
 		return run(q, fn, ctx, err);
 	}
+	PQclear(r);
 	do {
-		r = PQexec(conn,
-			   "FETCH FORWARD " PX_STR(FETCH_ROWS) " FROM px_rows");
+		r = exec(q->s, step,
+			 "FETCH FORWARD " PX_STR(FETCH_ROWS) " FROM px_rows", 0,
+			 NULL, err);
+		if (!r)
+			return -1;
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 			result_error(q, r, err);
 			PQclear(r);
@@ -497,11 +664,9 @@ static int run_cursor(struct query *q, row_fn fn, void *ctx, px_error *err)
 		}
 		PQclear(r);
 	} while (n == FETCH_ROWS);
-	if (!exec_ok(conn, "CLOSE px_rows") ||
-	    !exec_ok(conn, "RELEASE SAVEPOINT px_cursor")) {
-		q->s->broken = 1;
-		return lost(q, PQerrorMessage(conn), err);
-	}
+	if (exec_ok(q, "CLOSE px_rows", err) ||
+	    exec_ok(q, "RELEASE SAVEPOINT px_cursor", err))
+		return -1;
 	return 0;
 }
 

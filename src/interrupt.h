@@ -2,10 +2,12 @@
  * interrupt.h - Ctrl-C and kill during a long export.
  *
  * The first SIGINT, SIGTERM or SIGHUP only raises a flag; the work checks
- * it between records and before the package is published, and unwinds
- * through the ordinary error path, so temporary files are removed and no
- * package appears. A second signal ends the process at once (the default
- * action is restored by the first).
+ * it between records, in every wait on a server and before the package is
+ * published, and unwinds through the ordinary error path: no package
+ * appears. More signals within a second of the first are the same request
+ * (timeout(1) sends SIGTERM twice); one later than that ends the process
+ * at once with PX_EXIT_INTERRUPTED, which leaves nothing either, as
+ * working files have no name until they are published.
  */
 #ifndef PX_INTERRUPT_H
 #define PX_INTERRUPT_H
