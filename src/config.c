@@ -139,16 +139,33 @@ static int is_safe_name(const char *s)
  * source_keys plus their driver's own table (connector.h). */
 static const char *const root_keys[] = {"controller", "locale",	  "ledger",
 					"signing",    "deadline", "plugins",
-					"sources",    NULL};
+					"sources",    "smtp",	  NULL};
 static const char *const controller_keys[] = {"name", "contact", NULL};
 static const char *const signing_keys[] = {"key", "cert", "passphrase_file",
 					   "passphrase_env", NULL};
 static const char *const deadline_keys[] = {"calendar", NULL};
+static const char *const smtp_keys[] = {"url",
+					"username",
+					"password",
+					"from",
+					"from_name",
+					"reply_to",
+					"ca_file",
+					"officer",
+					"attach_max_bytes",
+					"timeout_seconds",
+					"templates",
+					NULL};
+static const char *const smtp_template_langs[] = {"fr", "en", NULL};
+static const char *const smtp_template_keys[] = {"subject", "text", NULL};
 static const px_config_keys root_table[] = {
     {"", root_keys},
     {"/controller", controller_keys},
     {"/signing", signing_keys},
     {"/deadline", deadline_keys},
+    {"/smtp", smtp_keys},
+    {"/smtp/templates", smtp_template_langs},
+    {"/smtp/templates/*", smtp_template_keys},
     {NULL, NULL},
 };
 

@@ -272,4 +272,13 @@ test_smtp_section_errors_name_the_json_path() {
 	expect_err "/smtp/url: expected smtps://HOST[:PORT] or smtp://HOST[:PORT] (STARTTLS is required)"
 }
 
+test_misspelt_smtp_key_is_refused_with_the_nearest_one() {
+	demo_setup
+	ledger_new
+	edit_config "c['ledger'] = '$LEDGER'; c['smtp'] = {'url': 'smtps://mail.example', 'from': 'x@example.org', 'ofticer': 'dpo@example.org'}"
+	expect_exit 78 "$PORTEX" request remind --config "$T/demo.json"
+	expect_err "/smtp"
+	expect_err "officer"
+}
+
 run_tests
