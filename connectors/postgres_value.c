@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonout.h"
 #include "portex/connector.h"
 #include "postgres.h"
 
@@ -143,9 +144,10 @@ json_t *px_pg_value(enum px_pg_kind kind, const char *text, size_t len,
 			*why = "not valid UTF-8";
 		return v;
 	case PX_PG_JSON:
-		if (!(v = json_loadb(text, len, JSON_DECODE_ANY, &jerr)))
-			*why = "JSON portex cannot read (a number too large "
-			       "for 64 bits?)";
+		if (!(v = px_json_load_exact(text, len, JSON_DECODE_ANY, &jerr,
+					     NULL)))
+			*why = "JSON portex cannot read (a \\u0000 in a "
+			       "string?)";
 		return v;
 	case PX_PG_BYTEA:
 		*why = "bytes; only a document's \"content\" column may hold "

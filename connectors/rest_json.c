@@ -33,120 +33,16 @@ int rest_buf_printf(rest_buf *b, const char *fmt, ...)
 	return rc;
 }
 
-/* Length of a JSON number token at p (strict grammar), 0 when there is
- * none; *real says whether it has a fraction or an exponent. */
-static size_t number_token(const char *p, const char *end, int *real)
-{
-	const char *q = p;
-	size_t int_digits = 0;
-
-	*real = 0;
-	if (q < end && *q == '-')
-		q++;
-	if (q < end && *q == '0') {
-		q++;
-		int_digits = 1;
-	} else {
-		while (q < end && isdigit((unsigned char)*q)) {
-			q++;
-			int_digits++;
-		}
-	}
-	if (!int_digits)
-		return 0;
-	if (q < end && *q == '.') {
-		if (q + 1 >= end || !isdigit((unsigned char)q[1]))
-			return 0;
-		for (q++; q < end && isdigit((unsigned char)*q); q++)
-			;
-		*real = 1;
-	}
-	if (q < end && (*q == 'e' || *q == 'E')) {
-		q++;
-		if (q < end && (*q == '+' || *q == '-'))
-			q++;
-		if (q >= end || !isdigit((unsigned char)*q))
-			return 0;
-		while (q < end && isdigit((unsigned char)*q))
-			q++;
-		*real = 1;
-	}
-	if (q < end && (isalnum((unsigned char)*q) || *q == '.'))
-		return 0; /* "01", "1x": let the parser report it */
-	/* Integers past int64 are kept exact too. */
-	if (int_digits > 18)
-		*real = 1;
-	return (size_t)(q - p);
-}
-
-/*
- * jansson keeps non-integers as doubles. Rewrite each such literal into
- * the string "\u0000<digits>", which is exactly what px_decimal_new()
- * makes, so "19.90" reaches the normaliser as 19.90. A real "\u0000" in the
- * body is refused: decimals must be the only strings that start with NUL.
- * Returns 1 when the body holds a NUL escape, -1 on out of memory.
- */
-static int rewrite_numbers(const char *in, size_t n, rest_buf *out)
-{
-	const char *p = in, *end = in + n;
-	int in_str = 0, real;
-	size_t t;
-
-	while (p < end) {
-		const char *run = p;
-
-		/* Copy everything up to the next interesting byte at once. */
-		while (p < end && (in_str ? (*p != '\\' && *p != '"')
-					  : (*p != '"' && *p != '-' &&
-					     !isdigit((unsigned char)*p))))
-			p++;
-		if (p > run && px_buf_add(out, run, (size_t)(p - run)))
-			return -1;
-		if (p >= end)
-			break;
-		if (in_str && *p == '\\') {
-			if (end - p >= 6 && !memcmp(p, "\\u0000", 6))
-				return 1;
-			t = p + 1 < end ? 2 : 1;
-			if (px_buf_add(out, p, t))
-				return -1;
-			p += t;
-		} else if (*p == '"') {
-			in_str = !in_str;
-			if (px_buf_add(out, p++, 1))
-				return -1;
-		} else if ((t = number_token(p, end, &real)) && real) {
-			if (px_buf_add(out, "\"\\u0000", 7) ||
-			    px_buf_add(out, p, t) || px_buf_add(out, "\"", 1))
-				return -1;
-			p += t;
-		} else {
-			t = t ? t : 1;
-			if (px_buf_add(out, p, t))
-				return -1;
-			p += t;
-		}
-	}
-	return out->data ? 0 : px_buf_add(out, "", 0);
-}
-
 json_t *rest_json_parse(px_source *s, const rest_resp *r, const char *what,
 			const char *url, px_error *err)
 {
-	rest_buf b = {0};
 	json_error_t je;
 	json_t *doc;
 	char red[512], snip[121];
-	int rc;
+	int nul;
 
-	rc = rewrite_numbers(r->body.data ? r->body.data : "", r->body.len, &b);
-	if (rc < 0) {
-		free(b.data);
-		px_error_oom(err);
-		return NULL;
-	}
-	if (rc > 0) {
-		free(b.data);
+	doc = px_json_load_exact(r->body.data, r->body.len, 0, &je, &nul);
+	if (!doc && nul) {
 		rest_redact(s, url, red, sizeof(red));
 		px_error_set(err, PX_EXIT_DATA,
 			     "source %s: %s: GET %s: HTTP %ld: the JSON holds "
@@ -154,8 +50,6 @@ json_t *rest_json_parse(px_source *s, const rest_resp *r, const char *what,
 			     s->cfg->name, what, red, r->status);
 		return NULL;
 	}
-	doc = json_loadb(b.data, b.len, JSON_ALLOW_NUL, &je);
-	free(b.data);
 	if (!doc) {
 		/* Redacting is for messages only: not on every page. */
 		rest_redact(s, url, red, sizeof(red));

@@ -33,4 +33,13 @@ int px_json_append_member(px_buf *b, const char *key, const json_t *v,
 int px_json_append_text(px_buf *b, const char *s, size_t n);
 int px_json_append_int(px_buf *b, long long n);
 
+/* Parses JSON text (n bytes; text may be NULL when n is 0) like
+ * json_loadb(text, n, flags), except that every number with a fraction,
+ * an exponent or more than 18 digits becomes a px_decimal_new() value with
+ * its exact digits. Returns a new reference, or NULL with jerr filled;
+ * *nul (when not NULL) is set to 1 when the text was refused because a
+ * string holds "\u0000", which only decimals may start with. */
+json_t *px_json_load_exact(const char *text, size_t n, size_t flags,
+			   json_error_t *jerr, int *nul);
+
 #endif

@@ -7,6 +7,7 @@
  */
 #include "normalise.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,8 +94,8 @@ static json_t *parse_text(json_t *v, char *why, size_t whysz)
 
 	if (!json_is_string(v) || px_decimal_digits(v))
 		return json_incref(v);
-	parsed = json_loadb(json_string_value(v), json_string_length(v),
-			    JSON_DECODE_ANY, &jerr);
+	parsed = px_json_load_exact(json_string_value(v), json_string_length(v),
+				    JSON_DECODE_ANY, &jerr, NULL);
 	if (!parsed)
 		snprintf(why, whysz, "expected JSON text: %s at column %d",
 			 jerr.text, jerr.column);
@@ -219,9 +220,15 @@ static json_t *coerce_number(json_t *v, int integer)
 		return json_incref(v);
 	if (text && integer && !strpbrk(text, ".eE")) {
 		char *end;
-		long long n = strtoll(text, &end, 10);
-		if (!*end && *text)
+		long long n;
+
+		errno = 0;
+		n = strtoll(text, &end, 10);
+		if (!*end && *text && errno != ERANGE)
 			return json_integer(n);
+		/* Past 64 bits: the same digits, exact, never clamped. */
+		if (errno == ERANGE && !*end)
+			return digits ? json_incref(v) : px_decimal_new(text);
 	}
 	if (text && !digits && !integer) {
 		json_t *d = px_decimal_new(text);

@@ -5,6 +5,8 @@
  * UTF-8 and no value from a source can open a tag or an attribute.
  */
 #include "html/index_html.h"
+#include "jsonout.h"
+#include "portex/connector.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -117,10 +119,15 @@ void px_html_href(FILE *out, const char *path)
 
 void px_html_value(FILE *out, px_lang lang, const json_t *v)
 {
-	char *s;
+	const char *digits = px_decimal_digits(v);
+	px_buf b = {0};
 
 	if (!v)
 		return;
+	if (digits) { /* an exact number, read back by px_json_load_exact */
+		px_html_text(out, digits);
+		return;
+	}
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		px_html_textn(out, json_string_value(v), json_string_length(v));
@@ -141,10 +148,11 @@ void px_html_value(FILE *out, px_lang lang, const json_t *v)
 	case JSON_NULL:
 		break;
 	default: /* arrays, objects */
-		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		/* jsonout, not json_dumps: nested decimals keep digits */
 		fputs("<code>", out);
-		px_html_text(out, s ? s : "");
+		if (!px_json_append(&b, v))
+			px_html_textn(out, b.data, b.len);
 		fputs("</code>", out);
-		free(s);
+		px_buf_free(&b);
 	}
 }

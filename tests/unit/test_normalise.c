@@ -137,6 +137,32 @@ static void test_money_keeps_its_exact_digits(void **state)
 	json_decref(fields);
 }
 
+/* strtoll once clamped these to 9223372036854775807 without a word. */
+static void test_integers_past_64_bits_are_never_clamped(void **state)
+{
+	static const char *const inputs[] = {"99999999999999999999",
+					     "-99999999999999999999"};
+	px_error err = PX_ERROR_INIT;
+	(void)state;
+
+	for (size_t i = 0; i < 2; i++) {
+		json_t *fields = json_pack(
+		    "{s:s, s:s, s:s, s:s}", "assessment", "Q", "score", "1",
+		    "attempt", inputs[i], "taken_at", "2026-01-05 10:00:00");
+		json_t *out = apply("score", fields, "observed", &err);
+		px_buf b = {0};
+
+		assert_non_null(out);
+		assert_int_equal(px_json_append(&b, out), 0);
+		char want[64];
+		snprintf(want, sizeof(want), "\"attempt\":%s,", inputs[i]);
+		assert_non_null(strstr(b.data, want));
+		px_buf_free(&b);
+		json_decref(out);
+		json_decref(fields);
+	}
+}
+
 static void test_float_money_from_sqlite_reads_as_cents(void **state)
 {
 	(void)state;
@@ -237,6 +263,7 @@ int main(void)
 		test_ids_become_strings_and_booleans_from_integers),
 	    cmocka_unit_test(test_money_keeps_its_exact_digits),
 	    cmocka_unit_test(test_float_money_from_sqlite_reads_as_cents),
+	    cmocka_unit_test(test_integers_past_64_bits_are_never_clamped),
 	    cmocka_unit_test(
 		test_json_text_is_parsed_for_arrays_and_listed_columns),
 	    cmocka_unit_test(test_bad_values_name_the_field),
