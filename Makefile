@@ -16,7 +16,7 @@ INCDIR     = $(PREFIX)/include
 DATADIR    = $(PREFIX)/share/portex
 MANDIR     = $(PREFIX)/share/man/man1
 
-PKGS      := libzip jansson libcurl libpq sqlite3 libcrypto zlib
+PKGS      := libzip jansson libcurl libpq sqlite3 libcrypto zlib libmicrohttpd
 CC        ?= cc
 # Asked of pkg-config when first used, not when the Makefile is read: `make
 # demo` and `make check` install the libraries (scripts/deps.sh) first, and

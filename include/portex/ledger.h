@@ -67,6 +67,10 @@ int px_ledger_add(px_ledger *l, const json_t *req, const char *actor,
 int px_ledger_get(px_ledger *l, long id, json_t **out, px_error *err);
 /* *out: new array of every request, earliest effective due date first. */
 int px_ledger_list(px_ledger *l, json_t **out, px_error *err);
+/* *out: new array of the requests whose identity keys are exactly
+ * `subject`'s (same keys, same values), newest first. */
+int px_ledger_find_subject(px_ledger *l, const json_t *subject, json_t **out,
+			   px_error *err);
 
 /* A change to one request: fn edits req in place (it is the current
  * state, read inside the write transaction) and fills details with what

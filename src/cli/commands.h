@@ -21,6 +21,7 @@ int cmd_keygen(int argc, char **argv, px_error *err);
 int cmd_request(int argc, char **argv, px_error *err);
 int cmd_audit(int argc, char **argv, px_error *err);
 int cmd_due(int argc, char **argv, px_error *err);
+int cmd_serve(int argc, char **argv, px_error *err);
 
 /* Shared by the ledger's commands: loads the config (when config is not
  * NULL) and opens the ledger it names, or `uri`. A usage problem points at

@@ -19,6 +19,7 @@ static const struct {
     {"request", cmd_request, "record and follow data-subject requests"},
     {"audit", cmd_audit, "verify the ledger's tamper-evident audit trail"},
     {"due", cmd_due, "compute the legal due date of a request"},
+    {"serve", cmd_serve, "HTTP service: exports and links for a portal"},
 };
 
 static void usage(FILE *out)

@@ -576,6 +576,27 @@ int px_ledger_list(px_ledger *l, json_t **out, px_error *err)
 	return rc;
 }
 
+int px_ledger_find_subject(px_ledger *l, const json_t *subject, json_t **out,
+			   px_error *err)
+{
+	/* The text the subject column holds (request_params). */
+	char *key = json_dumps(subject, JSON_COMPACT | JSON_SORT_KEYS |
+					    JSON_ENCODE_ANY);
+	const char *p = key;
+	int rc;
+
+	if (!key)
+		return px_error_oom(err);
+	if (px_ledger_begin(l, 0, err)) {
+		free(key);
+		return -1;
+	}
+	rc = fetch(l, "WHERE subject = $1 ORDER BY id DESC", 1, &p, out, err);
+	px_ledger_rollback(l);
+	free(key);
+	return rc;
+}
+
 /* What changed, field by field: {"status": ["ready", "exported"]}. */
 static json_t *changes(const json_t *before, const json_t *after)
 {

@@ -137,8 +137,10 @@ int px_request_check(const json_t *req, px_day today, px_error *err)
 	static const char *const types[] = {"portability", "access", NULL};
 	static const char *const relations[] = {"self", "parent", "guardian",
 						"heir", "agent",  NULL};
-	static const char *const channels[] = {"mail",	"email",     "web",
-					       "phone", "in_person", NULL};
+	/* portal: asked through a learner portal (`portex serve`), which
+	 * vouches for who is logged in. */
+	static const char *const channels[] = {
+	    "mail", "email", "web", "phone", "in_person", "portal", NULL};
 	const px_calendar *cal;
 	const char *k;
 	json_t *subject = json_object_get(req, "subject"), *v;
@@ -168,7 +170,7 @@ int px_request_check(const json_t *req, px_day today, px_error *err)
 	if (!one_of(str(req, "channel"), channels))
 		return px_error_set(err, PX_EXIT_USAGE,
 				    "channel '%s': expected mail, email, web, "
-				    "phone or in_person",
+				    "phone, in_person or portal",
 				    str(req, "channel") ? str(req, "channel")
 							: "");
 	if (px_calendar_parse(str(req, "calendar"), &cal, err))

@@ -1,0 +1,474 @@
+/*
+ * exports.c - the portal's side of the API: asking for an export
+ * (POST /v1/exports) and following it (GET /v1/exports/{id}); and what
+ * happens when an export thread is done with one.
+ *
+ * A request is recorded in the ledger like any other (channel "portal",
+ * identity confirmed by the portal, which knows who is logged in) before
+ * its export is queued, so the legal clock and the audit trail do not
+ * depend on this process staying up.
+ */
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "serve/accesslog.h"
+#include "serve/http.h"
+#include "serve/link.h"
+#include "serve/serve.h"
+#include "path.h"
+#include "portex/deadline.h"
+#include "timefmt.h"
+
+#define MAX_KEYS  16
+#define MAX_VALUE 512
+
+static const char *str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+char *px_serve_package_path(const px_serve *s, long id)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "portex-request-%ld.zip", id);
+	return px_path_join(s->sc.out_dir, name);
+}
+
+static const struct px_failure *failure_of(px_serve *s, long id,
+					   struct px_failure *copy)
+{
+	const struct px_failure *found = NULL;
+
+	pthread_mutex_lock(&s->fail_mu);
+	for (struct px_failure *f = s->failures; f; f = f->next)
+		if (f->id == id) {
+			*copy = *f;
+			found = copy;
+			break;
+		}
+	pthread_mutex_unlock(&s->fail_mu);
+	return found;
+}
+
+int px_serve_failed(px_serve *s, long id)
+{
+	struct px_failure f;
+
+	return failure_of(s, id, &f) != NULL;
+}
+
+/* Sets (message not NULL) or clears the failure kept for id. */
+void px_serve_set_failure(px_serve *s, long id, int code, const char *message)
+{
+	struct px_failure **p, *f;
+
+	pthread_mutex_lock(&s->fail_mu);
+	for (p = &s->failures; *p && (*p)->id != id; p = &(*p)->next)
+		;
+	if ((f = *p) && !message) {
+		*p = f->next;
+		free(f);
+	} else if (message && (f || (f = calloc(1, sizeof(*f))))) {
+		if (!*p)
+			*p = f;
+		f->id = id;
+		f->code = code;
+		snprintf(f->message, sizeof(f->message), "%s", message);
+	}
+	pthread_mutex_unlock(&s->fail_mu);
+}
+
+static const char *failure_code(int code)
+{
+	switch (code) {
+	case PX_EXIT_NOUSER:
+		return "subject_not_found";
+	case PX_EXIT_UNAVAILABLE:
+		return "source_unavailable";
+	case PX_EXIT_DATA:
+		return "bad_data";
+	case PX_EXIT_CONFIG:
+		return "config_error";
+	case PX_EXIT_CANTCREAT:
+	case PX_EXIT_IOERR:
+		return "cannot_write";
+	default:
+		return "internal_error";
+	}
+}
+
+/* queued/running/failed while the ledger says the export is still to be
+ * done. */
+static const char *pending_status(px_serve *s, long id, json_t *view)
+{
+	struct px_failure f;
+
+	switch (px_jobs_state(s->jobs, id)) {
+	case PX_JOB_RUNNING:
+		return "running";
+	case PX_JOB_QUEUED:
+		return "queued";
+	case PX_JOB_NONE:
+		break;
+	}
+	if (!failure_of(s, id, &f))
+		return "queued"; /* taken up again by the sweep */
+	json_object_set_new(view, "error",
+			    json_pack("{s:s, s:i, s:s}", "code",
+				      failure_code(f.code), "exit", f.code,
+				      "message", f.message));
+	return "failed";
+}
+
+/* Adds the signed link when the package is there and not expired. */
+static const char *ready_status(px_serve *s, const json_t *req, long id,
+				int64_t now, json_t *view)
+{
+	int64_t until = px_serve_package_expiry(s, req);
+	char sig[PX_LINK_SIG_LEN], url[1024], at[48];
+
+	if (until < 0 || now > until)
+		return "expired";
+	px_link_sign(s->sc.link_key, id, until, sig);
+	snprintf(url, sizeof(url),
+		 "%s/v1/exports/%ld/package?expires=%lld&sig=%s",
+		 s->sc.public_url, id, (long long)until, sig);
+	px_rfc3339_from_epoch(until, 0, at, sizeof(at));
+	json_object_set_new(view, "download_url", json_string(url));
+	json_object_set_new(view, "retrievable_until", json_string(at));
+	json_object_set_new(view, "sha256",
+			    json_string(str(req, "package_sha256")));
+	json_object_set_new(
+	    view, "downloaded",
+	    json_boolean(!strcmp(str(req, "status"), "delivered")));
+	return "ready";
+}
+
+json_t *px_serve_view(px_serve *s, const json_t *req, int64_t now)
+{
+	long id = (long)json_integer_value(json_object_get(req, "id"));
+	const char *st = str(req, "status"), *out;
+	json_t *extra = json_object(), *view;
+
+	if (!extra || !st) {
+		json_decref(extra);
+		return NULL;
+	}
+	if (!strcmp(st, "exported") || !strcmp(st, "delivered"))
+		out = ready_status(s, req, id, now, extra);
+	else if (!strcmp(st, "rejected") || !strcmp(st, "withdrawn"))
+		out = st;
+	else
+		out = pending_status(s, id, extra);
+	view = json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s?}", "id",
+			 (json_int_t)id, "status", out, "scope",
+			 str(req, "type"), "received", str(req, "received"),
+			 "due", px_request_effective_due(req), "created_at",
+			 str(req, "created_at"));
+	if (view)
+		json_object_update(view, extra);
+	json_decref(extra);
+	return view;
+}
+
+enum px_submit px_serve_enqueue(px_serve *s, const json_t *req)
+{
+	long id = (long)json_integer_value(json_object_get(req, "id"));
+	px_scope scope = PX_SCOPE_PORTABILITY;
+	char *path = px_serve_package_path(s, id);
+	enum px_submit rc;
+
+	if (!path)
+		return PX_SUBMIT_NOMEM;
+	px_scope_parse(str(req, "type"), &scope);
+	px_serve_set_failure(s, id, 0, NULL);
+	rc = px_jobs_submit(s->jobs, id, json_object_get(req, "subject"), scope,
+			    path);
+	free(path);
+	return rc;
+}
+
+int px_serve_ledger_problem(px_call *c, const px_error *err)
+{
+	json_t *f =
+	    json_pack("{s:i, s:s}", "exit", err->code, "message", err->msg);
+
+	/* The ledger's message names files and hosts: for the operator's
+	 * log, not for the portal. */
+	px_log_event("error", "ledger", f);
+	json_decref(f);
+	if (err->code != PX_EXIT_UNAVAILABLE)
+		return px_http_problem(c, 500, "internal_error",
+				       "the request could not be read or "
+				       "recorded; the service log says why");
+	return px_http_problem_retry(c, 503, "ledger_unavailable", 5,
+				     "the ledger is busy or unreachable; "
+				     "try again");
+}
+
+int px_serve_load(px_serve *s, px_call *c, json_t **req)
+{
+	px_error err = PX_ERROR_INIT;
+	const char *ch;
+	int rc;
+
+	*req = NULL;
+	pthread_mutex_lock(&s->ledger_mu);
+	rc = px_ledger_get(s->ledger, c->id, req, &err);
+	pthread_mutex_unlock(&s->ledger_mu);
+	if (rc && err.code != PX_EXIT_DATA)
+		return px_serve_ledger_problem(c, &err), 1;
+	/* Requests of other channels are the data-protection officer's,
+	 * not the portal's: they do not exist here. */
+	ch = rc ? NULL : str(*req, "channel");
+	if (!ch || strcmp(ch, PX_SERVE_CHANNEL)) {
+		json_decref(*req);
+		*req = NULL;
+		px_http_problem(c, 404, "not_found", "no export %ld", c->id);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- POST /v1/exports ---- */
+
+static int safe_key(const char *k)
+{
+	size_t n = strlen(k);
+
+	if (!n || n > 64)
+		return 0;
+	for (; *k; k++)
+		if (!isalnum((unsigned char)*k) && *k != '_' && *k != '-')
+			return 0;
+	return 1;
+}
+
+/* The body, checked; *req gets the ledger request it asks for (new
+ * reference). 1 when answered (a 4xx). */
+static int read_body(px_call *c, json_t **req)
+{
+	static const char *const allowed[] = {"subject", "scope", "requester",
+					      NULL};
+	json_error_t jerr;
+	json_t *b, *subject, *v;
+	const char *k, *scope = "portability", *requester = NULL;
+	int answered = 1;
+
+	*req = NULL;
+	b = json_loadb(c->body.data ? c->body.data : "", c->body.len,
+		       JSON_REJECT_DUPLICATES, &jerr);
+	if (!b)
+		return px_http_problem(c, 400, "malformed_json",
+				       "the body is not JSON: line %d, column "
+				       "%d: %s",
+				       jerr.line, jerr.column, jerr.text),
+		       1;
+	if (!json_is_object(b)) {
+		px_http_problem(c, 400, "malformed_request",
+				"expected a JSON object {\"subject\": {...}}");
+		goto out;
+	}
+	json_object_foreach (b, k, v) {
+		size_t i = 0;
+		while (allowed[i] && strcmp(allowed[i], k))
+			i++;
+		if (!allowed[i]) {
+			px_http_problem(c, 400, "unknown_field",
+					"/%.64s: unknown field (expected "
+					"subject, scope, requester)",
+					k);
+			goto out;
+		}
+	}
+	subject = json_object_get(b, "subject");
+	if (!json_is_object(subject) || !json_object_size(subject) ||
+	    json_object_size(subject) > MAX_KEYS) {
+		px_http_problem(c, 400, "malformed_request",
+				"/subject: expected an object of 1 to %d "
+				"identity keys, e.g. {\"email\": "
+				"\"alice@example.org\"}",
+				MAX_KEYS);
+		goto out;
+	}
+	json_object_foreach (subject, k, v) {
+		if (!safe_key(k)) {
+			px_http_problem(c, 400, "malformed_request",
+					"/subject: a key must be 1-64 letters, "
+					"digits, _ or -");
+			goto out;
+		}
+		if (!json_is_string(v) || !json_string_length(v) ||
+		    json_string_length(v) > MAX_VALUE) {
+			px_http_problem(c, 400, "malformed_request",
+					"/subject/%s: expected a non-empty "
+					"string of at most %d bytes",
+					k, MAX_VALUE);
+			goto out;
+		}
+	}
+	v = json_object_get(b, "scope");
+	if (v && !(json_is_string(v) &&
+		   (!strcmp(json_string_value(v), "portability") ||
+		    !strcmp(json_string_value(v), "access")))) {
+		px_http_problem(c, 400, "malformed_request",
+				"/scope: expected \"portability\" or "
+				"\"access\"");
+		goto out;
+	}
+	if (v)
+		scope = json_string_value(v);
+	v = json_object_get(b, "requester");
+	if (v && (!json_is_string(v) || !json_string_length(v) ||
+		  json_string_length(v) > 200)) {
+		px_http_problem(c, 400, "malformed_request",
+				"/requester: expected a name of 1 to 200 "
+				"bytes");
+		goto out;
+	}
+	requester = json_string_value(v);
+	if (!requester) /* the subject asks for themself */
+		json_object_foreach (subject, k, v)
+			if (!requester)
+				requester = json_string_value(v);
+	*req = json_pack("{s:s, s:O, s:s, s:s, s:s}", "type", scope, "subject",
+			 subject, "requester", requester, "relation", "self",
+			 "channel", PX_SERVE_CHANNEL);
+	answered =
+	    *req ? 0
+		 : (px_http_problem(c, 500, "out_of_memory", "out of memory"),
+		    1);
+out:
+	json_decref(b);
+	return answered;
+}
+
+static int verified_fn(void *ctx, json_t *req, json_t *details, px_error *err)
+{
+	(void)ctx;
+	if (px_request_apply(req, "identity-verified", NULL, px_today(),
+			     details, err))
+		return -1;
+	json_object_set_new(details, "by", json_string("the portal's login"));
+	return 0;
+}
+
+/* Records req (received today, identity confirmed). *out: new ref. */
+static int record(px_serve *s, json_t *req, json_t **out, px_error *err)
+{
+	char today[11];
+	const char *cal = px_config_str(s->cfg, "deadline.calendar");
+	json_t *added = NULL;
+	long id;
+
+	px_date_format(px_today(), today);
+	json_object_set_new(req, "received", json_string(today));
+	json_object_set_new(req, "calendar", json_string(cal ? cal : "FR"));
+	if (px_request_check(req, px_today(), err) ||
+	    px_ledger_add(s->ledger, req, PX_SERVE_ACTOR, &added, err))
+		return -1;
+	id = (long)json_integer_value(json_object_get(added, "id"));
+	json_decref(added);
+	return px_ledger_change(s->ledger, id, "request.identity-verified",
+				PX_SERVE_ACTOR, verified_fn, NULL, out, err);
+}
+
+static int answer_with(px_call *c, unsigned status, json_t *view,
+		       const char *header, const char *value)
+{
+	char *text =
+	    view ? json_dumps(view, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+		 : NULL;
+	struct MHD_Response *r;
+
+	json_decref(view);
+	if (!text)
+		return px_http_problem(c, 500, "out_of_memory",
+				       "out of memory");
+	r = MHD_create_response_from_buffer(strlen(text), text,
+					    MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	c->bytes = strlen(text);
+	px_http_set(r, "Content-Type", "application/json");
+	px_http_set(r, header, value);
+	return px_http_send(c, status, r);
+}
+
+int px_api_create(px_serve *s, px_call *c)
+{
+	px_error err = PX_ERROR_INIT;
+	json_t *req = NULL, *recent = NULL, *stored = NULL;
+	int64_t now = (int64_t)time(NULL);
+	long retry = 0;
+	char hdr[1024];
+	int rc;
+
+	if (read_body(c, &req))
+		return MHD_YES;
+	pthread_mutex_lock(&s->ledger_mu);
+	if (px_ratelimit_check(s, json_object_get(req, "subject"), now, &retry,
+			       &recent, &err))
+		goto ledger_error;
+	if (recent) {
+		pthread_mutex_unlock(&s->ledger_mu);
+		json_decref(req);
+		snprintf(hdr, sizeof(hdr), "%ld", retry);
+		return answer_with(c, 429, px_serve_view(s, recent, now),
+				   "Retry-After", hdr);
+	}
+	if (s->draining || !px_jobs_has_room(s->jobs)) {
+		pthread_mutex_unlock(&s->ledger_mu);
+		json_decref(req);
+		return s->draining
+			   ? px_http_problem_retry(c, 503, "stopping", 30,
+						   "the service is stopping; "
+						   "try again shortly")
+			   : px_http_problem_retry(
+				 c, 503, "queue_full", 60,
+				 "%ld exports are waiting already; try again "
+				 "later",
+				 s->sc.queue);
+	}
+	if (record(s, req, &stored, &err))
+		goto ledger_error;
+	/* Under the lock: nothing else fills the queue between the room
+	 * check and this. */
+	px_serve_enqueue(s, stored);
+	pthread_mutex_unlock(&s->ledger_mu);
+	json_decref(req);
+	snprintf(hdr, sizeof(hdr), "%s/v1/exports/%" JSON_INTEGER_FORMAT,
+		 s->sc.public_url,
+		 json_integer_value(json_object_get(stored, "id")));
+	rc =
+	    answer_with(c, 202, px_serve_view(s, stored, now), "Location", hdr);
+	json_decref(stored);
+	return rc;
+ledger_error:
+	pthread_mutex_unlock(&s->ledger_mu);
+	json_decref(req);
+	return px_serve_ledger_problem(c, &err);
+}
+
+/* ---- GET /v1/exports/{id} ---- */
+
+int px_api_status(px_serve *s, px_call *c)
+{
+	json_t *req;
+	int rc;
+
+	if (px_serve_load(s, c, &req))
+		return MHD_YES;
+	rc = px_http_json(c, 200, px_serve_view(s, req, (int64_t)time(NULL)));
+	json_decref(req);
+	return rc;
+}

@@ -1,0 +1,317 @@
+/*
+ * serve.c - the life of `portex serve`: open the ledger, start the export
+ * threads, take up the portal requests an earlier run left waiting,
+ * listen; then, until SIGTERM, purge expired packages and re-queue what
+ * did not fit; on SIGTERM stop accepting, drain the requests in flight,
+ * stop the exports (an interrupted export writes nothing and its request
+ * waits in the ledger for the next start).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "interrupt.h"
+#include "serve/accesslog.h"
+#include "serve/http.h"
+#include "serve/serve.h"
+
+#define TICK_MS	      200
+#define SWEEP_SECONDS 30
+#define DRAIN_SECONDS 30
+
+static const char *str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static int is_portal(const json_t *req)
+{
+	const char *ch = str(req, "channel");
+
+	return ch && !strcmp(ch, PX_SERVE_CHANNEL);
+}
+
+static void log_ledger_error(const px_error *err)
+{
+	json_t *f =
+	    json_pack("{s:i, s:s}", "exit", err->code, "message", err->msg);
+
+	px_log_event("error", "ledger", f);
+	json_decref(f);
+}
+
+static int verified_fn(void *ctx, json_t *req, json_t *details, px_error *err)
+{
+	(void)ctx;
+	return px_request_apply(req, "identity-verified", NULL, px_today(),
+				details, err);
+}
+
+/* Queues every portal request the ledger says is still to be exported
+ * and that is neither queued, running nor failed here: at start (what an
+ * earlier run left), then now and then (what did not fit in the queue).
+ * Returns 1 when the queue could not take them all. */
+static int sweep(px_serve *s)
+{
+	px_error err = PX_ERROR_INIT;
+	json_t *all = NULL, *req;
+	size_t i;
+	int full = 0;
+	long queued = 0;
+
+	pthread_mutex_lock(&s->ledger_mu);
+	if (px_ledger_list(s->ledger, &all, &err)) {
+		pthread_mutex_unlock(&s->ledger_mu);
+		log_ledger_error(&err);
+		return 1;
+	}
+	json_array_foreach (all, i, req) {
+		const char *st = str(req, "status");
+		long id = (long)json_integer_value(json_object_get(req, "id"));
+		json_t *now = NULL;
+
+		if (!is_portal(req) ||
+		    px_jobs_state(s->jobs, id) != PX_JOB_NONE)
+			continue;
+		/* Recorded, but the process stopped before the portal's
+		 * confirmation was: the portal did confirm it. */
+		if (!strcmp(st, "received")) {
+			if (px_ledger_change(s->ledger, id,
+					     "request.identity-verified",
+					     PX_SERVE_ACTOR, verified_fn, NULL,
+					     &now, &err)) {
+				log_ledger_error(&err);
+				continue;
+			}
+			req = now;
+			st = str(req, "status");
+		}
+		if (!strcmp(st, "ready") && !px_serve_failed(s, id)) {
+			enum px_submit rc = px_serve_enqueue(s, req);
+			full |= rc == PX_SUBMIT_FULL;
+			queued += rc == PX_SUBMIT_QUEUED;
+		}
+		json_decref(now);
+	}
+	pthread_mutex_unlock(&s->ledger_mu);
+	json_decref(all);
+	if (queued) {
+		json_t *fl = json_pack("{s:I}", "queued", (json_int_t)queued);
+		px_log_event("info", "resume", fl);
+		json_decref(fl);
+	}
+	return full;
+}
+
+struct purged {
+	const char *path;
+};
+
+static int purged_fn(void *ctx, json_t *req, json_t *details, px_error *err)
+{
+	struct purged *p = ctx;
+
+	(void)req;
+	(void)err;
+	json_object_set_new(details, "path", json_string(p->path));
+	json_object_set_new(details, "reason",
+			    json_string("download link expired"));
+	return 0;
+}
+
+/* Deletes the packages serve wrote whose links have expired; each
+ * deletion is an audit entry. A file is only ever deleted at the path
+ * serve gives its own packages. */
+static void purge(px_serve *s, int64_t now)
+{
+	px_error err = PX_ERROR_INIT;
+	json_t *all = NULL, *req;
+	size_t i;
+
+	pthread_mutex_lock(&s->ledger_mu);
+	if (px_ledger_list(s->ledger, &all, &err)) {
+		pthread_mutex_unlock(&s->ledger_mu);
+		log_ledger_error(&err);
+		return;
+	}
+	json_array_foreach (all, i, req) {
+		long id = (long)json_integer_value(json_object_get(req, "id"));
+		const char *path = str(req, "package_path");
+		int64_t until = px_serve_package_expiry(s, req);
+		char *ours;
+		struct purged p;
+
+		if (!is_portal(req) || !path || until < 0 || now <= until)
+			continue;
+		ours = px_serve_package_path(s, id);
+		if (ours && !strcmp(ours, path) &&
+		    px_jobs_state(s->jobs, id) == PX_JOB_NONE) {
+			p.path = path;
+			/* Audited first: a deletion the trail does not show
+			 * must not happen. */
+			if (px_ledger_change(s->ledger, id, "package.purged",
+					     PX_SERVE_ACTOR, purged_fn, &p,
+					     NULL, &err))
+				log_ledger_error(&err);
+			else if (unlink(path) && errno != ENOENT)
+				px_log_event("error", "purge", NULL);
+			else {
+				json_t *f =
+				    json_pack("{s:I}", "id", (json_int_t)id);
+				px_log_event("info", "package.purged", f);
+				json_decref(f);
+			}
+		}
+		free(ours);
+	}
+	pthread_mutex_unlock(&s->ledger_mu);
+	json_decref(all);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&t, &t) && errno == EINTR)
+		if (px_interrupted())
+			break;
+}
+
+static void wait_for_signal(px_serve *s)
+{
+	int64_t next_purge = (int64_t)time(NULL);
+	int64_t next_sweep = next_purge + SWEEP_SECONDS;
+
+	while (!px_interrupted()) {
+		int64_t now = (int64_t)time(NULL);
+
+		if (now >= next_purge) {
+			purge(s, now);
+			next_purge = now + s->sc.purge_seconds;
+		}
+		if (now >= next_sweep) {
+			sweep(s);
+			next_sweep = now + SWEEP_SECONDS;
+		}
+		sleep_ms(TICK_MS);
+	}
+}
+
+static void drain(px_serve *s, struct MHD_Daemon *d)
+{
+	long waited = 0, limit = s->sc.timeout_seconds < DRAIN_SECONDS
+				     ? s->sc.timeout_seconds
+				     : DRAIN_SECONDS;
+	json_t *f;
+
+	s->draining = 1;
+	px_http_quiesce(d);
+	f = json_pack("{s:i}", "connections", (int)px_http_connections(d));
+	px_log_event("info", "stopping", f);
+	json_decref(f);
+	while (px_http_connections(d) && waited < limit * 1000) {
+		/* The flag stays raised: sleep without its help. */
+		struct timespec t = {0, TICK_MS * 1000000L};
+		nanosleep(&t, NULL);
+		waited += TICK_MS;
+	}
+	MHD_stop_daemon(d);
+}
+
+static int start(px_serve *s, const px_config *cfg, const char *listen,
+		 px_error *err)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = cfg;
+	pthread_mutex_init(&s->ledger_mu, NULL);
+	pthread_mutex_init(&s->fail_mu, NULL);
+	if (px_serve_config_load(cfg, listen, &s->sc, err))
+		return -1;
+	if (mkdir(s->sc.out_dir, 0700) && errno != EEXIST)
+		return px_error_set(err, PX_EXIT_CANTCREAT,
+				    "cannot create %s: %s", s->sc.out_dir,
+				    strerror(errno));
+	if (!(s->ledger = px_ledger_open_config(cfg, NULL, err)))
+		return -1;
+	if (!(s->metrics = px_metrics_new()))
+		return px_error_oom(err);
+	if (s->sc.webhook_url && !(s->webhook = px_webhook_start(
+				       s->sc.webhook_url, s->sc.webhook_secret,
+				       s->sc.webhook_attempts)))
+		return px_error_set(err, PX_EXIT_OSERR,
+				    "cannot start the webhook thread");
+	s->jobs = px_jobs_start(cfg, s->sc.workers, s->sc.queue,
+				px_serve_export_done, s, err);
+	return s->jobs ? 0 : -1;
+}
+
+static void finish(px_serve *s)
+{
+	px_jobs_stop(s->jobs);
+	px_webhook_stop(s->webhook);
+	px_metrics_free(s->metrics);
+	px_ledger_close(s->ledger);
+	while (s->failures) {
+		struct px_failure *f = s->failures;
+		s->failures = f->next;
+		free(f);
+	}
+	if (s->tls_key_pem)
+		memset(s->tls_key_pem, 0, strlen(s->tls_key_pem));
+	free(s->tls_key_pem);
+	free(s->tls_cert_pem);
+	px_serve_config_clear(&s->sc);
+	pthread_mutex_destroy(&s->ledger_mu);
+	pthread_mutex_destroy(&s->fail_mu);
+}
+
+static void log_listening(const px_serve *s, struct MHD_Daemon *d)
+{
+	const union MHD_DaemonInfo *i =
+	    MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	char url[160], host[128];
+	json_t *f;
+
+	snprintf(host, sizeof(host), "%s", s->sc.listen);
+	*strrchr(host, ':') = '\0';
+	snprintf(url, sizeof(url), "%s://%s:%u",
+		 s->sc.tls_cert ? "https" : "http", host, i ? i->port : 0);
+	f = json_pack("{s:s, s:s, s:I, s:I}", "url", url, "public_url",
+		      s->sc.public_url, "workers", (json_int_t)s->sc.workers,
+		      "queue", (json_int_t)s->sc.queue);
+	px_log_event("info", "listening", f);
+	json_decref(f);
+}
+
+int px_serve_run(const px_config *cfg, const char *listen, px_error *err)
+{
+	px_serve s;
+	struct MHD_Daemon *d = NULL;
+	int rc = -1;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	signal(SIGPIPE, SIG_IGN);
+	px_interrupt_install();
+	if (start(&s, cfg, listen, err))
+		goto out;
+	sweep(&s);
+	if (!(d = px_http_start(&s, err)))
+		goto out;
+	log_listening(&s, d);
+	wait_for_signal(&s);
+	drain(&s, d);
+	rc = 0;
+out:
+	finish(&s);
+	curl_global_cleanup();
+	if (!rc)
+		px_log_event("info", "stopped", NULL);
+	return rc;
+}
