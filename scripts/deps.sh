@@ -18,6 +18,8 @@ check_pkgs="$check_pkgs gnutls-bin libnss3-tools"
 check_pkgs="$check_pkgs chromium chromium-driver python3-selenium"
 check_pkgs="$check_pkgs python3-aiosmtpd"
 check_pkgs="$check_pkgs wrk"
+# serve's /metrics is read back with Prometheus' own parser.
+check_pkgs="$check_pkgs python3-prometheus-client"
 # npm may come with a nodejs from elsewhere (Debian's npm would conflict):
 # ask Debian for it only when there is none.
 command -v npm >/dev/null 2>&1 || check_pkgs="$check_pkgs nodejs npm"

@@ -49,7 +49,7 @@ static int failed_fn(void *ctx, json_t *req, json_t *details, px_error *err)
 }
 
 static void log_id(const char *level, const char *event, long id,
-		   const px_job_outcome *o)
+		   const px_jobs_outcome *o)
 {
 	json_t *f = json_pack("{s:I, s:f}", "id", (json_int_t)id, "seconds",
 			      o->seconds);
@@ -64,7 +64,7 @@ static void log_id(const char *level, const char *event, long id,
 }
 
 static void record_package(px_serve *s, long id, const char *path,
-			   const px_job_outcome *o)
+			   const px_jobs_outcome *o)
 {
 	px_error err = PX_ERROR_INIT;
 	struct exported e = {path, o->res->sha256};
@@ -99,7 +99,7 @@ static void record_package(px_serve *s, long id, const char *path,
 }
 
 void px_serve_export_done(void *ctx, long id, const char *path,
-			  const px_job_outcome *o)
+			  const px_jobs_outcome *o)
 {
 	px_serve *s = ctx;
 	px_error err = PX_ERROR_INIT;

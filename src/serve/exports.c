@@ -111,11 +111,11 @@ static const char *pending_status(px_serve *s, long id, json_t *view)
 	struct px_failure f;
 
 	switch (px_jobs_state(s->jobs, id)) {
-	case PX_JOB_RUNNING:
+	case PX_JOBS_RUNNING:
 		return "running";
-	case PX_JOB_QUEUED:
+	case PX_JOBS_QUEUED:
 		return "queued";
-	case PX_JOB_NONE:
+	case PX_JOBS_NONE:
 		break;
 	}
 	if (!failure_of(s, id, &f))
@@ -423,8 +423,10 @@ int px_api_create(px_serve *s, px_call *c)
 		pthread_mutex_unlock(&s->ledger_mu);
 		json_decref(req);
 		snprintf(hdr, sizeof(hdr), "%ld", retry);
-		return answer_with(c, 429, px_serve_view(s, recent, now),
-				   "Retry-After", hdr);
+		rc = answer_with(c, 429, px_serve_view(s, recent, now),
+				 "Retry-After", hdr);
+		json_decref(recent);
+		return rc;
 	}
 	if (s->draining || !px_jobs_has_room(s->jobs)) {
 		pthread_mutex_unlock(&s->ledger_mu);

@@ -9,6 +9,8 @@
  */
 #include "serve/http.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -426,15 +428,59 @@ static char *slurp(const char *path, px_error *err)
 	return b.data; /* px_buf keeps a NUL after the data */
 }
 
+/* The listening socket is made here rather than by libmicrohttpd, so the
+ * port (port 0 picks one) is known before the first request is taken:
+ * links and Location headers name it. */
+static int listen_socket(px_serve *s, px_error *err)
+{
+	px_serve_config *sc = &s->sc;
+	int fd = socket(sc->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	struct sockaddr_storage got;
+	socklen_t len = sizeof(got);
+	char *colon;
+
+	if (fd < 0)
+		return px_error_set(err, PX_EXIT_OSERR, "socket: %s",
+				    strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sc->addr, sc->addr_len) ||
+	    listen(fd, 128) ||
+	    getsockname(fd, (struct sockaddr *)&got, &len)) {
+		px_error_set(err, PX_EXIT_UNAVAILABLE, "cannot listen on %s: %s",
+			     sc->listen, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	sc->port = ntohs(got.ss_family == AF_INET6
+			     ? ((struct sockaddr_in6 *)&got)->sin6_port
+			     : ((struct sockaddr_in *)&got)->sin_port);
+	/* "127.0.0.1:0" becomes "127.0.0.1:43127" wherever it is shown. */
+	if ((colon = strrchr(sc->listen, ':')))
+		snprintf(colon + 1,
+			 sizeof(sc->listen) - (size_t)(colon + 1 - sc->listen),
+			 "%u", sc->port);
+	if (!sc->public_url) {
+		char url[200];
+		snprintf(url, sizeof(url), "%s://%s",
+			 sc->tls_cert ? "https" : "http", sc->listen);
+		if (!(sc->public_url = strdup(url))) {
+			close(fd);
+			return px_error_oom(err);
+		}
+	}
+	return fd;
+}
+
 struct MHD_Daemon *px_http_start(px_serve *s, px_error *err)
 {
-	const px_serve_config *sc = &s->sc;
+	px_serve_config *sc = &s->sc;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
 			 MHD_USE_AUTO | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem opts[12];
 	struct MHD_Daemon *d;
 	char *key = NULL, *cert = NULL;
-	int n = 0;
+	int n = 0, fd;
 
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER,
 					    (intptr_t)mhd_log, NULL};
@@ -458,8 +504,13 @@ struct MHD_Daemon *px_http_start(px_serve *s, px_error *err)
 		opts[n++] =
 		    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, key};
 	}
-	opts[n++] =
-	    (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, (void *)&sc->addr};
+	if ((fd = listen_socket(s, err)) < 0) {
+		free(cert);
+		free(key);
+		return NULL;
+	}
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd,
+					    NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
 					    sc->http_threads, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
@@ -474,12 +525,13 @@ struct MHD_Daemon *px_http_start(px_serve *s, px_error *err)
 	/* Kept until the daemon stops: libmicrohttpd holds the pointers. */
 	s->tls_key_pem = key;
 	s->tls_cert_pem = cert;
-	if (!d)
-		px_error_set(err, PX_EXIT_UNAVAILABLE,
-			     "cannot listen on %s (in use, not an address of "
-			     "this host, or a TLS certificate or key that "
-			     "does not load)",
-			     sc->listen);
+	if (!d) {
+		close(fd);
+		px_error_set(err, PX_EXIT_CONFIG,
+			     "%s: /serve/tls: libmicrohttpd cannot start with "
+			     "this certificate and key (see the log above)",
+			     s->cfg->path);
+	}
 	return d;
 }
 

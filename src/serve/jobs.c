@@ -21,7 +21,7 @@ struct job {
 
 struct px_jobs {
 	const px_config *cfg;
-	px_job_done_fn done;
+	px_jobs_done_fn done;
 	void *ctx;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -56,7 +56,7 @@ static void run_one(px_jobs *j, struct job *jb)
 	px_export_opts o = {0};
 	px_export_result res;
 	px_error err = PX_ERROR_INIT;
-	px_job_outcome out = {0};
+	px_jobs_outcome out = {0};
 	char id[24];
 	struct timespec t0;
 
@@ -112,7 +112,7 @@ static void *worker(void *arg)
 }
 
 px_jobs *px_jobs_start(const px_config *cfg, long workers, long bound,
-		       px_job_done_fn done, void *ctx, px_error *err)
+		       px_jobs_done_fn done, void *ctx, px_error *err)
 {
 	px_jobs *j = calloc(1, sizeof(*j));
 
@@ -153,11 +153,11 @@ static int present(px_jobs *j, long id)
 {
 	for (struct job *jb = j->head; jb; jb = jb->next)
 		if (jb->id == id)
-			return PX_JOB_QUEUED;
+			return PX_JOBS_QUEUED;
 	for (long i = 0; i < j->n_workers; i++)
 		if (j->running[i] == id)
-			return PX_JOB_RUNNING;
-	return PX_JOB_NONE;
+			return PX_JOBS_RUNNING;
+	return PX_JOBS_NONE;
 }
 
 enum px_submit px_jobs_submit(px_jobs *j, long id, const json_t *subject,
@@ -207,12 +207,12 @@ enum px_submit px_jobs_submit(px_jobs *j, long id, const json_t *subject,
 	return rc;
 }
 
-enum px_job_state px_jobs_state(px_jobs *j, long id)
+enum px_jobs_state px_jobs_state(px_jobs *j, long id)
 {
-	enum px_job_state s;
+	enum px_jobs_state s;
 
 	pthread_mutex_lock(&j->mu);
-	s = (enum px_job_state)present(j, id);
+	s = (enum px_jobs_state)present(j, id);
 	pthread_mutex_unlock(&j->mu);
 	return s;
 }

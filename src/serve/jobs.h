@@ -18,24 +18,24 @@
 
 typedef struct px_jobs px_jobs;
 
-typedef struct px_job_outcome {
+typedef struct px_jobs_outcome {
 	int code;		     /* 0 ok, else the export's exit code */
 	int interrupted;	     /* stopped by SIGTERM: nothing written */
 	const char *message;	     /* px_error text when code != 0 */
 	const px_export_result *res; /* when code == 0 */
 	double seconds;
-} px_job_outcome;
+} px_jobs_outcome;
 
 /* Called on a worker thread once an export ends (any outcome); out_path
  * holds the package when o->code is 0. */
-typedef void (*px_job_done_fn)(void *ctx, long id, const char *out_path,
-			       const px_job_outcome *o);
+typedef void (*px_jobs_done_fn)(void *ctx, long id, const char *out_path,
+			       const px_jobs_outcome *o);
 
 /* Starts `workers` threads over a queue of at most `bound` waiting
  * exports. cfg is borrowed and must outlive px_jobs_stop(). Returns a
  * pool to stop with px_jobs_stop(), or NULL with err. */
 px_jobs *px_jobs_start(const px_config *cfg, long workers, long bound,
-		       px_job_done_fn done, void *ctx, px_error *err);
+		       px_jobs_done_fn done, void *ctx, px_error *err);
 
 enum px_submit {
 	PX_SUBMIT_QUEUED,
@@ -49,8 +49,8 @@ enum px_submit {
 enum px_submit px_jobs_submit(px_jobs *j, long id, const json_t *subject,
 			      px_scope scope, const char *out_path);
 
-enum px_job_state { PX_JOB_NONE, PX_JOB_QUEUED, PX_JOB_RUNNING };
-enum px_job_state px_jobs_state(px_jobs *j, long id);
+enum px_jobs_state { PX_JOBS_NONE, PX_JOBS_QUEUED, PX_JOBS_RUNNING };
+enum px_jobs_state px_jobs_state(px_jobs *j, long id);
 
 /* Waiting and running exports, now. Either pointer may be NULL. */
 void px_jobs_counts(px_jobs *j, long *queued, long *running);

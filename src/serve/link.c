@@ -50,7 +50,9 @@ static int parse_time(const char *s, int64_t *out)
 	char *end;
 	long long v;
 
-	if (!s || !*s || strlen(s) > 18 || *s < '0' || *s > '9')
+	/* One spelling per number: "0123" is not the link portex made. */
+	if (!s || !*s || strlen(s) > 18 || *s < '0' || *s > '9' ||
+	    (*s == '0' && s[1]))
 		return -1;
 	v = strtoll(s, &end, 10);
 	if (*end)

@@ -78,7 +78,7 @@ static int sweep(px_serve *s)
 		json_t *now = NULL;
 
 		if (!is_portal(req) ||
-		    px_jobs_state(s->jobs, id) != PX_JOB_NONE)
+		    px_jobs_state(s->jobs, id) != PX_JOBS_NONE)
 			continue;
 		/* Recorded, but the process stopped before the portal's
 		 * confirmation was: the portal did confirm it. */
@@ -152,7 +152,7 @@ static void purge(px_serve *s, int64_t now)
 			continue;
 		ours = px_serve_package_path(s, id);
 		if (ours && !strcmp(ours, path) &&
-		    px_jobs_state(s->jobs, id) == PX_JOB_NONE) {
+		    px_jobs_state(s->jobs, id) == PX_JOBS_NONE) {
 			p.path = path;
 			/* Audited first: a deletion the trail does not show
 			 * must not happen. */
@@ -272,17 +272,13 @@ static void finish(px_serve *s)
 	pthread_mutex_destroy(&s->fail_mu);
 }
 
-static void log_listening(const px_serve *s, struct MHD_Daemon *d)
+static void log_listening(const px_serve *s)
 {
-	const union MHD_DaemonInfo *i =
-	    MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	char url[160], host[128];
+	char url[200];
 	json_t *f;
 
-	snprintf(host, sizeof(host), "%s", s->sc.listen);
-	*strrchr(host, ':') = '\0';
-	snprintf(url, sizeof(url), "%s://%s:%u",
-		 s->sc.tls_cert ? "https" : "http", host, i ? i->port : 0);
+	snprintf(url, sizeof(url), "%s://%s", s->sc.tls_cert ? "https" : "http",
+		 s->sc.listen);
 	f = json_pack("{s:s, s:s, s:I, s:I}", "url", url, "public_url",
 		      s->sc.public_url, "workers", (json_int_t)s->sc.workers,
 		      "queue", (json_int_t)s->sc.queue);
@@ -304,7 +300,7 @@ int px_serve_run(const px_config *cfg, const char *listen, px_error *err)
 	sweep(&s);
 	if (!(d = px_http_start(&s, err)))
 		goto out;
-	log_listening(&s, d);
+	log_listening(&s);
 	wait_for_signal(&s);
 	drain(&s, d);
 	rc = 0;

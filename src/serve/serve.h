@@ -78,7 +78,7 @@ int px_serve_failed(px_serve *s, long id);
 void px_serve_set_failure(px_serve *s, long id, int code, const char *message);
 /* complete.c: jobs.c's completion callback (ctx is the px_serve). */
 void px_serve_export_done(void *ctx, long id, const char *out_path,
-			  const px_job_outcome *o);
+			  const px_jobs_outcome *o);
 
 /* Loads request c->id for an answer about it: 0 with *req (new
  * reference), or 1 when answered already (404 for an unknown id or one

@@ -233,7 +233,6 @@ static int urls(const px_config *cfg, const json_t *sec, px_serve_config *c,
 		px_error *err)
 {
 	const char *url, *out;
-	char def[160];
 	size_t n;
 
 	if (string(cfg, sec, "public_url", 0, &url, err) ||
@@ -242,16 +241,13 @@ static int urls(const px_config *cfg, const json_t *sec, px_serve_config *c,
 	if (url && strncmp(url, "https://", 8) && strncmp(url, "http://", 7))
 		return fail(err, cfg, "/public_url",
 			    "expected an http:// or https:// URL");
-	if (!url) {
-		snprintf(def, sizeof(def), "%s://%s",
-			 c->tls_cert ? "https" : "http", c->listen);
-		url = def;
+	if (url) { /* else the address bound (http.c) */
+		if (!(c->public_url = strdup(url)))
+			return px_error_oom(err);
+		n = strlen(c->public_url);
+		while (n > 8 && c->public_url[n - 1] == '/')
+			c->public_url[--n] = '\0';
 	}
-	if (!(c->public_url = strdup(url)))
-		return px_error_oom(err);
-	n = strlen(c->public_url);
-	while (n > 8 && c->public_url[n - 1] == '/')
-		c->public_url[--n] = '\0';
 	c->out_dir = px_config_path(cfg, out ? out : "packages");
 	return c->out_dir ? 0 : px_error_oom(err);
 }

@@ -17,11 +17,13 @@ typedef struct px_serve_config {
 	socklen_t addr_len;
 	char listen[128]; /* as given, "127.0.0.1:8080" */
 	int loopback;	  /* addr is 127.0.0.0/8 or ::1 */
+	unsigned port;	  /* the one bound (listen may say 0) */
 	/* Secrets: borrowed from the config tree (already substituted from
 	 * ${VAR}); never printed. */
 	const char *token;    /* the portal's bearer token */
 	const char *link_key; /* HMAC key of download links */
-	char *public_url;     /* links and Location; no trailing slash */
+	char *public_url;     /* links and Location; no trailing slash;
+				 NULL until bound when not configured */
 	char *out_dir;	      /* packages, absolute */
 	char *tls_cert;	      /* PEM files, absolute, or NULL */
 	char *tls_key;

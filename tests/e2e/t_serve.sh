@@ -1,0 +1,427 @@
+#!/bin/bash
+# End-to-end: `portex serve` over HTTP with curl, the way a learner portal
+# and a learner's browser use it: create, poll, download, verify; the
+# refusals (token, signature, expiry, bodies), the bounds, SIGTERM and
+# restart, the webhook, TLS.
+. "$PX_TOP/tests/e2e/lib.sh"
+. "$PX_TOP/tests/e2e/demo.sh"
+. "$PX_TOP/tests/e2e/ledger.sh"
+. "$PX_TOP/tests/e2e/serve.sh"
+
+# ready_export: Alice's export, created and ready; $ID and $URL (its link)
+ready_export() {
+	[ "$(create "$ALICE")" = 202 ] || fail "POST: $(cat "$T/body")"
+	ID=$(body 'j["id"]')
+	wait_status "$ID" ready
+	URL=$(body 'j["download_url"]')
+}
+
+# ledger_requests: how many requests the ledger holds
+ledger_requests() {
+	"$PORTEX" request list --ledger "sqlite:$T/ledger.db" --json |
+		/usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
+
+test_portal_creates_polls_downloads_and_the_package_verifies() {
+	serve_setup
+	serve_start
+	[ "$(create "$ALICE")" = 202 ] || fail "POST: $(cat "$T/body")"
+	ID=$(body 'j["id"]')
+	[ "$(header Location)" = "$BASE/v1/exports/$ID" ] || fail "Location: $(header Location)"
+	[ "$(body 'j["due"]')" = "$("$PORTEX" due "$(date +%F)")" ] ||
+		fail "due date is not the legal one: $(cat "$T/body")"
+	st=$(body 'j["status"]')
+	case $st in queued | running | ready) ;; *) fail "status $st" ;; esac
+	wait_status "$ID" ready
+	URL=$(body 'j["download_url"]')
+	until=$(body 'j["retrievable_until"]')
+	# The learner's browser: the link alone, no token.
+	code=$(curl -s -o "$T/got.zip" -D "$T/dl" -w '%{http_code}' "$URL")
+	[ "$code" = 200 ] || fail "download: $code $(cat "$T/got.zip")"
+	expect_exit 0 "$PORTEX" verify "$T/got.zip"
+	/usr/bin/python3 "$PX_TOP/tests/tools/check_package.py" "$T/got.zip" \
+		--repo-schemas "$PX_TOP/schemas" >"$T/check" 2>&1 ||
+		fail "check_package.py: $(cat "$T/check")"
+	grep -qi "^content-disposition: attachment; filename=\"portex-export-$ID.zip\"" "$T/dl" ||
+		fail "Content-Disposition: $(cat "$T/dl")"
+	sha=$(sha256sum <"$T/got.zip" | cut -d' ' -f1)
+	grep -qi "^etag: \"$sha\"" "$T/dl" || fail "ETag is not the package's SHA-256: $(cat "$T/dl")"
+	grep -qi "^content-length: $(stat -c %s "$T/got.zip")" "$T/dl" || fail "Content-Length"
+	unpack "$T/got.zip" "$T/pkg"
+	[ "$(jget "$T/pkg/manifest.json" 'j["request"]')" = "$ID" ] || fail "manifest names another request"
+	grep -qF alice.martin@example.org "$T/pkg/data/profile.json" || fail "not Alice's data"
+	# The ledger: a portal request, identity confirmed, delivered by the
+	# download, each step in the audit trail, which verifies.
+	"$PORTEX" request show "$ID" --ledger "sqlite:$T/ledger.db" --json >"$T/req.json"
+	[ "$(jget "$T/req.json" 'j["channel"]')" = portal ] || fail "channel"
+	[ "$(jget "$T/req.json" 'j["status"]')" = delivered ] || fail "not delivered: $(cat "$T/req.json")"
+	[ "$(jget "$T/req.json" 'j["delivery_method"]')" = download ] || fail "delivery method"
+	[ "$(jget "$T/req.json" '[e["action"] for e in j["audit"]]')" = \
+		"['request.add', 'request.identity-verified', 'request.exported', 'package.download']" ] ||
+		fail "audit: $(jget "$T/req.json" '[e["action"] for e in j["audit"]]')"
+	expect_exit 0 "$PORTEX" audit verify --ledger "sqlite:$T/ledger.db"
+	# The link's expiry is the one announced: seven days by default.
+	[ "$(date -u -d "$until" +%s)" -gt "$(date -d '+6 days' +%s)" ] || fail "retrievable until $until"
+	serve_stop
+}
+
+test_no_token_or_a_wrong_one_is_401_and_nothing_is_recorded() {
+	serve_setup
+	serve_start
+	for auth in "" "Authorization: Bearer wrong" "Authorization: Bearer ${PX_TEST_TOKEN}x" \
+		"Authorization: Basic $(printf 'portal:%s' "$PX_TEST_TOKEN" | base64)" \
+		"Authorization: Bearer ${PX_TEST_TOKEN%?}"; do
+		code=$(curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' \
+			-H "$auth" -H 'Content-Type: application/json' --data "$ALICE" "$BASE/v1/exports")
+		[ "$code" = 401 ] || fail "'$auth': $code"
+		[ "$(body 'j["code"]')" = unauthorized ] || fail "body: $(cat "$T/body")"
+		grep -qi '^www-authenticate: Bearer' "$T/headers" || fail "no WWW-Authenticate"
+	done
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/v1/exports/1")
+	[ "$code" = 401 ] || fail "GET without token: $code"
+	[ "$(ledger_requests)" = 0 ] || fail "a refused request was recorded"
+	[ -z "$(ls -A "$T/out/packages")" ] || fail "something was exported"
+	serve_stop
+}
+
+test_an_altered_link_is_403_an_expired_one_410() {
+	serve_setup
+	serve_start
+	ready_export
+	sig=${URL##*sig=}
+	exp=${URL#*expires=}
+	exp=${exp%%&*}
+	base="$BASE/v1/exports/$ID/package"
+	flip=$(printf '%s' "$sig" | /usr/bin/python3 -c 'import sys; s=sys.stdin.read(); print(("B" if s[5]=="A" else "A").join([s[:5], s[6:]]))')
+	for q in "expires=$exp&sig=$flip" "expires=$((exp + 86400))&sig=$sig" \
+		"expires=$exp" "sig=$sig" "" "expires=$exp&sig=" "expires=0$exp&sig=$sig"; do
+		code=$(curl -s -o "$T/body" -w '%{http_code}' "$base?$q")
+		[ "$code" = 403 ] || fail "?$q: $code"
+		[ "$(body 'j["code"]')" = bad_signature ] || fail "body: $(cat "$T/body")"
+	done
+	# A genuine signature over an expiry in the past, made with the key
+	# the way any HMAC-SHA-256 implementation would.
+	past=$(($(date +%s) - 60))
+	old=$(/usr/bin/python3 -c '
+import base64, hashlib, hmac, sys
+m = hmac.new(sys.argv[1].encode(), ("portex-package\n%s\n%s" % (sys.argv[2], sys.argv[3])).encode(), hashlib.sha256)
+print(base64.urlsafe_b64encode(m.digest()).decode().rstrip("="))' "$PX_TEST_LINK_KEY" "$ID" "$past")
+	code=$(curl -s -o "$T/body" -w '%{http_code}' "$base?expires=$past&sig=$old")
+	[ "$code" = 410 ] || fail "expired link: $code $(cat "$T/body")"
+	[ "$(body 'j["code"]')" = link_expired ] || fail "body: $(cat "$T/body")"
+	# The same computation with a future expiry is accepted: the test's
+	# signature is the real scheme, so 410 above was for the expiry.
+	fut=$(($(date +%s) + 600))
+	new=$(/usr/bin/python3 -c '
+import base64, hashlib, hmac, sys
+m = hmac.new(sys.argv[1].encode(), ("portex-package\n%s\n%s" % (sys.argv[2], sys.argv[3])).encode(), hashlib.sha256)
+print(base64.urlsafe_b64encode(m.digest()).decode().rstrip("="))' "$PX_TEST_LINK_KEY" "$ID" "$fut")
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$base?expires=$fut&sig=$new")" = 200 ] ||
+		fail "a link signed with the key is refused"
+	"$PORTEX" audit log --ledger "sqlite:$T/ledger.db" --request "$ID" >"$T/audit"
+	[ "$(grep -c package.download "$T/audit")" = 1 ] || fail "refused downloads were audited as downloads: $(cat "$T/audit")"
+	serve_stop
+}
+
+test_someone_elses_id_without_its_link_gets_no_package() {
+	serve_setup
+	serve_start
+	ready_export
+	alice=$ID
+	alice_url=$URL
+	[ "$(create '{"subject": {"email": "alice.dubois@example.org"}}')" = 202 ] || fail "POST"
+	other=$(body 'j["id"]')
+	wait_status "$other" ready
+	q=${alice_url#*\?}
+	for try in "$BASE/v1/exports/$other/package" "$BASE/v1/exports/$other/package?$q"; do
+		code=$(curl -s -o "$T/body" -w '%{http_code}' "$try")
+		[ "$code" = 403 ] || fail "$try: $code"
+		code=$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $PX_TEST_TOKEN" "$try")
+		[ "$code" = 403 ] || fail "$try with the portal's token: $code"
+		/usr/bin/python3 -m zipfile -l "$T/body" >/dev/null 2>&1 && fail "a package was sent"
+	done
+	# A request recorded by the officer (another channel) is not the
+	# portal's to see.
+	"$PORTEX" request add --ledger "sqlite:$T/ledger.db" --subject email=x@example.org \
+		--received "$(date +%F)" --channel mail --json >"$T/mail.json"
+	mail=$(jget "$T/mail.json" 'j["id"]')
+	[ "$(api GET "/v1/exports/$mail")" = 404 ] || fail "another channel's request is visible"
+	[ "$(api GET "/v1/exports/999")" = 404 ] || fail "unknown id"
+	[ "$(body 'j["code"]')" = not_found ] || fail "body: $(cat "$T/body")"
+	serve_stop
+}
+
+test_bad_requests_get_clear_4xx_and_the_service_keeps_running() {
+	serve_setup
+	serve_start
+	check() { # WANT CODE BODY [curl args]
+		local want=$1 word=$2 data=$3
+		shift 3
+		code=$(api POST /v1/exports -H 'Content-Type: application/json' --data-binary "$data" "$@")
+		[ "$code" = "$want" ] || fail "$data: $code, expected $want: $(cat "$T/body")"
+		[ "$(body 'j["code"]')" = "$word" ] || fail "$data: $(cat "$T/body")"
+		[ "$(body 'j["status"]')" = "$want" ] || fail "problem status"
+		grep -qi '^content-type: application/problem+json' "$T/headers" || fail "content type"
+	}
+	check 400 malformed_json '{"subject": {"email": "a@b"'
+	check 400 malformed_json 'not json at all'
+	check 400 malformed_json ''
+	check 400 malformed_request '["subject"]'
+	check 400 unknown_field '{"subject": {"email": "a@b.org"}, "password": "x"}'
+	expect_body_says() { grep -qF -- "$1" "$T/body" || fail "body lacks '$1': $(cat "$T/body")"; }
+	expect_body_says '/password: unknown field'
+	check 400 malformed_request '{"subject": {}}'
+	check 400 malformed_request '{"subject": {"email": 42}}'
+	check 400 malformed_request '{"subject": {"e mail": "a@b.org"}}'
+	check 400 malformed_request '{"subject": {"email": "a@b.org"}, "scope": "everything"}'
+	check 400 malformed_json '{"subject": {"email": "a"}, "subject": {"email": "b"}}'
+	head -c 70000 /dev/zero | tr '\0' ' ' >"$T/big"
+	printf '%s' "$ALICE" >>"$T/big"
+	check 413 body_too_large "@$T/big"
+	check 413 body_too_large "@$T/big" -H 'Transfer-Encoding: chunked'
+	code=$(api POST /v1/exports -H 'Content-Type: text/plain' --data "$ALICE")
+	[ "$code" = 415 ] || fail "text/plain: $code"
+	code=$(api DELETE /v1/exports/1)
+	[ "$code" = 405 ] || fail "DELETE: $code"
+	grep -qi '^allow: GET, HEAD' "$T/headers" || fail "Allow: $(cat "$T/headers")"
+	[ "$(api GET /v2/exports)" = 404 ] || fail "unknown path"
+	[ "$(ledger_requests)" = 0 ] || fail "a refused request was recorded"
+	# Still serving, and a good request still works.
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/healthz")" = 200 ] || fail "healthz"
+	[ "$(create "$ALICE")" = 202 ] || fail "a good request after the bad ones"
+	serve_stop
+}
+
+test_a_subject_no_source_knows_is_reported_as_such() {
+	serve_setup
+	serve_start
+	[ "$(create '{"subject": {"email": "nobody@example.org"}}')" = 202 ] || fail "POST"
+	id=$(body 'j["id"]')
+	wait_status "$id" failed
+	[ "$(body 'j["error"]["code"]')" = subject_not_found ] || fail "error: $(cat "$T/body")"
+	[ "$(body 'j["error"]["exit"]')" = 67 ] || fail "exit code"
+	[ -z "$(ls -A "$T/out/packages")" ] || fail "a package was written"
+	serve_stop
+}
+
+test_asking_again_too_soon_is_429_with_the_existing_request() {
+	serve_setup
+	serve_start
+	ready_export
+	[ "$(create "$ALICE")" = 429 ] || fail "second request: $(cat "$T/body")"
+	[ "$(body 'j["id"]')" = "$ID" ] || fail "not the existing request: $(cat "$T/body")"
+	[ "$(body 'j["status"]')" = ready ] || fail "status"
+	after=$(header Retry-After)
+	[ "$after" -gt 86000 ] && [ "$after" -le 86400 ] || fail "Retry-After: $after"
+	[ "$(ledger_requests)" = 1 ] || fail "a second request was recorded"
+	# Other keys are another subject.
+	[ "$(create '{"subject": {"email": "alice.dubois@example.org"}}')" = 202 ] || fail "other subject"
+	serve_stop
+}
+
+test_downloads_resume_with_range_and_revalidate_with_etag() {
+	serve_setup
+	serve_start
+	ready_export
+	curl -s -o "$T/full.zip" "$URL"
+	size=$(stat -c %s "$T/full.zip")
+	code=$(curl -s -o "$T/part1" -D "$T/h1" -w '%{http_code}' -H 'Range: bytes=0-999' "$URL")
+	[ "$code" = 206 ] || fail "Range: $code"
+	grep -qi "^content-range: bytes 0-999/$size" "$T/h1" || fail "Content-Range: $(cat "$T/h1")"
+	etag=$(tr -d '\r' <"$T/h1" | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+	code=$(curl -s -o "$T/part2" -w '%{http_code}' -H 'Range: bytes=1000-' -H "If-Range: $etag" "$URL")
+	[ "$code" = 206 ] || fail "second half: $code"
+	cat "$T/part1" "$T/part2" | cmp -s - "$T/full.zip" || fail "the two ranges are not the package"
+	code=$(curl -s -o "$T/tail" -w '%{http_code}' -H 'Range: bytes=-100' "$URL")
+	[ "$code" = 206 ] && tail -c 100 "$T/full.zip" | cmp -s - "$T/tail" || fail "suffix range"
+	code=$(curl -s -o /dev/null -D "$T/h3" -w '%{http_code}' -H "Range: bytes=$size-" "$URL")
+	[ "$code" = 416 ] || fail "past the end: $code"
+	grep -qi "^content-range: bytes \*/$size" "$T/h3" || fail "416 Content-Range"
+	code=$(curl -s -o "$T/whole" -w '%{http_code}' -H 'Range: bytes=0-10' -H 'If-Range: "another"' "$URL")
+	[ "$code" = 200 ] && cmp -s "$T/whole" "$T/full.zip" || fail "If-Range mismatch must send the whole file"
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$URL")
+	[ "$code" = 304 ] || fail "If-None-Match: $code"
+	serve_stop
+}
+
+test_sigterm_during_an_export_leaves_no_package_and_restart_completes_it() {
+	serve_setup "s['workers'] = 1"
+	slow_source 3000000
+	serve_start
+	[ "$(create "$ALICE")" = 202 ] || fail "POST"
+	ID=$(body 'j["id"]')
+	wait_status "$ID" running
+	sleep 0.5
+	serve_stop
+	grep -q '"event":"export.released"' "$T/serve.log" || fail "the export was not stopped: $(tail -5 "$T/serve.log")"
+	expect_no_file "$T/out/packages/portex-request-$ID.zip"
+	[ -z "$(ls -A "$T/out/packages")" ] || fail "left in the package folder: $(ls -A "$T/out/packages")"
+	"$PORTEX" request show "$ID" --ledger "sqlite:$T/ledger.db" --json >"$T/req.json"
+	[ "$(jget "$T/req.json" 'j["status"]')" = ready ] || fail "request is $(jget "$T/req.json" 'j["status"]')"
+	# The next start takes the request up; the source is quick now.
+	sqlite3 "$T/out/demo.db" "UPDATE knob SET n = 5"
+	serve_start
+	wait_status "$ID" ready
+	curl -s -o "$T/got.zip" "$(body 'j["download_url"]')"
+	expect_exit 0 "$PORTEX" verify "$T/got.zip"
+	[ "$(/usr/bin/python3 -c 'import json,sys,zipfile; print(len(json.loads(zipfile.ZipFile(sys.argv[1]).read("data/connection.json"))["records"]))' "$T/got.zip")" -ge 5 ] ||
+		fail "connection records missing"
+	serve_stop
+}
+
+test_a_full_queue_answers_503_with_retry_after() {
+	serve_setup "s['workers'] = 1; s['queue'] = 1"
+	slow_source 3000000
+	serve_start
+	[ "$(create "$ALICE")" = 202 ] || fail "first"
+	wait_status "$(body 'j["id"]')" running
+	[ "$(create '{"subject": {"email": "b@example.org"}}')" = 202 ] || fail "second: queued"
+	[ "$(body 'j["status"]')" = queued ] || fail "second is $(body 'j["status"]')"
+	[ "$(create '{"subject": {"email": "c@example.org"}}')" = 503 ] || fail "third: $(cat "$T/body")"
+	[ "$(body 'j["code"]')" = queue_full ] || fail "body"
+	[ -n "$(header Retry-After)" ] || fail "no Retry-After"
+	[ "$(ledger_requests)" = 2 ] || fail "the refused request was recorded"
+	serve_stop
+}
+
+test_webhook_is_signed_and_retried_until_the_portal_takes_it() {
+	cat >"$T/hook.py" <<'PY'
+import http.server, json, sys
+calls = []
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        calls.append(1)
+        with open(sys.argv[2], "a") as f:
+            f.write(json.dumps({"ts": self.headers["X-Portex-Timestamp"],
+                                "sig": self.headers["X-Portex-Signature"],
+                                "body": body.decode()}) + "\n")
+        self.send_response(500 if len(calls) == 1 else 204)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_port))
+s.serve_forever()
+PY
+	/usr/bin/python3 "$T/hook.py" "$T/hook.port" "$T/hook.log" &
+	hook=$!
+	for _ in $(seq 100); do [ -s "$T/hook.port" ] && break; sleep 0.05; done
+	export PX_TEST_HOOK_SECRET=hook-secret-00112233445566778899
+	serve_setup "s['webhook'] = {'url': 'http://127.0.0.1:$(cat "$T/hook.port")/portex', 'secret': '\${PX_TEST_HOOK_SECRET}'}"
+	serve_start
+	ready_export
+	for _ in $(seq 100); do [ "$(wc -l <"$T/hook.log" 2>/dev/null)" -ge 2 ] && break; sleep 0.1; done
+	kill "$hook"
+	[ "$(wc -l <"$T/hook.log")" = 2 ] || fail "expected a failed attempt and a retry: $(cat "$T/hook.log")"
+	/usr/bin/python3 - "$T/hook.log" "$PX_TEST_HOOK_SECRET" "$ID" "$URL" <<'PY' || fail "webhook check failed"
+import hashlib, hmac, json, sys
+for line in open(sys.argv[1]):
+    c = json.loads(line)
+    want = "v1=" + hmac.new(sys.argv[2].encode(), (c["ts"] + "." + c["body"]).encode(), hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(want, c["sig"]), (want, c["sig"])
+    b = json.loads(c["body"])
+    assert b["event"] == "export.ready", b
+    assert b["export"]["id"] == int(sys.argv[3]) and b["export"]["status"] == "ready", b
+    assert b["export"]["download_url"] == sys.argv[4], b
+PY
+	grep -q '"event":"webhook.retry"' "$T/serve.log" || fail "retry not logged"
+	grep -q '"event":"webhook.delivered"' "$T/serve.log" || fail "delivery not logged"
+	serve_stop
+}
+
+test_metrics_are_prometheus_text_and_count_what_happened() {
+	serve_setup
+	serve_start
+	ready_export
+	curl -s -o /dev/null "$URL"
+	curl -s -o /dev/null "$BASE/v1/exports/1"
+	curl -s "$BASE/metrics" >"$T/metrics"
+	/usr/bin/python3 - "$T/metrics" <<'PY' || fail "metrics: $(cat "$T/metrics")"
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+m = {}
+for fam in text_string_to_metric_families(open(sys.argv[1]).read()):
+    for s in fam.samples:
+        m[(s.name, tuple(sorted(s.labels.items())))] = s.value
+assert m[("portex_http_requests_total", (("code", "202"),))] == 1, m
+assert m[("portex_http_requests_total", (("code", "401"),))] == 1, m
+assert m[("portex_exports_total", (("outcome", "ok"),))] == 1, m
+assert m[("portex_export_duration_seconds_count", ())] == 1, m
+assert m[("portex_export_duration_seconds_bucket", (("le", "+Inf"),))] == 1, m
+assert m[("portex_queue_depth", ())] == 0, m
+PY
+	[ "$(curl -s "$BASE/healthz" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = ok ] ||
+		fail "healthz"
+	serve_stop
+}
+
+test_access_log_is_json_lines_without_identities_tokens_or_signatures() {
+	serve_setup
+	serve_start
+	ready_export
+	curl -s -o /dev/null "$URL"
+	curl -s -o /dev/null "$BASE/v1/exports/$ID/package?expires=1&sig=forged"
+	serve_stop
+	sig=${URL##*sig=}
+	/usr/bin/python3 - "$T/serve.log" <<'PY' || fail "a line is not JSON: $(cat "$T/serve.log")"
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    assert "at" in e and "event" in e, e
+    n += e["event"] == "request"
+assert n >= 4, n
+PY
+	for secret in alice.martin@example.org alice.martin "$PX_TEST_TOKEN" "$PX_TEST_LINK_KEY" "$sig" forged expires; do
+		if grep -qF -- "$secret" "$T/serve.log"; then
+			fail "'$secret' is in the log: $(grep -F -- "$secret" "$T/serve.log" | head -3)"
+		fi
+	done
+	grep -q '"route":"/v1/exports/{id}/package","id":'"$ID"',"status":200' "$T/serve.log" ||
+		fail "the download is not logged: $(cat "$T/serve.log")"
+}
+
+test_plain_http_off_loopback_is_refused_unless_allowed() {
+	serve_setup
+	expect_exit 78 "$PORTEX" serve --config "$T/demo.json" --listen 0.0.0.0:0
+	expect_err "plain HTTP is only served on loopback"
+	expect_exit 64 "$PORTEX" serve --config "$T/demo.json" --listen nowhere
+	expect_err "--listen nowhere: expected ADDRESS:PORT"
+	edit_config "c['serve']['token'] = 'tiny-tok'"
+	expect_exit 78 "$PORTEX" serve --config "$T/demo.json"
+	expect_err "/serve/token: too short"
+	grep -qF tiny-tok "$T/stderr" && fail "the token's value is in the message"
+	edit_config "c['serve']['token'] = '\${PX_TEST_TOKEN}'; c['serve']['allow_plain_http'] = True"
+	serve_start --listen 0.0.0.0:0
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "${BASE/0.0.0.0/127.0.0.1}/healthz")" = 200 ] || fail "allowed"
+	serve_stop
+}
+
+test_tls_with_a_certificate_and_key() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$T/tls.key" -out "$T/tls.crt" 2>/dev/null
+	serve_setup "s['tls'] = {'cert': '$T/tls.crt', 'key': '$T/tls.key'}"
+	serve_start
+	case $BASE in https://*) ;; *) fail "not https: $BASE" ;; esac
+	code=$(curl -s --cacert "$T/tls.crt" -o "$T/body" -D "$T/headers" -w '%{http_code}' \
+		-H "Authorization: Bearer $PX_TEST_TOKEN" -H 'Content-Type: application/json' \
+		--data "$ALICE" "$BASE/v1/exports")
+	[ "$code" = 202 ] || fail "POST over TLS: $code"
+	curl -s -o /dev/null "${BASE/https/http}/healthz" && fail "plain HTTP answered on the TLS port"
+	serve_stop
+}
+
+test_openapi_document_passes_redocly_lint() {
+	lint="$PX_TOP/build/npm/node_modules/.bin/redocly"
+	if [ ! -x "$lint" ]; then
+		command -v npm >/dev/null 2>&1 && fail "npm is here but redocly is not installed: run scripts/deps.sh npm"
+		echo "  skip: npm absent, redocly not installed" >&2
+		return 0
+	fi
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+		"$lint" lint "$PX_TOP/docs/openapi.yaml" >"$T/lint" 2>&1 || fail "redocly: $(cat "$T/lint")"
+	grep -q "openapi: 3.1" "$PX_TOP/docs/openapi.yaml" || fail "not OpenAPI 3.1"
+}
+
+run_tests
