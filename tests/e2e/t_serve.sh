@@ -424,4 +424,18 @@ test_openapi_document_passes_redocly_lint() {
 	grep -q "openapi: 3.1" "$PX_TOP/docs/openapi.yaml" || fail "not OpenAPI 3.1"
 }
 
+test_systemd_unit_is_hardened_and_valid() {
+	unit="$PX_TOP/examples/portex.service"
+	for d in DynamicUser=yes ProtectSystem=strict PrivateTmp=yes NoNewPrivileges=yes \
+		KillSignal=SIGTERM StateDirectory=portex; do
+		grep -qx "$d" "$unit" || fail "$unit lacks $d"
+	done
+	grep -q '^ExecStart=.*portex serve --config ' "$unit" || fail "ExecStart"
+	if command -v systemd-analyze >/dev/null 2>&1; then
+		sed "s|^ExecStart=/usr/local/bin/portex|ExecStart=$PORTEX|" "$unit" >"$T/portex.service"
+		systemd-analyze verify "$T/portex.service" >"$T/verify" 2>&1 || fail "systemd-analyze: $(cat "$T/verify")"
+		[ ! -s "$T/verify" ] || fail "systemd-analyze: $(cat "$T/verify")"
+	fi
+}
+
 run_tests
