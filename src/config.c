@@ -137,9 +137,9 @@ static int is_safe_name(const char *s)
 /* The keys of the deployment config (DESIGN.md "Deployment config"). A new
  * section or key is a new row or word here; sources are checked against
  * source_keys plus their driver's own table (connector.h). */
-static const char *const root_keys[] = {"controller", "locale",	  "ledger",
-					"signing",    "deadline", "plugins",
-					"sources",    "smtp",	  NULL};
+static const char *const root_keys[] = {
+    "controller", "locale",  "ledger", "signing", "deadline",
+    "plugins",	  "sources", "smtp",   "serve",	  NULL};
 static const char *const controller_keys[] = {"name", "contact", NULL};
 static const char *const signing_keys[] = {"key", "cert", "passphrase_file",
 					   "passphrase_env", NULL};
@@ -156,6 +156,27 @@ static const char *const smtp_keys[] = {"url",
 					"timeout_seconds",
 					"templates",
 					NULL};
+/* portex serve (src/serve/serve_config.c reads them). */
+static const char *const serve_keys[] = {"listen",
+					 "token",
+					 "link_key",
+					 "public_url",
+					 "out_dir",
+					 "workers",
+					 "queue",
+					 "link_days",
+					 "interval_hours",
+					 "max_connections",
+					 "timeout_seconds",
+					 "http_threads",
+					 "purge_minutes",
+					 "tls",
+					 "allow_plain_http",
+					 "webhook",
+					 NULL};
+static const char *const serve_tls_keys[] = {"cert", "key", NULL};
+static const char *const serve_webhook_keys[] = {"url", "secret", "attempts",
+						 NULL};
 static const char *const smtp_template_langs[] = {"fr", "en", NULL};
 static const char *const smtp_template_keys[] = {"subject", "text", NULL};
 static const px_config_keys root_table[] = {
@@ -166,6 +187,9 @@ static const px_config_keys root_table[] = {
     {"/smtp", smtp_keys},
     {"/smtp/templates", smtp_template_langs},
     {"/smtp/templates/*", smtp_template_keys},
+    {"/serve", serve_keys},
+    {"/serve/tls", serve_tls_keys},
+    {"/serve/webhook", serve_webhook_keys},
     {NULL, NULL},
 };
 

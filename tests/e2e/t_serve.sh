@@ -398,6 +398,16 @@ test_plain_http_off_loopback_is_refused_unless_allowed() {
 	serve_stop
 }
 
+test_a_misspelt_serve_key_is_refused() {
+	serve_setup "s['link_day'] = 7; s['webhook'] = {'url': 'http://127.0.0.1:9/', 'secret': 'x' * 20, 'atempts': 3}"
+	expect_exit 78 "$PORTEX" serve --config "$T/demo.json"
+	expect_err "$T/demo.json: /serve/link_day: unknown key"
+	expect_err 'did you mean "link_days"?'
+	edit_config "del c['serve']['link_day']"
+	expect_exit 78 "$PORTEX" serve --config "$T/demo.json"
+	expect_err "/serve/webhook/atempts: unknown key"
+}
+
 test_tls_with_a_certificate_and_key() {
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
 		-addext subjectAltName=IP:127.0.0.1 -keyout "$T/tls.key" -out "$T/tls.crt" 2>/dev/null
