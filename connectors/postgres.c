@@ -37,6 +37,7 @@ struct px_source {
 	PGconn *conn;
 	json_t *plan;
 	long long timeout_ms; /* statement_timeout in force, > 0 */
+	char timeout[64]; /* as configured, for the next subject's begin() */
 	/* An earlier query failed or was cancelled: the transaction is
 	 * aborted and every later query would fail for that reason. */
 	int broken;
@@ -338,6 +339,7 @@ static int open_postgres(const px_source_cfg *cfg, px_source **out,
 		free(s);
 		return -1;
 	}
+	snprintf(s->timeout, sizeof(s->timeout), "%s", timeout);
 	if (connect_source(s, conninfo, err) || begin(s, timeout, err)) {
 		close_postgres(s);
 		return -1;
@@ -835,6 +837,21 @@ static const px_config_keys config_keys[] = {
     {NULL, NULL},
 };
 
+/* The next subject gets its own snapshot: the previous read-only
+ * transaction ends (aborted or not) and a new one starts. */
+static int reset_postgres(px_source *s, px_error *err)
+{
+	PGresult *r = exec(s, "", "ROLLBACK", 0, NULL, err);
+
+	/* A connection still busy with an abandoned cursor fails here and
+	 * is opened afresh by the caller. */
+	if (!r)
+		return -1;
+	PQclear(r);
+	s->broken = 0;
+	return begin(s, s->timeout, err);
+}
+
 const px_connector px_connector_postgres = {
     .abi = PX_CONNECTOR_ABI,
     .name = "postgres",
@@ -843,4 +860,6 @@ const px_connector px_connector_postgres = {
     .fetch = fetch_postgres,
     .close = close_postgres,
     .config_keys = config_keys,
+
+    .reset = reset_postgres,
 };

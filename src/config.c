@@ -138,8 +138,8 @@ static int is_safe_name(const char *s)
  * section or key is a new row or word here; sources are checked against
  * source_keys plus their driver's own table (connector.h). */
 static const char *const root_keys[] = {
-    "controller", "locale",  "ledger", "signing", "deadline",
-    "plugins",	  "sources", "smtp",   "serve",	  NULL};
+    "controller", "locale", "ledger", "signing", "deadline", "plugins",
+    "sources",	  "smtp",   "serve",  "cohorts", "bulk",     NULL};
 static const char *const controller_keys[] = {"name", "contact", NULL};
 static const char *const signing_keys[] = {"key", "cert", "passphrase_file",
 					   "passphrase_env", NULL};
@@ -179,6 +179,10 @@ static const char *const serve_webhook_keys[] = {"url", "secret", "attempts",
 						 NULL};
 static const char *const smtp_template_langs[] = {"fr", "en", NULL};
 static const char *const smtp_template_keys[] = {"subject", "text", NULL};
+/* src/queue/subjects.h (cohorts: names are free) and outdir.h (bulk). */
+static const char *const cohort_keys[] = {"source", "query", "retention_months",
+					  NULL};
+static const char *const bulk_keys[] = {"salt_file", "salt_env", NULL};
 static const px_config_keys root_table[] = {
     {"", root_keys},
     {"/controller", controller_keys},
@@ -190,6 +194,8 @@ static const px_config_keys root_table[] = {
     {"/serve", serve_keys},
     {"/serve/tls", serve_tls_keys},
     {"/serve/webhook", serve_webhook_keys},
+    {"/cohorts/*", cohort_keys},
+    {"/bulk", bulk_keys},
     {NULL, NULL},
 };
 

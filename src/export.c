@@ -38,14 +38,33 @@ struct src {
 	json_t *counts; /* entity -> records */
 };
 
+/* What lives as long as a worker: schemas, signer, one open handle per
+ * source (its connection and prepared statements), reused for every
+ * subject. */
+struct px_exporter {
+	px_export_opts o; /* per-subject fields unused */
+	px_schemas *schemas;
+	px_signer *signer;
+	struct src *srcs;
+	size_t n_srcs;
+	int opened;	  /* sources are open and their plans checked */
+	int ran;	  /* a subject ran since they were opened */
+	int reopen;	  /* the last subject lost a source: open afresh */
+	json_t *entities; /* entity -> records of the last subject */
+};
+
+/* One subject's run. o is the exporter's options with this subject's
+ * fields filled in. */
 struct run {
 	const px_export_opts *o;
+	px_exporter *x;
 	struct src *srcs;
 	size_t n_srcs;
 	json_t *keys; /* identity keys known so far */
 	px_schemas *schemas;
 	px_package *pkg;
 	px_signer *signer;
+	const char *retrievable_until;
 };
 
 /* What a fetch's records go through on their way to the package. */
@@ -96,45 +115,45 @@ static int needs_known(const json_t *keys, const json_t *needs)
 	return 1;
 }
 
-static int open_sources(struct run *r, px_error *err)
+static int open_sources(px_exporter *x, px_error *err)
 {
-	json_t *arr = json_object_get(r->o->config->root, "sources"), *sj;
+	json_t *arr = json_object_get(x->o.config->root, "sources"), *sj;
 	size_t i;
 
-	r->srcs = calloc(json_array_size(arr), sizeof(*r->srcs));
-	if (!r->srcs)
+	x->srcs = calloc(json_array_size(arr), sizeof(*x->srcs));
+	if (!x->srcs)
 		return px_error_oom(err);
 	json_array_foreach (arr, i, sj) {
-		struct src *s = &r->srcs[i];
+		struct src *s = &x->srcs[i];
 		const char *cname =
 		    json_string_value(json_object_get(sj, "connector"));
 
 		snprintf(s->json_path, sizeof(s->json_path), "/sources/%zu", i);
 		s->cfg.name = json_string_value(json_object_get(sj, "name"));
 		s->cfg.json = sj;
-		s->cfg.config_file = r->o->config->path;
+		s->cfg.config_file = x->o.config->path;
 		s->cfg.json_path = s->json_path;
-		s->cfg.base_dir = r->o->config->base_dir;
+		s->cfg.base_dir = x->o.config->base_dir;
 		s->conn = px_connector_find(cname);
-		s->counts = json_object();
-		if (!s->counts)
-			return px_error_oom(err);
-		r->n_srcs = i + 1;
+		x->n_srcs = i + 1;
 		if (s->conn->open(&s->cfg, &s->handle, &s->plan, err))
 			return -1;
 	}
 	return 0;
 }
 
-static void close_sources(struct run *r)
+static void close_sources(px_exporter *x)
 {
-	for (size_t i = 0; i < r->n_srcs; i++) {
-		if (r->srcs[i].handle)
-			r->srcs[i].conn->close(r->srcs[i].handle);
-		json_decref(r->srcs[i].plan);
-		json_decref(r->srcs[i].counts);
+	for (size_t i = 0; i < x->n_srcs; i++) {
+		if (x->srcs[i].handle)
+			x->srcs[i].conn->close(x->srcs[i].handle);
+		json_decref(x->srcs[i].plan);
+		json_decref(x->srcs[i].counts);
 	}
-	free(r->srcs);
+	free(x->srcs);
+	x->srcs = NULL;
+	x->n_srcs = 0;
+	x->opened = x->ran = x->reopen = 0;
 }
 
 /* 1 when some source's resolve step provides key. */
@@ -562,6 +581,9 @@ static json_t *build_manifest(struct run *r)
 				    json_string(px_signer_subject(r->signer)));
 	if (r->o->password)
 		json_object_set_new(m, "encrypted", json_true());
+	if (r->retrievable_until)
+		json_object_set_new(m, "retrievable_until",
+				    json_string(r->retrievable_until));
 	json_object_set_new(m, "sources", sources);
 	return m;
 }
@@ -604,9 +626,9 @@ static char *read_secret(const px_config *cfg, px_error *err)
 	return s;
 }
 
-static int load_signer(struct run *r, px_error *err)
+static int load_signer(px_exporter *x, px_error *err)
 {
-	const px_export_opts *o = r->o;
+	const px_export_opts *o = &x->o;
 	const char *key = o->sign_key, *cert = o->sign_cert;
 	char *kp = NULL, *cp = NULL, *pass;
 
@@ -635,43 +657,169 @@ static int load_signer(struct run *r, px_error *err)
 	}
 	pass = read_secret(o->config, err);
 	if (pass)
-		r->signer = px_signer_load(key, cert, *pass ? pass : NULL, err);
+		x->signer = px_signer_load(key, cert, *pass ? pass : NULL, err);
 	if (pass) {
 		memset(pass, 0, strlen(pass));
 		free(pass);
 	}
 	free(kp);
 	free(cp);
-	return r->signer ? 0 : -1;
+	return x->signer ? 0 : -1;
 }
 
-int px_export(const px_export_opts *o, px_export_result *res, px_error *err)
+px_exporter *px_exporter_new(const px_export_opts *o, px_error *err)
 {
-	struct run r = {.o = o};
+	px_exporter *x = calloc(1, sizeof(*x));
+
+	if (!x) {
+		px_error_oom(err);
+		return NULL;
+	}
+	x->o = *o;
+	x->o.subject = NULL;
+	x->o.out_path = x->o.request_id = NULL;
+	if (o->password && !(x->o.password = strdup(o->password))) {
+		free(x);
+		px_error_oom(err);
+		return NULL;
+	}
+	x->schemas = px_schemas_load(err);
+	if (!x->schemas || load_signer(x, err)) {
+		if (!err->code)
+			px_error_oom(err);
+		px_exporter_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+void px_exporter_free(px_exporter *x)
+{
+	if (!x)
+		return;
+	close_sources(x);
+	px_signer_free(x->signer);
+	px_schemas_free(x->schemas);
+	json_decref(x->entities);
+	if (x->o.password) {
+		OPENSSL_cleanse((char *)x->o.password, strlen(x->o.password));
+		free((char *)x->o.password);
+	}
+	free(x);
+}
+
+const json_t *px_exporter_entities(const px_exporter *x)
+{
+	return x->entities;
+}
+
+/* Sources stay open between subjects. Each starts a subject afresh: its
+ * counts are zeroed and a driver that keeps per-subject state (a
+ * PostgreSQL snapshot) resets it; a source the last subject lost (exit
+ * 69) or whose reset fails is opened again. */
+static int prepare_sources(px_exporter *x, px_error *err)
+{
+	if (x->reopen)
+		close_sources(x);
+	if (!x->opened) {
+		if (open_sources(x, err)) {
+			close_sources(x);
+			return -1;
+		}
+		x->opened = 1;
+	} else if (x->ran) {
+		for (size_t i = 0; i < x->n_srcs; i++) {
+			struct src *s = &x->srcs[i];
+			px_error ignored = PX_ERROR_INIT;
+
+			/* A driver built for ABI 1 or 2 has no reset. */
+			if (s->conn->abi < 3 || !s->conn->reset ||
+			    !s->conn->reset(s->handle, &ignored))
+				continue;
+			s->conn->close(s->handle);
+			s->handle = NULL;
+			json_decref(s->plan);
+			s->plan = NULL;
+			if (s->conn->open(&s->cfg, &s->handle, &s->plan, err)) {
+				x->reopen = 1;
+				return -1;
+			}
+		}
+	}
+	for (size_t i = 0; i < x->n_srcs; i++) {
+		struct src *s = &x->srcs[i];
+
+		s->found = 0;
+		json_decref(s->counts);
+		if (!(s->counts = json_object()))
+			return px_error_oom(err);
+	}
+	x->ran = 1;
+	return 0;
+}
+
+/* entity -> records, all sources together, for index.ndjson. */
+static json_t *entity_totals(const struct run *r)
+{
+	json_t *all = json_object();
+
+	for (size_t i = 0; all && i < r->n_srcs; i++) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach (r->srcs[i].counts, k, v) {
+			json_int_t n =
+			    json_integer_value(json_object_get(all, k));
+			json_object_set_new(
+			    all, k, json_integer(n + json_integer_value(v)));
+		}
+	}
+	return all;
+}
+
+int px_exporter_run(px_exporter *x, const px_export_subject *js,
+		    px_export_result *res, px_error *err)
+{
+	px_export_opts o = x->o;
+	struct run r = {.o = &o, .x = x};
 	px_package_opts po = {0};
 	json_t *manifest = NULL;
 	int rc = -1, any = 0;
 
 	memset(res, 0, sizeof(*res));
-	r.keys = json_deep_copy(o->subject);
-	r.schemas = px_schemas_load(err);
-	if (!r.keys || !r.schemas) {
-		if (!err->code)
-			px_error_oom(err);
+	json_decref(x->entities);
+	x->entities = NULL;
+	o.subject = js->subject;
+	o.out_path = js->out_path;
+	o.request_id = js->request_id;
+	o.force = js->force;
+	if (js->scope && px_scope_parse(js->scope, &o.scope))
+		return px_error_set(err, PX_EXIT_DATA,
+				    "scope \"%s\": expected portability or "
+				    "access",
+				    js->scope);
+	r.retrievable_until = js->retrievable_until;
+	r.schemas = x->schemas;
+	r.signer = x->signer;
+	r.keys = json_deep_copy(o.subject);
+	if (!r.keys) {
+		px_error_oom(err);
 		goto out;
 	}
-	if (load_signer(&r, err))
-		goto out;
-	po.target = o->out_path;
-	po.force = o->force;
-	po.password = o->password;
+	po.target = o.out_path;
+	po.force = o.force;
+	po.password = o.password;
 	po.signer = r.signer;
 	po.schemas = r.schemas;
 	/* The output is checked before any source is read. */
 	if (!(r.pkg = px_package_new(&po, err)))
 		goto out;
-	if (open_sources(&r, err) || check_plans(&r, err) ||
-	    resolve_identity(&r, err) || fetch_all(&r, err))
+	if (prepare_sources(x, err))
+		goto out;
+	r.srcs = x->srcs;
+	r.n_srcs = x->n_srcs;
+	if (check_plans(&r, err) || resolve_identity(&r, err) ||
+	    fetch_all(&r, err))
 		goto out;
 	for (size_t i = 0; i < r.n_srcs; i++)
 		any |= r.srcs[i].found;
@@ -681,7 +829,7 @@ int px_export(const px_export_opts *o, px_export_result *res, px_error *err)
 		goto out;
 	}
 	manifest = build_manifest(&r);
-	if (!manifest) {
+	if (!manifest || !(x->entities = entity_totals(&r))) {
 		px_error_oom(err);
 		goto out;
 	}
@@ -695,11 +843,29 @@ int px_export(const px_export_opts *o, px_export_result *res, px_error *err)
 			       &res->files, err);
 	r.pkg = NULL;
 out:
+	if (rc && err->code == PX_EXIT_UNAVAILABLE)
+		x->reopen = 1;
 	px_package_abort(r.pkg);
 	json_decref(manifest);
-	close_sources(&r);
-	px_signer_free(r.signer);
-	px_schemas_free(r.schemas);
 	json_decref(r.keys);
+	return rc;
+}
+
+int px_export(const px_export_opts *o, px_export_result *res, px_error *err)
+{
+	px_export_subject js = {
+	    .subject = o->subject,
+	    .out_path = o->out_path,
+	    .request_id = o->request_id,
+	    .force = o->force,
+	};
+	px_exporter *x;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!(x = px_exporter_new(o, err)))
+		return -1;
+	rc = px_exporter_run(x, &js, res, err);
+	px_exporter_free(x);
 	return rc;
 }

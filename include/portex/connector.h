@@ -20,7 +20,7 @@
  *
  * Third-party drivers are shared objects exporting
  *   const px_connector *px_connector_entry(void);
- * whose result has abi == PX_CONNECTOR_ABI.
+ * whose result has PX_CONNECTOR_ABI_MIN <= abi <= PX_CONNECTOR_ABI.
  */
 #ifndef PORTEX_CONNECTOR_H
 #define PORTEX_CONNECTOR_H
@@ -31,8 +31,8 @@
 #include "portex/config.h"
 #include "portex/error.h"
 
-/* 2 added config_keys; drivers built for 1 still load. */
-#define PX_CONNECTOR_ABI     2
+/* 2 added config_keys, 3 reset; drivers built for 1 or 2 still load. */
+#define PX_CONNECTOR_ABI     3
 #define PX_CONNECTOR_ABI_MIN 1
 
 typedef struct px_source px_source; /* driver-private state */
@@ -93,6 +93,13 @@ typedef struct px_connector {
 	 * a driver built for ABI 1: the source's keys are not checked (the
 	 * driver checks them itself or accepts anything). */
 	const px_config_keys *config_keys;
+
+	/* ABI 3, may be NULL. A source stays open across the
+	 * subjects of a bulk run; before each subject but the first, reset()
+	 * drops what belongs to the previous one (a read-only snapshot, an
+	 * aborted transaction). Returns 0, or -1 when the source must be
+	 * opened afresh (closed and opened again). */
+	int (*reset)(px_source *src, px_error *err);
 } px_connector;
 
 /* Built-in drivers and plugins. The result is static or lives as long as

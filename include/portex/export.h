@@ -42,6 +42,43 @@ typedef struct px_export_result {
  * code). On failure nothing is left at out_path or beside it. */
 int px_export(const px_export_opts *opts, px_export_result *res, px_error *err);
 
+/* ---- Many subjects, one set-up (bulk, worker, serve) ----
+ * An exporter holds what does not change from one subject to the next:
+ * the schemas, the signing key, and one open handle per source (its
+ * connection and prepared statements), opened at the first subject and
+ * reused. One exporter is used by one thread at a time; a worker pool
+ * makes one per worker. */
+typedef struct px_exporter px_exporter;
+
+/* What changes per subject. */
+typedef struct px_export_subject {
+	const json_t *subject;	/* identity keys given */
+	const char *out_path;	/* the .zip to create */
+	const char *request_id; /* into manifest.json, or NULL */
+	int force;		/* replace an existing out_path */
+	/* "YYYY-MM-DD": the package's retrievable-until date, written into
+	 * manifest.json and index.html; NULL for none. */
+	const char *retrievable_until;
+	const char *scope; /* "portability"/"access"; NULL: the exporter's */
+} px_export_subject;
+
+/* Loads schemas and signer from opts (its subject, out_path, request_id
+ * and force are ignored; opts->config must outlive the exporter; the
+ * password is copied). Returns a new exporter (px_exporter_free()), or
+ * NULL with err set. */
+px_exporter *px_exporter_new(const px_export_opts *opts, px_error *err);
+
+/* Exports one subject, as px_export() does. A failure never poisons the
+ * next subject: a source lost (exit 69) is opened again next time. */
+int px_exporter_run(px_exporter *x, const px_export_subject *s,
+		    px_export_result *res, px_error *err);
+
+/* {"entity": records, ...} of the last successful run, all sources
+ * together; NULL after a failure. Valid until the next run or free. */
+const json_t *px_exporter_entities(const px_exporter *x);
+
+void px_exporter_free(px_exporter *x);
+
 /* "portability" / "access" -> scope; -1 when neither. */
 int px_scope_parse(const char *s, px_scope *out);
 const char *px_scope_name(px_scope s);

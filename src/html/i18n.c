@@ -34,6 +34,9 @@ static const char *const msgs[PX_MSG__COUNT][PX_LANG__COUNT] = {
     [PX_MSG_CREATED_AT] = {"Date de création", "Created on"},
     [PX_MSG_REQUEST] = {"Demande n°", "Request"},
     [PX_MSG_NO_REQUEST] = {"aucune référence", "no reference"},
+    [PX_MSG_RETRIEVABLE_UNTIL] = {"Vous pouvez télécharger ce paquet "
+				  "jusqu’au",
+				  "You can download this package until"},
     [PX_MSG_SCOPE] = {"Périmètre", "Scope"},
     [PX_MSG_SCOPE_PORTABILITY] = {"Portabilité (article 20 du RGPD)",
 				  "Portability (GDPR Article 20)"},

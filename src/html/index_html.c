@@ -277,6 +277,7 @@ static void write_summary(const page *p)
 	const json_t *controller = json_object_get(p->m, "controller");
 	const char *contact = str(controller, "contact");
 	const char *request = str(p->m, "request");
+	const char *until = str(p->m, "retrievable_until");
 
 	heading(p, "summary", PX_MSG_SUMMARY);
 	fputs("<dl class=\"summary\">\n", p->out);
@@ -298,6 +299,12 @@ static void write_summary(const page *p)
 	else
 		msg(p, PX_MSG_NO_REQUEST);
 	fputs("</dd>\n", p->out);
+	if (until) {
+		dt(p, PX_MSG_RETRIEVABLE_UNTIL);
+		fputs("<time class=\"retrievable-until\">", p->out);
+		text(p, until);
+		fputs("</time></dd>\n", p->out);
+	}
 	write_scope(p);
 	if (json_is_true(json_object_get(p->m, "encrypted"))) {
 		dt(p, PX_MSG_ENCRYPTION);

@@ -76,6 +76,18 @@ static const struct migration {
     /* How the package went out when portex sent it itself (email): the
      * Message-ID recorded before sending, then the server's answer. */
     {2, "ALTER TABLE px_requests ADD COLUMN delivery TEXT"},
+    /* The job queue (src/queue/queue.c). Times are Unix seconds. */
+    {3, "CREATE TABLE px_jobs ("
+	" id BIGINT PRIMARY KEY, batch TEXT NOT NULL,"
+	" package TEXT NOT NULL UNIQUE, subject TEXT NOT NULL,"
+	" scope TEXT NOT NULL, retrievable_until TEXT, request_id BIGINT,"
+	" state TEXT NOT NULL, attempts INTEGER NOT NULL,"
+	" max_attempts INTEGER NOT NULL, run_after BIGINT NOT NULL,"
+	" lease_owner TEXT, lease_until BIGINT, last_error TEXT,"
+	" last_code INTEGER, result TEXT,"
+	" created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"},
+    {3, "CREATE INDEX px_jobs_ready ON px_jobs (state, run_after)"},
+    {3, "CREATE INDEX px_jobs_batch ON px_jobs (batch)"},
 };
 
 int px_ledger_begin(px_ledger *l, int write, px_error *err)

@@ -130,7 +130,11 @@ px_package *px_package_new(const px_package_opts *o, px_error *err)
 	}
 	/* The archive is written next to its target so the final step is a
 	 * link()/rename() within one file system. */
-	snprintf(tmpl, sizeof(tmpl), "%s/.portex-XXXXXX.tmp", dir);
+	/* Named by process and host (px_temp_tag()), so a later run can
+	 * tell what a killed process left behind from what a live one is
+	 * writing (px_sweep_temporaries()). */
+	snprintf(tmpl, sizeof(tmpl), "%s/.portex-%s-XXXXXX.tmp", dir,
+		 px_temp_tag());
 	fd = mkstemps(tmpl, 4);
 	if (fd < 0) {
 		cantcreat(err, "temporary file in", dir);
@@ -138,8 +142,8 @@ px_package *px_package_new(const px_package_opts *o, px_error *err)
 	}
 	close(fd);
 	p->tmp_zip = strdup(tmpl);
-	snprintf(tmpl, sizeof(tmpl), "%s/portex-spool-XXXXXX",
-		 tmpdir && *tmpdir ? tmpdir : "/tmp");
+	snprintf(tmpl, sizeof(tmpl), "%s/portex-spool-%s-XXXXXX",
+		 tmpdir && *tmpdir ? tmpdir : "/tmp", px_temp_tag());
 	if (!mkdtemp(tmpl)) {
 		unlink(p->tmp_zip);
 		cantcreat(err, "spool folder in", tmpdir ? tmpdir : "/tmp");
@@ -329,6 +333,19 @@ static struct entry *entry_new(px_package *p, const char *name, px_error *err)
 	}
 	p->n_entries++;
 	return e;
+}
+
+const char *px_temp_tag(void)
+{
+	static __thread char tag[40];
+	char host[256] = "";
+	unsigned h = 2166136261u; /* FNV-1a */
+
+	gethostname(host, sizeof(host) - 1);
+	for (const char *c = host; *c; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	snprintf(tag, sizeof(tag), "%ld.%08x", (long)getpid(), h);
+	return tag;
 }
 
 void px_safe_name(const char *name, char *out, size_t max)
