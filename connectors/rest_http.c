@@ -184,6 +184,19 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
+/* The CA bundle: the source's ca_file, else the one curl's users name in
+ * CURL_CA_BUNDLE or OpenSSL's in SSL_CERT_FILE, else libcurl's own. */
+static const char *ca_bundle(const px_source *s)
+{
+	const char *e = getenv("CURL_CA_BUNDLE");
+
+	if (s->ca_file)
+		return s->ca_file;
+	if (!e || !*e)
+		e = getenv("SSL_CERT_FILE");
+	return e && *e ? e : NULL;
+}
+
 int rest_http_init(px_source *s, px_error *err)
 {
 	CURL *c;
@@ -213,7 +226,7 @@ int rest_http_init(px_source *s, px_error *err)
 	    curl_easy_setopt(c, CURLOPT_USERAGENT, "portex/" PX_VERSION) ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) ||
 	    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) ||
-	    (s->ca_file && curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file)))
+	    (ca_bundle(s) && curl_easy_setopt(c, CURLOPT_CAINFO, ca_bundle(s))))
 		return px_error_set(err, PX_EXIT_SOFTWARE,
 				    "source %s: libcurl lacks an option portex "
 				    "needs (TLS verification, protocols)",

@@ -522,11 +522,7 @@ static int fetch_all(struct run *r, px_error *err)
 
 static void now_rfc3339(char *out, size_t n)
 {
-	/* SOURCE_DATE_EPOCH makes packages reproducible in tests. */
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	int64_t t = sde && *sde ? strtoll(sde, NULL, 10) : (int64_t)time(NULL);
-
-	px_rfc3339_from_epoch(t, 0, out, n);
+	px_rfc3339_from_epoch(px_now(), 0, out, n);
 }
 
 static json_t *build_manifest(struct run *r)

@@ -7,7 +7,9 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int64_t px_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -206,4 +208,18 @@ int px_date_only(const char *s, char *out, size_t outsz)
 		return -1;
 	snprintf(out, outsz, "%04d-%02d-%02d", y, m, d);
 	return 0;
+}
+
+int64_t px_now(void)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long t;
+
+	if (sde && *sde) {
+		t = strtoll(sde, &end, 10);
+		if (!*end && t >= 0)
+			return (int64_t)t;
+	}
+	return (int64_t)time(NULL);
 }

@@ -21,6 +21,10 @@ int px_is_rfc3339_utc(const char *s, size_t len);
 /* Seconds (or milliseconds when ms is set) since the epoch -> RFC 3339. */
 void px_rfc3339_from_epoch(int64_t t, int ms, char *out, size_t outsz);
 
+/* Now, in seconds since the epoch: SOURCE_DATE_EPOCH when it is set to a
+ * number (reproducible packages), else the clock. */
+int64_t px_now(void);
+
 /* Accepts "YYYY-MM-DD" alone or followed by a time at midnight; writes
  * "YYYY-MM-DD". Returns 0 or -1. */
 int px_date_only(const char *s, char *out, size_t outsz);

@@ -70,9 +70,12 @@ void px_asic_time_string(const ASN1_TIME *t, char *buf, size_t n);
 /* name as an RFC 2253 string ("CN=portex,O=SEJER") into buf. */
 void px_asic_name_string(const X509_NAME *name, char *buf, size_t n);
 
-/* portex keygen: a private key (mode 0600) and a self-signed certificate
- * for it. Neither file is replaced unless force; both are written to a
- * temporary file first and moved into place complete. */
+/* portex keygen: a private key (mode 0600) and a certificate for it
+ * issued by a one-shot CA (its key is discarded): the certificate file
+ * holds the signer's certificate then the CA's; ca_path, when set, gets
+ * the CA's alone (the trust anchor). No file is replaced unless force;
+ * each is written to a temporary file first and moved into place
+ * complete. */
 typedef enum px_key_type {
 	PX_KEY_EC,	/* ECDSA P-256, the default */
 	PX_KEY_RSA,	/* RSA 3072 */
@@ -82,6 +85,7 @@ typedef enum px_key_type {
 typedef struct px_keygen_opts {
 	const char *key_path;
 	const char *cert_path;
+	const char *ca_path; /* or NULL */
 	const char *name; /* subject CN; "portex" when NULL */
 	int days;	  /* validity from now; 365 when 0 */
 	px_key_type type;

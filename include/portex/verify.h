@@ -69,10 +69,12 @@ size_t px_verify_utf8_len(const unsigned char *p);
 const char *px_verify_bad_name(const char *name);
 
 /* Reads the end of the file at fd (size bytes) and the ZIP's end of
- * central directory: its entry count into *entries. Returns 0, or -1 with
- * why filled when it is not a ZIP archive. */
-int px_verify_zip_directory(int fd, uint64_t size, uint64_t *entries, char *why,
-			    size_t why_len);
+ * central directory: its entry count into *entries. When the count is at
+ * most max_entries, also checks that that many headers fill the central
+ * directory exactly (a lying count is refused before libzip reads it).
+ * Returns 0, or -1 with why filled when it is not a sound ZIP archive. */
+int px_verify_zip_directory(int fd, uint64_t size, uint64_t max_entries,
+			    uint64_t *entries, char *why, size_t why_len);
 
 /* One DataObjectReference of an ASiCManifest.xml. */
 typedef struct px_asic_ref {

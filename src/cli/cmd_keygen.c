@@ -1,4 +1,4 @@
-/* cmd_keygen.c - portex keygen: a signing key and self-signed certificate. */
+/* cmd_keygen.c - portex keygen: a signing key, its certificate and CA. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,15 +8,20 @@
 #include "portex/asic.h"
 
 static const char usage_text[] =
-    "usage: portex keygen --key FILE --cert FILE [--name CN] [--days N]\n"
-    "                     [--type ec|rsa|ed25519] [--force]\n"
+    "usage: portex keygen --key FILE --cert FILE [--ca FILE] [--name CN]\n"
+    "                     [--days N] [--type ec|rsa|ed25519] [--force]\n"
     "\n"
-    "Creates a private key (mode 0600) and a self-signed certificate for\n"
-    "it, to sign packages in demos and tests. Production packages should\n"
-    "be signed with a certificate from your organisation's CA.\n"
+    "Creates a private key (mode 0600) and a certificate for it issued by\n"
+    "a one-shot CA (\"CN CA\", whose key is discarded), to sign packages\n"
+    "in demos and tests. Recipients trust the CA certificate (--ca).\n"
+    "Production packages should be signed with a certificate from your\n"
+    "organisation's or a qualified CA (see portex(1), SIGNING).\n"
     "\n"
     "  --key FILE     private key to create (PEM, unencrypted, mode 0600)\n"
-    "  --cert FILE    certificate to create (PEM)\n"
+    "  --cert FILE    certificate to create (PEM): the signer's, then the\n"
+    "                 CA's, as signing.cert wants them\n"
+    "  --ca FILE      also write the CA certificate alone: the trust\n"
+    "                 anchor for verify --ca, openssl, certtool, NSS\n"
     "  --name CN      the certificate's common name (default: portex)\n"
     "  --days N       validity in days from now (default: 365)\n"
     "  --type T       ec (ECDSA P-256, default), rsa (3072 bits), ed25519\n"
@@ -39,6 +44,7 @@ int cmd_keygen(int argc, char **argv, px_error *err)
 	static const struct option opts[] = {
 	    {"key", required_argument, NULL, 'k'},
 	    {"cert", required_argument, NULL, 'c'},
+	    {"ca", required_argument, NULL, 'a'},
 	    {"name", required_argument, NULL, 'n'},
 	    {"days", required_argument, NULL, 'd'},
 	    {"type", required_argument, NULL, 't'},
@@ -58,6 +64,9 @@ int cmd_keygen(int argc, char **argv, px_error *err)
 			break;
 		case 'c':
 			o.cert_path = optarg;
+			break;
+		case 'a':
+			o.ca_path = optarg;
 			break;
 		case 'n':
 			o.name = optarg;
@@ -104,5 +113,7 @@ int cmd_keygen(int argc, char **argv, px_error *err)
 	if (px_keygen(&o, err))
 		return -1;
 	printf("key: %s\ncertificate: %s\n", o.key_path, o.cert_path);
+	if (o.ca_path)
+		printf("CA certificate: %s\n", o.ca_path);
 	return PX_OK;
 }

@@ -15,7 +15,7 @@ static const struct {
 } commands[] = {
     {"export", cmd_export, "export one subject's data as a signed package"},
     {"verify", cmd_verify, "check a package's signature and digests"},
-    {"keygen", cmd_keygen, "create a signing key and self-signed certificate"},
+    {"keygen", cmd_keygen, "create a signing key and its certificate"},
     {"request", cmd_request, "record and follow data-subject requests"},
     {"audit", cmd_audit, "verify the ledger's tamper-evident audit trail"},
     {"due", cmd_due, "compute the legal due date of a request"},

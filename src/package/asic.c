@@ -92,8 +92,10 @@ static unsigned char *cms_sign(px_signer *s, const char *data, size_t len,
 		cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
 	if (!cms)
 		goto fail;
+	/* No S/MIME capabilities: OpenSSL's default list advertises DES and
+	 * 40-bit RC2, and a detached signature encrypts nothing anyway. */
 	if (!CMS_add1_signer(cms, px_signer_cert(s), px_signer_key(s),
-			     EVP_sha256(), flags | CMS_CADES))
+			     EVP_sha256(), flags | CMS_CADES | CMS_NOSMIMECAP))
 		goto fail;
 	for (int i = 0; i < sk_X509_num(chain); i++)
 		if (!CMS_add1_cert(cms, sk_X509_value(chain, i)))

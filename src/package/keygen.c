@@ -1,7 +1,13 @@
 /*
- * keygen.c - a signing key and a self-signed certificate for it, for
- * demos and tests. The key is created 0600 from the first byte on (never
- * chmod'ed after the fact) in a temporary file, then moved into place.
+ * keygen.c - a signing key and its certificate, for demos and tests. The
+ * key is created 0600 from the first byte on (never chmod'ed after the
+ * fact) in a temporary file, then moved into place.
+ *
+ * The certificate is issued by a one-shot CA whose key never leaves this
+ * process: validators (NSS, GnuTLS, gpgsm, pkijs) want a trust anchor that
+ * is a CA and a signer that is not, and a CA key thrown away can issue
+ * nothing else. The certificate file holds the signer then the CA; the CA
+ * alone, the trust anchor to hand out, goes to --ca.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,15 +64,16 @@ static int set_serial(X509 *x)
 	return ok;
 }
 
-/* Self-signed end-entity certificate. CA:FALSE with digitalSignature and
- * nonRepudiation: `openssl cms -verify -CAfile cert -purpose any` takes a
- * self-signed certificate in CAfile as its own trust anchor. */
-static X509 *make_cert(EVP_PKEY *key, const char *cn, int days)
+/* A certificate for key, named cn, signed by issuer_key under issuer's
+ * name (itself when issuer is NULL), with the extensions in ext. */
+static X509 *make_cert(EVP_PKEY *key, const char *cn, int days, X509 *issuer,
+		       EVP_PKEY *issuer_key, const char *const ext[][2])
 {
 	X509 *x = X509_new();
 	X509_NAME *name;
 	X509V3_CTX ctx;
-	const EVP_MD *md = EVP_PKEY_is_a(key, "ED25519") ? NULL : EVP_sha256();
+	const EVP_MD *md =
+	    EVP_PKEY_is_a(issuer_key, "ED25519") ? NULL : EVP_sha256();
 
 	if (!x || !X509_set_version(x, 2) || !set_serial(x))
 		goto fail;
@@ -76,21 +83,60 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, int days)
 	name = X509_get_subject_name(x);
 	if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
 					(const unsigned char *)cn, -1, -1, 0) ||
-	    !X509_set_issuer_name(x, name) || !X509_set_pubkey(x, key))
+	    !X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer)
+					    : name) ||
+	    !X509_set_pubkey(x, key))
 		goto fail;
-	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-	if (!add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") ||
-	    !add_ext(x, &ctx, NID_key_usage,
-		     "critical,digitalSignature,nonRepudiation") ||
-	    !add_ext(x, &ctx, NID_subject_key_identifier, "hash") ||
-	    !add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always"))
-		goto fail;
-	if (!X509_sign(x, key, md))
+	X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
+	for (int i = 0; ext[i][0]; i++)
+		if (!add_ext(x, &ctx, OBJ_sn2nid(ext[i][0]), ext[i][1]))
+			goto fail;
+	if (!X509_sign(x, issuer_key, md))
 		goto fail;
 	return x;
 fail:
 	X509_free(x);
 	return NULL;
+}
+
+static const char *const ca_ext[][2] = {
+    {"basicConstraints", "critical,CA:TRUE,pathlen:0"},
+    {"keyUsage", "critical,keyCertSign,cRLSign"},
+    {"subjectKeyIdentifier", "hash"},
+    {"authorityKeyIdentifier", "keyid:always"},
+    {NULL, NULL},
+};
+
+/* digitalSignature and nonRepudiation: a CAdES signer (EN 319 412-2
+ * wants nonRepudiation on certificates for signatures of origin). */
+static const char *const signer_ext[][2] = {
+    {"basicConstraints", "critical,CA:FALSE"},
+    {"keyUsage", "critical,digitalSignature,nonRepudiation"},
+    {"subjectKeyIdentifier", "hash"},
+    {"authorityKeyIdentifier", "keyid:always"},
+    {NULL, NULL},
+};
+
+/* The signer's certificate into *cert and its one-shot CA's into *ca. */
+static int make_certs(EVP_PKEY *key, const char *cn, int days, X509 **cert,
+		      X509 **ca)
+{
+	/* P-256 whatever the signer's type: quick to make, read everywhere */
+	EVP_PKEY *ca_key = make_key(PX_KEY_EC);
+	char ca_cn[300];
+
+	*cert = *ca = NULL;
+	snprintf(ca_cn, sizeof(ca_cn), "%.280s CA", cn);
+	if (ca_key)
+		*ca = make_cert(ca_key, ca_cn, days, NULL, ca_key, ca_ext);
+	if (*ca)
+		*cert = make_cert(key, cn, days, *ca, ca_key, signer_ext);
+	EVP_PKEY_free(ca_key);
+	if (*cert)
+		return 0;
+	X509_free(*ca);
+	*ca = NULL;
+	return -1;
 }
 
 /* Writes the bytes of b to a new file beside `path` created with mode,
@@ -166,45 +212,89 @@ static int refuse_existing(const char *path, px_error *err)
 	return 0;
 }
 
-static int write_files(const px_keygen_opts *o, EVP_PKEY *key, X509 *cert,
-		       px_error *err)
-{
-	char ktmp[PATH_MAX + 32], ctmp[PATH_MAX + 32];
-	BIO *kb = BIO_new(BIO_s_mem()), *cb = BIO_new(BIO_s_mem());
-	int rc = -1;
+/* The files keygen writes: key, certificate (signer then CA) and, when
+ * asked, the CA alone. All are written complete beside their target
+ * before any is moved into place; a failure takes back what was placed. */
+struct out {
+	const char *path;
+	BIO *bio;
+	mode_t mode;
+	char tmp[PATH_MAX + 32];
+	int placed;
+};
 
-	ktmp[0] = ctmp[0] = '\0';
-	if (!kb || !cb ||
-	    !PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL) ||
-	    !PEM_write_bio_X509(cb, cert)) {
-		px_error_oom(err);
-		goto out;
+static int write_files(struct out *f, int n, int force, px_error *err)
+{
+	int i, rc = -1;
+
+	for (i = 0; i < n; i++) {
+		if (write_tmp(f[i].path, f[i].bio, f[i].mode, f[i].tmp,
+			      sizeof(f[i].tmp), err)) {
+			f[i].tmp[0] = '\0';
+			goto out;
+		}
 	}
-	if (write_tmp(o->key_path, kb, 0600, ktmp, sizeof(ktmp), err)) {
-		ktmp[0] = '\0';
-		goto out;
+	for (i = 0; i < n; i++) {
+		if (place(f[i].tmp, f[i].path, force, err))
+			goto out;
+		f[i].tmp[0] = '\0';
+		f[i].placed = 1;
 	}
-	if (write_tmp(o->cert_path, cb, 0644, ctmp, sizeof(ctmp), err)) {
-		ctmp[0] = '\0';
-		goto out;
-	}
-	if (place(ktmp, o->key_path, o->force, err))
-		goto out;
-	ktmp[0] = '\0';
-	if (place(ctmp, o->cert_path, o->force, err)) {
-		/* a key without its certificate is of no use: take it back */
-		unlink(o->key_path);
-		goto out;
-	}
-	ctmp[0] = '\0';
 	rc = 0;
 out:
-	if (ktmp[0])
-		unlink(ktmp);
-	if (ctmp[0])
-		unlink(ctmp);
-	BIO_free(kb);
-	BIO_free(cb);
+	for (i = 0; i < n; i++) {
+		if (f[i].tmp[0])
+			unlink(f[i].tmp);
+		/* a key without its certificate is of no use: take it back */
+		if (rc && f[i].placed)
+			unlink(f[i].path);
+	}
+	return rc;
+}
+
+static int check_paths(const px_keygen_opts *o, px_error *err)
+{
+	const char *p[3] = {o->key_path, o->cert_path, o->ca_path};
+	const char *opt[3] = {"--key", "--cert", "--ca"};
+
+	for (int i = 0; i < 3; i++)
+		for (int j = i + 1; j < 3; j++)
+			if (p[i] && p[j] && !strcmp(p[i], p[j]))
+				return px_error_set(err, PX_EXIT_USAGE,
+						    "%s and %s name the same "
+						    "file %s",
+						    opt[i], opt[j], p[i]);
+	for (int i = 0; i < 3 && !o->force; i++)
+		if (p[i] && refuse_existing(p[i], err))
+			return -1;
+	return 0;
+}
+
+static int write_all(const px_keygen_opts *o, EVP_PKEY *key, X509 *cert,
+		     X509 *ca, px_error *err)
+{
+	struct out f[3] = {
+	    {.path = o->key_path, .mode = 0600},
+	    {.path = o->cert_path, .mode = 0644},
+	    {.path = o->ca_path, .mode = 0644},
+	};
+	int n = o->ca_path ? 3 : 2, rc = -1;
+
+	for (int i = 0; i < n; i++)
+		if (!(f[i].bio = BIO_new(BIO_s_mem())))
+			goto out;
+	if (!PEM_write_bio_PrivateKey(f[0].bio, key, NULL, NULL, 0, NULL,
+				      NULL) ||
+	    !PEM_write_bio_X509(f[1].bio, cert) ||
+	    !PEM_write_bio_X509(f[1].bio, ca) ||
+	    (n == 3 && !PEM_write_bio_X509(f[2].bio, ca)))
+		goto out;
+	rc = write_files(f, n, o->force, err);
+out:
+	if (rc && !err->code)
+		px_error_oom(err);
+	for (int i = 0; i < 3; i++)
+		BIO_free(f[i].bio);
 	return rc;
 }
 
@@ -213,32 +303,27 @@ int px_keygen(const px_keygen_opts *o, px_error *err)
 	const char *cn = o->name && *o->name ? o->name : "portex";
 	int days = o->days ? o->days : 365;
 	EVP_PKEY *key;
-	X509 *cert;
+	X509 *cert, *ca;
 	int rc;
 
-	if (!strcmp(o->key_path, o->cert_path))
-		return px_error_set(err, PX_EXIT_USAGE,
-				    "--key and --cert name the same file %s",
-				    o->key_path);
+	if (check_paths(o, err))
+		return -1;
 	if (days < 1 || days > 36500)
 		return px_error_set(err, PX_EXIT_USAGE,
 				    "--days %d: expected 1 to 36500", days);
-	if (!o->force && (refuse_existing(o->key_path, err) ||
-			  refuse_existing(o->cert_path, err)))
-		return -1;
 	key = make_key(o->type);
 	if (!key)
 		return px_error_set(err, PX_EXIT_SOFTWARE,
 				    "cannot generate a key");
-	cert = make_cert(key, cn, days);
-	if (!cert) {
+	if (make_certs(key, cn, days, &cert, &ca)) {
 		EVP_PKEY_free(key);
 		return px_error_set(err, PX_EXIT_SOFTWARE,
 				    "cannot make the certificate for CN=%s",
 				    cn);
 	}
-	rc = write_files(o, key, cert, err);
+	rc = write_all(o, key, cert, ca, err);
 	X509_free(cert);
+	X509_free(ca);
 	EVP_PKEY_free(key);
 	return rc;
 }

@@ -26,6 +26,8 @@
 #include "jsonout.h"
 #include "path.h"
 #include "package/spool.h"
+#include "package/zipmeta.h"
+#include "timefmt.h"
 
 #define MIMETYPE     "application/vnd.etsi.asic-e+zip"
 #define MAX_ENTITIES 64
@@ -681,6 +683,8 @@ static int build_zip(px_package *p, json_t *manifest, px_error *err)
 			    add_entry(p, za, &p->entries[i], err))
 				goto fail;
 	if (p->signer && sign(p, za, err))
+		goto fail;
+	if (px_zip_set_entry_meta(za, px_now(), err))
 		goto fail;
 	if (zip_close(za)) {
 		zip_fail(err, za, p->target);

@@ -25,8 +25,13 @@
 #define MAX_SIG	      (1u << 20)
 #define MAX_JSON      (64u << 20)
 #define BOMB_MIN_SIZE (1u << 20) /* small entries may compress oddly */
-#define MIMETYPE      "mimetype"
-#define MANIFEST_JSON "manifest.json"
+/* The whole archive: JSON and HTML compress 5-20:1; a package expanding
+ * past BOMB_MIN_TOTAL at more than this is refused before it is read
+ * (3,900 entries of 1 MiB of zeros stay under the per-entry ratio). */
+#define BOMB_MIN_TOTAL (64u << 20)
+#define MAX_RATIO_ALL  100
+#define MIMETYPE       "mimetype"
+#define MANIFEST_JSON  "manifest.json"
 
 typedef struct entry {
 	const char *name; /* libzip's, valid while the archive is open */
@@ -40,6 +45,7 @@ typedef struct verifier {
 	px_verify_result *res;
 	px_error *err;
 	int fd;
+	uint64_t file_size;
 	zip_t *za;
 	entry *ents; /* sorted by name */
 	size_t n;
@@ -122,6 +128,28 @@ static entry *find(verifier *v, const char *name)
 	return bsearch(&key, v->ents, v->n, sizeof(entry), by_name);
 }
 
+/* Why an entry is not a plain file or folder once extracted (a symbolic
+ * link, a device...), from its Unix mode; NULL when it is one. Info-ZIP
+ * unzip and most extractors honour these modes. */
+static const char *not_regular(verifier *v, zip_uint64_t i, const char *name)
+{
+	zip_uint8_t opsys;
+	zip_uint32_t attr, type;
+	size_t len = strlen(name);
+
+	if (zip_file_get_external_attributes(v->za, i, 0, &opsys, &attr) ||
+	    opsys != ZIP_OPSYS_UNIX)
+		return NULL;
+	type = (attr >> 16) & S_IFMT;
+	if (!type || type == S_IFREG)
+		return NULL;
+	if (type == S_IFDIR && len && name[len - 1] == '/')
+		return NULL;
+	return type == S_IFLNK	 ? "a symbolic link"
+	       : type == S_IFDIR ? "a folder"
+				 : "a device, socket or FIFO";
+}
+
 /* Everything the central directory tells, checked before any entry is
  * decompressed. Returns 1 when the archive is refused unread. */
 static int check_directory(verifier *v, int *refused)
@@ -152,6 +180,13 @@ static int check_directory(verifier *v, int *refused)
 				st.name, why);
 			*refused = 1;
 		}
+		if ((why = not_regular(v, i, st.name))) {
+			PROBLEM(v,
+				"%.200s: not a regular file but %s (changed "
+				"after signing?)",
+				st.name, why);
+			*refused = 1;
+		}
 		if (st.size > BOMB_MIN_SIZE &&
 		    (st.comp_size == 0 ||
 		     st.size / st.comp_size > PX_VERIFY_MAX_RATIO)) {
@@ -170,6 +205,14 @@ static int check_directory(verifier *v, int *refused)
 			"the archive expands to more than %llu bytes (a zip "
 			"bomb?)",
 			(unsigned long long)max_total);
+		*refused = 1;
+	} else if (total > BOMB_MIN_TOTAL &&
+		   total / (v->file_size ? v->file_size : 1) > MAX_RATIO_ALL) {
+		PROBLEM(v,
+			"the archive expands %llu bytes to %llu, more than "
+			"%d:1 overall (a zip bomb?)",
+			(unsigned long long)v->file_size,
+			(unsigned long long)total, MAX_RATIO_ALL);
 		*refused = 1;
 	}
 	if (*refused)
@@ -590,7 +633,8 @@ static int open_archive(verifier *v)
 	if (fstat(v->fd, &st) || !S_ISREG(st.st_mode))
 		return px_error_set(v->err, PX_EXIT_IOERR,
 				    "%s: not a regular file", v->o->path);
-	if (px_verify_zip_directory(v->fd, (uint64_t)st.st_size, &n, why,
+	v->file_size = (uint64_t)st.st_size;
+	if (px_verify_zip_directory(v->fd, (uint64_t)st.st_size, max, &n, why,
 				    sizeof(why))) {
 		PROBLEM(v, "%s: %s", v->o->path, why);
 		return 1;

@@ -38,8 +38,10 @@ static int read_at(int fd, void *buf, size_t n, uint64_t off)
 	return 0;
 }
 
-/* The zip64 entry count, when the classic record says "see zip64". */
-static int zip64_entries(int fd, uint64_t eocd_off, uint64_t *entries)
+/* The zip64 entry count, directory size and offset, when the classic
+ * record says "see zip64". */
+static int zip64_entries(int fd, uint64_t eocd_off, uint64_t *entries,
+			 uint64_t *cd_size, uint64_t *cd_off)
 {
 	unsigned char loc[LOC64_SIZE], rec[EOCD64_SIZE];
 	uint64_t off;
@@ -53,16 +55,56 @@ static int zip64_entries(int fd, uint64_t eocd_off, uint64_t *entries)
 	    le(rec, 4) != 0x06064b50)
 		return -1;
 	*entries = le(rec + 32, 8);
+	*cd_size = le(rec + 40, 8);
+	*cd_off = le(rec + 48, 8);
 	return 0;
 }
 
-int px_verify_zip_directory(int fd, uint64_t size, uint64_t *entries, char *why,
-			    size_t why_len)
+/* Walks the n headers the end record counts: they must fill the
+ * directory exactly. A directory holding more entries than counted (a
+ * million behind a count of ten) would otherwise cost libzip seconds and
+ * hundreds of megabytes before it says "inconsistent". Reads n headers,
+ * at most the declared count, buffered: the cost is bounded before the
+ * count is trusted. */
+static int walk_directory(int fd, uint64_t n, uint64_t cd_off, uint64_t cd_size,
+			  char *why, size_t why_len)
+{
+	unsigned char buf[65536];
+	uint64_t pos = 0, have = 0, base = 0; /* buf holds [base, base+have) */
+	uint64_t i;
+
+	for (i = 0; i < n && pos + CDH_SIZE <= cd_size; i++) {
+		if (pos < base || pos + CDH_SIZE > base + have) {
+			size_t want = cd_size - pos < sizeof(buf)
+					  ? (size_t)(cd_size - pos)
+					  : sizeof(buf);
+			if (read_at(fd, buf, want, cd_off + pos))
+				break;
+			base = pos;
+			have = want;
+		}
+		if (le(buf + (pos - base), 4) != 0x02014b50)
+			break;
+		pos += CDH_SIZE + le(buf + (pos - base) + 28, 2) +
+		       le(buf + (pos - base) + 30, 2) +
+		       le(buf + (pos - base) + 32, 2);
+	}
+	if (i == n && pos == cd_size)
+		return 0;
+	snprintf(why, why_len,
+		 "damaged ZIP directory (its end record counts %llu entries "
+		 "in %llu bytes; they do not fill them)",
+		 (unsigned long long)n, (unsigned long long)cd_size);
+	return -1;
+}
+
+int px_verify_zip_directory(int fd, uint64_t size, uint64_t max_entries,
+			    uint64_t *entries, char *why, size_t why_len)
 {
 	size_t tail =
 	    size < 65535 + EOCD_SIZE ? (size_t)size : 65535 + EOCD_SIZE;
 	unsigned char *buf;
-	uint64_t cd_size, n;
+	uint64_t cd_size, cd_off, n;
 	size_t i;
 
 	if (size < EOCD_SIZE) {
@@ -89,20 +131,25 @@ int px_verify_zip_directory(int fd, uint64_t size, uint64_t *entries, char *why,
 	}
 	n = le(buf + i + 10, 2);
 	cd_size = le(buf + i + 12, 4);
+	cd_off = le(buf + i + 16, 4);
 	free(buf);
-	if (n == 0xffff || cd_size == 0xffffffff) {
-		if (zip64_entries(fd, size - tail + i, &n)) {
+	if (n == 0xffff || cd_size == 0xffffffff || cd_off == 0xffffffff) {
+		if (zip64_entries(fd, size - tail + i, &n, &cd_size, &cd_off)) {
 			snprintf(why, why_len, "damaged ZIP64 directory");
 			return -1;
 		}
-	} else if (cd_size < n * CDH_SIZE || cd_size > size) {
+	}
+	if (cd_size < n * CDH_SIZE || cd_size > size ||
+	    cd_off > size - cd_size) {
 		snprintf(why, why_len,
 			 "damaged ZIP directory (%llu entries in %llu bytes)",
 			 (unsigned long long)n, (unsigned long long)cd_size);
 		return -1;
 	}
 	*entries = n;
-	return 0;
+	if (n > max_entries)
+		return 0; /* refused by the caller on the count alone */
+	return walk_directory(fd, n, cd_off, cd_size, why, why_len);
 }
 
 size_t px_verify_utf8_len(const unsigned char *p)

@@ -425,6 +425,27 @@ test_tls_is_verified_and_ca_file_trusted() {
 	expect_exit 0 export_subject alice@example.org
 }
 
+test_tls_trusts_curl_ca_bundle_and_ssl_cert_file_but_ca_file_wins() {
+	unset CURL_CA_BUNDLE SSL_CERT_FILE # the caller's, if any
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" \
+		-out "$T/cert.pem" 2>/dev/null
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other \
+		-keyout "$T/okey.pem" -out "$T/other.pem" 2>/dev/null
+	mock_start --tls-cert "$T/cert.pem" --tls-key "$T/key.pem"
+	URL="https://127.0.0.1:$PORT"
+	write_config polylearn '{"max_attempts": 1}'
+	CURL_CA_BUNDLE="$T/cert.pem" expect_exit 0 export_subject alice@example.org
+	rm -f "$T/out.zip"
+	SSL_CERT_FILE="$T/cert.pem" expect_exit 0 export_subject alice@example.org
+	rm -f "$T/out.zip"
+	write_config polylearn "{\"ca_file\": \"$T/other.pem\", \"max_attempts\": 1}"
+	CURL_CA_BUNDLE="$T/cert.pem" expect_exit 69 export_subject alice@example.org
+	expect_err "certificate"
+	write_config polylearn "{\"ca_file\": \"$T/cert.pem\"}"
+	CURL_CA_BUNDLE="$T/other.pem" expect_exit 0 export_subject alice@example.org
+}
+
 test_plain_http_to_a_remote_host_is_refused() {
 	URL=http://partner.example.com
 	write_config polylearn

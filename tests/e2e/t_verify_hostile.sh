@@ -74,6 +74,17 @@ test_too_many_entries_are_refused_unread() {
 	refused many 'h.zip: 100002 entries, more than 100000; not read'
 }
 
+test_a_lying_entry_count_is_refused_before_libzip_reads_the_directory() {
+	# 1,000,000 entries behind a count of 10: libzip took 10-20 s, 244 MB
+	refused lying-count 'h.zip: damaged ZIP directory (its end record counts 10 entries'
+}
+
+test_thousands_of_zero_entries_are_refused_by_the_overall_ratio() {
+	# 3,900 x 1 MiB of zeros in ~4 MiB, each entry under 1000:1, unsigned:
+	# every entry was inflated and hashed (28 s) before
+	refused zeros-many 'more than 100:1 overall (a zip bomb?)'
+}
+
 test_not_a_zip_is_refused() {
 	refused notzip 'h.zip: not a ZIP archive (no end of central directory)'
 }

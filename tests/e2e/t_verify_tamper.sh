@@ -27,6 +27,29 @@ test_one_changed_byte_in_a_data_file_is_named() {
 	expect_out "result: NOT VALID"
 }
 
+test_an_entry_turned_into_a_symlink_is_refused() {
+	signed_package
+	# bytes and digests unchanged; unzip would create a link to whatever
+	# path the entry's bytes name
+	$HOSTILE symlink "$T/bad.zip" "$T/alice.zip" data/score.json
+	expect_exit 1 "$PORTEX" verify "$T/bad.zip"
+	expect_err "data/score.json: not a regular file but a symbolic link"
+	expect_out "result: NOT VALID"
+}
+
+test_entries_are_regular_files_of_mode_0644() {
+	signed_package
+	/usr/bin/python3 - "$T/alice.zip" <<'PY' || fail "entry modes"
+import sys, zipfile
+bad = [(i.filename, oct(i.external_attr >> 16)) for i in zipfile.ZipFile(sys.argv[1]).infolist()
+       if i.create_system != 3 or i.external_attr >> 16 != 0o100644]
+print(bad, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+	mkdir "$T/x" && cd "$T/x" && unzip -q "$T/alice.zip"
+	[ -z "$(find . -type f -perm /022)" ] || fail "group/world-writable: $(find . -type f -perm /022)"
+}
+
 test_an_added_file_is_named() {
 	signed_package
 	$HOSTILE add "$T/bad.zip" "$T/alice.zip" data/extra.json

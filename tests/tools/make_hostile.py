@@ -7,6 +7,8 @@ Hostile archives (written from nothing):
   bomb-total  entries whose directory declares 3 x 2 GiB
   bomb-lying  an entry declaring 100 bytes that inflates to 64 MiB
   many        100,001 empty entries
+  lying-count 1,000,000 empty entries behind an end record counting 10
+  zeros-many  3,900 entries of 1 MiB of zeros each, unsigned (~4 MiB)
   notzip      text, not a ZIP
 
 Tampered copies of a real package (OUT from IN, entry order and
@@ -18,6 +20,7 @@ compression kept, nothing else changed):
   mimetype-compressed IN  mimetype deflated
   mimetype-last IN        mimetype moved to the end
   mimetype-extra IN       mimetype with an extra field (as jar writes)
+  symlink IN NAME         entry NAME marked a symbolic link (bytes kept)
 """
 import struct
 import sys
@@ -134,6 +137,41 @@ def many(out):
             z.writestr(zipfile.ZipInfo("%x" % i), b"")
 
 
+LOCAL = "<IHHHHHIIIHH"
+CENTRAL = "<IHHHHHHIIIHHHHHII"
+
+
+def raw_archive(out, entries, count=None):
+    """Writes (name, method, crc, compressed bytes, size) entries as a
+    ZIP by hand, the end record counting `count` (default: all)."""
+    local, cd = bytearray(), bytearray()
+    for name, method, crc, data, size in entries:
+        off = len(local)
+        local += struct.pack(LOCAL, 0x04034b50, 20, 0, method, 0, 0x21,
+                             crc, len(data), size, len(name), 0) + name + data
+        cd += struct.pack(CENTRAL, 0x02014b50, 20, 20, 0, method, 0, 0x21,
+                          crc, len(data), size, len(name), 0, 0, 0, 0, 0,
+                          off) + name
+    n = len(entries) if count is None else count
+    eocd = struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, n, n, len(cd),
+                       len(local), 0)
+    with open(out, "wb") as f:
+        f.write(bytes(local) + bytes(cd) + eocd)
+
+
+def lying_count(out):
+    raw_archive(out, [(b"e%d" % i, 0, 0, b"", 0) for i in range(1000000)],
+                count=10)
+
+
+def zeros_many(out):
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    blob = comp.compress(bytes(1 << 20)) + comp.flush()
+    crc = zlib.crc32(bytes(1 << 20))
+    raw_archive(out, [(b"data/z%04d.json" % i, 8, crc, blob, 1 << 20)
+                      for i in range(3900)])
+
+
 def copy(src, out, edit):
     """Copies src to out entry by entry; edit(info, data) returns the
     (info, data) to write, or None to drop the entry."""
@@ -166,6 +204,19 @@ def main():
         bomb_lying(out)
     elif kind == "many":
         many(out)
+    elif kind == "lying-count":
+        lying_count(out)
+    elif kind == "zeros-many":
+        zeros_many(out)
+    elif kind == "symlink":
+        src, name = args
+
+        def link(i, d):
+            if i.filename == name:
+                i.create_system = 3
+                i.external_attr = 0o120777 << 16
+            return i, d
+        copy(src, out, link)
     elif kind == "notzip":
         open(out, "w").write("this is not a zip archive\n" * 10)
     elif kind == "flip":

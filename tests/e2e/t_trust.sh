@@ -1,0 +1,95 @@
+#!/bin/bash
+# End-to-end: packages are trusted by validators portex did not write:
+# GnuTLS certtool and NSS cmsutil take keygen's CA certificate as the trust
+# anchor with no warning; the CMS carries no S/MIME capabilities; with
+# SOURCE_DATE_EPOCH an unsigned package is the same bytes on every run.
+. "$PX_TOP/tests/e2e/lib.sh"
+. "$PX_TOP/tests/e2e/demo.sh"
+
+# signed_demo: $T/alice.zip signed by a key from `keygen --ca $T/ca.pem`,
+# its manifest and signature extracted into $T/x
+signed_demo() {
+	demo_setup
+	"$PORTEX" keygen --force --key "$T/out/keys/portex.key" \
+		--cert "$T/out/keys/portex.crt" --ca "$T/ca.pem" --name "portex test" >/dev/null
+	export_alice >/dev/null
+	unpack "$T/alice.zip" "$T/x"
+}
+
+test_keygen_makes_a_ca_and_a_signer_it_issued() {
+	expect_exit 0 "$PORTEX" keygen --key k.pem --cert c.pem --ca ca.pem --name "Éd Démo"
+	expect_out "CA certificate: ca.pem"
+	openssl x509 -in ca.pem -noout -text >ca.txt
+	grep -A1 "Basic Constraints: critical" ca.txt | grep -q "CA:TRUE" || fail "CA basicConstraints"
+	grep -A1 "Key Usage: critical" ca.txt | grep -q "Certificate Sign" || fail "CA keyUsage"
+	openssl x509 -in c.pem -noout -issuer -nameopt utf8 | grep -q "CN *= *Éd Démo CA" ||
+		fail "issuer: $(openssl x509 -in c.pem -noout -issuer)"
+	# the signer's certificate is first, the CA's follows (the chain)
+	[ "$(grep -c 'BEGIN CERTIFICATE' c.pem)" = 2 ] || fail "c.pem lacks the CA"
+	openssl verify -CAfile ca.pem c.pem >v.txt 2>&1 || fail "openssl verify: $(cat v.txt)"
+	[ "$(stat -c %a ca.pem)" = 644 ] || fail "ca.pem mode $(stat -c %a ca.pem)"
+}
+
+test_keygen_ca_path_must_differ() {
+	expect_exit 64 "$PORTEX" keygen --key k.pem --cert c.pem --ca c.pem
+	expect_err "--cert and --ca name the same file c.pem"
+	echo old >ca.pem
+	expect_exit 64 "$PORTEX" keygen --key k.pem --cert c.pem --ca ca.pem
+	expect_err "ca.pem exists"
+	[ ! -e k.pem ] && [ ! -e c.pem ] || fail "files written though --ca was refused"
+}
+
+test_gnutls_certtool_verifies_the_package_without_warning() {
+	command -v certtool >/dev/null || fail "certtool missing (scripts/deps.sh check: gnutls-bin)"
+	signed_demo
+	certtool --p7-verify --load-ca-certificate "$T/ca.pem" --inder \
+		--infile "$T/x/META-INF/signature001.p7s" \
+		--load-data "$T/x/META-INF/ASiCManifest.xml" >out.txt 2>err.txt ||
+		fail "certtool refuses: $(cat out.txt err.txt)"
+	grep -q "Signature status: ok" err.txt out.txt || fail "certtool: $(cat out.txt err.txt)"
+	! grep -qi "warn" out.txt err.txt || fail "certtool warns: $(grep -i warn out.txt err.txt)"
+}
+
+test_nss_cmsutil_verifies_the_package_with_the_ca_as_anchor() {
+	command -v cmsutil >/dev/null || fail "cmsutil missing (scripts/deps.sh check: libnss3-tools)"
+	signed_demo
+	mkdir db
+	certutil -N -d sql:db --empty-password
+	certutil -A -d sql:db -n portex-ca -t "C,C,C" -i "$T/ca.pem"
+	cmsutil -D -d sql:db -i "$T/x/META-INF/signature001.p7s" \
+		-c "$T/x/META-INF/ASiCManifest.xml" -o /dev/null >out.txt 2>err.txt ||
+		fail "cmsutil refuses: $(cat out.txt err.txt)"
+	! grep -qi -e "not trusted" -e "error" -e "warn" out.txt err.txt ||
+		fail "cmsutil: $(cat out.txt err.txt)"
+}
+
+test_portex_and_openssl_verify_with_the_ca_only() {
+	signed_demo
+	expect_exit 0 "$PORTEX" verify --ca "$T/ca.pem" "$T/alice.zip"
+	expect_out "result: valid"
+	"$PX_TOP/tests/tools/openssl_verify.sh" "$T/alice.zip" "$T/ca.pem" 2>err.txt ||
+		fail "openssl: $(cat err.txt)"
+}
+
+test_signature_has_no_smime_capabilities() {
+	signed_demo
+	openssl cms -cmsout -print -inform DER -in "$T/x/META-INF/signature001.p7s" >p.txt
+	grep -q "signingTime" p.txt || fail "not the signed attributes: $(head -c 500 p.txt)"
+	! grep -qi "smimeCapabilities\|des-cbc\|rc2-cbc" p.txt || fail "S/MIME capabilities present"
+}
+
+test_unsigned_package_is_the_same_bytes_with_source_date_epoch() {
+	demo_setup
+	SOURCE_DATE_EPOCH=1700000000 TZ=UTC export_alice --unsigned --out "$T/a.zip" >/dev/null
+	sleep 2
+	SOURCE_DATE_EPOCH=1700000000 TZ=Pacific/Kiritimati export_alice --unsigned --out "$T/b.zip" >/dev/null
+	cmp "$T/a.zip" "$T/b.zip" || fail "two runs differ"
+	/usr/bin/python3 - "$T/a.zip" <<'PY' || fail "entry times"
+import sys, zipfile
+t = {i.date_time for i in zipfile.ZipFile(sys.argv[1]).infolist()}
+print(t, file=sys.stderr)
+sys.exit(0 if t == {(2023, 11, 14, 22, 13, 20)} else 1)
+PY
+}
+
+run_tests
