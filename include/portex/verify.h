@@ -78,8 +78,10 @@ int px_verify_zip_directory(int fd, uint64_t size, uint64_t max_entries,
 
 /* One DataObjectReference of an ASiCManifest.xml. */
 typedef struct px_asic_ref {
-	char *name; /* URI percent-decoded: the entry's name */
-	unsigned char sha256[32];
+	char *name;	   /* URI percent-decoded: the entry's name */
+	const char *md;	   /* OpenSSL digest name: "SHA256", "SHA384"... */
+	size_t digest_len; /* bytes of digest */
+	unsigned char digest[64];
 } px_asic_ref;
 
 typedef struct px_asic_manifest {
@@ -89,8 +91,9 @@ typedef struct px_asic_manifest {
 } px_asic_manifest;
 
 /* Parses an ASiCManifest.xml strictly: only the elements ETSI EN 319
- * 162-1 defines for a CAdES manifest with SHA-256 digests; no DOCTYPE, no
- * entities beyond XML's five and character references. Returns 0 with m
+ * 162-1 defines for a CAdES manifest, in its order, with SHA-2 or SHA-3
+ * digests, non-critical extensions skipped; no DOCTYPE, no entities
+ * beyond XML's five and character references. Returns 0 with m
  * filled (free with px_asic_manifest_free), or -1 with why filled. */
 int px_asic_manifest_parse(const char *xml, size_t len, size_t max_refs,
 			   px_asic_manifest *m, char *why, size_t why_len);

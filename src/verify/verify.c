@@ -38,6 +38,7 @@ typedef struct entry {
 	zip_uint64_t index, size;
 	int encrypted, hashed, listed;
 	unsigned char sha256[32];
+	unsigned char digest[64]; /* by the manifest's algorithm for it */
 } entry;
 
 typedef struct verifier {
@@ -315,12 +316,17 @@ static int check_mimetype(verifier *v)
 	return 0;
 }
 
-/* Streams an entry through SHA-256; never more bytes than declared. A
- * copy is kept in *keep when asked (manifest.json, bounded by MAX_JSON). */
-static int hash_entry(verifier *v, entry *e, char **keep, size_t *keep_len)
+/* Streams an entry through SHA-256 (manifest.json's digest) and, when
+ * the ASiC manifest uses another, through alg too (NULL: none); never
+ * more bytes than declared. A copy is kept in *keep when asked
+ * (manifest.json, bounded by MAX_JSON). */
+static int hash_entry(verifier *v, entry *e, const char *alg, char **keep,
+		      size_t *keep_len)
 {
+	EVP_MD *other = NULL;
+	EVP_MD_CTX *md2 = NULL;
 	unsigned char buf[65536];
-	EVP_MD_CTX *md;
+	EVP_MD_CTX *md = NULL;
 	zip_file_t *f;
 	zip_int64_t r;
 	uint64_t total = 0;
@@ -345,10 +351,16 @@ static int hash_entry(verifier *v, entry *e, char **keep, size_t *keep_len)
 		zip_fclose(f);
 		return px_error_oom(v->err);
 	}
-	if (!(md = EVP_MD_CTX_new()) ||
+	if (alg && strcmp(alg, "SHA256") &&
+	    (!(other = EVP_MD_fetch(NULL, alg, NULL)) ||
+	     !(md2 = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(md2, other, NULL)))
+		rc = -1;
+	if (rc || !(md = EVP_MD_CTX_new()) ||
 	    !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
 		zip_fclose(f);
 		EVP_MD_CTX_free(md);
+		EVP_MD_CTX_free(md2);
+		EVP_MD_free(other);
 		return px_error_oom(v->err);
 	}
 	while ((r = zip_fread(f, buf, sizeof(buf))) > 0) {
@@ -357,6 +369,8 @@ static int hash_entry(verifier *v, entry *e, char **keep, size_t *keep_len)
 		if (keep && *keep)
 			memcpy(*keep + total, buf, (size_t)r);
 		EVP_DigestUpdate(md, buf, (size_t)r);
+		if (md2)
+			EVP_DigestUpdate(md2, buf, (size_t)r);
 		total += (uint64_t)r;
 	}
 	if (r < 0)
@@ -369,6 +383,10 @@ static int hash_entry(verifier *v, entry *e, char **keep, size_t *keep_len)
 				       e->name, (unsigned long long)e->size);
 	else {
 		EVP_DigestFinal_ex(md, e->sha256, NULL);
+		if (md2)
+			EVP_DigestFinal_ex(md2, e->digest, NULL);
+		else
+			memcpy(e->digest, e->sha256, 32);
 		e->hashed = 1;
 		v->res->bytes += total;
 		if (keep && *keep) {
@@ -377,6 +395,8 @@ static int hash_entry(verifier *v, entry *e, char **keep, size_t *keep_len)
 		}
 	}
 	EVP_MD_CTX_free(md);
+	EVP_MD_CTX_free(md2);
+	EVP_MD_free(other);
 	zip_fclose(f);
 	if (!e->hashed && keep) {
 		free(*keep);
@@ -428,14 +448,16 @@ static int check_entries(verifier *v)
 				e->name);
 			continue;
 		}
-		if (hash_entry(v, e,
+		key.name = (char *)e->name;
+		r = v->xml_ok ? bsearch(&key, v->m.refs, v->m.n, sizeof(*r),
+					ref_by_name)
+			      : NULL;
+		if (hash_entry(v, e, r ? r->md : NULL,
 			       strcmp(e->name, MANIFEST_JSON) ? NULL : &v->json,
 			       &v->json_len))
 			return -1;
 		if (!v->xml_ok)
 			continue;
-		key.name = (char *)e->name;
-		r = bsearch(&key, v->m.refs, v->m.n, sizeof(*r), ref_by_name);
 		if (!r) {
 			PROBLEM(v,
 				"%.200s: not listed in %s (added after "
@@ -444,11 +466,13 @@ static int check_entries(verifier *v)
 			continue;
 		}
 		e->listed = 1;
-		if (e->hashed && memcmp(e->sha256, r->sha256, 32))
+		if (e->hashed && memcmp(e->digest, r->digest, r->digest_len))
 			PROBLEM(v,
-				"%.200s: SHA-256 differs from %s (the file "
+				"%.200s: %s differs from %s (the file "
 				"was changed)",
-				e->name, PX_ASIC_MANIFEST_NAME);
+				e->name,
+				strcmp(r->md, "SHA256") ? r->md : "SHA-256",
+				PX_ASIC_MANIFEST_NAME);
 	}
 	for (size_t i = 0; v->xml_ok && i < v->m.n; i++) {
 		entry *e = find(v, v->m.refs[i].name);

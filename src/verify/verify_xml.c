@@ -6,7 +6,16 @@
  * subset a CAdES ASiC-E manifest needs: elements, attributes, namespace
  * prefixes, comments, the five predefined entities and character
  * references. Anything else - a DOCTYPE, CDATA, an unknown element, a
- * second SigReference, a digest other than SHA-256 - is an error.
+ * second SigReference, elements out of the standard's order, a digest
+ * other than SHA-2 or SHA-3, a critical extension - is an error.
+ *
+ * EN 319 162-1's schema: ASiCManifest is (SigReference,
+ * DataObjectReference+, ASiCManifestExtensions?); a DataObjectReference is
+ * (ds:DigestMethod, ds:DigestValue, DataObjectReferenceExtensions?); an
+ * extensions list holds one or more Extension elements of any content and
+ * an optional Critical attribute. Non-critical extensions are skipped
+ * (their content is not interpreted); a critical one cannot be honoured by
+ * a verifier that does not know it, so it is refused.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,7 +43,30 @@ typedef struct nsbind {
 	int depth;
 } nsbind;
 
-enum kind { K_ROOT, K_SIGREF, K_DOR, K_METHOD, K_VALUE };
+enum kind {
+	K_ROOT,
+	K_SIGREF,
+	K_DOR,
+	K_METHOD,
+	K_VALUE,
+	K_EXTS, /* ASiCManifestExtensions, DataObjectReferenceExtensions */
+	K_EXT,	/* Extension */
+	K_ANY,	/* inside an Extension: not interpreted */
+};
+
+/* Digests a DataObjectReference may use: SHA-2 and SHA-3 of at least 256
+ * bits (ETSI TS 119 312), by their XML Signature URIs (RFC 6931). */
+static const struct {
+	const char *uri, *md;
+	size_t len;
+} digests[] = {
+    {PX_SHA256_URI, "SHA256", 32},
+    {"http://www.w3.org/2001/04/xmldsig-more#sha384", "SHA384", 48},
+    {"http://www.w3.org/2001/04/xmlenc#sha512", "SHA512", 64},
+    {"http://www.w3.org/2007/05/xmldsig-more#sha3-256", "SHA3-256", 32},
+    {"http://www.w3.org/2007/05/xmldsig-more#sha3-384", "SHA3-384", 48},
+    {"http://www.w3.org/2007/05/xmldsig-more#sha3-512", "SHA3-512", 64},
+};
 
 typedef struct parser {
 	const char *p, *end;
@@ -50,7 +82,8 @@ typedef struct parser {
 		enum kind kind;
 	} stack[MAX_DEPTH];
 	int depth;
-	int have_method, have_value;
+	int have_method, have_value, have_exts, n_ext;
+	int have_manifest_exts;
 	char value[256]; /* DigestValue text, whitespace dropped */
 	size_t value_len;
 } parser;
@@ -285,13 +318,57 @@ static int open_element(parser *ps, const char *uri, const char *local,
 		v = attr_get(a, na, "URI");
 		if (ps->m->sig_uri)
 			return fail(ps, "more than one SigReference");
+		if (ps->m->n)
+			return fail(ps, "SigReference must come first");
 		if (!v)
 			return fail(ps, "SigReference without URI");
 		ps->m->sig_uri = uri_decode(ps, v);
 		ps->stack[ps->depth].kind = K_SIGREF;
 		return ps->m->sig_uri ? 0 : -1;
 	}
+	if (parent == K_EXT || parent == K_ANY) {
+		ps->stack[ps->depth].kind = K_ANY;
+		return 0;
+	}
+	if (parent == K_ROOT && asic && IS("ASiCManifestExtensions")) {
+		if (!ps->m->n || ps->have_manifest_exts++)
+			return fail(ps,
+				    "ASiCManifestExtensions must come once, "
+				    "after the DataObjectReferences");
+		ps->n_ext = 0;
+		ps->stack[ps->depth].kind = K_EXTS;
+		return 0;
+	}
+	if (parent == K_DOR && asic && IS("DataObjectReferenceExtensions")) {
+		if (!ps->have_value || ps->have_exts++)
+			return fail(ps,
+				    "%s: DataObjectReferenceExtensions must "
+				    "come once, after DigestValue",
+				    ps->m->refs[ps->m->n - 1].name);
+		ps->n_ext = 0;
+		ps->stack[ps->depth].kind = K_EXTS;
+		return 0;
+	}
+	if (parent == K_EXTS && asic && IS("Extension")) {
+		v = attr_get(a, na, "Critical");
+		if (v && (!strcmp(v, "true") || !strcmp(v, "1")))
+			return fail(ps, "a critical Extension portex does not "
+					"know; the manifest cannot be "
+					"honoured");
+		if (v && strcmp(v, "false") && strcmp(v, "0"))
+			return fail(ps,
+				    "Extension Critical=\"%.40s\" is not a "
+				    "boolean",
+				    v);
+		ps->n_ext++;
+		ps->stack[ps->depth].kind = K_EXT;
+		return 0;
+	}
 	if (parent == K_ROOT && asic && IS("DataObjectReference")) {
+		if (!ps->m->sig_uri || ps->have_manifest_exts)
+			return fail(ps, "DataObjectReference out of order "
+					"(after SigReference, before "
+					"ASiCManifestExtensions)");
 		v = attr_get(a, na, "URI");
 		if (!v)
 			return fail(ps, "DataObjectReference without URI");
@@ -307,26 +384,40 @@ static int open_element(parser *ps, const char *uri, const char *local,
 		if (!(r->name = uri_decode(ps, v)))
 			return -1;
 		ps->m->n++;
-		ps->have_method = ps->have_value = 0;
+		ps->have_method = ps->have_value = ps->have_exts = 0;
 		ps->stack[ps->depth].kind = K_DOR;
 		return 0;
 	}
 	if (parent == K_DOR && ds && IS("DigestMethod")) {
+		size_t i = 0;
+
 		v = attr_get(a, na, "Algorithm");
-		if (!v || strcmp(v, PX_SHA256_URI))
+		r = &ps->m->refs[ps->m->n - 1];
+		while (v && i < sizeof(digests) / sizeof(digests[0]) &&
+		       strcmp(v, digests[i].uri))
+			i++;
+		if (!v || i == sizeof(digests) / sizeof(digests[0]))
 			return fail(ps,
-				    "%s: digest algorithm %.200s is not "
-				    "SHA-256 (%s)",
-				    ps->m->refs[ps->m->n - 1].name,
-				    v ? v : "(none)", PX_SHA256_URI);
-		if (ps->have_method++)
-			return fail(ps, "two DigestMethods");
+				    "%s: digest algorithm %.200s is not one "
+				    "of SHA-256, SHA-384, SHA-512, SHA3-256, "
+				    "SHA3-384, SHA3-512",
+				    r->name, v ? v : "(none)");
+		if (ps->have_method++ || ps->have_value)
+			return fail(ps,
+				    "%s: one DigestMethod, before "
+				    "DigestValue",
+				    r->name);
+		r->md = digests[i].md;
+		r->digest_len = digests[i].len;
 		ps->stack[ps->depth].kind = K_METHOD;
 		return 0;
 	}
 	if (parent == K_DOR && ds && IS("DigestValue")) {
-		if (ps->have_value++)
-			return fail(ps, "two DigestValues");
+		if (ps->have_value++ || !ps->have_method)
+			return fail(ps,
+				    "%s: one DigestValue, after "
+				    "DigestMethod",
+				    ps->m->refs[ps->m->n - 1].name);
 		ps->value_len = 0;
 		ps->stack[ps->depth].kind = K_VALUE;
 		return 0;
@@ -340,9 +431,12 @@ static int close_element(parser *ps)
 {
 	enum kind k = ps->stack[ps->depth].kind;
 	px_asic_ref *r;
-	unsigned char bin[64];
+	unsigned char bin[sizeof(ps->value)], canon[sizeof(ps->value)];
+	size_t b64;
 	int n;
 
+	if (k == K_EXTS && !ps->n_ext)
+		return fail(ps, "an extensions list without Extension");
 	if (k != K_DOR)
 		return 0;
 	r = &ps->m->refs[ps->m->n - 1];
@@ -352,13 +446,18 @@ static int close_element(parser *ps)
 			    "and DigestValue",
 			    r->name);
 	ps->value[ps->value_len] = '\0';
-	n = ps->value_len == 44
-		? EVP_DecodeBlock(bin, (unsigned char *)ps->value, 44)
+	/* base64 of digest_len bytes, in its one canonical spelling: the
+	 * decoded digest encodes back to the same text */
+	b64 = (r->digest_len + 2) / 3 * 4;
+	n = ps->value_len == b64
+		? EVP_DecodeBlock(bin, (unsigned char *)ps->value, (int)b64)
 		: -1;
-	if (n != 33 || ps->value[43] != '=' || ps->value[42] == '=')
-		return fail(ps, "%s: DigestValue is not a base64 SHA-256",
-			    r->name);
-	memcpy(r->sha256, bin, 32);
+	if (n < (int)r->digest_len ||
+	    EVP_EncodeBlock(canon, bin, (int)r->digest_len) != (int)b64 ||
+	    memcmp(canon, ps->value, b64))
+		return fail(ps, "%s: DigestValue is not a base64 %s", r->name,
+			    r->md);
+	memcpy(r->digest, bin, r->digest_len);
 	return 0;
 }
 
@@ -367,6 +466,9 @@ static int text(parser *ps, const char *s, size_t n)
 	char *t;
 	int rc = 0;
 
+	if (ps->depth && (ps->stack[ps->depth - 1].kind == K_EXT ||
+			  ps->stack[ps->depth - 1].kind == K_ANY))
+		return 0; /* an extension's content, not interpreted */
 	if (ps->depth && ps->stack[ps->depth - 1].kind == K_VALUE) {
 		if (!(t = decode(ps, s, n)))
 			return -1;
@@ -594,6 +696,8 @@ static int parse(parser *ps)
 		return fail(ps, "the document ends before the root element");
 	if (!ps->m->sig_uri)
 		return fail(ps, "no SigReference");
+	if (!ps->m->n)
+		return fail(ps, "no DataObjectReference");
 	return 0;
 }
 

@@ -92,4 +92,52 @@ sys.exit(0 if t == {(2023, 11, 14, 22, 13, 20)} else 1)
 PY
 }
 
+RESIGN="$PX_TOP/tests/tools/resign_manifest.sh"
+
+# resigned ALG [EXT [DOREXT]]: $T/r.zip, alice.zip's manifest rewritten
+# and signed again by openssl
+resigned() {
+	"$RESIGN" "$T/alice.zip" "$T/r.zip" "$T/out/keys/portex.key" \
+		"$T/out/keys/portex.crt" "$@"
+}
+
+test_verify_accepts_sha384_sha512_and_sha3_manifests_made_by_openssl() {
+	signed_demo
+	for alg in sha384 sha512 sha3-256; do
+		resigned $alg
+		expect_exit 0 "$PORTEX" verify --ca "$T/ca.pem" "$T/r.zip"
+		expect_out "result: valid"
+	done
+	# and a changed file is still caught under SHA-512
+	resigned sha512
+	/usr/bin/python3 "$PX_TOP/tests/tools/make_hostile.py" flip "$T/bad.zip" "$T/r.zip" data/score.json
+	expect_exit 1 "$PORTEX" verify --ca "$T/ca.pem" "$T/bad.zip"
+	expect_err "data/score.json: SHA512 differs from META-INF/ASiCManifest.xml"
+}
+
+test_verify_refuses_sha1_and_md5() {
+	signed_demo
+	resigned sha1
+	expect_exit 1 "$PORTEX" verify --ca "$T/ca.pem" "$T/r.zip"
+	expect_err "digest algorithm http://www.w3.org/2000/09/xmldsig#sha1 is not one of SHA-256"
+}
+
+test_verify_accepts_non_critical_extensions() {
+	signed_demo
+	resigned sha256 '<asic:Extension Critical="false"><x:note xmlns:x="urn:example">made <x:b>elsewhere</x:b></x:note></asic:Extension>' \
+		'<asic:Extension><x:hint xmlns:x="urn:example"/></asic:Extension>'
+	expect_exit 0 "$PORTEX" verify --ca "$T/ca.pem" "$T/r.zip"
+	expect_out "result: valid"
+}
+
+test_verify_refuses_critical_extensions_and_bad_order() {
+	signed_demo
+	resigned sha256 '<asic:Extension Critical="true"><x:must xmlns:x="urn:example"/></asic:Extension>'
+	expect_exit 1 "$PORTEX" verify --ca "$T/ca.pem" "$T/r.zip"
+	expect_err "a critical Extension portex does not know"
+	resigned sha256 ' '
+	expect_exit 1 "$PORTEX" verify --ca "$T/ca.pem" "$T/r.zip"
+	expect_err "an extensions list without Extension"
+}
+
 run_tests

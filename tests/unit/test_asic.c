@@ -178,7 +178,7 @@ static void manifest_xml_encodes_uris(void **state)
 	    px_asic_manifest_parse(xml, len, 10, &m, why, sizeof(why)), 0);
 	assert_int_equal(m.n, 1);
 	assert_string_equal(m.refs[0].name, d.name);
-	assert_memory_equal(m.refs[0].sha256, d.sha256, 32);
+	assert_memory_equal(m.refs[0].digest, d.sha256, 32);
 	assert_string_equal(m.sig_uri, PX_ASIC_SIG_NAME);
 	px_asic_manifest_free(&m);
 	free(xml);

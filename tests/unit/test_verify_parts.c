@@ -60,7 +60,7 @@ static void accepts_other_prefixes_comments_and_entities(void **state)
 		fail_msg("refused: %s", why);
 	assert_int_equal(m.n, 1);
 	assert_string_equal(m.refs[0].name, "a&b c.json");
-	assert_int_equal(m.refs[0].sha256[0], 0xab);
+	assert_int_equal(m.refs[0].digest[0], 0xab);
 	px_asic_manifest_free(&m);
 }
 
