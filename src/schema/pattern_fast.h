@@ -13,4 +13,10 @@ typedef int (*px_pattern_fn)(const char *s);
 /* The matcher for exactly this pattern text, or NULL (use regexec). */
 px_pattern_fn px_pattern_fast(const char *pattern);
 
+/* The check of a "format" portex asserts - "email", "ipv4", "ipv6", with
+ * the answers of ajv-formats, so that a package valid for portex is valid
+ * for ajv - or NULL: any other format is an annotation (date-time and
+ * date are enforced by the schemas' patterns). */
+px_pattern_fn px_format_check(const char *format);
+
 #endif

@@ -522,6 +522,7 @@ static int compile_object(struct compiler *c, const json_t *s,
 		n->required = req;
 	}
 	n->format = json_is_string(fmt) ? json_string_value(fmt) : NULL;
+	n->format_check = px_format_check(n->format);
 	if (get_properties(c, s, where, n) ||
 	    get_pattern_properties(c, s, where, n) ||
 	    get_schema(c, s, "additionalProperties", where, &n->additional) ||

@@ -232,6 +232,8 @@ static int check_string(struct state *st, const px_snode *n, const json_t *v)
 		return failf(st, "expected a string matching %s%s%s%s",
 			     n->pattern_src, n->format ? " (" : "",
 			     n->format ? n->format : "", n->format ? ")" : "");
+	if (n->format_check && !n->format_check(s))
+		return failf(st, "expected a string of format %s", n->format);
 	return 1;
 }
 

@@ -62,6 +62,7 @@ typedef struct px_snode {
 	int always;	/* -1: a schema object; 1: true; 0: false */
 	unsigned types; /* PX_T_* bits; 0 when "type" is absent */
 	const char *format;
+	px_pattern_fn format_check; /* asserted formats only, else NULL */
 
 	/* objects */
 	struct px_sprop *props;
