@@ -138,12 +138,14 @@ static int is_safe_name(const char *s)
  * section or key is a new row or word here; sources are checked against
  * source_keys plus their driver's own table (connector.h). */
 static const char *const root_keys[] = {
-    "controller", "locale", "ledger", "signing", "deadline", "plugins",
-    "sources",	  "smtp",   "serve",  "cohorts", "bulk",     NULL};
+    "controller", "locale",  "ledger", "signing", "deadline",
+    "plugins",	  "sources", "smtp",   "serve",	  "cohorts",
+    "bulk",	  "xapi",    NULL};
 static const char *const controller_keys[] = {"name", "contact", NULL};
 static const char *const signing_keys[] = {"key", "cert", "passphrase_file",
 					   "passphrase_env", NULL};
 static const char *const deadline_keys[] = {"calendar", NULL};
+static const char *const xapi_keys[] = {"home_page", NULL};
 static const char *const smtp_keys[] = {"url",
 					"username",
 					"password",
@@ -189,6 +191,7 @@ static const px_config_keys root_table[] = {
     {"/signing", signing_keys},
     {"/deadline", deadline_keys},
     {"/smtp", smtp_keys},
+    {"/xapi", xapi_keys},
     {"/smtp/templates", smtp_template_langs},
     {"/smtp/templates/*", smtp_template_keys},
     {"/serve", serve_keys},
@@ -199,9 +202,11 @@ static const px_config_keys root_table[] = {
     {NULL, NULL},
 };
 
-static const char *const source_keys[] = {"name", "connector", NULL};
+static const char *const source_keys[] = {"name", "connector", "xapi", NULL};
+static const char *const source_xapi_keys[] = {"activity_base", NULL};
 static const px_config_keys source_table[] = {
     {"", source_keys},
+    {"/xapi", source_xapi_keys},
     {NULL, NULL},
 };
 

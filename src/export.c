@@ -25,6 +25,7 @@
 #include "encode/rowenc.h"
 #include "normalise.h"
 #include "package/package.h"
+#include "xapi/xapi.h"
 #include "secret.h"
 #include "timefmt.h"
 
@@ -65,6 +66,7 @@ struct run {
 	px_package *pkg;
 	px_signer *signer;
 	const char *retrievable_until;
+	px_xapi *xapi; /* NULL: no xapi/statements.json (--format) */
 };
 
 /* What a fetch's records go through on their way to the package. */
@@ -408,6 +410,9 @@ static int emit(void *ctx, const px_record *rec, px_error *err)
 	if (is_doc && px_package_document(k->r->pkg, k->s->cfg.name, out,
 					  rec->content, rec->content_len, err))
 		return -1;
+	if (k->r->xapi &&
+	    px_xapi_add(k->r->xapi, k->entity, k->s->cfg.json, out, err))
+		return -1;
 	/* Validated on the packager's worker thread, beside this one. */
 	if (px_package_record(k->r->pkg, k->entity, json_incref(out),
 			      k->s->cfg.name, k->n, err))
@@ -441,6 +446,9 @@ static int row(void *ctx, const px_cell *cells, size_t n, px_error *err)
 		return rc < 0 ? px_error_oom(err) : 1;
 	k->n++;
 	if (px_interrupt_check(err, "no package written") ||
+	    (k->r->xapi &&
+	     px_xapi_add_text(k->r->xapi, k->entity, k->s->cfg.json,
+			      k->text.data, k->text.len, err)) ||
 	    px_package_text(k->r->pkg, k->entity, k->text.data, k->text.len,
 			    k->s->cfg.name, k->n, err))
 		return -1;
@@ -773,6 +781,23 @@ static json_t *entity_totals(const struct run *r)
 	return all;
 }
 
+/* xapi/statements.json into the package and its summary into the
+ * manifest: how many statements, and what could not be mapped. */
+static int add_statements(struct run *r, json_t *manifest, px_error *err)
+{
+	json_t *summary = NULL;
+	uint64_t n = 0;
+	FILE *f = NULL;
+
+	if (px_xapi_finish(r->xapi, &f, &n, &summary, err))
+		return -1;
+	if (json_object_set_new(manifest, "xapi", summary))
+		return px_error_oom(err);
+	return f ? px_package_stream(r->pkg, "xapi/statements.json", f,
+				     "application/json", (int64_t)n, err)
+		 : 0;
+}
+
 int px_exporter_run(px_exporter *x, const px_export_subject *js,
 		    px_export_result *res, px_error *err)
 {
@@ -810,6 +835,8 @@ int px_exporter_run(px_exporter *x, const px_export_subject *js,
 	/* The output is checked before any source is read. */
 	if (!(r.pkg = px_package_new(&po, err)))
 		goto out;
+	if (!o.no_xapi && !(r.xapi = px_xapi_new(o.config, o.subject, err)))
+		goto out;
 	if (prepare_sources(x, err))
 		goto out;
 	r.srcs = x->srcs;
@@ -829,6 +856,8 @@ int px_exporter_run(px_exporter *x, const px_export_subject *js,
 		px_error_oom(err);
 		goto out;
 	}
+	if (r.xapi && add_statements(&r, manifest, err))
+		goto out;
 	for (size_t i = 0; i < r.n_srcs; i++) {
 		const char *k;
 		json_t *v;
@@ -842,6 +871,7 @@ out:
 	if (rc && err->code == PX_EXIT_UNAVAILABLE)
 		x->reopen = 1;
 	px_package_abort(r.pkg);
+	px_xapi_free(r.xapi);
 	json_decref(manifest);
 	json_decref(r.keys);
 	return rc;

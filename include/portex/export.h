@@ -29,6 +29,7 @@ typedef struct px_export_opts {
 	const char *sign_cert;	/* override config "signing.cert", or NULL */
 	const char *password;	/* encrypt data entries (AES-256), or NULL */
 	int progress;		/* print progress on stderr */
+	int no_xapi;		/* leave xapi/statements.json out */
 } px_export_opts;
 
 typedef struct px_export_result {

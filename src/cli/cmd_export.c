@@ -18,7 +18,7 @@ static const char usage[] =
     "                     [--scope portability|access] [--out F.zip]\n"
     "                     [--request ID] [--force] [--json]\n"
     "                     [--sign-key F --sign-cert F | --unsigned]\n"
-    "                     [--password-file F]\n"
+    "                     [--password-file F] [--format LIST]\n"
     "\n"
     "Pulls everything the sources hold about one person and writes one\n"
     "signed package (ZIP, ETSI ASiC-E).\n"
@@ -37,6 +37,9 @@ static const char usage[] =
     "  --unsigned         write a package without signature\n"
     "  --password-file F  encrypt data entries with AES-256; the password\n"
     "                     is the file's first line\n"
+    "  --format LIST      what the package holds besides data/*.json,\n"
+    "                     comma-separated: xapi (xAPI statements,\n"
+    "                     xapi/statements.json; the default) or none\n"
     "  --json             print the result as JSON\n"
     "\n"
     "exit: 0 ok, 64 usage, 65 bad data, 67 subject found in no source,\n"
@@ -103,6 +106,28 @@ static void print_result(const px_export_opts *o, const px_export_result *r,
 	       px_scope_name(o->scope));
 }
 
+/* --format json,xapi: the data files are always there; xapi can be left
+ * out. */
+static int parse_format(const char *arg, px_export_opts *o, px_error *err)
+{
+	char buf[128], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	o->no_xapi = 1;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "xapi"))
+			o->no_xapi = 0;
+		else if (strcmp(tok, "none") && strcmp(tok, "json"))
+			return px_usage_error(err, "export",
+					      "--format %s: '%s' is not a "
+					      "format (expected xapi, json or "
+					      "none)",
+					      arg, tok);
+	}
+	return 0;
+}
+
 int cmd_export(int argc, char **argv, px_error *err)
 {
 	static const struct option longopts[] = {
@@ -117,6 +142,7 @@ int cmd_export(int argc, char **argv, px_error *err)
 	    {"sign-cert", required_argument, NULL, 'C'},
 	    {"unsigned", no_argument, NULL, 'u'},
 	    {"password-file", required_argument, NULL, 'p'},
+	    {"format", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -172,6 +198,10 @@ int cmd_export(int argc, char **argv, px_error *err)
 			break;
 		case 'p':
 			password_file = optarg;
+			break;
+		case 'F':
+			if (parse_format(optarg, &o, err))
+				goto out;
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -61,6 +61,7 @@ struct spool {
 struct entry {
 	char *name;	  /* inside the package */
 	char *path;	  /* spool file, or NULL for `data` */
+	FILE *fp;	  /* an unlinked file handed over, or NULL */
 	const void *data; /* static bytes (embedded schemas) */
 	uint64_t size;
 	unsigned char sha256[32];
@@ -453,6 +454,37 @@ int px_package_document(px_package *p, const char *source, json_t *record,
 	return 0;
 }
 
+int px_package_stream(px_package *p, const char *name, FILE *f,
+		      const char *media_type, int64_t records, px_error *err)
+{
+	unsigned char buf[65536];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	struct entry *e = md ? entry_new(p, name, err) : NULL;
+	size_t n;
+
+	if (!e) {
+		EVP_MD_CTX_free(md);
+		fclose(f);
+		return md ? -1 : px_error_oom(err);
+	}
+	e->fp = f;
+	e->media_type = media_type;
+	e->records = records;
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	rewind(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		EVP_DigestUpdate(md, buf, n);
+		e->size += n;
+	}
+	EVP_DigestFinal_ex(md, e->sha256, NULL);
+	EVP_MD_CTX_free(md);
+	if (ferror(f))
+		return px_error_set(err, PX_EXIT_IOERR, "cannot read back %s",
+				    name);
+	rewind(f);
+	return 0;
+}
+
 static int close_spools(px_package *p, px_error *err)
 {
 
@@ -585,7 +617,17 @@ static int add_entry(px_package *p, zip_t *za, const struct entry *e,
 	zip_source_t *src;
 	zip_int64_t idx;
 
-	if (e->deflated)
+	if (e->fp) {
+		/* libzip closes what it is given: give it its own handle. */
+		int fd = dup(fileno(e->fp));
+		FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+
+		if (!f && fd >= 0)
+			close(fd);
+		src = f ? zip_source_filep(za, f, 0, -1) : NULL;
+		if (f && !src)
+			fclose(f);
+	} else if (e->deflated)
 		src = px_spool_zip_source(za, e->path, &e->spooled);
 	else if (e->path)
 		src = zip_source_file(za, e->path, 0, -1);
@@ -790,6 +832,8 @@ void px_package_abort(px_package *p)
 	for (size_t i = 0; i < p->n_entries; i++) {
 		free(p->entries[i].name);
 		free(p->entries[i].path);
+		if (p->entries[i].fp)
+			fclose(p->entries[i].fp);
 	}
 	free(p->entries);
 	json_decref(p->doc_names);

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "portex/asic.h"
 #include "portex/error.h"
@@ -49,6 +50,12 @@ int px_package_text(px_package *p, const char *entity, const char *text,
  * "size", "sha256" and "path" in record. */
 int px_package_document(px_package *p, const char *source, json_t *record,
 			const unsigned char *data, size_t len, px_error *err);
+
+/* Adds the whole of f (an unlinked temporary file, rewound) as entry
+ * `name`, listed in the manifest with media_type and `records` (-1: not a
+ * data file). The package owns f from here, on success or not. */
+int px_package_stream(px_package *p, const char *name, FILE *f,
+		      const char *media_type, int64_t records, px_error *err);
 
 /* Completes the package: manifest is everything but "files" (added here);
  * index.html is rendered from it. On success the package is at its target
