@@ -3,6 +3,7 @@
  * (src/cmd_<name>.c) and a row here. Only main prints errors and picks the
  * exit code.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,22 @@ static void usage(FILE *out)
 	fprintf(out, "\n'portex <command> --help' describes a command.\n");
 }
 
+/* Output nobody could read is a failure, not a success: a full disk or a
+ * closed pipe behind stdout ends with 74 (EX_IOERR), whatever the
+ * command. */
+static int finish(int rc)
+{
+	int bad = fflush(stdout) != 0 || ferror(stdout);
+
+	bad |= fclose(stdout) != 0;
+	if (bad && !rc) {
+		fprintf(stderr, "portex: cannot write to standard output: %s\n",
+			strerror(errno ? errno : EIO));
+		return PX_EXIT_IOERR;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	px_error err = PX_ERROR_INIT;
@@ -43,11 +60,11 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return PX_OK;
+		return finish(PX_OK);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("portex %s\n", PX_VERSION);
-		return PX_OK;
+		return finish(PX_OK);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name))
@@ -57,7 +74,7 @@ int main(int argc, char **argv)
 			rc = err.code ? err.code : PX_EXIT_SOFTWARE;
 		if (rc && err.msg[0])
 			fprintf(stderr, "portex %s: %s\n", argv[1], err.msg);
-		return rc;
+		return finish(rc);
 	}
 	fprintf(stderr, "portex: unknown command '%s' (see 'portex --help')\n",
 		argv[1]);

@@ -18,4 +18,17 @@ test_subject_key_no_source_starts_from_is_a_usage_error() {
 	done
 }
 
+# `portex due 2026-01-31 >/dev/full` once exited 0 with nothing written.
+test_output_that_cannot_be_written_exits_74() {
+	[ -w /dev/full ] || fail "no /dev/full on this machine"
+	for cmd in "due 2026-01-31" "due 2026-01-31 --json" "--version" \
+		"export --help"; do
+		got=0
+		# shellcheck disable=SC2086
+		"$PORTEX" $cmd >/dev/full 2>"$T/stderr" || got=$?
+		[ "$got" = 74 ] || fail "portex $cmd >/dev/full: exit $got, expected 74"
+		expect_err "cannot write to standard output"
+	done
+}
+
 run_tests
