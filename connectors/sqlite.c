@@ -38,11 +38,18 @@ static int open_sqlite(const px_source_cfg *cfg, px_source **out, json_t **plan,
 	/* One thread uses the connection: no per-call mutex. */
 	rc = sqlite3_open_v2(file, &s->db,
 			     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc == SQLITE_OK)
-		/* Opening is lazy: read the schema now so a missing or
-		 * corrupt file is "unavailable", not an SQL error later. */
-		rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_schema",
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(s->db, 5000);
+		/* One read transaction for the whole export, begun by the
+		 * schema read: every collection sees the file as it was
+		 * when the export began, never a mix of two states (the
+		 * snapshot PostgreSQL's REPEATABLE READ gives). Opening is
+		 * lazy too: reading the schema now makes a missing or
+		 * corrupt file "unavailable", not an SQL error later. */
+		rc = sqlite3_exec(s->db,
+				  "BEGIN; SELECT count(*) FROM sqlite_schema",
 				  NULL, NULL, NULL);
+	}
 	if (rc != SQLITE_OK) {
 		px_error_set(
 		    err, PX_EXIT_UNAVAILABLE,
@@ -54,7 +61,6 @@ static int open_sqlite(const px_source_cfg *cfg, px_source **out, json_t **plan,
 		return -1;
 	}
 	free(file);
-	sqlite3_busy_timeout(s->db, 5000);
 	if (px_sql_plan(cfg, &s->plan, err)) {
 		sqlite3_close(s->db);
 		free(s);
@@ -301,6 +307,8 @@ static void close_sqlite(px_source *s)
 {
 	if (!s)
 		return;
+	/* Nothing was written: ending the read transaction is all. */
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(s->db);
 	json_decref(s->plan);
 	free(s);
