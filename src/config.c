@@ -142,8 +142,8 @@ static const char *const root_keys[] = {
     "plugins",	  "sources", "smtp",   "serve",	  "cohorts",
     "bulk",	  "xapi",    NULL};
 static const char *const controller_keys[] = {"name", "contact", NULL};
-static const char *const signing_keys[] = {"key", "cert", "passphrase_file",
-					   "passphrase_env", NULL};
+static const char *const signing_keys[] = {
+    "key", "cert", "passphrase_file", "passphrase_env", "tsa_url", NULL};
 static const char *const deadline_keys[] = {"calendar", NULL};
 static const char *const xapi_keys[] = {"home_page", NULL};
 static const char *const smtp_keys[] = {"url",

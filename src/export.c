@@ -662,6 +662,12 @@ static int load_signer(px_exporter *x, px_error *err)
 	pass = read_secret(o->config, err);
 	if (pass)
 		x->signer = px_signer_load(key, cert, *pass ? pass : NULL, err);
+	if (x->signer &&
+	    px_signer_set_tsa(
+		x->signer, px_config_str(o->config, "signing.tsa_url"), err)) {
+		px_signer_free(x->signer);
+		x->signer = NULL;
+	}
 	if (pass) {
 		memset(pass, 0, strlen(pass));
 		free(pass);

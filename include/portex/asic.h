@@ -32,6 +32,12 @@ px_signer *px_signer_load(const char *key_path, const char *cert_path,
 			  const char *key_pass, px_error *err);
 void px_signer_free(px_signer *s);
 
+/* CAdES-T: every signature gets an RFC 3161 time-stamp from the TSA at
+ * url (http or https; NULL: none, CAdES-BES). Returns 0 or -1 (out of
+ * memory). px_signer_tsa() is the URL, valid until px_signer_free(). */
+int px_signer_set_tsa(px_signer *s, const char *url, px_error *err);
+const char *px_signer_tsa(const px_signer *s);
+
 /* The signer certificate's subject, for manifest and index.html. Valid
  * until px_signer_free(). */
 const char *px_signer_subject(const px_signer *s);
@@ -86,8 +92,8 @@ typedef struct px_keygen_opts {
 	const char *key_path;
 	const char *cert_path;
 	const char *ca_path; /* or NULL */
-	const char *name; /* subject CN; "portex" when NULL */
-	int days;	  /* validity from now; 365 when 0 */
+	const char *name;    /* subject CN; "portex" when NULL */
+	int days;	     /* validity from now; 365 when 0 */
 	px_key_type type;
 	int force;
 } px_keygen_opts;

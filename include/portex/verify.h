@@ -20,11 +20,13 @@
 #define PX_VERIFY_MAX_PROBLEMS 200
 
 typedef struct px_verify_opts {
-	const char *path;     /* the package */
-	const char *ca_path;  /* PEM trust anchors, or NULL: no chain check */
-	const char *password; /* for AES-encrypted entries, or NULL */
-	uint64_t max_entries; /* 0: PX_VERIFY_MAX_ENTRIES */
-	uint64_t max_total;   /* 0: PX_VERIFY_MAX_TOTAL */
+	const char *path;    /* the package */
+	const char *ca_path; /* PEM trust anchors, or NULL: no chain check */
+	const char *tsa_ca_path; /* PEM trust anchors of time-stamp
+				    authorities, or NULL */
+	const char *password;	 /* for AES-encrypted entries, or NULL */
+	uint64_t max_entries;	 /* 0: PX_VERIFY_MAX_ENTRIES */
+	uint64_t max_total;	 /* 0: PX_VERIFY_MAX_TOTAL */
 } px_verify_opts;
 
 typedef struct px_verify_result {
@@ -39,6 +41,10 @@ typedef struct px_verify_result {
 	char signer[512];  /* certificate subject, RFC 2253 */
 	char issuer[512];
 	char signing_time[32]; /* RFC 3339 UTC, "" when unknown */
+	int timestamped;       /* a signature time-stamp (CAdES-T) verified */
+	int tsa_checked;       /* its TSA chained to tsa_ca_path */
+	char tsa_time[32];     /* the time-stamp's time, RFC 3339 UTC */
+	char tsa[512];	       /* the TSA certificate's subject */
 	uint64_t files;	       /* signed data files (DataObjectReferences) */
 	uint64_t records;      /* sum of manifest.json files[].records */
 	uint64_t bytes;	       /* uncompressed bytes hashed */
@@ -80,6 +86,7 @@ int px_verify_zip_directory(int fd, uint64_t size, uint64_t max_entries,
 typedef struct px_asic_ref {
 	char *name;	   /* URI percent-decoded: the entry's name */
 	const char *md;	   /* OpenSSL digest name: "SHA256", "SHA384"... */
+	const char *label; /* for messages: "SHA-256", "SHA-384"... */
 	size_t digest_len; /* bytes of digest */
 	unsigned char digest[64];
 } px_asic_ref;
@@ -101,11 +108,14 @@ void px_asic_manifest_free(px_asic_manifest *m);
 
 /* Verifies the CMS signature sig over content (the manifest's bytes):
  * CAdES signed attributes, signer certificate valid at signing time and,
- * with ca_path, chained to it at that time. Fills res's signer fields and
+ * with ca_path, chained to it at that time; a signature time-stamp
+ * (CAdES-T), when present, over the signature value and signed by its TSA
+ * (chained to tsa_ca_path when given). Fills res's signer fields and
  * adds a problem for each failure. Returns 0, or -1 with err set when it
  * could not run (out of memory, unreadable CA file: PX_EXIT_USAGE). */
 int px_verify_cms(const unsigned char *sig, size_t sig_len, const char *content,
 		  size_t content_len, const char *ca_path,
-		  px_verify_result *res, px_error *err);
+		  const char *tsa_ca_path, px_verify_result *res,
+		  px_error *err);
 
 #endif

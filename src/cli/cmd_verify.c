@@ -14,18 +14,23 @@
 #include "portex/verify.h"
 
 static const char usage_text[] =
-    "usage: portex verify PACKAGE.zip [--ca CERT.pem] [--json]\n"
-    "                     [--password-file FILE] [--max-size N[KMG]]\n"
+    "usage: portex verify PACKAGE.zip [--ca CERT.pem] [--tsa-ca CERT.pem]\n"
+    "                     [--json] [--password-file FILE] "
+    "[--max-size N[KMG]]\n"
     "\n"
     "Checks a package without extracting it: mimetype, every file's\n"
     "SHA-256 against META-INF/ASiCManifest.xml and manifest.json, no file\n"
     "added or removed, the CAdES signature over the manifest, and the\n"
-    "signer certificate's validity at the signing time. Hostile archives\n"
+    "signer certificate's validity at the signing time, and a signature\n"
+    "time-stamp (CAdES-T) when there is one. Hostile archives\n"
     "(unsafe names, zip bombs, too many entries) are refused unread.\n"
     "\n"
     "  --ca CERT.pem         also check the signer chains to one of these\n"
     "                        certificates (at the signing time); without\n"
     "                        it, anyone's valid signature is accepted\n"
+    "  --tsa-ca CERT.pem     require a signature time-stamp and check its\n"
+    "                        authority chains to one of these; without\n"
+    "                        it, a time-stamp's own signature is checked\n"
     "  --json                print the report as JSON on stdout\n"
     "  --password-file FILE  password of an encrypted package (first "
     "line)\n"
@@ -91,6 +96,12 @@ static void print_text(const px_verify_opts *o, const px_verify_result *r)
 					: "signer not checked against a CA "
 					  "(give --ca)",
 		       r->chain_checked ? o->ca_path : "");
+	if (r->tsa_time[0])
+		printf("time-stamp: %s by %s (%s)\n", r->tsa_time,
+		       r->tsa[0] ? r->tsa : "unknown TSA",
+		       r->tsa_checked	? "TSA checked against --tsa-ca"
+		       : r->timestamped ? "TSA not checked (give --tsa-ca)"
+					: "does not verify");
 	printf("files: %llu\n", (unsigned long long)r->files);
 	printf("records: %llu\n", (unsigned long long)r->records);
 	if (r->encrypted)
@@ -110,7 +121,7 @@ static int print_json(const px_verify_opts *o, const px_verify_result *r)
 		json_array_append_new(problems, json_string(r->problems[i]));
 	root = json_pack(
 	    "{s:s, s:b, s:b, s:b, s:s?, s:s?, s:s?, s:b, s:s?, s:I, s:I, "
-	    "s:b, s:I, s:o}",
+	    "s:b, s:I, s:o, s:b, s:s?, s:s?, s:b}",
 	    "package", o->path, "valid", r->valid, "signed", r->is_signed,
 	    "signature_ok", r->signature_ok, "signer",
 	    r->signer[0] ? r->signer : NULL, "issuer",
@@ -119,7 +130,9 @@ static int print_json(const px_verify_opts *o, const px_verify_result *r)
 	    r->chain_checked, "ca", r->chain_checked ? o->ca_path : NULL,
 	    "files", (json_int_t)r->files, "records", (json_int_t)r->records,
 	    "encrypted", r->encrypted, "problem_count",
-	    (json_int_t)r->n_problems, "problems", problems);
+	    (json_int_t)r->n_problems, "problems", problems, "timestamped",
+	    r->timestamped, "tsa_time", r->tsa_time[0] ? r->tsa_time : NULL,
+	    "tsa", r->tsa[0] ? r->tsa : NULL, "tsa_checked", r->tsa_checked);
 	if (!root)
 		return -1;
 	rc = json_dumpf(root, stdout, JSON_INDENT(2));
@@ -132,6 +145,7 @@ int cmd_verify(int argc, char **argv, px_error *err)
 {
 	static const struct option opts[] = {
 	    {"ca", required_argument, NULL, 'c'},
+	    {"tsa-ca", required_argument, NULL, 't'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"password-file", required_argument, NULL, 'p'},
 	    {"max-size", required_argument, NULL, 'm'},
@@ -148,6 +162,9 @@ int cmd_verify(int argc, char **argv, px_error *err)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
+		case 't':
+			o.tsa_ca_path = optarg;
+			break;
 		case 'c':
 			o.ca_path = optarg;
 			break;

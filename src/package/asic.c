@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "jsonout.h"
+#include "package/tsa.h"
 #include "portex/asic.h"
 
 static int add_str(px_buf *b, const char *s)
@@ -73,9 +74,34 @@ char *px_asic_manifest_xml(const px_digest_entry *entries, size_t n,
 	return b.data;
 }
 
+/* CAdES-T: an RFC 3161 token over the signature value, added as the
+ * signature-time-stamp unsigned attribute (id-aa-signatureTimeStampToken,
+ * EN 319 122-1 5.3), so a third party vouches for the signing time. */
+static int add_timestamp(CMS_ContentInfo *cms, const char *url, px_error *err)
+{
+	CMS_SignerInfo *si =
+	    sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	ASN1_OCTET_STRING *sv = si ? CMS_SignerInfo_get0_signature(si) : NULL;
+	unsigned char *tok;
+	size_t len;
+	int ok;
+
+	if (!sv)
+		return px_error_set(err, PX_EXIT_SOFTWARE,
+				    "cannot time-stamp: no signature value");
+	if (px_tsa_stamp(url, ASN1_STRING_get0_data(sv),
+			 (size_t)ASN1_STRING_length(sv), &tok, &len, err))
+		return -1;
+	ok = CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken,
+					   V_ASN1_SEQUENCE, tok, (int)len);
+	free(tok);
+	return ok ? 0 : px_error_oom(err);
+}
+
 /* DER CMS SignedData over data: detached, CAdES-BES signed attributes
  * (content-type, message-digest, signing-time from OpenSSL, and
- * signing-certificate-v2 from CMS_CADES), signer and chain included. */
+ * signing-certificate-v2 from CMS_CADES), signer and chain included;
+ * CAdES-T when the signer has a time-stamp authority. */
 static unsigned char *cms_sign(px_signer *s, const char *data, size_t len,
 			       size_t *der_len, px_error *err)
 {
@@ -102,6 +128,11 @@ static unsigned char *cms_sign(px_signer *s, const char *data, size_t len,
 			goto fail;
 	if (!CMS_final(cms, in, NULL, flags))
 		goto fail;
+	if (px_signer_tsa(s) && add_timestamp(cms, px_signer_tsa(s), err)) {
+		CMS_ContentInfo_free(cms);
+		BIO_free(in);
+		return NULL;
+	}
 	n = i2d_CMS_ContentInfo(cms, NULL);
 	/* malloc, not OPENSSL_malloc: libzip frees the buffer with free() */
 	if (n <= 0 || !(der = malloc((size_t)n)))

@@ -28,6 +28,7 @@ struct px_signer {
 	X509 *cert;
 	STACK_OF(X509) * chain; /* certificates after the first in cert file */
 	char subject[512];
+	char *tsa_url; /* CAdES-T, or NULL */
 };
 
 void px_asic_ossl_reason(char *buf, size_t n)
@@ -283,7 +284,22 @@ void px_signer_free(px_signer *s)
 	EVP_PKEY_free(s->key);
 	X509_free(s->cert);
 	sk_X509_pop_free(s->chain, X509_free);
+	free(s->tsa_url);
 	free(s);
+}
+
+int px_signer_set_tsa(px_signer *s, const char *url, px_error *err)
+{
+	free(s->tsa_url);
+	s->tsa_url = NULL;
+	if (url && !(s->tsa_url = strdup(url)))
+		return px_error_oom(err);
+	return 0;
+}
+
+const char *px_signer_tsa(const px_signer *s)
+{
+	return s->tsa_url;
 }
 
 const char *px_signer_subject(const px_signer *s)

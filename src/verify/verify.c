@@ -470,9 +470,7 @@ static int check_entries(verifier *v)
 			PROBLEM(v,
 				"%.200s: %s differs from %s (the file "
 				"was changed)",
-				e->name,
-				strcmp(r->md, "SHA256") ? r->md : "SHA-256",
-				PX_ASIC_MANIFEST_NAME);
+				e->name, r->label, PX_ASIC_MANIFEST_NAME);
 	}
 	for (size_t i = 0; v->xml_ok && i < v->m.n; i++) {
 		entry *e = find(v, v->m.refs[i].name);
@@ -638,7 +636,7 @@ static int check_signature(verifier *v)
 	if (!v->xml)
 		return 0;
 	return px_verify_cms(v->sig, v->sig_len, v->xml, v->xml_len,
-			     v->o->ca_path, v->res, v->err);
+			     v->o->ca_path, v->o->tsa_ca_path, v->res, v->err);
 }
 
 static int open_archive(verifier *v)

@@ -18,6 +18,7 @@
 #include "portex/asic.h"
 #include "portex/verify.h"
 #include "timefmt.h"
+#include "verify/verify_tst.h"
 
 #define SIG PX_ASIC_SIG_NAME
 
@@ -219,7 +220,7 @@ static int inspect(CMS_ContentInfo *cms, X509 **signer, time_t *t,
 
 int px_verify_cms(const unsigned char *sig, size_t sig_len, const char *content,
 		  size_t content_len, const char *ca_path,
-		  px_verify_result *res, px_error *err)
+		  const char *tsa_ca_path, px_verify_result *res, px_error *err)
 {
 	const unsigned char *p = sig;
 	CMS_ContentInfo *cms;
@@ -252,6 +253,10 @@ int px_verify_cms(const unsigned char *sig, size_t sig_len, const char *content,
 		      signer, res))
 		goto out;
 	if (have_time && check_validity(signer, t, res))
+		goto out;
+	if (px_verify_timestamp(
+		sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0),
+		tsa_ca_path, res, err))
 		goto out;
 	rc = 0;
 	if (ca_path && have_time) {

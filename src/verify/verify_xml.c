@@ -57,15 +57,18 @@ enum kind {
 /* Digests a DataObjectReference may use: SHA-2 and SHA-3 of at least 256
  * bits (ETSI TS 119 312), by their XML Signature URIs (RFC 6931). */
 static const struct {
-	const char *uri, *md;
+	const char *uri, *md, *label;
 	size_t len;
 } digests[] = {
-    {PX_SHA256_URI, "SHA256", 32},
-    {"http://www.w3.org/2001/04/xmldsig-more#sha384", "SHA384", 48},
-    {"http://www.w3.org/2001/04/xmlenc#sha512", "SHA512", 64},
-    {"http://www.w3.org/2007/05/xmldsig-more#sha3-256", "SHA3-256", 32},
-    {"http://www.w3.org/2007/05/xmldsig-more#sha3-384", "SHA3-384", 48},
-    {"http://www.w3.org/2007/05/xmldsig-more#sha3-512", "SHA3-512", 64},
+    {PX_SHA256_URI, "SHA256", "SHA-256", 32},
+    {"http://www.w3.org/2001/04/xmldsig-more#sha384", "SHA384", "SHA-384", 48},
+    {"http://www.w3.org/2001/04/xmlenc#sha512", "SHA512", "SHA-512", 64},
+    {"http://www.w3.org/2007/05/xmldsig-more#sha3-256", "SHA3-256", "SHA3-256",
+     32},
+    {"http://www.w3.org/2007/05/xmldsig-more#sha3-384", "SHA3-384", "SHA3-384",
+     48},
+    {"http://www.w3.org/2007/05/xmldsig-more#sha3-512", "SHA3-512", "SHA3-512",
+     64},
 };
 
 typedef struct parser {
@@ -408,6 +411,7 @@ static int open_element(parser *ps, const char *uri, const char *local,
 				    "DigestValue",
 				    r->name);
 		r->md = digests[i].md;
+		r->label = digests[i].label;
 		r->digest_len = digests[i].len;
 		ps->stack[ps->depth].kind = K_METHOD;
 		return 0;
@@ -456,7 +460,7 @@ static int close_element(parser *ps)
 	    EVP_EncodeBlock(canon, bin, (int)r->digest_len) != (int)b64 ||
 	    memcmp(canon, ps->value, b64))
 		return fail(ps, "%s: DigestValue is not a base64 %s", r->name,
-			    r->md);
+			    r->label);
 	memcpy(r->digest, bin, r->digest_len);
 	return 0;
 }

@@ -112,7 +112,7 @@ test_verify_accepts_sha384_sha512_and_sha3_manifests_made_by_openssl() {
 	resigned sha512
 	/usr/bin/python3 "$PX_TOP/tests/tools/make_hostile.py" flip "$T/bad.zip" "$T/r.zip" data/score.json
 	expect_exit 1 "$PORTEX" verify --ca "$T/ca.pem" "$T/bad.zip"
-	expect_err "data/score.json: SHA512 differs from META-INF/ASiCManifest.xml"
+	expect_err "data/score.json: SHA-512 differs from META-INF/ASiCManifest.xml"
 }
 
 test_verify_refuses_sha1_and_md5() {

@@ -293,7 +293,8 @@ static void certificate_expired_at_signing_time(void **state)
 
 	assert_true(len > 0);
 	assert_int_equal(
-	    px_verify_cms(der, (size_t)len, "content", 7, NULL, &r, &err), 0);
+	    px_verify_cms(der, (size_t)len, "content", 7, NULL, NULL, &r, &err),
+	    0);
 	assert_false(r.valid);
 	assert_true(r.signature_ok);
 	assert_int_equal(r.n_problems, 1);
@@ -330,9 +331,9 @@ static void content_changed_after_signing(void **state)
 	int len = i2d_CMS_ContentInfo(cms, &der);
 	px_verify_result r = {.valid = 1};
 
-	assert_int_equal(
-	    px_verify_cms(der, (size_t)len, "c0ntent", 7, f->cert, &r, &err),
-	    0);
+	assert_int_equal(px_verify_cms(der, (size_t)len, "c0ntent", 7, f->cert,
+				       NULL, &r, &err),
+			 0);
 	assert_false(r.valid);
 	assert_false(r.signature_ok);
 	assert_non_null(strstr(r.problems[0], "does not match its signature"));
