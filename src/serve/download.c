@@ -18,6 +18,7 @@
 
 #include "serve/http.h"
 #include "serve/link.h"
+#include "serve/range.h"
 #include "serve/serve.h"
 
 static const char *str(const json_t *o, const char *k)
@@ -33,50 +34,6 @@ int64_t px_serve_package_expiry(const px_serve *s, const json_t *req)
 	if (!path || stat(path, &st) || !S_ISREG(st.st_mode))
 		return -1;
 	return (int64_t)st.st_mtime + s->sc.link_seconds;
-}
-
-/* Range: bytes=A-B | A- | -N, one range only. 0 with [*from, *to]; 1 when
- * there is no usable Range (the whole file is sent, as RFC 9110 allows
- * for a multi-range or malformed one); -1 when unsatisfiable. */
-static int parse_range(const char *h, uint64_t size, uint64_t *from,
-		       uint64_t *to)
-{
-	unsigned long long a = 0, b = 0;
-	char *end;
-
-	if (!h || strncmp(h, "bytes=", 6) || strchr(h, ','))
-		return 1;
-	h += 6;
-	if (*h == '-') {
-		b = strtoull(h + 1, &end, 10);
-		if (end == h + 1 || *end)
-			return 1;
-		if (!b || !size)
-			return -1;
-		*from = b >= size ? 0 : size - b;
-		*to = size - 1;
-		return 0;
-	}
-	if (*h < '0' || *h > '9')
-		return 1;
-	a = strtoull(h, &end, 10);
-	if (*end != '-')
-		return 1;
-	h = end + 1;
-	if (*h) {
-		if (*h < '0' || *h > '9')
-			return 1;
-		b = strtoull(h, &end, 10);
-		if (*end || b < a)
-			return 1;
-	} else {
-		b = size ? size - 1 : 0;
-	}
-	if (a >= size)
-		return -1;
-	*from = a;
-	*to = b >= size ? size - 1 : b;
-	return 0;
 }
 
 struct downloaded {
@@ -146,7 +103,7 @@ static int send_file(px_serve *s, px_call *c, const json_t *req, int fd,
 	 * different one. */
 	if (if_range && strcmp(if_range, etag))
 		range = NULL;
-	pr = parse_range(range, size, &d.from, &d.to);
+	pr = px_http_range(range, size, &d.from, &d.to);
 	if (pr < 0) {
 		close(fd);
 		snprintf(cr, sizeof(cr), "bytes */%" PRIu64, size);

@@ -445,10 +445,10 @@ static int listen_socket(px_serve *s, px_error *err)
 				    strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sc->addr, sc->addr_len) ||
-	    listen(fd, 128) ||
-	    getsockname(fd, (struct sockaddr *)&got, &len)) {
-		px_error_set(err, PX_EXIT_UNAVAILABLE, "cannot listen on %s: %s",
-			     sc->listen, strerror(errno));
+	    listen(fd, 128) || getsockname(fd, (struct sockaddr *)&got, &len)) {
+		px_error_set(err, PX_EXIT_UNAVAILABLE,
+			     "cannot listen on %s: %s", sc->listen,
+			     strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -509,8 +509,7 @@ struct MHD_Daemon *px_http_start(px_serve *s, px_error *err)
 		free(key);
 		return NULL;
 	}
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd,
-					    NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
 					    sc->http_threads, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,

@@ -29,7 +29,7 @@ typedef struct px_jobs_outcome {
 /* Called on a worker thread once an export ends (any outcome); out_path
  * holds the package when o->code is 0. */
 typedef void (*px_jobs_done_fn)(void *ctx, long id, const char *out_path,
-			       const px_jobs_outcome *o);
+				const px_jobs_outcome *o);
 
 /* Starts `workers` threads over a queue of at most `bound` waiting
  * exports. cfg is borrowed and must outlive px_jobs_stop(). Returns a

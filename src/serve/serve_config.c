@@ -44,6 +44,9 @@ int px_serve_parse_listen(const char *s, struct sockaddr_storage *addr,
 	}
 	if (!n || n >= sizeof(host))
 		return -1;
+	/* An IPv6 address without brackets cannot be told from its port. */
+	if (*s != '[' && memchr(h, ':', n))
+		return -1;
 	memcpy(host, h, n);
 	host[n] = '\0';
 	port = strtol(colon + 1, &end, 10);

@@ -102,3 +102,14 @@ slow_source() {
 }
 
 ALICE='{"subject": {"email": "alice.martin@example.org"}}'
+
+# conforms SCHEMA: the last body is valid against components/schemas/SCHEMA
+# of docs/openapi.yaml (python3-jsonschema, draft 2020-12 as OpenAPI 3.1)
+conforms() {
+	/usr/bin/python3 - "$PX_TOP/docs/openapi.yaml" "$1" "$T/body" <<'PY' || fail "body does not follow the OpenAPI schema $1: $(cat "$T/body")"
+import json, sys, yaml, jsonschema
+doc = yaml.safe_load(open(sys.argv[1]))
+schema = {"$ref": "#/components/schemas/" + sys.argv[2], "components": doc["components"]}
+jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(json.load(open(sys.argv[3])))
+PY
+}

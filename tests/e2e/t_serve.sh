@@ -26,6 +26,7 @@ test_portal_creates_polls_downloads_and_the_package_verifies() {
 	serve_setup
 	serve_start
 	[ "$(create "$ALICE")" = 202 ] || fail "POST: $(cat "$T/body")"
+	conforms Export
 	ID=$(body 'j["id"]')
 	[ "$(header Location)" = "$BASE/v1/exports/$ID" ] || fail "Location: $(header Location)"
 	[ "$(body 'j["due"]')" = "$("$PORTEX" due "$(date +%F)")" ] ||
@@ -33,6 +34,7 @@ test_portal_creates_polls_downloads_and_the_package_verifies() {
 	st=$(body 'j["status"]')
 	case $st in queued | running | ready) ;; *) fail "status $st" ;; esac
 	wait_status "$ID" ready
+	conforms Export
 	URL=$(body 'j["download_url"]')
 	until=$(body 'j["retrievable_until"]')
 	# The learner's browser: the link alone, no token.
@@ -161,6 +163,7 @@ test_bad_requests_get_clear_4xx_and_the_service_keeps_running() {
 		[ "$code" = "$want" ] || fail "$data: $code, expected $want: $(cat "$T/body")"
 		[ "$(body 'j["code"]')" = "$word" ] || fail "$data: $(cat "$T/body")"
 		[ "$(body 'j["status"]')" = "$want" ] || fail "problem status"
+		conforms Problem
 		grep -qi '^content-type: application/problem+json' "$T/headers" || fail "content type"
 	}
 	check 400 malformed_json '{"subject": {"email": "a@b"'
@@ -199,6 +202,7 @@ test_a_subject_no_source_knows_is_reported_as_such() {
 	id=$(body 'j["id"]')
 	wait_status "$id" failed
 	[ "$(body 'j["error"]["code"]')" = subject_not_found ] || fail "error: $(cat "$T/body")"
+	conforms Export
 	[ "$(body 'j["error"]["exit"]')" = 67 ] || fail "exit code"
 	[ -z "$(ls -A "$T/out/packages")" ] || fail "a package was written"
 	serve_stop
@@ -266,6 +270,35 @@ test_sigterm_during_an_export_leaves_no_package_and_restart_completes_it() {
 	expect_exit 0 "$PORTEX" verify "$T/got.zip"
 	[ "$(/usr/bin/python3 -c 'import json,sys,zipfile; print(len(json.loads(zipfile.ZipFile(sys.argv[1]).read("data/connection.json"))["records"]))' "$T/got.zip")" -ge 5 ] ||
 		fail "connection records missing"
+	serve_stop
+}
+
+test_expired_packages_are_purged_and_audited_their_requests_kept() {
+	serve_setup
+	serve_start
+	ready_export
+	serve_stop
+	pkg="$T/out/packages/portex-request-$ID.zip"
+	expect_file "$pkg"
+	# Eight days later, as far as the package's age goes; and a file that
+	# is not serve's, just as old.
+	touch -d '8 days ago' "$pkg"
+	echo keep >"$T/out/packages/not-ours.zip"
+	touch -d '30 days ago' "$T/out/packages/not-ours.zip"
+	serve_start
+	for _ in $(seq 100); do grep -q '"event":"package.purged"' "$T/serve.log" && break; sleep 0.1; done
+	expect_no_file "$pkg"
+	expect_file "$T/out/packages/not-ours.zip"
+	[ "$(api GET "/v1/exports/$ID")" = 200 ] || fail "the request is gone"
+	[ "$(body 'j["status"]')" = expired ] || fail "status $(body 'j["status"]')"
+	[ "$(body '"download_url" in j')" = False ] || fail "a link to nothing"
+	# The same link (this start listens on another port).
+	code=$(curl -s -o "$T/body" -w '%{http_code}' "$BASE/${URL#*://*/}")
+	[ "$code" = 410 ] || fail "old link: $code"
+	[ "$(body 'j["code"]')" = package_gone ] || fail "body: $(cat "$T/body")"
+	"$PORTEX" audit log --ledger "sqlite:$T/ledger.db" --request "$ID" >"$T/audit"
+	grep -q package.purged "$T/audit" || fail "purge not audited: $(cat "$T/audit")"
+	expect_exit 0 "$PORTEX" audit verify --ledger "sqlite:$T/ledger.db"
 	serve_stop
 }
 
