@@ -90,6 +90,8 @@ static const char *failure_code(int code)
 	switch (code) {
 	case PX_EXIT_NOUSER:
 		return "subject_not_found";
+	case PX_EXIT_USAGE: /* a key no source starts from */
+		return "unknown_subject_key";
 	case PX_EXIT_UNAVAILABLE:
 		return "source_unavailable";
 	case PX_EXIT_DATA:
@@ -182,15 +184,20 @@ enum px_submit px_serve_enqueue(px_serve *s, const json_t *req)
 {
 	long id = (long)json_integer_value(json_object_get(req, "id"));
 	px_scope scope = PX_SCOPE_PORTABILITY;
-	char *path = px_serve_package_path(s, id);
+	char *path = px_serve_package_path(s, id), until[48];
 	enum px_submit rc;
 
 	if (!path)
 		return PX_SUBMIT_NOMEM;
 	px_scope_parse(str(req, "type"), &scope);
 	px_serve_set_failure(s, id, 0, NULL);
+	/* The link will run from when the package is written; the package
+	 * says the day. */
+	px_rfc3339_from_epoch((int64_t)time(NULL) + s->sc.link_seconds, 0,
+			      until, sizeof(until));
+	until[10] = '\0';
 	rc = px_jobs_submit(s->jobs, id, json_object_get(req, "subject"), scope,
-			    path);
+			    path, until);
 	free(path);
 	return rc;
 }

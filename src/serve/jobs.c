@@ -1,6 +1,6 @@
 /*
  * jobs.c - a FIFO of export jobs under one mutex, worked by a fixed pool
- * of threads that each call px_export() for one request at a time.
+ * of threads, each exporting one request at a time with its own exporter.
  */
 #include "serve/jobs.h"
 
@@ -17,6 +17,7 @@ struct job {
 	json_t *subject;
 	px_scope scope;
 	char *out_path;
+	char until[11]; /* retrievable until, YYYY-MM-DD, or "" */
 };
 
 struct px_jobs {
@@ -28,6 +29,9 @@ struct px_jobs {
 	struct job *head, *tail;
 	long queued, bound;
 	long *running; /* request id per worker, 0 when idle */
+	/* One per worker: schemas, signer and source connections are set
+	 * up once and reused for every subject that worker exports. */
+	px_exporter **exporters;
 	long n_workers, n_started;
 	int stopping;
 	pthread_t *threads;
@@ -51,9 +55,9 @@ static double since(const struct timespec *t0)
 	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static void run_one(px_jobs *j, struct job *jb)
+static void run_one(px_jobs *j, long slot, struct job *jb)
 {
-	px_export_opts o = {0};
+	px_export_subject o = {0};
 	px_export_result res;
 	px_error err = PX_ERROR_INIT;
 	px_jobs_outcome out = {0};
@@ -61,16 +65,16 @@ static void run_one(px_jobs *j, struct job *jb)
 	struct timespec t0;
 
 	snprintf(id, sizeof(id), "%ld", jb->id);
-	o.config = j->cfg;
 	o.subject = jb->subject;
-	o.scope = jb->scope;
+	o.scope = px_scope_name(jb->scope);
 	o.out_path = jb->out_path;
 	o.request_id = id;
+	o.retrievable_until = jb->until[0] ? jb->until : NULL;
 	/* A file there is an earlier run's, published but never recorded
 	 * (the process died in between): this export replaces it. */
 	o.force = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (px_export(&o, &res, &err)) {
+	if (px_exporter_run(j->exporters[slot], &o, &res, &err)) {
 		out.code = err.code ? err.code : PX_EXIT_SOFTWARE;
 		out.interrupted = err.code == PX_EXIT_INTERRUPTED;
 		out.message = err.msg;
@@ -103,7 +107,7 @@ static void *worker(void *arg)
 		j->queued--;
 		j->running[slot] = jb->id;
 		pthread_mutex_unlock(&j->mu);
-		run_one(j, jb);
+		run_one(j, slot, jb);
 		pthread_mutex_lock(&j->mu);
 		j->running[slot] = 0;
 		pthread_mutex_unlock(&j->mu);
@@ -115,11 +119,15 @@ px_jobs *px_jobs_start(const px_config *cfg, long workers, long bound,
 		       px_jobs_done_fn done, void *ctx, px_error *err)
 {
 	px_jobs *j = calloc(1, sizeof(*j));
+	px_export_opts eo = {.config = cfg, .scope = PX_SCOPE_PORTABILITY};
 
 	if (!j || !(j->running = calloc((size_t)workers, sizeof(long))) ||
-	    !(j->threads = calloc((size_t)workers, sizeof(pthread_t)))) {
-		if (j)
+	    !(j->threads = calloc((size_t)workers, sizeof(pthread_t))) ||
+	    !(j->exporters = calloc((size_t)workers, sizeof(px_exporter *)))) {
+		if (j) {
 			free(j->running);
+			free(j->threads);
+		}
 		free(j);
 		px_error_oom(err);
 		return NULL;
@@ -131,6 +139,13 @@ px_jobs *px_jobs_start(const px_config *cfg, long workers, long bound,
 	j->n_workers = workers;
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_cond_init(&j->cv, NULL);
+	/* Set up before any thread runs: a signing key that does not load
+	 * fails the start, not every export. */
+	for (long i = 0; i < workers; i++)
+		if (!(j->exporters[i] = px_exporter_new(&eo, err))) {
+			px_jobs_stop(j);
+			return NULL;
+		}
 	for (long i = 0; i < workers; i++) {
 		void **arg = malloc(2 * sizeof(void *));
 
@@ -161,7 +176,8 @@ static int present(px_jobs *j, long id)
 }
 
 enum px_submit px_jobs_submit(px_jobs *j, long id, const json_t *subject,
-			      px_scope scope, const char *out_path)
+			      px_scope scope, const char *out_path,
+			      const char *until)
 {
 	struct job *jb;
 	enum px_submit rc = PX_SUBMIT_QUEUED;
@@ -184,6 +200,7 @@ enum px_submit px_jobs_submit(px_jobs *j, long id, const json_t *subject,
 	}
 	jb->id = id;
 	jb->scope = scope;
+	snprintf(jb->until, sizeof(jb->until), "%s", until ? until : "");
 	pthread_mutex_lock(&j->mu);
 	/* Checked again: the lock was let go while copying. */
 	if (j->stopping)
@@ -259,6 +276,9 @@ void px_jobs_stop(px_jobs *j)
 	}
 	pthread_cond_destroy(&j->cv);
 	pthread_mutex_destroy(&j->mu);
+	for (long i = 0; i < j->n_workers; i++)
+		px_exporter_free(j->exporters[i]);
+	free(j->exporters);
 	free(j->running);
 	free(j->threads);
 	free(j);

@@ -1,6 +1,7 @@
 /*
  * jobs.h - the exports serve has taken on and not finished: a bounded
- * queue and a pool of in-process export threads. The ledger, not this
+ * queue and a pool of in-process export threads, each with its own
+ * exporter (px_exporter_new: set up once, many subjects). The ledger, not this
  * queue, is what survives a restart: serve re-submits the portal's
  * requests still waiting (serve.c), so nothing here is persisted.
  *
@@ -32,8 +33,9 @@ typedef void (*px_jobs_done_fn)(void *ctx, long id, const char *out_path,
 				const px_jobs_outcome *o);
 
 /* Starts `workers` threads over a queue of at most `bound` waiting
- * exports. cfg is borrowed and must outlive px_jobs_stop(). Returns a
- * pool to stop with px_jobs_stop(), or NULL with err. */
+ * exports, after setting up one exporter each (a signing key that does
+ * not load fails here). cfg is borrowed and must outlive px_jobs_stop().
+ * Returns a pool to stop with px_jobs_stop(), or NULL with err. */
 px_jobs *px_jobs_start(const px_config *cfg, long workers, long bound,
 		       px_jobs_done_fn done, void *ctx, px_error *err);
 
@@ -45,9 +47,12 @@ enum px_submit {
 	PX_SUBMIT_NOMEM,
 };
 
-/* Queues the export of request `id` (subject copied) to out_path. */
+/* Queues the export of request `id` (subject copied) to out_path; until
+ * ("YYYY-MM-DD" or NULL) is written into the package as the date it can be
+ * downloaded until. */
 enum px_submit px_jobs_submit(px_jobs *j, long id, const json_t *subject,
-			      px_scope scope, const char *out_path);
+			      px_scope scope, const char *out_path,
+			      const char *until);
 
 enum px_jobs_state { PX_JOBS_NONE, PX_JOBS_QUEUED, PX_JOBS_RUNNING };
 enum px_jobs_state px_jobs_state(px_jobs *j, long id);

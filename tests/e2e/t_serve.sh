@@ -51,6 +51,9 @@ test_portal_creates_polls_downloads_and_the_package_verifies() {
 	grep -qi "^content-length: $(stat -c %s "$T/got.zip")" "$T/dl" || fail "Content-Length"
 	unpack "$T/got.zip" "$T/pkg"
 	[ "$(jget "$T/pkg/manifest.json" 'j["request"]')" = "$ID" ] || fail "manifest names another request"
+	# The package itself says until when the link works.
+	[ "$(jget "$T/pkg/manifest.json" 'j["retrievable_until"]')" = "${until%%T*}" ] ||
+		fail "manifest retrievable_until $(jget "$T/pkg/manifest.json" 'j.get("retrievable_until")'), link until $until"
 	grep -qF alice.martin@example.org "$T/pkg/data/profile.json" || fail "not Alice's data"
 	# The ledger: a portal request, identity confirmed, delivered by the
 	# download, each step in the audit trail, which verifies.
@@ -204,6 +207,11 @@ test_a_subject_no_source_knows_is_reported_as_such() {
 	[ "$(body 'j["error"]["code"]')" = subject_not_found ] || fail "error: $(cat "$T/body")"
 	conforms Export
 	[ "$(body 'j["error"]["exit"]')" = 67 ] || fail "exit code"
+	# A key no source starts from.
+	[ "$(create '{"subject": {"phone": "+33 6 12 34 56 78"}}')" = 202 ] || fail "POST"
+	id=$(body 'j["id"]')
+	wait_status "$id" failed
+	[ "$(body 'j["error"]["code"]')" = unknown_subject_key ] || fail "error: $(cat "$T/body")"
 	[ -z "$(ls -A "$T/out/packages")" ] || fail "a package was written"
 	serve_stop
 }
