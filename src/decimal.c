@@ -13,7 +13,7 @@
 
 #include "portex/connector.h"
 
-static int is_decimal_literal(const char *s)
+int px_decimal_literal(const char *s)
 {
 	const char *p = s;
 
@@ -48,7 +48,7 @@ json_t *px_decimal_new(const char *digits)
 	char *buf;
 	json_t *v;
 
-	if (!is_decimal_literal(digits))
+	if (!px_decimal_literal(digits))
 		return NULL;
 	n = strlen(digits);
 	buf = malloc(n + 1);

@@ -26,6 +26,12 @@ json_t *px_cell_json(const px_cell *c)
 		if (!c->text || memchr(c->text, 0, c->len))
 			return NULL;
 		return json_stringn(c->text, c->len);
+	case PX_CELL_BOOL:
+		return json_boolean(c->i);
+	case PX_CELL_DECIMAL:
+		return px_decimal_new(c->text);
+	case PX_CELL_JSON:
+		return json_loadb(c->text, c->len, JSON_DECODE_ANY, NULL);
 	default:
 		return NULL;
 	}

@@ -29,6 +29,9 @@ typedef enum px_cell_type {
 	PX_CELL_REAL,	 /* d */
 	PX_CELL_TEXT,	 /* text, len: bytes as stored, NUL-terminated */
 	PX_CELL_BLOB,	 /* bytes: only the generic path knows what to do */
+	PX_CELL_BOOL,	 /* i: 0 or 1 */
+	PX_CELL_DECIMAL, /* text: exact digits (px_decimal_new()) */
+	PX_CELL_JSON,	 /* text, len: JSON text, a nested value */
 } px_cell_type;
 
 typedef struct px_cell {
@@ -69,8 +72,9 @@ px_fetch_rows_fn px_connector_rows(const px_connector *c);
 
 /* The JSON value of a cell as a driver's record carries it: integer,
  * real, string (NULL when the text is not UTF-8 or holds a NUL byte, as
- * jansson refuses it). NULL for NULL and BLOB cells and on out of memory.
- * A new reference. */
+ * jansson refuses it), boolean, px_decimal (NULL when not a decimal
+ * literal), the parsed JSON text (NULL when it does not parse). NULL for
+ * NULL and BLOB cells and on out of memory. A new reference. */
 json_t *px_cell_json(const px_cell *c);
 
 #endif

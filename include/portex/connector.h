@@ -118,6 +118,9 @@ int px_connector_load(const char *so_path, px_error *err);
  * Returns a new reference, or NULL when digits is not such a literal. */
 json_t *px_decimal_new(const char *digits);
 
+/* 1 when digits is such a literal, 0 when not. */
+int px_decimal_literal(const char *digits);
+
 /* The digits of a value made by px_decimal_new(), or NULL for any other
  * value. Borrowed from v. */
 const char *px_decimal_digits(const json_t *v);

@@ -294,6 +294,32 @@ static int real_value(px_rowenc *e, struct slot *s, const px_cell *c,
 	return slow_value(e, s, c, out);
 }
 
+static int boolean_value(px_rowenc *e, struct slot *s, const px_cell *c,
+			 px_buf *out)
+{
+	if ((s->kind == PX_NK_ANY || s->kind == PX_NK_BOOLEAN) &&
+	    px_scalar_boolean_ok(s->check, (int)c->i))
+		return px_buf_add(out, c->i ? "true" : "false", c->i ? 4 : 5)
+			   ? -1
+			   : 0;
+	return slow_value(e, s, c, out);
+}
+
+/* Exact digits: a number as they are, a string of them for a string. */
+static int decimal_value(px_rowenc *e, struct slot *s, const px_cell *c,
+			 px_buf *out)
+{
+	if (!px_decimal_literal(c->text))
+		return 1;
+	if ((s->kind == PX_NK_ANY || s->kind == PX_NK_NUMBER) &&
+	    px_scalar_decimal_ok(s->check, c->text))
+		return px_buf_add(out, c->text, c->len) ? -1 : 0;
+	if (s->kind == PX_NK_STRING &&
+	    px_scalar_string_ok(s->check, c->text, c->len))
+		return px_json_append_text(out, c->text, c->len) ? -1 : 0;
+	return slow_value(e, s, c, out);
+}
+
 int px_rowenc_row(px_rowenc *e, const px_cell *cells, size_t n, px_buf *out)
 {
 	int first = 1, rc = 0;
@@ -324,6 +350,15 @@ int px_rowenc_row(px_rowenc *e, const px_cell *cells, size_t n, px_buf *out)
 			break;
 		case PX_CELL_REAL:
 			rc = real_value(e, s, c, out);
+			break;
+		case PX_CELL_BOOL:
+			rc = boolean_value(e, s, c, out);
+			break;
+		case PX_CELL_DECIMAL:
+			rc = decimal_value(e, s, c, out);
+			break;
+		case PX_CELL_JSON:
+			rc = slow_value(e, s, c, out);
 			break;
 		default:
 			rc = 1; /* bytes: the generic path refuses them */

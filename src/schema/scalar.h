@@ -43,5 +43,7 @@ int px_scalar_string_ok(const px_scalar *p, const char *s, size_t len);
 int px_scalar_integer_ok(const px_scalar *p, long long v);
 int px_scalar_real_ok(const px_scalar *p, double d);
 int px_scalar_boolean_ok(const px_scalar *p, int b);
+/* digits: a decimal literal (px_decimal_literal()), a number here. */
+int px_scalar_decimal_ok(const px_scalar *p, const char *digits);
 
 #endif

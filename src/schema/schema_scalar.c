@@ -6,6 +6,7 @@
 #include "schema/scalar.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "schema/schema_node.h"
@@ -159,6 +160,16 @@ int px_scalar_real_ok(const px_scalar *p, double d)
 	if (d == floor(d))
 		t |= PX_T_INTEGER; /* "integer" accepts 1.0 */
 	return number_ok(p, t, (long double)d);
+}
+
+int px_scalar_decimal_ok(const px_scalar *p, const char *digits)
+{
+	long double x = strtold(digits, NULL);
+	unsigned t = PX_T_NUMBER;
+
+	if (isfinite(x) && floorl(x) == x)
+		t |= PX_T_INTEGER;
+	return number_ok(p, t, x);
 }
 
 int px_scalar_boolean_ok(const px_scalar *p, int b)

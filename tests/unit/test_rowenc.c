@@ -109,6 +109,18 @@ static px_cell T(const char *s)
 {
 	return (px_cell){.type = PX_CELL_TEXT, .text = s, .len = strlen(s)};
 }
+static px_cell B(int b)
+{
+	return (px_cell){.type = PX_CELL_BOOL, .i = b};
+}
+static px_cell D(const char *s)
+{
+	return (px_cell){.type = PX_CELL_DECIMAL, .text = s, .len = strlen(s)};
+}
+static px_cell J(const char *s)
+{
+	return (px_cell){.type = PX_CELL_JSON, .text = s, .len = strlen(s)};
+}
 static const px_cell NUL = {.type = PX_CELL_NULL};
 
 /* Awkward values, each tried in every column. */
@@ -170,11 +182,21 @@ static px_cell pool(size_t i)
 	static const double reals[] = {0.0,  0.25,  1.0,   0.1,
 				       -0.0, 2.5,   1e300, -1e-300,
 				       17.5, 100.0, 100.5, 1e16};
+	/* what the PostgreSQL driver hands over: bool, numeric, json */
+	static const char *digits[] = {
+	    "19.90", "-0.5", "1e400", "0",  "99999999999999999999",
+	    "NaN",   "20",   "1.0",   "-1", "0.25"};
+	static const char *jsons[] = {"[1,2]",	  "{\"a\":1.50,\"b\":\"é\"}",
+				      "bad",	  "12345678901234567890123",
+				      "\"text\"", "null",
+				      "3"};
 	size_t nt = sizeof(texts) / sizeof(*texts),
 	       ni = sizeof(ints) / sizeof(*ints),
-	       nr = sizeof(reals) / sizeof(*reals);
+	       nr = sizeof(reals) / sizeof(*reals),
+	       nd = sizeof(digits) / sizeof(*digits),
+	       nj = sizeof(jsons) / sizeof(*jsons);
 
-	i %= nt + ni + nr + 1;
+	i %= nt + ni + nr + nd + nj + 2 + 1;
 	if (i < nt)
 		return T(texts[i]);
 	i -= nt;
@@ -183,6 +205,15 @@ static px_cell pool(size_t i)
 	i -= ni;
 	if (i < nr)
 		return R(reals[i]);
+	i -= nr;
+	if (i < nd)
+		return D(digits[i]);
+	i -= nd;
+	if (i < nj)
+		return J(jsons[i]);
+	i -= nj;
+	if (i < 2)
+		return B((int)i);
 	return NUL;
 }
 
@@ -210,7 +241,7 @@ static void run_entity(const char *entity, const char *const *names,
 	if (want_fast)
 		assert_int_equal(t.fast, 1); /* the good row is written */
 	for (size_t c = 0; c < ncol; c++)
-		for (size_t i = 0; i < 80; i++) {
+		for (size_t i = 0; i < 120; i++) {
 			memcpy(row, good, ncol * sizeof(*row));
 			row[c] = pool(i);
 			both(entity, n, e, names, row, ncol, &t);
@@ -240,6 +271,25 @@ static void test_answer_rows_match_the_generic_path(void **state)
 	    I(1), R(0.25), I(3),       T("2024-09-02 09:00:10")};
 	(void)state;
 	run_entity("answer", names, 9, good, "[\"response\"]", 1);
+	run_entity("answer", names, 9, good, NULL, 1);
+}
+
+/* The bench's answers as PostgreSQL gives them. */
+static void test_postgres_cells_match_the_generic_path(void **state)
+{
+	static const char *const names[] = {
+	    "id",      "question", "assessment", "prompt",	"response",
+	    "correct", "score",	   "attempt",	 "submitted_at"};
+	const px_cell good[] = {I(7),
+				T("Q1"),
+				T("QCM-1"),
+				T("Que vaut ?"),
+				J("{\"text\":\"réponse\",\"draft\":false}"),
+				B(1),
+				D("0.25"),
+				I(3),
+				T("2024-09-02T07:00:10Z")};
+	(void)state;
 	run_entity("answer", names, 9, good, NULL, 1);
 }
 
@@ -334,6 +384,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_answer_rows_match_the_generic_path),
 	    cmocka_unit_test(test_score_progress_purchase_rows_match),
+	    cmocka_unit_test(test_postgres_cells_match_the_generic_path),
 	    cmocka_unit_test(
 		test_unknown_column_or_missing_required_is_generic),
 	    cmocka_unit_test(test_utf8_check_is_janssons),
