@@ -719,13 +719,16 @@ static int resolve_postgres(px_source *s, size_t step, const json_t *keys,
 
 /* Per collection: column kinds, looked up once, and the sink. */
 struct fetch_ctx {
-	px_emit_fn emit;
-	void *ctx;
+	const px_row_sink *sink;
 	int ncol;
 	enum px_pg_kind *kinds;
 	size_t *name_len;
 	int content; /* index of the "content" column, or -1 */
 	size_t row;
+	/* the typed-row path (rows.h), when the sink has one */
+	const char **names;
+	px_cell *cells;
+	char (*ts)[40]; /* a timestamp's RFC 3339 text, per column */
 };
 
 static int columns(struct query *q, struct fetch_ctx *f, const PGresult *r,
@@ -755,7 +758,33 @@ static int columns(struct query *q, struct fetch_ctx *f, const PGresult *r,
 					    q->s->cfg->name, q->what,
 					    PQfname(r, c));
 	}
-	return 0;
+	if (!f->sink->row)
+		return 0;
+	f->names = calloc((size_t)f->ncol + 1, sizeof(*f->names));
+	f->cells = calloc((size_t)f->ncol + 1, sizeof(*f->cells));
+	f->ts = calloc((size_t)f->ncol + 1, sizeof(*f->ts));
+	if (!f->names || !f->cells || !f->ts)
+		return px_error_oom(err);
+	for (int c = 0; c < f->ncol; c++)
+		f->names[c] = PQfname(r, c);
+	return f->sink->columns(f->sink->ctx, f->names, (size_t)f->ncol, err);
+}
+
+/* The row as cells for the sink: 0 taken, 1 for the generic path. */
+static int typed_row(struct fetch_ctx *f, const PGresult *r, int row,
+		     px_error *err)
+{
+	for (int c = 0; c < f->ncol; c++) {
+		if (PQgetisnull(r, row, c)) {
+			f->cells[c].type = PX_CELL_NULL;
+			continue;
+		}
+		if (px_pg_cell(f->kinds[c], PQgetvalue(r, row, c),
+			       (size_t)PQgetlength(r, row, c), &f->cells[c],
+			       f->ts[c]))
+			return 1;
+	}
+	return f->sink->row(f->sink->ctx, f->cells, (size_t)f->ncol, err);
 }
 
 static int fetch_row(struct query *q, const PGresult *r, int row, void *ctx,
@@ -769,6 +798,9 @@ static int fetch_row(struct query *q, const PGresult *r, int row, void *ctx,
 	if (!f->kinds && columns(q, f, r, err))
 		return -1;
 	f->row++;
+	if (f->sink->row && (rc = typed_row(f, r, row, err)) <= 0)
+		return rc;
+	rc = 0;
 	if (!(rec.fields = json_object()))
 		return px_error_oom(err);
 	for (int c = 0; c < f->ncol && !rc; c++) {
@@ -805,17 +837,17 @@ static int fetch_row(struct query *q, const PGresult *r, int row, void *ctx,
 			rc = px_error_oom(err);
 	}
 	if (!rc)
-		rc = f->emit(f->ctx, &rec, err);
+		rc = f->sink->emit(f->sink->ctx, &rec, err);
 	json_decref(rec.fields);
 	PQfreemem(bytes);
 	return rc;
 }
 
-static int fetch_postgres(px_source *s, size_t coll, const json_t *keys,
-			  px_emit_fn emit, void *ctx, px_error *err)
+int px_postgres_fetch_rows(px_source *s, size_t coll, const json_t *keys,
+			   const px_row_sink *sink, px_error *err)
 {
 	struct query q;
-	struct fetch_ctx f = {emit, ctx, 0, NULL, NULL, -1, 0};
+	struct fetch_ctx f = {.sink = sink, .content = -1};
 	int res;
 
 	if (query_init(&q, s, "collections", coll, keys, err)) {
@@ -825,8 +857,19 @@ static int fetch_postgres(px_source *s, size_t coll, const json_t *keys,
 	res = run_cursor(&q, fetch_row, &f, err);
 	free(f.kinds);
 	free(f.name_len);
+	free(f.names);
+	free(f.cells);
+	free(f.ts);
 	query_free(&q);
 	return res;
+}
+
+static int fetch_postgres(px_source *s, size_t coll, const json_t *keys,
+			  px_emit_fn emit, void *ctx, px_error *err)
+{
+	px_row_sink sink = {.emit = emit, .ctx = ctx};
+
+	return px_postgres_fetch_rows(s, coll, keys, &sink, err);
 }
 
 static const char *const source_keys[] = {"conninfo", "statement_timeout",

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <libpq-fe.h>
 
+#include "rows.h"
+
 /* How a column's text output becomes JSON, chosen once per column from its
  * type OID. */
 enum px_pg_kind {
@@ -75,5 +77,12 @@ int px_pg_next(PGconn *conn, int64_t deadline, PGresult **res);
  * PX_PG_TIMEOUT *waited_ms says how long the limit was. */
 int px_pg_connect(const char *const *keys, const char *const *vals,
 		  PGconn **out, int64_t *waited_ms);
+
+/* The same value as a cell of the typed-row path (rows.h) meaning what
+ * px_pg_value() makes of it; a timestamp's RFC 3339 text is written into
+ * ts. Returns 0, or -1 when only px_pg_value() can tell what is wrong
+ * (an integer beyond 64 bits, a NaN float). */
+int px_pg_cell(enum px_pg_kind kind, const char *text, size_t len, px_cell *out,
+	       char ts[40]);
 
 #endif

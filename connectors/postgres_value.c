@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,25 +73,33 @@ static int digits(const char *s, size_t n)
  * offset; a timestamp without time zone is taken to be UTC. Anything else
  * (infinity, BC, years past 9999) is passed on as text for the normaliser
  * to reject with the field's name. */
-static json_t *timestamp_json(const char *t, size_t len)
+static size_t timestamp_text(const char *t, size_t len, char buf[40])
 {
-	char buf[40];
 	size_t end = len;
 
 	if (len >= 3 && !strcmp(t + len - 3, "+00"))
 		end = len - 3;
-	if (end < 19 || end >= sizeof(buf) - 1 || !digits(t, 4) ||
+	if (end < 19 || end >= 40 - 1 || !digits(t, 4) ||
 	    t[4] != '-' || !digits(t + 5, 2) || t[7] != '-' ||
 	    !digits(t + 8, 2) || t[10] != ' ' || !digits(t + 11, 2) ||
 	    t[13] != ':' || !digits(t + 14, 2) || t[16] != ':' ||
 	    !digits(t + 17, 2) ||
 	    (end > 19 &&
 	     (t[19] != '.' || end == 20 || !digits(t + 20, end - 20))))
-		return json_stringn(t, len);
+		return 0;
 	memcpy(buf, t, end);
 	buf[10] = 'T';
 	buf[end] = 'Z';
-	return json_stringn(buf, end + 1);
+	buf[end + 1] = '\0';
+	return end + 1;
+}
+
+static json_t *timestamp_json(const char *t, size_t len)
+{
+	char buf[40];
+	size_t n = timestamp_text(t, len, buf);
+
+	return n ? json_stringn(buf, n) : json_stringn(t, len);
 }
 
 static json_t *integer_json(const char *t, const char **why)
@@ -119,6 +128,49 @@ static json_t *float_json(const char *t, const char **why)
 		return NULL;
 	}
 	return j;
+}
+
+int px_pg_cell(enum px_pg_kind kind, const char *text, size_t len, px_cell *out,
+	       char ts[40])
+{
+	char *e;
+
+	out->text = text;
+	out->len = len;
+	switch (kind) {
+	case PX_PG_INTEGER:
+		errno = 0;
+		out->type = PX_CELL_INTEGER;
+		out->i = strtoll(text, &e, 10);
+		return errno || e == text || *e ? -1 : 0;
+	case PX_PG_NUMERIC:
+		out->type = PX_CELL_DECIMAL;
+		return 0;
+	case PX_PG_FLOAT:
+		out->type = PX_CELL_REAL;
+		out->d = strtod(text, &e);
+		return e == text || *e || !isfinite(out->d) ? -1 : 0;
+	case PX_PG_BOOL:
+		out->type = PX_CELL_BOOL;
+		out->i = text[0] == 't';
+		return 0;
+	case PX_PG_TIMESTAMP:
+		out->type = PX_CELL_TEXT;
+		if ((out->len = timestamp_text(text, len, ts)))
+			out->text = ts;
+		else
+			out->len = len;
+		return 0;
+	case PX_PG_JSON:
+		out->type = PX_CELL_JSON;
+		return 0;
+	case PX_PG_BYTEA:
+		out->type = PX_CELL_BLOB;
+		return 0;
+	default:
+		out->type = PX_CELL_TEXT;
+		return 0;
+	}
 }
 
 json_t *px_pg_value(enum px_pg_kind kind, const char *text, size_t len,

@@ -7,11 +7,14 @@
 #include <string.h>
 
 extern const px_connector px_connector_sqlite;
+extern const px_connector px_connector_postgres;
 
 px_fetch_rows_fn px_connector_rows(const px_connector *c)
 {
 	if (c == &px_connector_sqlite)
 		return px_sqlite_fetch_rows;
+	if (c == &px_connector_postgres)
+		return px_postgres_fetch_rows;
 	return NULL;
 }
 

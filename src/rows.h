@@ -66,6 +66,8 @@ typedef int (*px_fetch_rows_fn)(px_source *src, size_t coll, const json_t *keys,
 /* The built-in drivers that have one. */
 int px_sqlite_fetch_rows(px_source *src, size_t coll, const json_t *keys,
 			 const px_row_sink *sink, px_error *err);
+int px_postgres_fetch_rows(px_source *src, size_t coll, const json_t *keys,
+			   const px_row_sink *sink, px_error *err);
 
 /* The typed-row fetch of a built-in driver, or NULL (plugins, REST). */
 px_fetch_rows_fn px_connector_rows(const px_connector *c);
