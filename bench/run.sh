@@ -7,6 +7,7 @@
 #   bench/run.sh                         (or: make bench)
 #   RUNS=5 SIZES="100000 1000000 3000000" bench/run.sh
 #   KINDS=sqlite bench/run.sh            (only SQLite: no cluster)
+#   PORTEX_BEFORE=/tmp/old/portex bench/run.sh   (and another build, paired)
 #
 # The floor: the database writes the JSON itself, zip compresses it
 #   PostgreSQL: psql -c "\copy (SELECT row_to_json(t) FROM (<query>) t)
@@ -116,6 +117,10 @@ bench_size() {
 			--subject email=bench@example.org --out p.zip --force
 		one "$kind" "$size" python $py "$top/bench/export.py" "$config" \
 			email=bench@example.org py.zip
+		[ -z "${PORTEX_BEFORE:-}" ] ||
+			one "$kind" "$size" before "$PORTEX_BEFORE" export \
+				--config "$config" --subject email=bench@example.org \
+				--out p.zip --force
 	done
 	# portex's count is the subject's whole history, every time
 	rows=$((size + size / 100 + 100000 + 1))
@@ -152,6 +157,10 @@ for i in $(seq "$small_runs"); do
 	one sqlite 300 small "$PORTEX" export --config small.json \
 		--subject email=alice.martin@example.org --scope access \
 		--out p.zip --force
+	[ -z "${PORTEX_BEFORE:-}" ] ||
+		one sqlite 300 small-before "$PORTEX_BEFORE" export \
+			--config small.json --subject email=alice.martin@example.org \
+			--scope access --out p.zip --force
 done
 
 echo

@@ -19,7 +19,7 @@ print("%-9s %8s %-7s %4s %9s %9s %10s %9s %13s %12s" % (
     "source", "answers", "tool", "runs", "wall (s)", "CPU (s)", "peak RSS",
     "pkg (MB)", "portex/floor", "python/portex"))
 for kind, size, tool in sorted(runs, key=lambda k: (k[0], k[1], k[2])):
-    if tool == "small":
+    if tool.startswith("small"):
         continue
     key = (kind, size, tool)
     ratio = ""
@@ -28,12 +28,15 @@ for kind, size, tool in sorted(runs, key=lambda k: (k[0], k[1], k[2])):
     pyr = ""
     if tool == "portex" and (kind, size, "python") in runs:
         pyr = "%.2fx" % (med((kind, size, "python"), 0) / med(key, 0))
+    if tool == "before" and (kind, size, "portex") in runs:
+        ratio = "(%.2fx now)" % (med((kind, size, "portex"), 0) / med(key, 0))
     print("%-9s %8d %-7s %4d %9.2f %9.2f %6.1f MiB %9.1f %13s %12s" % (
         kind, size, tool, len(runs[key]), med(key, 0), med(key, 1),
         max(r[2] for r in runs[key]) / 1024, med(key, 3) / 1e6, ratio, pyr))
-for key in runs:
-    if key[2] == "small":
-        print("\nsmall subject (%d records, 13 collections, SQLite): median "
-              "%.1f ms CPU, %.1f ms wall over %d runs; package %.1f kB" % (
-                  301, med(key, 1) * 1000, med(key, 0) * 1000,
-                  len(runs[key]), med(key, 3) / 1e3))
+for key in sorted(runs):
+    if key[2].startswith("small"):
+        print("%s (301 records, 13 collections, SQLite): median %.1f ms "
+              "CPU, %.1f ms wall over %d runs; package %.1f kB" % (
+                  "small subject" if key[2] == "small" else "  before",
+                  med(key, 1) * 1000, med(key, 0) * 1000, len(runs[key]),
+                  med(key, 3) / 1e3))
