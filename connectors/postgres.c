@@ -236,15 +236,12 @@ static int failed_result(const PGresult *r)
  * several may follow each other) and reads every result within the
  * statement's deadline. Returns the first result that failed, else the
  * last; NULL with err set when the wait failed. The caller PQclear()s. */
-static PGresult *exec(px_source *s, const char *step, const char *sql, int n,
-		      const char *const *values, px_error *err)
+/* The results of what was sent (rc: how sending went, a px_pg_wait_rc),
+ * as exec() returns them. */
+static PGresult *collect(px_source *s, const char *step, int rc, px_error *err)
 {
 	int64_t deadline = statement_deadline(s);
 	PGresult *keep = NULL, *r;
-	int sent =
-	    n ? PQsendQueryParams(s->conn, sql, n, NULL, values, NULL, NULL, 0)
-	      : PQsendQuery(s->conn, sql);
-	int rc = sent ? PX_PG_OK : PX_PG_BROKEN;
 
 	while (!rc && !(rc = px_pg_next(s->conn, deadline, &r)) && r) {
 		if (!keep || !failed_result(keep)) {
@@ -262,6 +259,16 @@ static PGresult *exec(px_source *s, const char *step, const char *sql, int n,
 		return NULL;
 	}
 	return keep;
+}
+
+static PGresult *exec(px_source *s, const char *step, const char *sql, int n,
+		      const char *const *values, px_error *err)
+{
+	int sent =
+	    n ? PQsendQueryParams(s->conn, sql, n, NULL, values, NULL, NULL, 0)
+	      : PQsendQuery(s->conn, sql);
+
+	return collect(s, step, sent ? PX_PG_OK : PX_PG_BROKEN, err);
 }
 
 /* The session settings every value conversion relies on, and the
@@ -618,6 +625,8 @@ static int retry_plain(px_source *s, const PGresult *r)
 
 static int run_cursor(struct query *q, row_fn fn, void *ctx, px_error *err)
 {
+	static const char fetch[] =
+	    "FETCH FORWARD " PX_STR(FETCH_ROWS) " FROM px_rows";
 	char *declare, step[200];
 	PGresult *r;
 	int n;
@@ -645,10 +654,10 @@ static int run_cursor(struct query *q, row_fn fn, void *ctx, px_error *err)
 		return run(q, fn, ctx, err);
 	}
 	PQclear(r);
-	do {
-		r = exec(q->s, step,
-			 "FETCH FORWARD " PX_STR(FETCH_ROWS) " FROM px_rows", 0,
-			 NULL, err);
+	r = exec(q->s, step, fetch, 0, NULL, err);
+	for (;;) {
+		int more, sent = PX_PG_OK;
+
 		if (!r)
 			return -1;
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -657,15 +666,27 @@ static int run_cursor(struct query *q, row_fn fn, void *ctx, px_error *err)
 			return -1;
 		}
 		n = PQntuples(r);
+		/* The next batch is on its way while this one is written:
+		 * server and client work at the same time. */
+		if ((more = n == FETCH_ROWS))
+			sent = PQsendQuery(q->s->conn, fetch)
+				   ? px_pg_flush(q->s->conn,
+						 statement_deadline(q->s))
+				   : PX_PG_BROKEN;
 		for (int i = 0; i < n; i++) {
 			if (fn(q, r, i, ctx, err)) {
 				q->s->broken = 1;
+				if (more)
+					cancel(q->s->conn);
 				PQclear(r);
 				return -1;
 			}
 		}
 		PQclear(r);
-	} while (n == FETCH_ROWS);
+		if (!more)
+			break;
+		r = collect(q->s, step, sent, err);
+	}
 	if (exec_ok(q, "CLOSE px_rows", err) ||
 	    exec_ok(q, "RELEASE SAVEPOINT px_cursor", err))
 		return -1;
