@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "jsonout.h"
+
 extern const px_connector px_connector_sqlite;
 extern const px_connector px_connector_postgres;
 
@@ -34,7 +36,8 @@ json_t *px_cell_json(const px_cell *c)
 	case PX_CELL_DECIMAL:
 		return px_decimal_new(c->text);
 	case PX_CELL_JSON:
-		return json_loadb(c->text, c->len, JSON_DECODE_ANY, NULL);
+		return px_json_load_exact(c->text, c->len, JSON_DECODE_ANY,
+					  NULL, NULL);
 	default:
 		return NULL;
 	}
