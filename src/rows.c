@@ -35,9 +35,11 @@ json_t *px_cell_json(const px_cell *c)
 		return json_boolean(c->i);
 	case PX_CELL_DECIMAL:
 		return px_decimal_new(c->text);
-	case PX_CELL_JSON:
+	case PX_CELL_JSON: {
+		json_error_t jerr;
 		return px_json_load_exact(c->text, c->len, JSON_DECODE_ANY,
-					  NULL, NULL);
+					  &jerr, NULL);
+	}
 	default:
 		return NULL;
 	}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encode/jsoncopy.h"
 #include "schema/scalar.h"
 #include "timefmt.h"
 
@@ -237,6 +238,13 @@ static int text_value(px_rowenc *e, struct slot *s, const px_cell *c,
 	if (!px_utf8_ok(c->text, c->len))
 		return 1; /* the generic path names the column */
 	switch (s->kind) {
+	case PX_NK_JSON: /* JSON text, for a field that takes any value */
+		if (px_scalar_any(s->check)) {
+			int rc = px_json_copy(c->text, c->len, out);
+			if (rc <= 0)
+				return rc;
+		}
+		break;
 	case PX_NK_TIMESTAMP:
 		if (!px_is_rfc3339_utc(c->text, c->len))
 			break;
@@ -358,7 +366,11 @@ int px_rowenc_row(px_rowenc *e, const px_cell *cells, size_t n, px_buf *out)
 			rc = decimal_value(e, s, c, out);
 			break;
 		case PX_CELL_JSON:
-			rc = slow_value(e, s, c, out);
+			rc = s->kind == PX_NK_ANY && px_scalar_any(s->check)
+				 ? px_json_copy(c->text, c->len, out)
+				 : 1;
+			if (rc > 0)
+				rc = slow_value(e, s, c, out);
 			break;
 		default:
 			rc = 1; /* bytes: the generic path refuses them */

@@ -38,6 +38,10 @@ const json_t *px_validator_required(const px_validator *v);
 px_validator *px_validator_new_property(const json_t *entity_schema,
 					const char *name, px_error *err);
 
+/* 1 when the property's schema accepts any value (no keyword but
+ * annotations), so a nested value needs no check. */
+int px_scalar_any(const px_scalar *p);
+
 /* s: len bytes of valid UTF-8 without NUL, NUL-terminated. */
 int px_scalar_string_ok(const px_scalar *p, const char *s, size_t len);
 int px_scalar_integer_ok(const px_scalar *p, long long v);

@@ -44,6 +44,22 @@ const json_t *px_validator_required(const px_validator *v)
 	return v->start->required;
 }
 
+int px_scalar_any(const px_scalar *p)
+{
+	const px_snode *n = p;
+
+	if (n->always >= 0)
+		return n->always;
+	return !n->types && !needs_value(n) && !n->enum_values &&
+	       !n->const_value && !n->nprops && !n->required && !n->npprops &&
+	       !n->additional && !n->property_names && !n->min_props &&
+	       n->max_props == PX_NO_LIMIT && !n->ndeps && !n->prefix.n &&
+	       !n->items && !n->min_items && n->max_items == PX_NO_LIMIT &&
+	       !n->unique && !n->contains && !n->min_len &&
+	       n->max_len == PX_NO_LIMIT && !n->has_pattern && !n->min.set &&
+	       !n->max.set && !n->xmin.set && !n->xmax.set;
+}
+
 /* 1 when a value of type bits `t` passes "type", and nothing else of the
  * node needs more than the checks below. */
 static int simple(const px_snode *n, unsigned t)

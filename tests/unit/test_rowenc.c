@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encode/jsoncopy.h"
 #include "encode/rowenc.h"
 #include "jsonout.h"
 #include "normalise.h"
@@ -186,10 +187,15 @@ static px_cell pool(size_t i)
 	static const char *digits[] = {
 	    "19.90", "-0.5", "1e400", "0",  "99999999999999999999",
 	    "NaN",   "20",   "1.0",   "-1", "0.25"};
-	static const char *jsons[] = {"[1,2]",	  "{\"a\":1.50,\"b\":\"é\"}",
-				      "bad",	  "12345678901234567890123",
-				      "\"text\"", "null",
-				      "3"};
+	static const char *jsons[] = {"[1,2]",
+				      "{\"a\":1.50,\"b\":\"é\"}",
+				      "bad",
+				      "12345678901234567890123",
+				      "\"text\"",
+				      "null",
+				      "3",
+				      "{\"t\": \"r\u00e9\", \"x\": [1, -0]}",
+				      " [ \"a\" , 7 , {\"k\": true} ] "};
 	size_t nt = sizeof(texts) / sizeof(*texts),
 	       ni = sizeof(ints) / sizeof(*ints),
 	       nr = sizeof(reals) / sizeof(*reals),
@@ -347,6 +353,74 @@ static void test_unknown_column_or_missing_required_is_generic(void **state)
 	px_normaliser_free(n);
 }
 
+/* JSON text copied compactly is what reading it exactly and writing it
+ * gives, or is left to that path. */
+static void test_json_copy_matches_reading_and_writing(void **state)
+{
+	static const char *const cases[] = {
+	    "[1,2]",
+	    " { \"a\" : [ 1 , 2.50 , \"x\" ] , \"b\": {} } ",
+	    "{\"text\": \"réponse 2\", \"draft\": false}",
+	    "\"has lived\"",
+	    "12345678901234567890123",
+	    "1e400",
+	    "-0",
+	    "-0.0",
+	    "0",
+	    "-12",
+	    "1E+5",
+	    "[true,false,null]",
+	    "null",
+	    "{\"a\":1,\"a\":2}",
+	    "{\"b\":1,\"a\":2,\"c\":{\"z\":[],\"y\":{}}}",
+	    "\"esc\\n\"",
+	    "\"\\u00e9\"",
+	    "[1,]",
+	    "{\"a\"}",
+	    "01",
+	    "1.",
+	    ".5",
+	    "[",
+	    "",
+	    "  ",
+	    "tru",
+	    "[1] x",
+	    "\"\xc3\x28\"",
+	    "\"tab\there\"",
+	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+	    "]]",
+	    "{\"emoji\":\"\xf0\x9f\x98\x80\"}",
+	    "[1e5,-1.5E-3,0.0]"};
+	int copied = 0;
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		px_buf got = {0}, want = {0};
+		json_error_t jerr;
+		json_t *v = px_json_load_exact(cases[i], strlen(cases[i]),
+					       JSON_DECODE_ANY, &jerr, NULL);
+		int rc = px_json_copy(cases[i], strlen(cases[i]), &got);
+
+		assert_true(rc == 0 || rc == 1);
+		if (rc == 0) {
+			if (!v)
+				fail_msg("copied what does not parse: %s",
+					 cases[i]);
+			assert_int_equal(px_json_append(&want, v), 0);
+			if (got.len != want.len ||
+			    memcmp(got.data, want.data, want.len))
+				fail_msg("%s: copied %s, written %s", cases[i],
+					 got.data, want.data);
+			copied++;
+		} else {
+			assert_int_equal(got.len, 0);
+		}
+		json_decref(v);
+		px_buf_free(&got);
+		px_buf_free(&want);
+	}
+	assert_true(copied >= 12);
+}
+
 static void test_utf8_check_is_janssons(void **state)
 {
 	static const char *const cases[] = {"",
@@ -388,6 +462,7 @@ int main(void)
 	    cmocka_unit_test(
 		test_unknown_column_or_missing_required_is_generic),
 	    cmocka_unit_test(test_utf8_check_is_janssons),
+	    cmocka_unit_test(test_json_copy_matches_reading_and_writing),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
