@@ -106,6 +106,16 @@ static int literal(struct scan *sc, const char *word)
 
 static int value(struct scan *sc, int depth);
 
+/* After a member or an element: 1 for another one, 2 at `close`, 0 when
+ * neither follows. */
+static int next(struct scan *sc, char close)
+{
+	skip_ws(sc);
+	if (sc->p < sc->end && (*sc->p == ',' || *sc->p == close))
+		return emit(sc, sc->p, 1) ? *sc->p++ == ',' ? 1 : 2 : 0;
+	return 0;
+}
+
 static int object(struct scan *sc, int depth)
 {
 	const char *keys[MAX_KEYS];
@@ -136,18 +146,14 @@ static int object(struct scan *sc, int depth)
 		if (sc->p >= sc->end || *sc->p++ != ':' || !emit(sc, ":", 1) ||
 		    !value(sc, depth + 1))
 			return 0;
-		skip_ws(sc);
-		if (sc->p < sc->end && *sc->p == ',') {
-			sc->p++;
-			if (!emit(sc, ",", 1))
-				return 0;
+		switch (next(sc, '}')) {
+		case 1:
 			continue;
+		case 2:
+			return 1;
+		default:
+			return 0;
 		}
-		if (sc->p < sc->end && *sc->p == '}') {
-			sc->p++;
-			return emit(sc, "}", 1);
-		}
-		return 0;
 	}
 }
 
@@ -162,20 +168,9 @@ static int array(struct scan *sc, int depth)
 		return emit(sc, "]", 1);
 	}
 	for (;;) {
-		if (!value(sc, depth + 1))
-			return 0;
-		skip_ws(sc);
-		if (sc->p < sc->end && *sc->p == ',') {
-			sc->p++;
-			if (!emit(sc, ",", 1))
-				return 0;
-			continue;
-		}
-		if (sc->p < sc->end && *sc->p == ']') {
-			sc->p++;
-			return emit(sc, "]", 1);
-		}
-		return 0;
+		int k = value(sc, depth + 1) ? next(sc, ']') : 0;
+		if (k != 1)
+			return k == 2;
 	}
 }
 
