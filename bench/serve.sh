@@ -60,7 +60,9 @@ echo "portex serve: export $ID ready, package $size bytes; ${duration} s per run
 echo "RSS at start: $(rss) KiB"
 run status 200 "$BASE/v1/exports/$ID" -H "Authorization: Bearer $PX_TEST_TOKEN"
 run download 20 "$URL"
-run status2 200 "$BASE/v1/exports/$ID" -H "Authorization: Bearer $PX_TEST_TOKEN"
+for i in 2 3 4; do
+	run "status$i" 200 "$BASE/v1/exports/$ID" -H "Authorization: Bearer $PX_TEST_TOKEN"
+done
 downloads=$("$PORTEX" audit log --ledger "sqlite:$T/ledger.db" --request "$ID" | grep -c package.download || true)
 echo "downloads audited in the ledger: $downloads"
 serve_stop
