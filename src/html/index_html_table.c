@@ -7,6 +7,7 @@
 #include "html/index_html.h"
 #include "jsonout.h"
 #include "package/spool.h"
+#include "portex/connector.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -166,7 +167,10 @@ static const char *document_link(const char *entity, const json_t *rec)
 static void write_cell(FILE *out, px_lang lang, const json_t *v,
 		       const char *col, const char *link)
 {
-	fputs(json_is_number(v) ? "<td class=\"num\">" : "<td>", out);
+	/* A decimal read back with its exact digits is a number too. */
+	fputs(json_is_number(v) || px_decimal_digits(v) ? "<td class=\"num\">"
+							: "<td>",
+	      out);
 	if (link && json_is_string(v) &&
 	    (!strcmp(col, "name") || !strcmp(col, "path"))) {
 		fputs("<a href=\"", out);
