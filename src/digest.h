@@ -9,6 +9,10 @@
  * length. Returns 0, or -1 (errno set) when it cannot be read. */
 int px_sha256_file(const char *path, unsigned char sha[32], uint64_t *size);
 
+/* The same for an open file, read from its start with pread (its offset
+ * is left alone). */
+int px_sha256_fd(int fd, unsigned char sha[32], uint64_t *size);
+
 /* n bytes as 2n lowercase hex digits and a NUL into out (2n + 1 bytes). */
 void px_hex(const unsigned char *p, size_t n, char *out);
 

@@ -33,7 +33,9 @@ typedef struct px_html_entity {
 	const char *entity;
 	const char *path;
 	unsigned long records;
-	int deflated; /* path holds raw deflate data (src/spool.h) */
+	int deflated; /* fd holds it as raw deflate data (package/spool.h);
+		       * path then only names it in messages */
+	int fd;
 } px_html_entity;
 
 /* Writes the page to out. manifest: the complete manifest object

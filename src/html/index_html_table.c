@@ -267,7 +267,7 @@ int px_html_entity_section(FILE *out, px_lang lang, const px_html_entity *e,
 
 	if (!r.shown)
 		return px_error_oom(err);
-	f = e->deflated ? px_spool_read(e->path) : fopen(e->path, "r");
+	f = e->deflated ? px_spool_read(e->fd) : fopen(e->path, "r");
 	if (!f) {
 		px_error_set(err, PX_EXIT_IOERR,
 			     "data/%s.json: cannot read %s: %s", e->entity,

@@ -2,9 +2,11 @@
  * package.c - the packager. Records go to one spool per entity as they
  * arrive, where a writer thread validates, writes and deflates them
  * (spool.c; memory stays flat whatever the subject's history). At the end
- * everything goes into a ZIP written beside the target under a temporary
- * name and linked into place only when complete, so no reader ever sees
- * half a package.
+ * everything goes into a ZIP written beside the target. Every working
+ * file has no name (workfile.h): the spools in $TMPDIR, documents and
+ * index.html, and the archive itself until it is complete, fsync'ed and
+ * linked into place. No reader ever sees half a package, and no crash
+ * leaves a subject's records lying about.
  */
 #include "package/package.h"
 
@@ -26,6 +28,8 @@
 #include "jsonout.h"
 #include "path.h"
 #include "package/spool.h"
+#include "package/workfile.h"
+#include "package/zipfd.h"
 #include "package/zipmeta.h"
 #include "timefmt.h"
 
@@ -48,7 +52,8 @@ struct member {
 /* One data/<entity>.json being written, compressed as it goes. */
 struct spool {
 	char *entity;
-	char *path;
+	char *path; /* "spool of <entity>": names it in messages */
+	int fd;	    /* its nameless file */
 	px_spool *sp;
 	uint64_t records;
 	struct member *members;
@@ -60,19 +65,24 @@ struct spool {
 /* A file waiting to go into the archive. */
 struct entry {
 	char *name;	  /* inside the package */
-	char *path;	  /* spool file, or NULL for `data` */
 	FILE *fp;	  /* an unlinked file handed over, or NULL */
+	int fd;		  /* a nameless file holding it, or -1 for `data` */
+	uint64_t off;	  /* where it starts in fd */
 	const void *data; /* static bytes (embedded schemas) */
 	uint64_t size;
 	unsigned char sha256[32];
 	const char *media_type;
 	int64_t records;       /* -1 when not a data file */
-	int deflated;	       /* path holds raw deflate data */
+	int deflated;	       /* fd holds raw deflate data */
 	px_spool_info spooled; /* its sizes and CRC, when deflated */
 };
 
 struct px_package {
-	char *target, *tmp_zip, *spool_dir;
+	char *target, *tmpdir;
+	px_workfile zip; /* the archive, beside the target */
+	int docs_fd;	 /* every document, one after the other */
+	uint64_t docs_end;
+	int index_fd; /* index.html */
 	int force;
 	char *password;
 	px_signer *signer;
@@ -102,11 +112,10 @@ static int cantcreat(px_error *err, const char *what, const char *path)
 
 px_package *px_package_new(const px_package_opts *o, px_error *err)
 {
-	char *copy = strdup(o->target), *dir, tmpl[4096];
+	char *copy = strdup(o->target), *dir;
 	const char *tmpdir = getenv("TMPDIR");
 	px_package *p = calloc(1, sizeof(*p));
 	struct stat st;
-	int fd;
 
 	if (!p || !copy) {
 		free(p);
@@ -114,6 +123,9 @@ px_package *px_package_new(const px_package_opts *o, px_error *err)
 		px_error_oom(err);
 		return NULL;
 	}
+	p->zip.fd = p->docs_fd = p->index_fd = -1;
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
 	dir = dirname(copy);
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
 		px_error_set(err, PX_EXIT_CANTCREAT,
@@ -131,28 +143,15 @@ px_package *px_package_new(const px_package_opts *o, px_error *err)
 		exists_error(err, o->target);
 		goto fail;
 	}
-	/* The archive is written next to its target so the final step is a
-	 * link()/rename() within one file system. */
-	/* Named by process and host (px_temp_tag()), so a later run can
-	 * tell what a killed process left behind from what a live one is
-	 * writing (px_sweep_temporaries()). */
-	snprintf(tmpl, sizeof(tmpl), "%s/.portex-%s-XXXXXX.tmp", dir,
-		 px_temp_tag());
-	fd = mkstemps(tmpl, 4);
-	if (fd < 0) {
-		cantcreat(err, "temporary file in", dir);
+	/* What a crash of an older portex left: its temporary archive, its
+	 * spool folder with the records in clear. */
+	px_workfile_sweep(dir, PX_WORKFILE_PREFIX);
+	px_workfile_sweep(tmpdir, PX_SPOOL_PREFIX);
+	/* The archive is written next to its target so that publishing is
+	 * a link() within one file system. */
+	if (px_workfile_new(&p->zip, dir, "the package", err))
 		goto fail;
-	}
-	close(fd);
-	p->tmp_zip = strdup(tmpl);
-	snprintf(tmpl, sizeof(tmpl), "%s/portex-spool-%s-XXXXXX",
-		 tmpdir && *tmpdir ? tmpdir : "/tmp", px_temp_tag());
-	if (!mkdtemp(tmpl)) {
-		unlink(p->tmp_zip);
-		cantcreat(err, "spool folder in", tmpdir ? tmpdir : "/tmp");
-		goto fail;
-	}
-	p->spool_dir = strdup(tmpl);
+	p->tmpdir = strdup(tmpdir);
 	p->target = strdup(o->target);
 	p->password = o->password ? strdup(o->password) : NULL;
 	p->doc_names = json_object();
@@ -160,7 +159,7 @@ px_package *px_package_new(const px_package_opts *o, px_error *err)
 	p->signer = o->signer;
 	p->schemas = o->schemas;
 	free(copy);
-	if (!p->tmp_zip || !p->spool_dir || !p->target || !p->doc_names ||
+	if (!p->tmpdir || !p->target || !p->doc_names ||
 	    (o->password && !p->password)) {
 		px_package_abort(p);
 		px_error_oom(err);
@@ -168,6 +167,7 @@ px_package *px_package_new(const px_package_opts *o, px_error *err)
 	}
 	return p;
 fail:
+	px_workfile_drop(&p->zip);
 	free(copy);
 	free(p);
 	return NULL;
@@ -263,9 +263,10 @@ static struct spool *spool_for(px_package *p, const char *entity, px_error *err)
 		return NULL;
 	}
 	s = &p->spools[p->n_spools];
-	snprintf(name, sizeof(name), "%s.json", entity);
+	snprintf(name, sizeof(name), "spool of %s", entity);
 	s->entity = strdup(entity);
-	s->path = px_path_join(p->spool_dir, name);
+	s->path = strdup(name);
+	s->fd = -1;
 	p->n_spools++;
 	if (!s->entity || !s->path) {
 		px_error_oom(err);
@@ -281,7 +282,9 @@ static struct spool *spool_for(px_package *p, const char *entity, px_error *err)
 	}
 	if (members_of(s, p->schemas, err))
 		return NULL;
-	s->sp = px_spool_open(s->path, LEVEL, format_record, s, err);
+	if ((s->fd = px_workfile_anon(p->tmpdir, s->path, err)) < 0)
+		return NULL;
+	s->sp = px_spool_open(s->fd, s->path, LEVEL, format_record, s, err);
 	return s->sp ? s : NULL;
 }
 
@@ -328,6 +331,7 @@ static struct entry *entry_new(px_package *p, const char *name, px_error *err)
 	}
 	e = &p->entries[p->n_entries];
 	memset(e, 0, sizeof(*e));
+	e->fd = -1;
 	e->records = -1;
 	e->name = strdup(name);
 	if (!e->name) {
@@ -404,14 +408,34 @@ void px_safe_name(const char *name, char *out, size_t max)
 	out[n] = '\0';
 }
 
+/* All of len bytes at off, or -1 with errno. */
+static int write_at(int fd, const void *data, size_t len, uint64_t off)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = ENOSPC;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
 int px_package_document(px_package *p, const char *source, json_t *record,
 			const unsigned char *data, size_t len, px_error *err)
 {
 	const char *name = json_string_value(json_object_get(record, "name"));
-	char safe[DOC_NAME_MAX + 1], unique[DOC_NAME_MAX + 16], spool[32];
+	char safe[DOC_NAME_MAX + 1], unique[DOC_NAME_MAX + 16];
 	char zipname[DOC_NAME_MAX + 96], shahex[65];
 	struct entry *e;
-	FILE *fp;
 
 	px_safe_name(name ? name : "document", safe, DOC_NAME_MAX);
 	/* Two documents may share a name: the second becomes name-2.ext. */
@@ -429,19 +453,20 @@ int px_package_document(px_package *p, const char *source, json_t *record,
 	}
 	if (json_object_set_new(p->doc_names, zipname, json_true()))
 		return px_error_oom(err);
-	snprintf(spool, sizeof(spool), "doc-%u", p->n_docs++);
+	p->n_docs++;
 	e = entry_new(p, zipname, err);
 	if (!e)
 		return -1;
-	e->path = px_path_join(p->spool_dir, spool);
-	if (!e->path)
-		return px_error_oom(err);
-	fp = fopen(e->path, "wb");
-	if (!fp)
-		return cantcreat(err, "spool file", e->path);
-	int short_write = fwrite(data, 1, len, fp) != len;
-	if (fclose(fp) || short_write) /* fclose() either way, once */
-		return cantcreat(err, "spool file", e->path);
+	if (p->docs_fd < 0 &&
+	    (p->docs_fd = px_workfile_anon(p->tmpdir, "documents", err)) < 0)
+		return -1;
+	/* One file for all documents: a subject may have thousands, and a
+	 * nameless file lives only as long as its descriptor. */
+	e->fd = p->docs_fd;
+	e->off = p->docs_end;
+	if (write_at(p->docs_fd, data, len, p->docs_end))
+		return cantcreat(err, "documents in", p->tmpdir);
+	p->docs_end += len;
 	EVP_Digest(data, len, e->sha256, NULL, EVP_sha256(), NULL);
 	e->size = len;
 	e->media_type = "application/octet-stream";
@@ -500,9 +525,9 @@ static int close_spools(px_package *p, px_error *err)
 		if (rc)
 			return -1;
 		snprintf(name, sizeof(name), "data/%s.json", s->entity);
-		if (!(e = entry_new(p, name, err)) ||
-		    !(e->path = strdup(s->path)))
-			return err->code ? -1 : px_error_oom(err);
+		if (!(e = entry_new(p, name, err)))
+			return -1;
+		e->fd = s->fd;
 		e->size = info.size;
 		memcpy(e->sha256, info.sha256, 32);
 		e->media_type = "application/json";
@@ -561,27 +586,33 @@ static int render_index(px_package *p, json_t *manifest, px_error *err)
 	px_html_entity ents[MAX_ENTITIES];
 	struct entry *e = entry_new(p, "index.html", err);
 	FILE *fp;
-	int rc;
+	int rc, fd;
 
 	if (!e)
 		return -1;
 	e->media_type = "text/html";
-	if (!(e->path = px_path_join(p->spool_dir, "index.html")))
-		return px_error_oom(err);
 	for (size_t i = 0; i < p->n_spools; i++) {
 		ents[i].entity = p->spools[i].entity;
 		ents[i].path = p->spools[i].path;
+		ents[i].fd = p->spools[i].fd;
 		ents[i].records = p->spools[i].records;
 		ents[i].deflated = 1;
 	}
-	if (!(fp = fopen(e->path, "wb")))
-		return cantcreat(err, "spool file", e->path);
+	if ((p->index_fd = px_workfile_anon(p->tmpdir, "index.html", err)) < 0)
+		return -1;
+	e->fd = p->index_fd;
+	fd = fcntl(p->index_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0 || !(fp = fdopen(fd, "wb"))) {
+		if (fd >= 0)
+			close(fd);
+		return cantcreat(err, "index.html in", p->tmpdir);
+	}
 	rc = px_index_html_write(fp, manifest, ents, p->n_spools, p->schemas,
 				 err);
 	if (fclose(fp) && !rc)
-		rc = cantcreat(err, "spool file", e->path);
-	if (!rc && px_sha256_file(e->path, e->sha256, &e->size))
-		rc = cantcreat(err, "spool file", e->path);
+		rc = cantcreat(err, "index.html in", p->tmpdir);
+	if (!rc && px_sha256_fd(p->index_fd, e->sha256, &e->size))
+		rc = cantcreat(err, "index.html in", p->tmpdir);
 	return rc ? -1 : 0;
 }
 
@@ -627,10 +658,9 @@ static int add_entry(px_package *p, zip_t *za, const struct entry *e,
 		src = f ? zip_source_filep(za, f, 0, -1) : NULL;
 		if (f && !src)
 			fclose(f);
-	} else if (e->deflated)
-		src = px_spool_zip_source(za, e->path, &e->spooled);
-	else if (e->path)
-		src = zip_source_file(za, e->path, 0, -1);
+	} else if (e->fd >= 0)
+		src = px_spool_zip_source(za, e->fd, e->off, e->size,
+					  e->deflated ? &e->spooled : NULL);
 	else
 		src = zip_source_buffer(za, e->data, e->size, 0);
 	if (!src)
@@ -704,18 +734,16 @@ static int entry_rank(const struct entry *e)
 
 static int build_zip(px_package *p, json_t *manifest, px_error *err)
 {
-	zip_t *za;
-	int zerr;
+	zip_error_t ze;
+	zip_t *za = px_zip_open_fd(p->zip.fd, &ze);
 
-	za = zip_open(p->tmp_zip, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
 	if (!za) {
-		zip_error_t ze;
-		zip_error_init_with_code(&ze, zerr);
 		px_error_set(err, PX_EXIT_CANTCREAT, "cannot write %s: %s",
-			     p->tmp_zip, zip_error_strerror(&ze));
+			     p->target, zip_error_strerror(&ze));
 		zip_error_fini(&ze);
 		return -1;
 	}
+	zip_error_fini(&ze);
 	/* A person listing the archive sees what to open first. */
 	if (add_mimetype(za, err) || add_manifest(p, za, manifest, err))
 		goto fail;
@@ -738,23 +766,16 @@ fail:
 	return -1;
 }
 
-/* Puts the finished archive at its target. Without force, link() fails
- * if a file appeared there meanwhile: a package is never replaced by
- * accident, even by a concurrent export. */
+/* Puts the finished archive at its target. Without force, the link
+ * fails if a file appeared there meanwhile: a package is never replaced
+ * by accident, even by a concurrent export. */
 static int publish(px_package *p, px_error *err)
 {
-	if (p->force) {
-		if (rename(p->tmp_zip, p->target))
-			return cantcreat(err, "package", p->target);
-	} else {
-		if (link(p->tmp_zip, p->target)) {
-			if (errno == EEXIST)
-				return exists_error(err, p->target);
-			return cantcreat(err, "package", p->target);
-		}
-		unlink(p->tmp_zip);
-	}
-	return 0;
+	int eexist;
+
+	if (!px_workfile_publish(&p->zip, p->target, p->force, &eexist, err))
+		return 0;
+	return eexist ? exists_error(err, p->target) : -1;
 }
 
 int px_package_finish(px_package *p, json_t *manifest, char sha256_hex[65],
@@ -786,8 +807,8 @@ int px_package_finish(px_package *p, json_t *manifest, char sha256_hex[65],
 	if (build_zip(p, manifest, err) ||
 	    px_interrupt_check(err, "no package written"))
 		goto fail;
-	if (px_sha256_file(p->tmp_zip, sha, size)) {
-		cantcreat(err, "package", p->tmp_zip);
+	if (px_sha256_fd(p->zip.fd, sha, size)) {
+		cantcreat(err, "package", p->target);
 		goto fail;
 	}
 	px_hex(sha, 32, sha256_hex);
@@ -801,16 +822,10 @@ fail:
 	return -1;
 }
 
-static void remove_spool(px_package *p)
+static void close_fd(int fd)
 {
-	for (size_t i = 0; i < p->n_spools; i++)
-		if (p->spools[i].path)
-			unlink(p->spools[i].path);
-	for (size_t i = 0; i < p->n_entries; i++)
-		if (p->entries[i].path)
-			unlink(p->entries[i].path);
-	if (p->spool_dir)
-		rmdir(p->spool_dir);
+	if (fd >= 0)
+		close(fd);
 }
 
 void px_package_abort(px_package *p)
@@ -819,10 +834,12 @@ void px_package_abort(px_package *p)
 		return;
 	for (size_t i = 0; i < p->n_spools; i++)
 		px_spool_free(p->spools[i].sp); /* writers stop first */
-	remove_spool(p);
-	if (p->tmp_zip)
-		unlink(p->tmp_zip); /* gone already when published */
+	/* Closing is removing: the files have no names. */
+	px_workfile_drop(&p->zip);
+	close_fd(p->docs_fd);
+	close_fd(p->index_fd);
 	for (size_t i = 0; i < p->n_spools; i++) {
+		close_fd(p->spools[i].fd);
 		for (size_t m = 0; m < p->spools[i].n_members; m++)
 			free(p->spools[i].members[m].text);
 		free(p->spools[i].members);
@@ -831,7 +848,6 @@ void px_package_abort(px_package *p)
 	}
 	for (size_t i = 0; i < p->n_entries; i++) {
 		free(p->entries[i].name);
-		free(p->entries[i].path);
 		if (p->entries[i].fp)
 			fclose(p->entries[i].fp);
 	}
@@ -843,8 +859,7 @@ void px_package_abort(px_package *p)
 		OPENSSL_cleanse(p->password, strlen(p->password));
 		free(p->password);
 	}
-	free(p->tmp_zip);
-	free(p->spool_dir);
+	free(p->tmpdir);
 	free(p->target);
 	free(p);
 }

@@ -6,11 +6,13 @@
 #include "package/spool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #define CHUNK (128 * 1024)
@@ -22,8 +24,8 @@
 #define QUEUE	   4 /* batches in flight: bounds memory whatever the history */
 
 struct px_spool {
-	FILE *fp;
-	char *path;
+	FILE *fp;   /* on a duplicate of the caller's descriptor */
+	char *path; /* names the spool in messages */
 	px_spool_format_fn fmt;
 	void *ctx;
 	pthread_t worker;
@@ -139,11 +141,11 @@ static void *work(void *arg)
 	return NULL;
 }
 
-px_spool *px_spool_open(const char *path, int level, px_spool_format_fn fmt,
-			void *ctx, px_error *err)
+px_spool *px_spool_open(int fd, const char *path, int level,
+			px_spool_format_fn fmt, void *ctx, px_error *err)
 {
 	px_spool *s = calloc(1, sizeof(*s));
-	int i;
+	int i, dup_fd;
 
 	if (!s) {
 		px_error_oom(err);
@@ -163,8 +165,11 @@ px_spool *px_spool_open(const char *path, int level, px_spool_format_fn fmt,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
 		goto oom;
 	s->info.crc32 = (uint32_t)crc32(0L, Z_NULL, 0);
-	s->fp = fopen(path, "wbe");
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	s->fp = dup_fd < 0 ? NULL : fdopen(dup_fd, "wb");
 	if (!s->fp) {
+		if (dup_fd >= 0)
+			close(dup_fd);
 		px_error_set(err, PX_EXIT_CANTCREAT,
 			     "cannot write spool file %s: %s", path,
 			     strerror(errno));
@@ -307,13 +312,38 @@ void px_spool_free(px_spool *s)
 	destroy(s);
 }
 
-/* The archive source: a file of raw deflate data whose stat says so. */
+/* The archive source: len bytes at off of a descriptor, read with
+ * pread so that several sources can share one descriptor; with info, raw
+ * deflate data whose stat says so. */
 struct zsrc {
-	char *path;
-	FILE *fp;
+	int fd;
+	uint64_t off, len, pos;
+	int deflated;
 	px_spool_info info;
 	zip_error_t error;
 };
+
+static zip_int64_t zsrc_read(struct zsrc *z, void *data, zip_uint64_t len)
+{
+	uint64_t left = z->len - z->pos;
+	ssize_t n;
+
+	if (len > left)
+		len = left;
+	do
+		n = pread(z->fd, data, len, (off_t)(z->off + z->pos));
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		zip_error_set(&z->error, ZIP_ER_READ, errno);
+		return -1;
+	}
+	if (n == 0 && len) { /* the file is shorter than it was */
+		zip_error_set(&z->error, ZIP_ER_READ, EIO);
+		return -1;
+	}
+	z->pos += (uint64_t)n;
+	return n;
+}
 
 static zip_int64_t zsrc_cb(void *ud, void *data, zip_uint64_t len,
 			   zip_source_cmd_t cmd)
@@ -322,45 +352,36 @@ static zip_int64_t zsrc_cb(void *ud, void *data, zip_uint64_t len,
 
 	switch (cmd) {
 	case ZIP_SOURCE_OPEN:
-		if (!(z->fp = fopen(z->path, "rbe"))) {
-			zip_error_set(&z->error, ZIP_ER_OPEN, errno);
-			return -1;
-		}
+		z->pos = 0;
 		return 0;
-	case ZIP_SOURCE_READ: {
-		size_t n = fread(data, 1, len, z->fp);
-		if (n < len && ferror(z->fp)) {
-			zip_error_set(&z->error, ZIP_ER_READ, errno);
-			return -1;
-		}
-		return (zip_int64_t)n;
-	}
+	case ZIP_SOURCE_READ:
+		return zsrc_read(z, data, len);
 	case ZIP_SOURCE_CLOSE:
-		if (z->fp)
-			fclose(z->fp);
-		z->fp = NULL;
 		return 0;
 	case ZIP_SOURCE_STAT: {
 		zip_stat_t *st = data;
 		zip_stat_init(st);
-		st->size = z->info.size;
-		st->comp_size = z->info.comp_size;
-		st->crc = z->info.crc32;
-		st->comp_method = ZIP_CM_DEFLATE;
-		st->encryption_method = ZIP_EM_NONE;
 		st->mtime = time(NULL);
-		st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_CRC |
+		st->encryption_method = ZIP_EM_NONE;
+		st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE |
 			    ZIP_STAT_COMP_METHOD | ZIP_STAT_ENCRYPTION_METHOD |
 			    ZIP_STAT_MTIME;
+		if (z->deflated) {
+			st->size = z->info.size;
+			st->comp_size = z->info.comp_size;
+			st->crc = z->info.crc32;
+			st->comp_method = ZIP_CM_DEFLATE;
+			st->valid |= ZIP_STAT_CRC;
+		} else {
+			st->size = st->comp_size = z->len;
+			st->comp_method = ZIP_CM_STORE;
+		}
 		return sizeof(*st);
 	}
 	case ZIP_SOURCE_ERROR:
 		return zip_error_to_data(&z->error, data, len);
 	case ZIP_SOURCE_FREE:
-		if (z->fp)
-			fclose(z->fp);
 		zip_error_fini(&z->error);
-		free(z->path);
 		free(z);
 		return 0;
 	case ZIP_SOURCE_SUPPORTS:
@@ -373,22 +394,24 @@ static zip_int64_t zsrc_cb(void *ud, void *data, zip_uint64_t len,
 	}
 }
 
-zip_source_t *px_spool_zip_source(zip_t *za, const char *path,
+zip_source_t *px_spool_zip_source(zip_t *za, int fd, uint64_t off, uint64_t len,
 				  const px_spool_info *info)
 {
 	struct zsrc *z = calloc(1, sizeof(*z));
 	zip_source_t *src;
 
-	if (!z || !(z->path = strdup(path))) {
-		free(z);
+	if (!z)
 		return NULL;
-	}
-	z->info = *info;
+	z->fd = fd;
+	z->off = off;
+	z->len = info ? info->comp_size : len;
+	z->deflated = info != NULL;
+	if (info)
+		z->info = *info;
 	zip_error_init(&z->error);
 	src = zip_source_function(za, zsrc_cb, z);
 	if (!src) {
 		zip_error_fini(&z->error);
-		free(z->path);
 		free(z);
 	}
 	return src;
@@ -396,7 +419,8 @@ zip_source_t *px_spool_zip_source(zip_t *za, const char *path,
 
 /* Reading back inflated, through a stdio cookie. */
 struct inflater {
-	FILE *fp;
+	int fd;
+	off_t pos;
 	z_stream z;
 	unsigned char in[CHUNK];
 	int done;
@@ -410,15 +434,19 @@ static ssize_t inflater_read(void *cookie, char *buf, size_t size)
 	f->z.avail_out = (uInt)size;
 	while (f->z.avail_out && !f->done) {
 		if (!f->z.avail_in) {
-			f->z.avail_in =
-			    (uInt)fread(f->in, 1, sizeof(f->in), f->fp);
-			f->z.next_in = f->in;
-			if (!f->z.avail_in) {
-				if (ferror(f->fp))
-					return -1;
+			ssize_t n;
+			do
+				n = pread(f->fd, f->in, sizeof(f->in), f->pos);
+			while (n < 0 && errno == EINTR);
+			if (n < 0)
+				return -1;
+			if (n == 0) {
 				errno = EIO; /* truncated stream */
 				return -1;
 			}
+			f->pos += n;
+			f->z.avail_in = (uInt)n;
+			f->z.next_in = f->in;
 		}
 		int rc = inflate(&f->z, Z_NO_FLUSH);
 		if (rc == Z_STREAM_END)
@@ -436,12 +464,11 @@ static int inflater_close(void *cookie)
 	struct inflater *f = cookie;
 
 	inflateEnd(&f->z);
-	fclose(f->fp);
 	free(f);
 	return 0;
 }
 
-FILE *px_spool_read(const char *path)
+FILE *px_spool_read(int fd)
 {
 	static const cookie_io_functions_t io = {
 	    .read = inflater_read,
@@ -452,12 +479,8 @@ FILE *px_spool_read(const char *path)
 
 	if (!f)
 		return NULL;
-	if (!(f->fp = fopen(path, "rbe"))) {
-		free(f);
-		return NULL;
-	}
+	f->fd = fd;
 	if (inflateInit2(&f->z, -15) != Z_OK) {
-		fclose(f->fp);
 		free(f);
 		errno = ENOMEM;
 		return NULL;

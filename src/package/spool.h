@@ -46,10 +46,12 @@ typedef struct px_spool_item {
 typedef int (*px_spool_format_fn)(void *ctx, const px_spool_item *item,
 				  px_buf *out, px_error *err);
 
-/* Creates path and starts its worker. level: zlib 1..9. Free with
- * px_spool_close() (or px_spool_free() to drop it). */
-px_spool *px_spool_open(const char *path, int level, px_spool_format_fn fmt,
-			void *ctx, px_error *err);
+/* Writes into fd (from its start; the spool writes through a duplicate,
+ * fd stays the caller's, who keeps it to read the spool back) and starts
+ * the worker. path only names the spool in messages. level: zlib 1..9.
+ * Free with px_spool_close() (or px_spool_free() to drop it). */
+px_spool *px_spool_open(int fd, const char *path, int level,
+			px_spool_format_fn fmt, void *ctx, px_error *err);
 
 /* Queues a record; the spool takes the reference in item->rec. The
  * record must not be touched afterwards: the worker reads it. Blocks only
@@ -72,13 +74,18 @@ int px_spool_close(px_spool *s, px_spool_info *info, px_error *err);
 /* Stops the worker and frees s without caring for the result. */
 void px_spool_free(px_spool *s);
 
-/* An archive source for a closed spool file: libzip copies the deflate
- * data as it is (no recompression) and encrypts it when asked. */
-zip_source_t *px_spool_zip_source(zip_t *za, const char *path,
+/* An archive source reading fd with pread (several sources may share
+ * one descriptor, which must stay open until zip_close()). With info: a
+ * closed spool's file, whose deflate data (info's comp_size bytes at
+ * off; len is not used) libzip copies as it is, without recompressing. Without:
+ * len plain bytes at off, which libzip compresses as asked. libzip encrypts
+ * either when asked. */
+zip_source_t *px_spool_zip_source(zip_t *za, int fd, uint64_t off, uint64_t len,
 				  const px_spool_info *info);
 
-/* The spool's text, inflated as it is read (for index.html). Close with
+/* A closed spool's text, inflated as it is read from fd with pread (for
+ * index.html; fd stays the caller's and open while this is). Close with
  * fclose(). NULL with errno set on failure. */
-FILE *px_spool_read(const char *path);
+FILE *px_spool_read(int fd);
 
 #endif

@@ -39,6 +39,18 @@ expect_no_file() {
 	fi
 }
 
+# wait_working PID DIR: waits (10 s at most) until process PID holds a file
+# in DIR open. portex's working files have no name; /proc still says
+# where they are. Returns 1 if it never did.
+wait_working() {
+	local i
+	for i in $(seq 200); do
+		ls -l "/proc/$1/fd" 2>/dev/null | grep -qF -- "-> $2/" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 expect_file() {
 	[ -s "$1" ] || fail "$1 missing or empty"
 }

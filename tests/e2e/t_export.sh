@@ -321,11 +321,8 @@ test_interrupted_export_leaves_nothing_behind() {
 		--subject email=alice.martin@example.org --out "$T/pk/p.zip" \
 		>"$T/stdout" 2>"$T/stderr" &
 	pid=$!
-	# Stopped once it has begun writing (its temporary file exists).
-	for _ in $(seq 400); do
-		ls "$T/pk"/.portex-* >/dev/null 2>&1 && break
-		sleep 0.05
-	done
+	# Stopped once it has begun writing (it holds its spool open).
+	wait_working "$pid" "$T/spool" || fail "the export never began writing"
 	kill -TERM "$pid"
 	rc=0
 	wait "$pid" || rc=$?

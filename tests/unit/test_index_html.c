@@ -171,7 +171,7 @@ static int render(fix *f, const json_t *m, const px_html_entity *ents, size_t n,
 /* The usual page: one entity (score) with three records. */
 static void render_scores(fix *f, const char *locale, int is_signed)
 {
-	px_html_entity e = {"score", data_file(f, "score", scores()), 3, 0};
+	px_html_entity e = {"score", data_file(f, "score", scores()), 3, 0, -1};
 	json_t *m = manifest(locale, is_signed);
 	px_error err = PX_ERROR_INIT;
 
@@ -311,7 +311,7 @@ static void test_entity_table_follows_the_schema(void **state)
 static void test_without_schemas_columns_are_the_records_keys(void **state)
 {
 	fix *f = *state;
-	px_html_entity e = {"score", data_file(f, "score", scores()), 3, 0};
+	px_html_entity e = {"score", data_file(f, "score", scores()), 3, 0, -1};
 	json_t *m = manifest("en", 1);
 	px_error err = PX_ERROR_INIT;
 	char headers[512];
@@ -329,7 +329,8 @@ static void test_unknown_entity_is_shown_by_its_name(void **state)
 	fix *f = *state;
 	px_html_entity e = {
 	    "badge",
-	    data_file(f, "badge", json_pack("[{s:s}]", "label", "gold")), 1, 0};
+	    data_file(f, "badge", json_pack("[{s:s}]", "label", "gold")), 1, 0,
+	    -1};
 	json_t *m = manifest("en", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -352,7 +353,7 @@ static void test_values_from_data_cannot_inject_markup(void **state)
 		      json_pack("[{s:s, s:s, s:s}]", "assessment", evil,
 				"<img src=x onerror=alert(2)>", "k", "taken_at",
 				"bell\x01")),
-	    1, 0};
+	    1, 0, -1};
 	json_t *m = manifest("fr", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -391,7 +392,7 @@ static void test_nested_values_are_compact_json(void **state)
 				"opened_at", "2026-01-05T08:00:00Z", "messages",
 				"at", "2026-01-05T08:00:00Z", "from", "alice",
 				"text", "<b>Bonjour</b>")),
-	    1, 0};
+	    1, 0, -1};
 	json_t *m = manifest("fr", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -569,7 +570,7 @@ static void test_page_references_nothing_outside_the_package(void **state)
 {
 	fix *f = *state;
 	px_html_entity e[2] = {
-	    {"score", data_file(f, "score", scores()), 3, 0},
+	    {"score", data_file(f, "score", scores()), 3, 0, -1},
 	    {"document",
 	     data_file(f, "document",
 		       json_pack("[{s:s, s:s, s:i, s:s},"
@@ -582,7 +583,7 @@ static void test_page_references_nothing_outside_the_package(void **state)
 				 "lms", "name", "web", "path",
 				 "javascript:alert(1)", "size", 1, "source",
 				 "lms")),
-	     3, 0}};
+	     3, 0, -1}};
 	json_t *m = manifest("fr", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -620,7 +621,7 @@ static void test_large_entity_shows_500_rows_and_how_many_more(void **state)
 {
 	fix *f = *state;
 	px_html_entity e = {"score", data_file(f, "score", many_scores(1234)),
-			    1234, 0};
+			    1234, 0, -1};
 	json_t *m = manifest("en", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -642,7 +643,7 @@ static void test_exactly_500_rows_need_no_note(void **state)
 {
 	fix *f = *state;
 	px_html_entity e = {"score", data_file(f, "score", many_scores(500)),
-			    500, 0};
+			    500, 0, -1};
 	json_t *m = manifest("en", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -660,7 +661,7 @@ static void test_rows_past_the_cap_are_counted_not_parsed(void **state)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *o = open_memstream(&text, &len);
-	px_html_entity e = {"score", NULL, 502, 0};
+	px_html_entity e = {"score", NULL, 502, 0, -1};
 	json_t *m = manifest("en", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -681,7 +682,8 @@ static void test_empty_package_says_so(void **state)
 {
 	fix *f = *state;
 	json_t *m = manifest("en", 1);
-	px_html_entity e = {"score", data_file(f, "score", json_array()), 0, 0};
+	px_html_entity e = {"score", data_file(f, "score", json_array()), 0, 0,
+			    -1};
 	px_error err = PX_ERROR_INIT;
 
 	json_object_set_new(m, "sources", json_array());
@@ -698,7 +700,7 @@ static void test_empty_package_says_so(void **state)
 static void expect_data_error(fix *f, const char *text, unsigned long records,
 			      int code, const char *needle)
 {
-	px_html_entity e = {"score", raw_file(f, "bad", text), records, 0};
+	px_html_entity e = {"score", raw_file(f, "bad", text), records, 0, -1};
 	json_t *m = manifest("en", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -738,7 +740,7 @@ static void test_malformed_data_files_are_reported(void **state)
 static void test_missing_data_file_is_an_io_error(void **state)
 {
 	fix *f = *state;
-	px_html_entity e = {"score", "/nonexistent/score.json", 1, 0};
+	px_html_entity e = {"score", "/nonexistent/score.json", 1, 0, -1};
 	json_t *m = manifest("en", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -805,7 +807,7 @@ static void test_page_is_well_formed_for_an_xml_parser(void **state)
 		      json_pack("[{s:s, s:s}]", "assessment",
 				"<script>alert(1)</script>\"'&]]>", "<x a='1'>",
 				"&amp;")),
-	    1, 0};
+	    1, 0, -1};
 	json_t *m = manifest("fr", 0);
 	px_error err = PX_ERROR_INIT;
 	const char *path = new_path(f, "index.html");

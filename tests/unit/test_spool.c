@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "package/spool.h"
+#include "package/workfile.h"
 
 struct fmt_ctx {
 	int fail_at; /* record number that fails, or 0 */
@@ -37,6 +38,15 @@ static char *tmp_path(const char *name)
 	snprintf(path, sizeof(path), "/tmp/px-test-spool-%d-%s", (int)getpid(),
 		 name);
 	return path;
+}
+
+/* A spool's nameless file, as the packager makes it. */
+static int spool_fd(void)
+{
+	px_error err = PX_ERROR_INIT;
+	int fd = px_workfile_anon("/tmp", "spool", &err);
+	assert_true(fd >= 0);
+	return fd;
 }
 
 static px_buf expected(int n)
@@ -68,7 +78,7 @@ static void test_records_come_back_in_order_with_their_digests(void **state)
 	struct fmt_ctx c = {0};
 	px_error err = PX_ERROR_INIT;
 	px_spool_info info;
-	char *path = tmp_path("order");
+	int fd = spool_fd();
 	px_buf want = expected(50000);
 	unsigned char sha[32];
 	char buf[4096];
@@ -78,7 +88,7 @@ static void test_records_come_back_in_order_with_their_digests(void **state)
 	px_spool *s;
 
 	(void)state;
-	s = px_spool_open(path, 6, fmt, &c, &err);
+	s = px_spool_open(fd, "spool of order", 6, fmt, &c, &err);
 	assert_non_null(s);
 	assert_int_equal(put_all(s, 50000, &err), 0);
 	assert_int_equal(px_spool_close(s, &info, &err), 0);
@@ -88,7 +98,7 @@ static void test_records_come_back_in_order_with_their_digests(void **state)
 	EVP_Digest(want.data, want.len, sha, NULL, EVP_sha256(), NULL);
 	assert_memory_equal(info.sha256, sha, 32);
 	assert_true(info.comp_size < info.size / 2);
-	in = px_spool_read(path);
+	in = px_spool_read(fd);
 	assert_non_null(in);
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
 		px_buf_add(&got, buf, n);
@@ -97,7 +107,7 @@ static void test_records_come_back_in_order_with_their_digests(void **state)
 	assert_memory_equal(got.data, want.data, want.len);
 	px_buf_free(&got);
 	px_buf_free(&want);
-	unlink(path);
+	close(fd);
 }
 
 static void test_archive_takes_the_deflated_bytes_as_they_are(void **state)
@@ -105,7 +115,8 @@ static void test_archive_takes_the_deflated_bytes_as_they_are(void **state)
 	struct fmt_ctx c = {0};
 	px_error err = PX_ERROR_INIT;
 	px_spool_info info;
-	char *path = strdup(tmp_path("zipped")), *zpath = tmp_path("a.zip");
+	char *zpath = tmp_path("a.zip");
+	int fd = spool_fd();
 	px_buf want = expected(3000), got = {0};
 	char buf[4096];
 	zip_int64_t n;
@@ -115,13 +126,14 @@ static void test_archive_takes_the_deflated_bytes_as_they_are(void **state)
 	px_spool *s;
 
 	(void)state;
-	s = px_spool_open(path, 6, fmt, &c, &err);
+	s = px_spool_open(fd, "spool of zipped", 6, fmt, &c, &err);
 	assert_int_equal(put_all(s, 3000, &err), 0);
 	assert_int_equal(px_spool_close(s, &info, &err), 0);
 	za = zip_open(zpath, ZIP_CREATE | ZIP_TRUNCATE, NULL);
 	assert_non_null(za);
 	assert_true(zip_file_add(za, "data.txt",
-				 px_spool_zip_source(za, path, &info), 0) == 0);
+				 px_spool_zip_source(za, fd, 0, 0, &info),
+				 0) == 0);
 	assert_int_equal(zip_close(za), 0);
 
 	za = zip_open(zpath, ZIP_CHECKCONS, NULL);
@@ -141,9 +153,8 @@ static void test_archive_takes_the_deflated_bytes_as_they_are(void **state)
 	assert_memory_equal(got.data, want.data, want.len);
 	px_buf_free(&got);
 	px_buf_free(&want);
-	unlink(path);
+	close(fd);
 	unlink(zpath);
-	free(path);
 }
 
 static void test_a_formatter_error_reaches_the_writer(void **state)
@@ -151,12 +162,12 @@ static void test_a_formatter_error_reaches_the_writer(void **state)
 	struct fmt_ctx c = {.fail_at = 700};
 	px_error err = PX_ERROR_INIT;
 	px_spool_info info;
-	char *path = tmp_path("fail");
+	int fd = spool_fd();
 	px_spool *s;
 	int rc;
 
 	(void)state;
-	s = px_spool_open(path, 6, fmt, &c, &err);
+	s = px_spool_open(fd, "spool of fail", 6, fmt, &c, &err);
 	assert_non_null(s);
 	/* The worker may be behind: the error comes from a later put or,
 	 * at the latest, from close. */
@@ -168,7 +179,7 @@ static void test_a_formatter_error_reaches_the_writer(void **state)
 	assert_int_equal(rc, -1);
 	assert_int_equal(err.code, PX_EXIT_DATA);
 	assert_string_equal(err.msg, "src: record 700: bad");
-	unlink(path);
+	close(fd);
 }
 
 static void test_unwritable_spool_is_refused(void **state)
@@ -177,9 +188,9 @@ static void test_unwritable_spool_is_refused(void **state)
 	px_error err = PX_ERROR_INIT;
 
 	(void)state;
-	assert_null(px_spool_open("/nonexistent/dir/x", 6, fmt, &c, &err));
+	assert_null(px_spool_open(-1, "spool of x", 6, fmt, &c, &err));
 	assert_int_equal(err.code, PX_EXIT_CANTCREAT);
-	assert_non_null(strstr(err.msg, "/nonexistent/dir/x"));
+	assert_non_null(strstr(err.msg, "spool of x"));
 }
 
 int main(void)
