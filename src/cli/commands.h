@@ -21,6 +21,9 @@ int cmd_keygen(int argc, char **argv, px_error *err);
 int cmd_request(int argc, char **argv, px_error *err);
 int cmd_audit(int argc, char **argv, px_error *err);
 int cmd_due(int argc, char **argv, px_error *err);
+int cmd_bulk(int argc, char **argv, px_error *err);
+int cmd_worker(int argc, char **argv, px_error *err);
+int cmd_purge(int argc, char **argv, px_error *err);
 int cmd_serve(int argc, char **argv, px_error *err);
 
 /* Shared by the ledger's commands: loads the config (when config is not

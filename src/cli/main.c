@@ -21,6 +21,9 @@ static const struct {
     {"audit", cmd_audit, "verify the ledger's tamper-evident audit trail"},
     {"due", cmd_due, "compute the legal due date of a request"},
     {"serve", cmd_serve, "HTTP service: exports and links for a portal"},
+    {"bulk", cmd_bulk, "export a list or cohort, one package per subject"},
+    {"worker", cmd_worker, "export the jobs of the ledger's queue"},
+    {"purge", cmd_purge, "delete bulk packages past their retrievable date"},
 };
 
 static void usage(FILE *out)

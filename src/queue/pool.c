@@ -156,6 +156,9 @@ json_t *px_pool_index_entry(const px_job *j, const char *status,
 				    json_integer((json_int_t)out->records));
 		if (out->entities)
 			json_object_set(e, "entities", (json_t *)out->entities);
+		/* Found there and verified, not exported by this run. */
+		if (out->adopted)
+			json_object_set_new(e, "adopted", json_true());
 	}
 	if (j->retrievable_until)
 		json_object_set_new(e, "retrievable_until",
