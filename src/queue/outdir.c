@@ -215,6 +215,8 @@ void px_outdir_close(px_outdir *d)
 {
 	if (!d)
 		return;
+	/* Again at the end: a worker that died meanwhile left its files. */
+	px_sweep_temporaries(d->dir);
 	close(d->fd);
 	pthread_mutex_destroy(&d->mu);
 	free(d->dir);
