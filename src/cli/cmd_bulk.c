@@ -164,7 +164,7 @@ static int make_jobs(const px_config *cfg, const struct args *a,
 	const char *calname = px_config_str(cfg, "deadline.calendar");
 	const px_calendar *cal = px_calendar_default();
 	int months = px_cohort_months(cfg, a->cohort);
-	json_t *seen = json_object(), *s;
+	json_t *seen, *s;
 	px_job **jobs;
 	size_t i;
 
@@ -173,6 +173,7 @@ static int make_jobs(const px_config *cfg, const struct args *a,
 	if (calname && px_calendar_parse(calname, &cal, err))
 		return px_error_prefix(err, "%s: /deadline/calendar",
 				       cfg->path);
+	seen = json_object();
 	jobs = calloc(json_array_size(subjects) + 1, sizeof(*jobs));
 	if (!jobs || !seen) {
 		free(jobs);
