@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "portex/config.h"
 #include "portex/connector.h"
 #include "portex/schema.h"
 #include "schema/schema_node.h"
@@ -308,7 +309,22 @@ static int check_member(struct state *st, const px_snode *n, const char *k,
 	if (!n->additional->always) {
 		size_t old = push(st, k, klen);
 
-		failf(st, "not allowed: field \"%s\" is not in the schema", k);
+		const char *names[64], *near;
+		char list[512];
+		size_t nn = 0;
+
+		/* A misspelt column alias: name the field it probably is. */
+		for (size_t i = 0; i < n->nprops && nn < 64; i++)
+			if (strcmp(n->props[i].name, "source") &&
+			    strcmp(n->props[i].name, "category"))
+				names[nn++] = n->props[i].name;
+		near = px_nearest(k, names, nn);
+		px_list_join(names, nn, list, sizeof(list));
+		failf(st,
+		      "not allowed: field \"%s\" is not in the schema%s%s%s; "
+		      "valid fields: %s",
+		      k, near ? " (did you mean \"" : "", near ? near : "",
+		      near ? "\"?)" : "", nn ? list : "none");
 		st->len = old;
 		return 0;
 	}

@@ -18,6 +18,16 @@ test_subject_key_no_source_starts_from_is_a_usage_error() {
 	done
 }
 
+test_unknown_field_alias_names_the_nearest_valid_field() {
+	demo_setup
+	edit_config 'c["sources"][0]["collections"][0]["query"] = "SELECT first_name AS givn_name FROM users WHERE id = :classe_user_id"'
+	expect_exit 65 export_alice
+	expect_err '"givn_name" is not in the schema (did you mean "given_name"?)'
+	expect_err "valid fields: "
+	expect_err "family_name"
+	expect_no_file "$T/alice.zip"
+}
+
 # `portex due 2026-01-31 >/dev/full` once exited 0 with nothing written.
 test_output_that_cannot_be_written_exits_74() {
 	[ -w /dev/full ] || fail "no /dev/full on this machine"
