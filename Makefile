@@ -5,7 +5,9 @@
 #                   end-to-end tests: plain build, then ASan+UBSan, then
 #                   valgrind on the unit tests
 #   make demo       exports a learner from the embedded SQLite demo
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (binary, libportex.a/.so,
+#                   headers, portex.pc, schemas, profiles, man page)
+#   make uninstall  removes exactly what install added
 #   make clean
 
 VERSION   := 0.1.0
@@ -29,7 +31,7 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-protot
              -Wno-format-truncation -Wno-unknown-warning-option
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
-             -pthread -Iinclude -Isrc -DPX_VERSION='"$(VERSION)"' \
+             -pthread -fPIC -Iinclude -Isrc -DPX_VERSION='"$(VERSION)"' \
              -DPX_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS     = $(PKG_LIBS) -ldl -lm
 
@@ -124,19 +126,57 @@ bench: $(B)/portex
 	@scripts/deps.sh bench
 	@PORTEX=$(B)/portex bench/run.sh
 
-install: $(B)/portex $(B)/libportex.a
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/portex \
+# ---- Library, pkg-config, install, uninstall (issue 14) ----
+# libportex.so: the same objects, exporting px_* only (portex.map); its
+# soname carries the major version. portex.pc lets
+# `cc app.c $(pkg-config --cflags --libs portex)` build against an install.
+SOMAJOR   := $(firstword $(subst ., ,$(VERSION)))
+SONAME    := libportex.so.$(SOMAJOR)
+REALNAME  := libportex.so.$(VERSION)
+# The data folder is compiled into the REST driver: a stamp holding
+# DATADIR makes `make install PREFIX=/opt` rebuild it when PREFIX changed
+# since a plain `make`, so the installed binary reads its own data folder.
+$(B)/datadir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(DATADIR)" ] || printf '%s' "$(DATADIR)" >$@
+$(B)/connectors/rest_profile.o: $(B)/datadir.stamp
+.PHONY: FORCE
+FORCE:
+
+$(B)/$(REALNAME): $(LIB_OBJ) portex.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=portex.map \
+		-o $@ $(LIB_OBJ) $(LDLIBS) -pthread
+
+$(B)/portex.pc: portex.pc.in Makefile $(B)/datadir.stamp
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' \
+		portex.pc.in >$@
+
+# What install puts in place; uninstall removes exactly these.
+INSTALLED = $(BINDIR)/portex $(LIBDIR)/libportex.a $(LIBDIR)/$(REALNAME) \
+	    $(LIBDIR)/$(SONAME) $(LIBDIR)/libportex.so $(LIBDIR)/pkgconfig/portex.pc \
+	    $(patsubst include/portex/%,$(INCDIR)/portex/%,$(wildcard include/portex/*.h)) \
+	    $(patsubst schemas/%,$(DATADIR)/schemas/%,$(wildcard schemas/*.json)) \
+	    $(patsubst connectors/%,$(DATADIR)/connectors/%,$(wildcard connectors/*.json)) \
+	    $(patsubst docs/%,$(MANDIR)/%,$(wildcard docs/*.1))
+INSTALLED_DIRS = $(INCDIR)/portex $(DATADIR)/schemas $(DATADIR)/connectors $(DATADIR)
+
+install: $(B)/portex $(B)/libportex.a $(B)/$(REALNAME) $(B)/portex.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)/portex \
 	        $(DESTDIR)$(DATADIR)/schemas $(DESTDIR)$(DATADIR)/connectors $(DESTDIR)$(MANDIR)
 	install -m 755 $(B)/portex $(DESTDIR)$(BINDIR)/portex
 	install -m 644 $(B)/libportex.a $(DESTDIR)$(LIBDIR)/libportex.a
+	install -m 755 $(B)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(REALNAME)
+	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libportex.so
+	install -m 644 $(B)/portex.pc $(DESTDIR)$(LIBDIR)/pkgconfig/portex.pc
 	install -m 644 include/portex/*.h $(DESTDIR)$(INCDIR)/portex/
 	install -m 644 schemas/*.json $(DESTDIR)$(DATADIR)/schemas/
 	$(if $(wildcard connectors/*.json),install -m 644 $(wildcard connectors/*.json) $(DESTDIR)$(DATADIR)/connectors/)
 	$(if $(wildcard docs/*.1),install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(MANDIR)/)
 
 uninstall:
-	rm -rf $(DESTDIR)$(BINDIR)/portex $(DESTDIR)$(LIBDIR)/libportex.a \
-	       $(DESTDIR)$(INCDIR)/portex $(DESTDIR)$(DATADIR)
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(addprefix $(DESTDIR),$(INSTALLED_DIRS)) 2>/dev/null
 
 format:
 	clang-format -i $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h connectors/*.c include/portex/*.h tests/unit/*.c tests/unit/*.h)
