@@ -669,7 +669,7 @@ static int load_signer(px_exporter *x, px_error *err)
 		x->signer = NULL;
 	}
 	if (pass) {
-		memset(pass, 0, strlen(pass));
+		OPENSSL_cleanse(pass, strlen(pass));
 		free(pass);
 	}
 	free(kp);

@@ -248,7 +248,7 @@ int cmd_export(int argc, char **argv, px_error *err)
 	}
 out:
 	if (password) {
-		memset(password, 0, strlen(password));
+		OPENSSL_cleanse(password, strlen(password));
 		free(password);
 	}
 	px_config_free(cfg);

@@ -7,6 +7,7 @@
  * waits in the ledger for the next start).
  */
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,7 +265,7 @@ static void finish(px_serve *s)
 		free(f);
 	}
 	if (s->tls_key_pem)
-		memset(s->tls_key_pem, 0, strlen(s->tls_key_pem));
+		OPENSSL_cleanse(s->tls_key_pem, strlen(s->tls_key_pem));
 	free(s->tls_key_pem);
 	free(s->tls_cert_pem);
 	px_serve_config_clear(&s->sc);
