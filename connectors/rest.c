@@ -81,32 +81,57 @@ static int read_num(px_source *s, const char *key, double min, double dflt,
 	return 0;
 }
 
+/* An optional readable file named by the source config's key -> *out. */
+static int read_file_opt(px_source *s, const char *key, const char *what,
+			 char **out, px_error *err)
+{
+	json_t *v = json_object_get(s->cfg->json, key);
+	char where[64];
+
+	if (!v)
+		return 0;
+	snprintf(where, sizeof(where), "/%s", key);
+	if (!json_is_string(v) || !json_string_length(v))
+		return px_cfg_error(err, s->cfg, where,
+				    "expected the path of %s", what);
+	if (!(*out = px_cfg_resolve_path(s->cfg, json_string_value(v))))
+		return px_error_oom(err);
+	if (access(*out, R_OK))
+		return px_cfg_error(err, s->cfg, where, "cannot read %s", *out);
+	return 0;
+}
+
 static int read_options(px_source *s, px_error *err)
 {
-	double timeout, connect, attempts, total;
-	json_t *ca = json_object_get(s->cfg->json, "ca_file");
+	double timeout, connect, attempts, total, source_total, conc;
 
 	if (read_num(s, "timeout_seconds", 0.1, 30, &timeout, err) ||
 	    read_num(s, "connect_timeout_seconds", 0.1,
 		     timeout < 10 ? timeout : 10, &connect, err) ||
 	    read_num(s, "max_attempts", 1, 4, &attempts, err) ||
-	    read_num(s, "max_total_seconds", 0.1, 120, &total, err))
+	    read_num(s, "max_total_seconds", 0.1, 120, &total, err) ||
+	    read_num(s, "max_source_seconds", 0, 0, &source_total, err) ||
+	    read_num(s, "concurrency", 1, 1, &conc, err))
 		return -1;
 	s->timeout_ms = (long)(timeout * 1000);
 	s->connect_ms = (long)(connect * 1000);
 	s->max_attempts = (int)attempts;
 	s->budget_ms = (long)(total * 1000);
-	if (!ca)
-		return 0;
-	if (!json_is_string(ca) || !json_string_length(ca))
-		return px_cfg_error(err, s->cfg, "/ca_file",
-				    "expected the path of a PEM CA file");
-	if (!(s->ca_file = px_cfg_resolve_path(s->cfg, json_string_value(ca))))
-		return px_error_oom(err);
-	if (access(s->ca_file, R_OK))
-		return px_cfg_error(err, s->cfg, "/ca_file", "cannot read %s",
-				    s->ca_file);
-	return 0;
+	s->source_budget_ms = (long)(source_total * 1000);
+	/* The budget counts from open: the token request is part of it. */
+	s->source_deadline_ms =
+	    s->source_budget_ms ? rest_now_ms() + s->source_budget_ms : 0;
+	s->concurrency = conc > 16 ? 16 : (int)conc;
+	return read_file_opt(s, "ca_file", "a PEM CA file", &s->ca_file,
+			     err) ||
+		       read_file_opt(s, "client_cert",
+				     "a PEM client certificate (mutual TLS)",
+				     &s->client_cert, err) ||
+		       read_file_opt(s, "client_key",
+				     "the PEM key of client_cert",
+				     &s->client_key, err)
+		   ? -1
+		   : 0;
 }
 
 static void close_rest(px_source *s)
@@ -120,6 +145,8 @@ static void close_rest(px_source *s)
 	free(s->profile_path);
 	free(s->base_url);
 	free(s->ca_file);
+	free(s->client_cert);
+	free(s->client_key);
 	free(s);
 }
 
@@ -215,10 +242,51 @@ static int resolve_rest(px_source *s, size_t i, const json_t *keys,
 struct collect {
 	px_source *s;
 	const json_t *step;
+	const json_t *keys;
+	json_t *parent; /* the for_each item the items belong to, or NULL */
 	px_emit_fn emit;
 	void *ctx;
-	size_t n;
+	size_t n, parents;
+	const char *what;
 };
+
+/* One item, or each element of its "unnest" array, mapped and emitted;
+ * "$parent" in an element (and in a fan-out's item) is the item above. */
+static int emit_item(struct collect *c, json_t *item, px_error *err)
+{
+	const char *un = json_string_value(json_object_get(c->step, "unnest"));
+	json_t *arr, *el;
+	size_t i;
+
+	if (c->parent && json_is_object(item) &&
+	    json_object_set(item, "$parent", c->parent))
+		return px_error_oom(err);
+	if (!un)
+		return rest_map_emit(c->s, c->step, item, ++c->n, c->emit,
+				     c->ctx, err);
+	arr = rest_pointer(item, un);
+	if (!arr || json_is_null(arr))
+		return 0; /* no lines */
+	if (!json_is_array(arr))
+		return px_error_set(err, PX_EXIT_DATA,
+				    "source %s: %s: no array at \"%s\" (unnest) "
+				    "in an item",
+				    c->s->cfg->name, c->what, un);
+	json_array_foreach (arr, i, el) {
+		int rc;
+
+		if (json_is_object(el) && json_object_set(el, "$parent", item))
+			return px_error_oom(err);
+		rc = rest_map_emit(c->s, c->step, el, ++c->n, c->emit, c->ctx,
+				   err);
+		/* the element must not keep its parent (a cycle) */
+		if (json_is_object(el))
+			json_object_del(el, "$parent");
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
 
 static int on_items(void *ctx, json_t *items, px_error *err)
 {
@@ -227,8 +295,86 @@ static int on_items(void *ctx, json_t *items, px_error *err)
 	size_t i;
 
 	json_array_foreach (items, i, item) {
-		if (rest_map_emit(c->s, c->step, item, ++c->n, c->emit, c->ctx,
-				  err))
+		int rc = emit_item(c, item, err);
+
+		if (json_is_object(item))
+			json_object_del(item, "$parent");
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+/* The identity keys plus, for each {item.a.b} the step's templates use,
+ * the text of /a/b in the parent item. */
+static json_t *parent_keys(struct collect *c, json_t *parent, px_error *err)
+{
+	json_t *k = json_deep_copy(c->keys), *needs, *v;
+	size_t i;
+
+	needs = k ? rest_template_needs(c->step) : NULL;
+	if (!needs) {
+		json_decref(k);
+		px_error_oom(err);
+		return NULL;
+	}
+	json_array_foreach (needs, i, v) {
+		const char *name = json_string_value(v);
+		char ptr[256], *p;
+		json_t *f;
+		char *t;
+
+		if (strncmp(name, "item.", 5))
+			continue;
+		snprintf(ptr, sizeof(ptr), "/%s", name + 5);
+		for (p = ptr; *p; p++)
+			*p = *p == '.' ? '/' : *p;
+		f = rest_pointer(parent, ptr);
+		if (!(t = rest_id_text(f))) {
+			px_error_set(err, PX_EXIT_DATA,
+				     "source %s: %s: parent item %zu has no "
+				     "string or integer at \"%s\" for "
+				     "{%s}",
+				     c->s->cfg->name, c->what, c->parents, ptr,
+				     name);
+			goto fail;
+		}
+		if (json_object_set_new(k, name, json_string(t))) {
+			free(t);
+			px_error_oom(err);
+			goto fail;
+		}
+		free(t);
+	}
+	json_decref(needs);
+	return k;
+fail:
+	json_decref(needs);
+	json_decref(k);
+	return NULL;
+}
+
+/* for_each: each item of the parent list is fetched below (sub-resources,
+ * per-item details), one after the other, memory one page of each. */
+static int on_parents(void *ctx, json_t *items, px_error *err)
+{
+	struct collect *c = ctx;
+	json_t *item;
+	size_t i;
+
+	json_array_foreach (items, i, item) {
+		json_t *k;
+		int rc;
+
+		c->parents++;
+		if (!(k = parent_keys(c, item, err)))
+			return -1;
+		c->parent = item;
+		rc = rest_paginate(c->s, c->step, k, c->what, 0, on_items, c,
+				   err);
+		c->parent = NULL;
+		json_decref(k);
+		if (rc)
 			return -1;
 	}
 	return 0;
@@ -239,11 +385,19 @@ static int fetch_rest(px_source *s, size_t i, const json_t *keys,
 {
 	json_t *step =
 	    json_array_get(json_object_get(s->profile, "endpoints"), i);
-	struct collect c = {s, step, emit, ctx, 0};
+	json_t *each = json_object_get(step, "for_each");
 	char what[160];
+	struct collect c = {s, step, keys, NULL, emit, ctx, 0, 0, what};
 
 	snprintf(what, sizeof(what), "collection %s",
 		 json_string_value(json_object_get(step, "entity")));
+	if (json_object_get(step, "export"))
+		return rest_export_run(s, step, keys, what, on_items, &c, err);
+	if (each)
+		return rest_paginate(s, each, keys, what, 0, on_parents, &c,
+				     err)
+			   ? -1
+			   : 0;
 	return rest_paginate(s, step, keys, what, 0, on_items, &c, err) ? -1
 									: 0;
 }
@@ -251,11 +405,12 @@ static int fetch_rest(px_source *s, size_t i, const json_t *keys,
 static const char *const source_keys[] = {
     "profile",	    "base_url",		 "auth",
     "ca_file",	    "timeout_seconds",	 "connect_timeout_seconds",
-    "max_attempts", "max_total_seconds", NULL};
+    "max_attempts", "max_total_seconds", "max_source_seconds",
+    "concurrency",  "client_cert",	 "client_key", NULL};
 /* Every secret some auth type reads (rest_auth.c). */
 static const char *const auth_keys[] = {
     "client_id", "client_secret", "username", "password",
-    "token",	 "api_key",	  NULL};
+    "token",	 "api_key",	  "private_key", NULL};
 static const px_config_keys config_keys[] = {
     {"", source_keys},
     {"/auth", auth_keys},

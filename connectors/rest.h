@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "jsonout.h"
+#include "portex/config.h"
 #include "portex/connector.h"
 
 enum rest_auth_type {
@@ -41,7 +42,22 @@ typedef struct rest_resp {
 	char *link_next;    /* Link: <...>; rel="next", as sent, or NULL */
 	int link_bad;	    /* a Link header that could not be read */
 	double retry_after; /* seconds from Retry-After, or -1 */
+	char *location;	    /* Location (an async job's status), or NULL */
+	long rl_limit, rl_remaining, rl_reset; /* RateLimit-*, or -1 */
 } rest_resp;
+
+/* What a request sends besides the URL (all borrowed; zero = a GET of a
+ * JSON page). */
+typedef struct rest_call {
+	const char *method;	      /* "GET" when NULL */
+	const char *body;	      /* request body, or NULL */
+	const char *content_type;     /* "Content-Type: ..." header, or NULL */
+	const char *accept;	      /* "Accept: ..." header, or NULL */
+	const struct curl_slist *headers; /* the profile's static headers */
+	long max_body;		      /* a cap below the page cap, or 0 */
+	int allow_404, accept_202;
+	int no_auth; /* a file on another server: no credentials sent */
+} rest_call;
 
 struct px_source {
 	const px_source_cfg *cfg;
@@ -54,8 +70,12 @@ struct px_source {
 	CURL *curl; /* one handle, one connection, for the whole source */
 	char curl_err[CURL_ERROR_SIZE];
 	long timeout_ms, connect_ms, budget_ms;
+	long source_budget_ms, source_deadline_ms; /* 0: no overall budget */
+	long pace_until_ms, paced_ms, requests;	   /* rate-limit pacing */
 	int max_attempts;
 	char *ca_file;
+	char *client_cert, *client_key; /* mutual TLS, or NULL */
+	int concurrency;		/* fan-out requests at once */
 	uint64_t rng; /* jitter */
 
 	/* auth */
@@ -79,8 +99,17 @@ struct px_source {
  * localhost (the test server); 0 otherwise. */
 int rest_url_safe(const char *url);
 
+/* rest_keys.c: the keys each object of a profile may hold. */
+extern const px_config_keys rest_profile_keys[];
+
 /* rest_profile.c */
 int rest_profile_load(px_source *s, px_error *err);
+/* A profile error: "FILE: WHERE: source NAME: ...", PX_EXIT_CONFIG. */
+int rest_perr(px_source *s, px_error *err, const char *where, const char *fmt,
+	      ...) PX_PRINTF(4, 5);
+/* check_step() for other files: a path, query, items, pagination... */
+int rest_check_step(px_source *s, const json_t *st, const char *where,
+		    px_error *err);
 
 /* rest_auth.c: reads the config's "auth" for the profile's auth type. */
 int rest_auth_init(px_source *s, px_error *err);
@@ -123,6 +152,37 @@ void rest_snippet(const px_source *s, const rest_resp *r, char *out, size_t n);
  * into out (always terminated). */
 void rest_redact(const px_source *s, const char *in, char *out, size_t n);
 
+/* A request with the options of c (NULL: a GET), with auth, retries and
+ * the error policy of rest_get(). A 202 is returned only when
+ * c->accept_202. */
+int rest_request(px_source *s, const char *url, const char *what,
+		 const rest_call *c, rest_resp *r, px_error *err);
+long rest_now_ms(void);
+void rest_sleep_ms(long ms);
+
+/* rest_step.c: the call a step makes (headers, method, body), with its
+ * templates filled from keys. Release with rest_step_release(). */
+typedef struct rest_step_req {
+	rest_call call;
+	struct curl_slist *hdrs; /* owned */
+	char *body;		 /* owned */
+} rest_step_req;
+int rest_step_prepare(px_source *s, const json_t *step, const json_t *keys,
+		      const char *what, rest_step_req *out, px_error *err);
+void rest_step_release(rest_step_req *r);
+
+/* rest_rate.c */
+int rest_ratelimit_header(const char *name, size_t n);
+void rest_ratelimit_read(rest_resp *r, const char *name, size_t n,
+			 const char *value);
+/* After a response: 0, or -1 with err when the limit cannot be paced. */
+int rest_ratelimit_check(px_source *s, const rest_resp *r, const char *what,
+			 const char *url, px_error *err);
+/* Waits out a rate-limit reset announced by the last response. */
+void rest_pace(px_source *s);
+/* Milliseconds left of the source's max_source_seconds (LONG_MAX: none). */
+long rest_source_time_left(const px_source *s);
+
 /* rest_json.c */
 int rest_buf_printf(rest_buf *b, const char *fmt, ...) PX_PRINTF(2, 3);
 /* Parses a body keeping every non-integer number's exact digits (as a
@@ -135,6 +195,11 @@ json_t *rest_pointer(json_t *doc, const char *ptr);
  * template object. Returns a CURLU the caller frees, or NULL with err. */
 CURLU *rest_url_build(px_source *s, const json_t *step, const json_t *keys,
 		      const char *what, px_error *err);
+/* tmpl with each {name} replaced by keys[name] (URL-encoded when escape),
+ * malloc'd; NULL when out of memory, or when a key is missing: its name
+ * (up to 127 bytes) is then in missing[128]. */
+char *rest_expand(const char *tmpl, const json_t *keys, int escape,
+		  char *missing);
 /* Appends name=value (value URL-encoded) to url's query. */
 int rest_url_add_query(CURLU *url, const char *name, const char *value);
 /* The template variables ({name}) of a step's path and query, as a new
@@ -156,6 +221,21 @@ typedef int (*rest_items_fn)(void *ctx, json_t *items, px_error *err);
 int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
 		  const char *what, int allow_404, rest_items_fn fn, void *ctx,
 		  px_error *err);
+
+/* The text of an identifier (a string, an integer, an integer past
+ * int64), malloc'd; NULL for anything else (or out of memory). */
+char *rest_id_text(const json_t *v);
+/* 1 when a and b have the same scheme, host and port. */
+int rest_same_origin(const char *a, const char *b);
+
+/* rest_export.c: an asynchronous export job (the endpoint's "export"):
+ * started, polled until done, its file downloaded and its rows handed to
+ * fn a page at a time. */
+int rest_export_check(px_source *s, const json_t *ex, const char *where,
+		      px_error *err);
+int rest_export_run(px_source *s, const json_t *step, const json_t *keys,
+		    const char *what, rest_items_fn fn, void *ctx,
+		    px_error *err);
 
 /* rest_map.c: one item -> one record, emitted. `n` is the record's number
  * in the collection (1-based) for messages. */

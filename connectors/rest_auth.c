@@ -240,13 +240,29 @@ int rest_auth_init(px_source *s, px_error *err)
 	return init_basic(s, err);
 }
 
+/* Appends &name=<value, URL-encoded> when value is set. */
+static int form_param(rest_buf *form, const char *name, const char *value)
+{
+	char *e;
+	int bad;
+
+	if (!value)
+		return 0;
+	e = curl_easy_escape(NULL, value, 0);
+	bad = !e || rest_buf_printf(form, "&%s=%s", name, e);
+	curl_free(e);
+	return bad ? -1 : 0;
+}
+
 /* POSTs the client credentials to the token endpoint (RFC 6749 4.4). */
 static int fetch_token(px_source *s, px_error *err)
 {
 	const json_t *a = json_object_get(s->profile, "auth");
 	const char *scope = json_string_value(json_object_get(a, "scope"));
 	const char *how = json_string_value(json_object_get(a, "client_auth"));
-	int in_body = how && !strcmp(how, "body");
+	const char *aud = json_string_value(json_object_get(a, "audience"));
+	int in_body = how && (!strcmp(how, "body") ||
+			      !strcmp(how, "client_secret_post"));
 	rest_resp r = {0};
 	rest_buf form = {0};
 	json_t *doc, *tok, *type, *exp;
@@ -260,13 +276,9 @@ static int fetch_token(px_source *s, px_error *err)
 		goto oom;
 	if (rest_buf_printf(&form, "grant_type=client_credentials"))
 		goto oom;
-	if (scope) {
-		char *e = curl_easy_escape(NULL, scope, 0);
-		int bad = !e || rest_buf_printf(&form, "&scope=%s", e);
-		curl_free(e);
-		if (bad)
-			goto oom;
-	}
+	if (form_param(&form, "scope", scope) ||
+	    form_param(&form, "audience", aud))
+		goto oom;
 	if (in_body &&
 	    rest_buf_printf(&form, "&client_id=%s&client_secret=%s", id, sec))
 		goto oom;

@@ -24,10 +24,11 @@
 
 struct xfer {
 	rest_resp *r;
+	long max_body;
 	int too_big, oom;
 };
 
-static long now_ms(void)
+long rest_now_ms(void)
 {
 	struct timespec ts;
 
@@ -35,7 +36,7 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static void sleep_ms(long ms)
+void rest_sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
@@ -56,8 +57,10 @@ void rest_resp_free(rest_resp *r)
 {
 	free(r->body.data);
 	free(r->link_next);
+	free(r->location);
 	memset(r, 0, sizeof(*r));
 	r->retry_after = -1;
+	r->rl_limit = r->rl_remaining = r->rl_reset = -1;
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -65,7 +68,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	struct xfer *x = ud;
 
 	n *= size;
-	if (x->r->body.len + n > MAX_BODY) {
+	if (x->r->body.len + n > (size_t)x->max_body) {
 		x->too_big = 1;
 		return 0;
 	}
@@ -158,16 +161,21 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 		nl--;
 	if (nl >= 5 && !strncmp(p, "HTTP/", 5)) {
 		/* A new response (after a 100 Continue, say). */
-		free(r->link_next);
-		r->link_next = NULL;
-		r->link_bad = 0;
-		r->retry_after = -1;
+		char *keep = r->body.data;
+		size_t keep_len = r->body.len, keep_cap = r->body.cap;
+
+		r->body.data = NULL;
+		rest_resp_free(r);
+		r->body.data = keep;
+		r->body.len = keep_len;
+		r->body.cap = keep_cap;
 		return len;
 	}
 	if (!(colon = memchr(p, ':', nl)))
 		return len;
 	name = (size_t)(colon - p);
-	if (!header_is(p, name, "Retry-After") && !header_is(p, name, "Link"))
+	if (!header_is(p, name, "Retry-After") && !header_is(p, name, "Link") &&
+	    !header_is(p, name, "Location") && !rest_ratelimit_header(p, name))
 		return len;
 	colon++;
 	while (colon < p + nl && (*colon == ' ' || *colon == '\t'))
@@ -176,10 +184,18 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 		x->oom = 1;
 		return 0;
 	}
-	if (header_is(p, name, "Retry-After"))
+	if (header_is(p, name, "Retry-After")) {
 		r->retry_after = parse_retry_after(v);
-	else if (!r->link_next)
-		r->link_next = parse_link_next(v, &r->link_bad);
+	} else if (header_is(p, name, "Location")) {
+		free(r->location);
+		r->location = v;
+		return len;
+	} else if (header_is(p, name, "Link")) {
+		if (!r->link_next)
+			r->link_next = parse_link_next(v, &r->link_bad);
+	} else {
+		rest_ratelimit_read(r, p, name, v);
+	}
 	free(v);
 	return len;
 }
@@ -226,7 +242,10 @@ int rest_http_init(px_source *s, px_error *err)
 	    curl_easy_setopt(c, CURLOPT_USERAGENT, "portex/" PX_VERSION) ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) ||
 	    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) ||
-	    (ca_bundle(s) && curl_easy_setopt(c, CURLOPT_CAINFO, ca_bundle(s))))
+	    (ca_bundle(s) && curl_easy_setopt(c, CURLOPT_CAINFO, ca_bundle(s))) ||
+	    (s->client_cert &&
+	     curl_easy_setopt(c, CURLOPT_SSLCERT, s->client_cert)) ||
+	    (s->client_key && curl_easy_setopt(c, CURLOPT_SSLKEY, s->client_key)))
 		return px_error_set(err, PX_EXIT_SOFTWARE,
 				    "source %s: libcurl lacks an option portex "
 				    "needs (TLS verification, protocols)",
@@ -340,6 +359,7 @@ struct req {
 	const char *header; /* an extra header (Basic for the token), or NULL */
 	int auth;	    /* data request: apply the source's auth */
 	int allow_404;
+	const rest_call *call; /* or NULL */
 };
 
 static int transient(CURLcode rc)
@@ -366,18 +386,32 @@ static CURLcode attempt(px_source *s, const struct req *q, rest_resp *r,
 			px_error *err, int *auth_failed)
 {
 	struct curl_slist *h = NULL, *t;
-	struct xfer x = {r, 0, 0};
+	const rest_call *c = q->call;
+	struct xfer x = {r, c && c->max_body ? c->max_body : MAX_BODY, 0, 0};
 	CURLU *u = curl_url_dup(q->url);
 	char *url = NULL;
 	CURLcode rc = CURLE_OUT_OF_MEMORY;
 
 	*auth_failed = 0;
 	rest_resp_free(r);
-	if (!u || !(t = curl_slist_append(h, "Accept: application/json")))
+	if (!u || !(t = curl_slist_append(h, c && c->accept
+						  ? c->accept
+						  : "Accept: application/json")))
 		goto out;
 	h = t;
 	if (q->header) {
 		if (!(t = curl_slist_append(h, q->header)))
+			goto out;
+		h = t;
+	}
+	if (c && c->content_type) {
+		if (!(t = curl_slist_append(h, c->content_type)))
+			goto out;
+		h = t;
+	}
+	for (const struct curl_slist *e = c ? c->headers : NULL; e;
+	     e = e->next) {
+		if (!(t = curl_slist_append(h, e->data)))
 			goto out;
 		h = t;
 	}
@@ -400,6 +434,10 @@ static CURLcode attempt(px_source *s, const struct req *q, rest_resp *r,
 	} else {
 		curl_easy_setopt(s->curl, CURLOPT_HTTPGET, 1L);
 	}
+	curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST,
+			 q->form && strcmp(q->method, "POST") ? q->method
+							       : NULL);
+	rest_pace(s);
 	rc = curl_easy_perform(s->curl);
 	if (x.oom)
 		rc = CURLE_OUT_OF_MEMORY;
@@ -409,7 +447,7 @@ static CURLcode attempt(px_source *s, const struct req *q, rest_resp *r,
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, NULL);
 out:
-	*too_big = x.too_big;
+	*too_big = x.too_big ? (int)(x.max_body == MAX_BODY ? 1 : 2) : 0;
 	curl_free(url);
 	curl_url_cleanup(u);
 	curl_slist_free_all(h);
@@ -432,7 +470,7 @@ static long backoff_ms(px_source *s, int n)
 static int perform(px_source *s, const struct req *q, rest_resp *r,
 		   px_error *err)
 {
-	long start = now_ms(), wait;
+	long start = rest_now_ms(), wait;
 	int refreshed = 0, n, too_big, auth_failed;
 	char url[512], body[SNIPPET + 1], why[CURL_ERROR_SIZE + 64];
 	CURLcode rc;
@@ -446,7 +484,7 @@ static int perform(px_source *s, const struct req *q, rest_resp *r,
 			px_error_oom(err);
 			goto fail;
 		}
-		if (too_big) {
+		if (too_big == 1) {
 			px_error_set(err, PX_EXIT_DATA,
 				     "source %s: %s: %s %s: the response is "
 				     "larger than %ld MiB; not a page",
@@ -454,6 +492,17 @@ static int perform(px_source *s, const struct req *q, rest_resp *r,
 				     MAX_BODY >> 20);
 			goto fail;
 		}
+		if (too_big) {
+			px_error_set(err, PX_EXIT_DATA,
+				     "source %s: %s: %s %s: larger than the "
+				     "size cap of %ld bytes",
+				     s->cfg->name, q->what, q->method, url,
+				     q->call->max_body);
+			goto fail;
+		}
+		if (rc == CURLE_OK && r->status >= 200 && r->status < 300 &&
+		    rest_ratelimit_check(s, r, q->what, url, err))
+			goto fail;
 		if (rc == CURLE_PARTIAL_FILE) {
 			rest_snippet(s, r, body, sizeof(body));
 			px_error_set(
@@ -477,6 +526,8 @@ static int perform(px_source *s, const struct req *q, rest_resp *r,
 				goto fail;
 			}
 			wait = -1;
+		} else if (r->status == 202 && q->call && q->call->accept_202) {
+			return 0;
 		} else if ((r->status >= 200 && r->status < 300) ||
 			   (r->status == 404 && q->allow_404)) {
 			return 0;
@@ -515,7 +566,16 @@ static int perform(px_source *s, const struct req *q, rest_resp *r,
 			goto fail;
 		}
 		wait = wait >= 0 ? (long)(wait * 1000) : backoff_ms(s, n);
-		if (now_ms() + wait - start > s->budget_ms) {
+		if (rest_source_time_left(s) < wait) {
+			px_error_set(err, PX_EXIT_UNAVAILABLE,
+				     "source %s: %s: %s %s: %s (waiting %.1f s "
+				     "more would pass the source's %.0f s "
+				     "time budget, max_source_seconds)",
+				     s->cfg->name, q->what, q->method, url, why,
+				     wait / 1000.0, s->source_budget_ms / 1000.0);
+			goto fail;
+		}
+		if (rest_now_ms() + wait - start > s->budget_ms) {
 			px_error_set(err, PX_EXIT_UNAVAILABLE,
 				     "source %s: %s: %s %s: %s (gave up after "
 				     "%d attempts: waiting %.1f s more would "
@@ -524,17 +584,24 @@ static int perform(px_source *s, const struct req *q, rest_resp *r,
 				     n, wait / 1000.0, s->budget_ms / 1000.0);
 			goto fail;
 		}
-		sleep_ms(wait);
+		rest_sleep_ms(wait);
 	}
 fail:
 	rest_resp_free(r);
 	return -1;
 }
 
-int rest_get(px_source *s, const char *url, const char *what, int allow_404,
-	     rest_resp *r, px_error *err)
+int rest_request(px_source *s, const char *url, const char *what,
+		 const rest_call *c, rest_resp *r, px_error *err)
 {
-	struct req q = {"GET", what, curl_url(), NULL, NULL, 1, allow_404};
+	struct req q = {c && c->method ? c->method : "GET",
+			what,
+			curl_url(),
+			c ? c->body : NULL,
+			NULL,
+			!(c && c->no_auth),
+			c ? c->allow_404 : 0,
+			c};
 	int rc;
 
 	r->retry_after = -1;
@@ -544,16 +611,35 @@ int rest_get(px_source *s, const char *url, const char *what, int allow_404,
 				    "source %s: %s: not a URL", s->cfg->name,
 				    what);
 	}
+	if (rest_source_time_left(s) <= 0) {
+		curl_url_cleanup(q.url);
+		return px_error_set(err, PX_EXIT_UNAVAILABLE,
+				    "source %s: %s: the source's time budget "
+				    "of %.0f s (max_source_seconds) is spent "
+				    "after %ld requests",
+				    s->cfg->name, what,
+				    s->source_budget_ms / 1000.0, s->requests);
+	}
+	s->requests++;
 	rc = perform(s, &q, r, err);
 	curl_url_cleanup(q.url);
 	return rc;
+}
+
+int rest_get(px_source *s, const char *url, const char *what, int allow_404,
+	     rest_resp *r, px_error *err)
+{
+	rest_call c = {0};
+
+	c.allow_404 = allow_404;
+	return rest_request(s, url, what, &c, r, err);
 }
 
 int rest_post_form(px_source *s, const char *url, const char *form,
 		   const char *basic_user, const char *basic_pass,
 		   const char *what, rest_resp *r, px_error *err)
 {
-	struct req q = {"POST", what, curl_url(), form, NULL, 0, 0};
+	struct req q = {"POST", what, curl_url(), form, NULL, 0, 0, NULL};
 	char *hdr = NULL;
 	int rc = -1;
 

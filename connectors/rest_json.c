@@ -151,9 +151,8 @@ oom:
 	return NULL;
 }
 
-/* tmpl with each {name} replaced by keys[name], escaped when `escape`. */
-static char *expand(const char *tmpl, const json_t *keys, int escape,
-		    char *missing)
+char *rest_expand(const char *tmpl, const json_t *keys, int escape,
+		  char *missing)
 {
 	rest_buf b = {0};
 	const char *p = tmpl, *o, *e;
@@ -221,7 +220,7 @@ CURLU *rest_url_build(px_source *s, const json_t *step, const json_t *keys,
 
 	if (!u)
 		goto oom;
-	p = expand(path ? path : "", keys, 1, missing);
+	p = rest_expand(path ? path : "", keys, 1, missing);
 	if (!p)
 		goto fail;
 	n = strlen(s->base_url) + strlen(p) + 1;
@@ -236,7 +235,7 @@ CURLU *rest_url_build(px_source *s, const json_t *step, const json_t *keys,
 		goto out;
 	}
 	json_object_foreach (q, k, v) {
-		char *val = expand(json_string_value(v), keys, 0, missing);
+		char *val = rest_expand(json_string_value(v), keys, 0, missing);
 		int bad;
 
 		if (!val)

@@ -5,18 +5,32 @@
  *   epoch_s, epoch_ms  a Unix time -> RFC 3339 UTC ("...Z")
  *   decimal            a number -> its exact digits as a decimal
  *   string             a number or boolean -> its text (identifiers)
+ *   epoch_us, epoch_ns  the same in micro- and nanoseconds
+ *   minor_units        integer cents -> "19.90" ("scale", default 2)
+ *   value_scale        {"value": 1990, "scale": 2} -> "19.90"
+ *   duration           ISO 8601 "PT1H30M" -> seconds
+ *   date_dmy           "31/12/2024" -> "2024-12-31"
+ *   local_time         a wall-clock time in "timezone" -> RFC 3339 UTC
  *   base64             a document's content -> its bytes
- * A missing or null value leaves the field out, as DESIGN.md asks.
+ *   download           a document's URL -> its bytes (size-capped)
+ * The value conversions are the core's (src/convert.c), one
+ * implementation for every driver. A missing or null value leaves the
+ * field out, as DESIGN.md asks.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert.h"
 #include "rest.h"
 #include "timefmt.h"
 
+#define DOWNLOAD_CAP (16L << 20) /* a document's default size cap */
+
 static const char *const converts[] = {
-    "none", "epoch_s", "epoch_ms", "decimal", "string", "base64", NULL};
+    "none",	  "epoch_s",	 "epoch_ms",   "epoch_us", "epoch_ns",
+    "decimal",	  "string",	 "minor_units", "value_scale", "duration",
+    "date_dmy",	  "local_time", "base64",     "download", NULL};
 
 int rest_map_check(px_source *s, const json_t *fields, const char *where,
 		   px_error *err)
@@ -47,14 +61,35 @@ int rest_map_check(px_source *s, const json_t *fields, const char *where,
 				break;
 		if (!ok || (c && !converts[i]) ||
 		    (vals && !json_is_object(vals)) ||
-		    (cv && !strcmp(cv, "base64") && strcmp(k, "content")))
+		    (cv && (!strcmp(cv, "base64") || !strcmp(cv, "download")) &&
+		     strcmp(k, "content")))
 			return px_error_set(
 			    err, PX_EXIT_CONFIG,
 			    "%s: %s/%s: source %s: expected \"/pointer\" "
 			    "or {\"path\": \"/pointer\", \"convert\": "
-			    "epoch_s|epoch_ms|decimal|string|base64 (base64 "
+			    "epoch_s|epoch_ms|epoch_us|epoch_ns|decimal|string|"
+			    "minor_units|value_scale|duration|date_dmy|"
+			    "local_time|base64|download (base64 and download "
 			    "only for \"content\"), \"values\": {...}} or "
 			    "{\"value\": constant}",
+			    s->profile_path, where, k, s->cfg->name);
+		if (cv && !strcmp(cv, "local_time") &&
+		    !json_is_string(json_object_get(spec, "timezone")) &&
+		    !json_is_string(json_object_get(s->cfg->json, "timezone")))
+			return px_error_set(
+			    err, PX_EXIT_CONFIG,
+			    "%s: %s/%s: source %s: local_time needs a "
+			    "\"timezone\" (\"Europe/Paris\") here or in the "
+			    "source",
+			    s->profile_path, where, k, s->cfg->name);
+		if (json_object_get(spec, "scale") &&
+		    (!json_is_integer(json_object_get(spec, "scale")) ||
+		     llabs(json_integer_value(json_object_get(spec, "scale"))) >
+			 30))
+			return px_error_set(
+			    err, PX_EXIT_CONFIG,
+			    "%s: %s/%s/scale: source %s: expected an integer "
+			    "from -30 to 30",
 			    s->profile_path, where, k, s->cfg->name);
 	}
 	return 0;
@@ -79,9 +114,9 @@ static int bad(px_source *s, const json_t *step, size_t n, const char *field,
 	return -1;
 }
 
-/* Unix time (seconds or ms, maybe fractional) -> RFC 3339 in UTC, to the
- * millisecond (rounded down). */
-static json_t *epoch(const json_t *v, int ms)
+/* Unix time in 1/per_s of a second (1 s, 1000 ms, 1e6 us, 1e9 ns; maybe
+ * fractional) -> RFC 3339 in UTC, to the millisecond (rounded down). */
+static json_t *epoch(const json_t *v, long double per_s)
 {
 	const char *dig = px_decimal_digits(v);
 	long double x;
@@ -101,8 +136,7 @@ static json_t *epoch(const json_t *v, int ms)
 		if (*e)
 			return NULL;
 	}
-	if (!ms)
-		x *= 1000;
+	x = x * 1000.0L / per_s;
 	/* Years 1 to 9999 only: RFC 3339 has four digits. */
 	if (x < -62135596800000.0L || x > 253402300799999.0L)
 		return NULL;
@@ -160,6 +194,147 @@ static json_t *translate(const json_t *spec, json_t *v)
 	return hit ? hit : v;
 }
 
+/* The text of an integer (any length) or NULL. */
+static char *int_text(const json_t *v)
+{
+	char *t = rest_id_text(v);
+
+	if (t && (!*t || t[strspn(t + (*t == '-'), "0123456789") +
+			   (*t == '-')])) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* The core's value conversions (src/convert.c). */
+static int value_conv(px_source *s, const json_t *step, size_t n,
+		      const char *field, const json_t *spec, const char *conv,
+		      const json_t *v, json_t *rec, px_error *err)
+{
+	char out[128];
+	json_t *o = NULL;
+	int rc = -1;
+
+	if (!strcmp(conv, "minor_units") || !strcmp(conv, "value_scale")) {
+		const json_t *val = v, *sc = json_object_get(spec, "scale");
+		long long scale = 2;
+		char *t;
+
+		if (!strcmp(conv, "value_scale")) {
+			val = json_object_get(v, "value");
+			sc = json_object_get(v, "scale");
+			if (!json_is_object(v) || rest_json_int(sc, &scale))
+				return bad(s, step, n, field,
+					   "{\"value\": integer, \"scale\": "
+					   "integer}",
+					   v, err);
+		} else if (sc) {
+			scale = json_integer_value(sc);
+		}
+		if (!(t = int_text(val)))
+			return bad(s, step, n, field, "an integer amount", v,
+				   err);
+		rc = scale < -30 || scale > 30
+			 ? -1
+			 : px_conv_scaled(t, (int)scale, out, sizeof(out));
+		free(t);
+		if (rc)
+			return bad(s, step, n, field,
+				   "an amount and a scale of -30 to 30", v,
+				   err);
+		o = px_decimal_new(out);
+	} else if (!strcmp(conv, "duration")) {
+		if (!json_is_string(v) ||
+		    px_conv_iso_duration(json_string_value(v), out,
+					 sizeof(out)))
+			return bad(s, step, n, field,
+				   "an ISO 8601 duration (PT1H30M; no years "
+				   "or months)",
+				   v, err);
+		o = px_decimal_new(out);
+	} else if (!strcmp(conv, "date_dmy")) {
+		if (!json_is_string(v) ||
+		    px_conv_dmy(json_string_value(v), out, sizeof(out)))
+			return bad(s, step, n, field, "a date dd/mm/yyyy", v,
+				   err);
+		o = json_string(out);
+	} else {
+		const char *zone =
+		    json_string_value(json_object_get(spec, "timezone"));
+
+		zone = zone ? zone
+			    : json_string_value(
+				  json_object_get(s->cfg->json, "timezone"));
+		rc = json_is_string(v) ? px_conv_local_time(
+					     json_string_value(v), zone, out,
+					     sizeof(out))
+				       : -1;
+		if (rc == -2)
+			return px_error_set(err, PX_EXIT_CONFIG,
+					    "source %s: collection %s: field "
+					    "%s: unknown time zone \"%s\"",
+					    s->cfg->name,
+					    json_string_value(json_object_get(
+						step, "entity")),
+					    field, zone);
+		if (rc)
+			return bad(s, step, n, field,
+				   "a local date and time that exists in the "
+				   "zone",
+				   v, err);
+		o = json_string(out);
+	}
+	return !o || json_object_set_new(rec, field, o) ? px_error_oom(err)
+							: 0;
+}
+
+/* A document's bytes from the URL in the item: on the partner's server
+ * with its credentials, elsewhere (https only) without them; at most
+ * max_bytes. */
+static int download(px_source *s, const json_t *step, size_t n,
+		    const json_t *spec, const json_t *v, unsigned char **bytes,
+		    size_t *len, px_error *err)
+{
+	json_t *cap = json_object_get(spec, "max_bytes");
+	rest_call c = {0};
+	rest_resp r = {0};
+	char *url = NULL, what[160];
+	CURLU *u = curl_url();
+	int rc = -1;
+
+	snprintf(what, sizeof(what), "collection %s: record %zu: document",
+		 json_string_value(json_object_get(step, "entity")), n);
+	if (!json_is_string(v))
+		return bad(s, step, n, "content", "a download URL", v, err);
+	if (!u || curl_url_set(u, CURLUPART_URL, s->base_url, 0) ||
+	    curl_url_set(u, CURLUPART_URL, json_string_value(v), 0) ||
+	    curl_url_get(u, CURLUPART_URL, &url, 0) || !rest_url_safe(url)) {
+		curl_url_cleanup(u);
+		curl_free(url);
+		return bad(s, step, n, "content",
+			   "an https:// download URL (or a path)", v, err);
+	}
+	c.accept = "Accept: */*";
+	c.max_body = json_is_integer(cap) && json_integer_value(cap) > 0
+			 ? (long)json_integer_value(cap)
+			 : DOWNLOAD_CAP;
+	c.no_auth = !rest_same_origin(url, s->base_url);
+	if (!rest_request(s, url, what, &c, &r, err)) {
+		*bytes = (unsigned char *)r.body.data;
+		*len = r.body.len;
+		if (!*bytes && !(*bytes = malloc(1)))
+			px_error_oom(err);
+		else
+			rc = 0;
+		r.body.data = NULL;
+	}
+	rest_resp_free(&r);
+	curl_url_cleanup(u);
+	curl_free(url);
+	return rc;
+}
+
 struct content {
 	unsigned char *bytes; /* owned, or NULL */
 	const char *text;     /* borrowed from the item */
@@ -184,6 +359,8 @@ static int map_field(px_source *s, const json_t *step, json_t *item, size_t n,
 		return 0;
 	v = translate(spec, v);
 	conv = conv ? conv : "none";
+	if (!strcmp(field, "content") && !strcmp(conv, "download"))
+		return download(s, step, n, spec, v, &ct->bytes, &ct->len, err);
 	if (!strcmp(field, "content")) {
 		if (!json_is_string(v))
 			return bad(s, step, n, field, "a string", v, err);
@@ -201,8 +378,15 @@ static int map_field(px_source *s, const json_t *step, json_t *item, size_t n,
 		}
 		return 0;
 	}
-	if (!strcmp(conv, "epoch_s") || !strcmp(conv, "epoch_ms"))
-		out = epoch(v, conv[6] == 'm');
+	if (!strncmp(conv, "epoch_", 6))
+		out = epoch(v, !strcmp(conv, "epoch_s")	   ? 1.0L
+			       : !strcmp(conv, "epoch_ms") ? 1e3L
+			       : !strcmp(conv, "epoch_us") ? 1e6L
+							   : 1e9L);
+	else if (!strcmp(conv, "minor_units") ||
+		 !strcmp(conv, "value_scale") || !strcmp(conv, "duration") ||
+		 !strcmp(conv, "date_dmy") || !strcmp(conv, "local_time"))
+		return value_conv(s, step, n, field, spec, conv, v, rec, err);
 	else if (!strcmp(conv, "decimal"))
 		out = to_decimal(v);
 	else if (!strcmp(conv, "string"))
@@ -214,6 +398,10 @@ static int map_field(px_source *s, const json_t *step, json_t *item, size_t n,
 			   !strcmp(conv, "epoch_s")    ? "Unix time in seconds"
 			   : !strcmp(conv, "epoch_ms") ? "Unix time in "
 							 "milliseconds"
+			   : !strcmp(conv, "epoch_us") ? "Unix time in "
+							 "microseconds"
+			   : !strcmp(conv, "epoch_ns") ? "Unix time in "
+							 "nanoseconds"
 			   : !strcmp(conv, "decimal")  ? "a number"
 						       : "a string or number",
 			   v, err);

@@ -8,6 +8,11 @@
  *   offset  offset=0, n, 2n, ... until a short or empty page
  *   cursor  param=<the token at "next" in the body> until there is none
  *   link    the Link: <...>; rel="next" header until there is none
+ *   next_url  the URL at "next" in the body (JSON:API links.next, HAL
+ *           _links.next, OData @odata.nextLink) until there is none
+ *   starting_after  param=<id of the last item> while "has_more" is true
+ *           (Stripe)
+ * A 204 No Content is an empty page, the last.
  *
  * A partner that sends the same cursor or next link twice, or (page and
  * offset walks without a page count) the same full page twice in a row,
@@ -80,7 +85,7 @@ static const char *param(const json_t *pg, const char *dflt)
 
 /* Same scheme, host and port as base_url: credentials never follow a
  * next link to another server. */
-static int same_origin(const char *a, const char *b)
+int rest_same_origin(const char *a, const char *b)
 {
 	static const CURLUPart parts[] = {CURLUPART_SCHEME, CURLUPART_HOST,
 					  CURLUPART_PORT};
@@ -128,7 +133,9 @@ struct walk {
 	struct seen seen;
 	uint64_t last_body;
 	int body_loops; /* page/offset without a page count */
+	int follows;	/* link, next_url: the next URL comes from the answer */
 };
+
 
 static int loop_error(struct walk *w, const char *how, px_error *err)
 {
@@ -141,6 +148,45 @@ static int loop_error(struct walk *w, const char *how, px_error *err)
 			    w->s->cfg->name, w->what, red, how);
 }
 
+/* Follows a next URL (relative to this page's): same origin, never seen. */
+static int follow(struct walk *w, const char *link, px_error *err)
+{
+	char *next = resolve_link(w->url, link);
+	int rc;
+
+	if (!next)
+		return px_error_oom(err);
+	if (!rest_same_origin(next, w->s->base_url)) {
+		free(next);
+		return loop_error(w, "the next link leaves the partner's server",
+				  err);
+	}
+	rc = seen_add(&w->seen, fnv1a(next, strlen(next)));
+	free(w->url);
+	w->url = next;
+	if (rc)
+		return rc > 0 ? loop_error(w, "the same next link came back",
+					   err)
+			      : px_error_oom(err);
+	return 1;
+}
+
+char *rest_id_text(const json_t *v)
+{
+	const char *dig = px_decimal_digits(v);
+	char b[32];
+
+	if (dig)
+		return strdup(dig);
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	if (json_is_integer(v)) {
+		snprintf(b, sizeof(b), "%lld", (long long)json_integer_value(v));
+		return strdup(b);
+	}
+	return NULL;
+}
+
 /* A paging value that is there but cannot be read: an error, never an
  * end (which would deliver a package cut short). */
 static int unreadable(struct walk *w, const char *what, const char *ptr,
@@ -150,9 +196,8 @@ static int unreadable(struct walk *w, const char *what, const char *ptr,
 
 	rest_redact(w->s, w->url, red, sizeof(red));
 	return px_error_set(err, PX_EXIT_DATA,
-			    "source %s: %s: GET %s: no integer %s at \"%s\" "
-			    "in the answer; cannot tell whether more pages "
-			    "follow",
+			    "source %s: %s: GET %s: no %s at \"%s\" in the "
+			    "answer; cannot tell whether more pages follow",
 			    w->s->cfg->name, w->what, red, what, ptr);
 }
 
@@ -164,7 +209,7 @@ static int page_url(struct walk *w, px_error *err)
 	    json_string_value(json_object_get(w->pg, "size_param"));
 	int bad;
 
-	if (!strcmp(w->type, "link") && w->url)
+	if (w->follows && w->url)
 		return 0; /* already the next link */
 	if (!(u = curl_url_dup(w->base)))
 		return px_error_oom(err);
@@ -180,6 +225,9 @@ static int page_url(struct walk *w, px_error *err)
 		    u, param(w->pg, w->type[0] == 'p' ? "page" : "offset"), n);
 	} else if (!strcmp(w->type, "cursor") && w->cursor) {
 		bad |= rest_url_add_query(u, param(w->pg, "cursor"), w->cursor);
+	} else if (!strcmp(w->type, "starting_after") && w->cursor) {
+		bad |= rest_url_add_query(u, param(w->pg, "starting_after"),
+					  w->cursor);
 	}
 	bad = bad || curl_url_get(u, CURLUPART_URL, &out, 0);
 	curl_url_cleanup(u);
@@ -190,8 +238,8 @@ static int page_url(struct walk *w, px_error *err)
 }
 
 /* Decides the next page from this one; returns 1 to go on, 0 to stop. */
-static int advance(struct walk *w, json_t *doc, rest_resp *r, size_t count,
-		   px_error *err)
+static int advance(struct walk *w, json_t *doc, json_t *items, rest_resp *r,
+		   size_t count, px_error *err)
 {
 	const char *t = w->type;
 	json_t *v;
@@ -203,7 +251,7 @@ static int advance(struct walk *w, json_t *doc, rest_resp *r, size_t count,
 		long long total;
 
 		if (tpp && rest_json_int(tp, &total))
-			return unreadable(w, "the page count", tpp, err);
+			return unreadable(w, "integer page count", tpp, err);
 		if (!count || (w->size && (long long)count < w->size))
 			return 0;
 		if (tpp && w->page >= total)
@@ -249,28 +297,50 @@ static int advance(struct walk *w, json_t *doc, rest_resp *r, size_t count,
 	}
 	if (!strcmp(t, "link") && r->link_bad)
 		return loop_error(w, "cannot read the Link header", err);
-	if (!strcmp(t, "link") && r->link_next) {
-		char *next = resolve_link(w->url, r->link_next);
-		int rc;
+	if (!strcmp(t, "link") && r->link_next)
+		return follow(w, r->link_next, err);
+	if (!strcmp(t, "next_url")) {
+		const char *np =
+		    json_string_value(json_object_get(w->pg, "next"));
 
-		if (!next)
+		v = rest_pointer(doc, np);
+		/* HAL: {"next": {"href": "..."}} */
+		if (json_is_object(v))
+			v = json_object_get(v, "href");
+		if (!v || json_is_null(v) ||
+		    (json_is_string(v) && !json_string_length(v)))
+			return 0;
+		if (!json_is_string(v))
+			return unreadable(w, "next URL", np, err);
+		return follow(w, json_string_value(v), err);
+	}
+	if (!strcmp(t, "starting_after")) {
+		const char *hp =
+		    json_string_value(json_object_get(w->pg, "has_more"));
+		const char *ip =
+		    json_string_value(json_object_get(w->pg, "id"));
+		json_t *last;
+
+		hp = hp ? hp : "/has_more";
+		v = rest_pointer(doc, hp);
+		if (!json_is_boolean(v))
+			return unreadable(w, "has_more (a boolean)", hp, err);
+		if (json_is_false(v))
+			return 0;
+		last = json_array_get(items, count ? count - 1 : 0);
+		free(w->cursor);
+		w->cursor = NULL;
+		if (!count || !(w->cursor = rest_id_text(rest_pointer(
+				    last, ip ? ip : "/id"))))
+			return unreadable(w, "last item id (has_more is true)",
+					  ip ? ip : "/id", err);
+		switch (
+		    seen_add(&w->seen, fnv1a(w->cursor, strlen(w->cursor)))) {
+		case 1:
+			return loop_error(w, "the same last id came back", err);
+		case -1:
 			return px_error_oom(err);
-		if (!same_origin(next, w->s->base_url)) {
-			free(next);
-			return loop_error(w,
-					  "the next link leaves the "
-					  "partner's server",
-					  err);
 		}
-		rc = seen_add(&w->seen, fnv1a(next, strlen(next)));
-		free(w->url);
-		w->url = next;
-		if (rc)
-			return rc > 0 ? loop_error(w,
-						   "the same next link "
-						   "came back",
-						   err)
-				      : px_error_oom(err);
 		return 1;
 	}
 	return 0;
@@ -284,6 +354,7 @@ int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
 	struct walk w = {.s = s, .type = "none", .what = what};
 	long long max_pages, pages;
 	rest_resp r = {0};
+	rest_step_req sr;
 	int rc = -1;
 
 	w.pg = json_object_get(step, "pagination");
@@ -298,8 +369,14 @@ int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
 	w.body_loops =
 	    !strcmp(w.type, "offset") ||
 	    (!strcmp(w.type, "page") && !json_object_get(w.pg, "total_pages"));
-	if (!(w.base = rest_url_build(s, step, keys, what, err)))
+	w.follows = !strcmp(w.type, "link") || !strcmp(w.type, "next_url");
+	if (rest_step_prepare(s, step, keys, what, &sr, err))
 		return -1;
+	sr.call.allow_404 = allow_404;
+	if (!(w.base = rest_url_build(s, step, keys, what, err))) {
+		rest_step_release(&sr);
+		return -1;
+	}
 	for (pages = 1;; pages++) {
 		json_t *doc, *items, *one = NULL;
 		uint64_t h;
@@ -309,17 +386,19 @@ int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
 		if (page_url(&w, err))
 			goto out;
 		/* A next link back to the first page is a loop too. */
-		if (pages == 1 && !strcmp(w.type, "link") &&
+		if (pages == 1 && w.follows &&
 		    seen_add(&w.seen, fnv1a(w.url, strlen(w.url))) < 0) {
 			px_error_oom(err);
 			goto out;
 		}
-		if (rest_get(s, w.url, what, allow_404, &r, err))
+		if (rest_request(s, w.url, what, &sr.call, &r, err))
 			goto out;
 		if (r.status == 404) {
 			rc = 1; /* a lookup: not known there */
 			goto out;
 		}
+		if (r.status == 204)
+			break; /* No Content: an empty page, the last */
 		if (!(doc = rest_json_parse(s, &r, what, w.url, err)))
 			goto out;
 		items = rest_pointer(doc, ip ? ip : "");
@@ -354,7 +433,7 @@ int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
 		}
 		w.last_body = h;
 		go =
-		    fn(ctx, items, err) ? -1 : advance(&w, doc, &r, count, err);
+		    fn(ctx, items, err) ? -1 : advance(&w, doc, items, &r, count, err);
 		json_decref(one);
 		json_decref(doc);
 		rest_resp_free(&r);
@@ -373,6 +452,7 @@ int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
 	rc = 0;
 out:
 	rest_resp_free(&r);
+	rest_step_release(&sr);
 	curl_url_cleanup(w.base);
 	free(w.url);
 	free(w.cursor);

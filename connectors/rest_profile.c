@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "rest.h"
@@ -16,11 +17,10 @@
 #define PX_DATADIR "/usr/local/share/portex"
 #endif
 
-static int perr(px_source *s, px_error *err, const char *where, const char *fmt,
-		...) PX_PRINTF(4, 5);
+#define perr rest_perr
 
-static int perr(px_source *s, px_error *err, const char *where, const char *fmt,
-		...)
+int rest_perr(px_source *s, px_error *err, const char *where, const char *fmt,
+	      ...)
 {
 	char msg[PX_ERROR_MAX / 2];
 	va_list ap;
@@ -69,7 +69,9 @@ static int check_auth(px_source *s, px_error *err)
 	    "none", "oauth2_client_credentials", "bearer", "api_key", "basic",
 	    NULL};
 	static const char *const ins[] = {"header", "query", NULL};
-	static const char *const how[] = {"basic", "body", NULL};
+	static const char *const how[] = {
+	    "basic", "body", "client_secret_basic", "client_secret_post",
+	    "private_key_jwt", NULL};
 	json_t *a = json_object_get(s->profile, "auth");
 	const char *t = str(a, "type");
 	const char *path = str(a, "token_path"), *url = str(a, "token_url");
@@ -89,7 +91,9 @@ static int check_auth(px_source *s, px_error *err)
 		if (json_object_get(a, "client_auth") &&
 		    !one_of(str(a, "client_auth"), how))
 			return perr(s, err, "/auth/client_auth",
-				    "expected \"basic\" or \"body\"");
+				    "expected \"client_secret_basic\" (or "
+				    "\"basic\"), \"client_secret_post\" (or "
+				    "\"body\") or \"private_key_jwt\"");
 	}
 	if (!strcmp(t, "api_key")) {
 		if (!one_of(str(a, "in"), ins))
@@ -128,8 +132,9 @@ static int check_param(px_source *s, const json_t *pg, const char *k,
 static int check_pagination(px_source *s, const json_t *pg, const char *where,
 			    px_error *err)
 {
-	static const char *const types[] = {"none",   "page", "offset",
-					    "cursor", "link", NULL};
+	static const char *const types[] = {
+	    "none", "page", "offset", "cursor", "link", "next_url",
+	    "starting_after", NULL};
 	const char *t = str(pg, "type");
 
 	if (!pg)
@@ -137,15 +142,47 @@ static int check_pagination(px_source *s, const json_t *pg, const char *where,
 	if (!json_is_object(pg) || !one_of(t, types))
 		return perr(s, err, where,
 			    "\"type\": expected \"none\", \"page\", "
-			    "\"offset\", \"cursor\" or \"link\"");
+			    "\"offset\", \"cursor\", \"link\", "
+			    "\"next_url\" or \"starting_after\"");
 	if (check_param(s, pg, "param", !strcmp(t, "cursor"), where, err) ||
 	    check_param(s, pg, "size_param", 0, where, err) ||
 	    check_size(s, pg, "size", 1, where, err) ||
 	    check_size(s, pg, "start", 0, where, err) ||
 	    check_size(s, pg, "max_pages", 1, where, err) ||
 	    check_pointer(s, pg, "total_pages", where, 0, err) ||
-	    check_pointer(s, pg, "next", where, !strcmp(t, "cursor"), err))
+	    check_pointer(s, pg, "next", where,
+			  !strcmp(t, "cursor") || !strcmp(t, "next_url"), err) ||
+	    check_pointer(s, pg, "has_more", where, 0, err) ||
+	    check_pointer(s, pg, "id", where, 0, err))
 		return -1;
+	return 0;
+}
+
+static const char *const methods[] = {"GET", "POST", NULL};
+
+/* Static headers: {"Api-Version": "2024-01", "X-Tenant": "{tenant}"}. */
+static int check_headers(px_source *s, const json_t *h, const char *where,
+			 px_error *err)
+{
+	const char *k;
+	json_t *v;
+
+	if (!h)
+		return 0;
+	if (!json_is_object(h))
+		return perr(s, err, where,
+			    "\"headers\": expected an object of header "
+			    "templates");
+	json_object_foreach ((json_t *)h, k, v) {
+		if (!json_is_string(v) || !*k || strpbrk(k, ":\r\n ") ||
+		    strpbrk(json_string_value(v), "\r\n") ||
+		    !strcasecmp(k, "Authorization"))
+			return perr(s, err, where,
+				    "\"headers\": \"%s\": expected a header "
+				    "name and a one-line string (auth has its "
+				    "own section)",
+				    k);
+	}
 	return 0;
 }
 
@@ -174,12 +211,24 @@ static int check_step(px_source *s, const json_t *st, const char *where,
 				    "template",
 				    k);
 	}
+	if (json_object_get(st, "method") &&
+	    !one_of(str(st, "method"), methods))
+		return perr(s, err, where,
+			    "\"method\": expected \"GET\" or \"POST\"");
+	if (check_headers(s, json_object_get(st, "headers"), where, err))
+		return -1;
 	snprintf(sub, sizeof(sub), "%s/pagination", where);
 	return check_pointer(s, st, "items", where, 0, err) ||
 		       check_pagination(s, json_object_get(st, "pagination"),
 					sub, err)
 		   ? -1
 		   : 0;
+}
+
+int rest_check_step(px_source *s, const json_t *st, const char *where,
+		    px_error *err)
+{
+	return check_step(s, st, where, err);
 }
 
 static int plan_lookups(px_source *s, json_t *out, px_error *err)
@@ -208,6 +257,67 @@ static int plan_lookups(px_source *s, json_t *out, px_error *err)
 			return px_error_oom(err);
 	}
 	return 0;
+}
+
+/* The identity keys an endpoint needs: its templates', its parent list's
+ * and its export job's, less the {item.x} a parent item fills. */
+static json_t *plan_needs(const json_t *st)
+{
+	const json_t *parts[] = {
+	    st, json_object_get(st, "for_each"),
+	    json_object_get(json_object_get(st, "export"), "start")};
+	json_t *all = json_array(), *v;
+	size_t i, j;
+
+	for (j = 0; all && j < 3; j++) {
+		json_t *n = parts[j] ? rest_template_needs(parts[j]) : NULL;
+
+		json_array_foreach (n, i, v) {
+			const char *name = json_string_value(v);
+			json_t *w;
+			size_t k;
+			int dup = 0;
+
+			if (!strncmp(name, "item.", 5))
+				continue;
+			json_array_foreach (all, k, w)
+				dup |= json_equal(v, w);
+			if (!dup)
+				json_array_append(all, v);
+		}
+		json_decref(n);
+	}
+	return all;
+}
+
+/* for_each, unnest and export, when an endpoint has them. */
+static int check_fanout(px_source *s, const json_t *st, const char *where,
+			px_error *err)
+{
+	json_t *each = json_object_get(st, "for_each");
+	json_t *ex = json_object_get(st, "export");
+	char sub[96];
+	json_t *needs = rest_template_needs(st), *v;
+	size_t i;
+	int uses_item = 0;
+
+	json_array_foreach (needs, i, v)
+		uses_item |= !strncmp(json_string_value(v), "item.", 5);
+	json_decref(needs);
+	snprintf(sub, sizeof(sub), "%s/for_each", where);
+	if (each && check_step(s, each, sub, err))
+		return -1;
+	if (uses_item && !each)
+		return perr(s, err, where,
+			    "a template uses {item.…}, which only a "
+			    "\"for_each\" parent item fills");
+	if (check_pointer(s, st, "unnest", where, 0, err))
+		return -1;
+	if (ex && (each || !json_is_object(ex)))
+		return perr(s, err, where,
+			    "\"export\": expected an object, and no "
+			    "\"for_each\" beside it");
+	return ex ? rest_export_check(s, ex, where, err) : 0;
 }
 
 static int plan_endpoints(px_source *s, json_t *out, px_error *err)
@@ -239,8 +349,10 @@ static int plan_endpoints(px_source *s, json_t *out, px_error *err)
 				    "\"observed\" or \"derived\"");
 		if (rest_map_check(s, json_object_get(st, "fields"), sub, err))
 			return -1;
-		o = json_pack("{s:s, s:s, s:o}", "entity", e, "category", c,
-			      "needs", rest_template_needs(st));
+		if (check_fanout(s, st, where, err))
+			return -1;
+		o = json_pack("{s:s, s:s, s:o*}", "entity", e, "category", c,
+			      "needs", plan_needs(st));
 		if (!o || json_array_append_new(out, o))
 			return px_error_oom(err);
 	}
@@ -275,6 +387,7 @@ int rest_profile_load(px_source *s, px_error *err)
 	    json_string_value(json_object_get(s->cfg->json, "profile"));
 	json_error_t je;
 	json_t *res, *col, *ver;
+	const px_config_keys *tables[2] = {NULL, NULL};
 
 	if (!name || !*name)
 		return px_cfg_error(err, s->cfg, "/profile",
@@ -298,6 +411,9 @@ int rest_profile_load(px_source *s, px_error *err)
 	}
 	if (!json_is_object(s->profile))
 		return perr(s, err, "", "expected a JSON object");
+	tables[0] = rest_profile_keys;
+	if (px_config_check_keys(s->profile, tables, s->profile_path, "", err))
+		return -1;
 	/* A later format gets a new number; this driver reads format 1. */
 	ver = json_object_get(s->profile, "profile");
 	if (ver && !(json_is_integer(ver) && json_integer_value(ver) == 1))
@@ -309,6 +425,8 @@ int rest_profile_load(px_source *s, px_error *err)
 	if (!res || !col || !s->plan)
 		return px_error_oom(err);
 	if (check_auth(s, err) ||
+	    check_headers(s, json_object_get(s->profile, "headers"), "",
+			  err) ||
 	    check_pagination(s, json_object_get(s->profile, "pagination"),
 			     "/pagination", err) ||
 	    plan_lookups(s, res, err) || plan_endpoints(s, col, err))

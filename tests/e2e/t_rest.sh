@@ -456,10 +456,20 @@ test_plain_http_to_a_remote_host_is_refused() {
 
 test_bad_profile_is_a_config_error_naming_file_and_path() {
 	mock_start
-	sed 's/"epoch_ms"/"epoch_us"/' "$PX_TOP/connectors/polylearn.json" >"$T/bad.json"
+	sed 's/"epoch_ms"/"epoch_fortnights"/' "$PX_TOP/connectors/polylearn.json" >"$T/bad.json"
 	write_config polylearn "{\"profile\": \"bad.json\"}"
 	expect_exit 78 export_subject alice@example.org
 	expect_err "$T/bad.json: /endpoints/2/fields/started_at"
+	expect_no_file "$T/out.zip"
+	# Issue 9: unknown keys are not ignored
+	sed 's/"pagination"/"pagnation"/' "$PX_TOP/connectors/polylearn.json" >"$T/bad.json"
+	expect_exit 78 export_subject alice@example.org
+	expect_err "$T/bad.json: /pagnation: unknown key"
+	expect_err 'did you mean "pagination"?'
+	sed 's/"scope": "learners.read"/"scope": "learners.read", "headers": {}/' \
+		"$PX_TOP/connectors/polylearn.json" >"$T/bad.json"
+	expect_exit 78 export_subject alice@example.org
+	expect_err "$T/bad.json: /auth/headers: unknown key"
 	expect_no_file "$T/out.zip"
 	write_config polylearn "{\"profile\": \"missing.json\"}"
 	expect_exit 78 export_subject alice@example.org

@@ -402,7 +402,7 @@ static void test_unreadable_page_count_is_an_error(void **state)
 			    "{\"type\": \"page\", \"size\": 10, "
 			    "\"total_pages\": \"/meta/total_pages\"}",
 			    "/generic/bad-total"),
-	    BASIC_CFG, 10, "no integer the page count at \"/meta/total_pages\"",
+	    BASIC_CFG, 10, "no integer page count at \"/meta/total_pages\"",
 	    1));
 }
 
