@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "portex/rest.h"
 #include "rest.h"
 
 /* Plain HTTP would send the partner's secrets in clear: only to this
@@ -122,8 +123,7 @@ static int read_options(px_source *s, px_error *err)
 	s->source_deadline_ms =
 	    s->source_budget_ms ? rest_now_ms() + s->source_budget_ms : 0;
 	s->concurrency = conc > 16 ? 16 : (int)conc;
-	return read_file_opt(s, "ca_file", "a PEM CA file", &s->ca_file,
-			     err) ||
+	return read_file_opt(s, "ca_file", "a PEM CA file", &s->ca_file, err) ||
 		       read_file_opt(s, "client_cert",
 				     "a PEM client certificate (mutual TLS)",
 				     &s->client_cert, err) ||
@@ -163,7 +163,8 @@ static int open_rest(const px_source_cfg *cfg, px_source **out, json_t **plan,
 	 * any other source has done its work. */
 	if (read_base_url(s, err) || read_options(s, err) ||
 	    rest_profile_load(s, err) || rest_auth_init(s, err) ||
-	    rest_http_init(s, err) || rest_auth_ready(s, err)) {
+	    rest_http_init(s, err) || rest_static_headers(s, err) ||
+	    rest_auth_ready(s, err)) {
 		close_rest(s);
 		return -1;
 	}
@@ -268,10 +269,11 @@ static int emit_item(struct collect *c, json_t *item, px_error *err)
 	if (!arr || json_is_null(arr))
 		return 0; /* no lines */
 	if (!json_is_array(arr))
-		return px_error_set(err, PX_EXIT_DATA,
-				    "source %s: %s: no array at \"%s\" (unnest) "
-				    "in an item",
-				    c->s->cfg->name, c->what, un);
+		return px_error_set(
+		    err, PX_EXIT_DATA,
+		    "source %s: %s: no array at \"%s\" (unnest) "
+		    "in an item",
+		    c->s->cfg->name, c->what, un);
 	json_array_foreach (arr, i, el) {
 		int rc;
 
@@ -402,20 +404,49 @@ static int fetch_rest(px_source *s, size_t i, const json_t *keys,
 									: 0;
 }
 
-static const char *const source_keys[] = {
-    "profile",	    "base_url",		 "auth",
-    "ca_file",	    "timeout_seconds",	 "connect_timeout_seconds",
-    "max_attempts", "max_total_seconds", "max_source_seconds",
-    "concurrency",  "client_cert",	 "client_key", NULL};
+static const char *const source_keys[] = {"profile",
+					  "base_url",
+					  "auth",
+					  "ca_file",
+					  "timeout_seconds",
+					  "connect_timeout_seconds",
+					  "max_attempts",
+					  "max_total_seconds",
+					  "max_source_seconds",
+					  "concurrency",
+					  "client_cert",
+					  "client_key",
+					  NULL};
 /* Every secret some auth type reads (rest_auth.c). */
 static const char *const auth_keys[] = {
-    "client_id", "client_secret", "username", "password",
+    "client_id", "client_secret", "username",	 "password",
     "token",	 "api_key",	  "private_key", NULL};
 static const px_config_keys config_keys[] = {
     {"", source_keys},
     {"/auth", auth_keys},
     {NULL, NULL},
 };
+
+int px_rest_profile_check(const char *path, json_t **plan, px_error *err)
+{
+	json_t *none = json_object();
+	px_source_cfg cfg = {"(profile check)", none, path, "", "."};
+	px_source s = {0};
+	int rc = -1;
+
+	s.cfg = &cfg;
+	if (!none || !(s.profile_path = strdup(path))) {
+		px_error_oom(err);
+	} else if (!rest_profile_parse(&s, err)) {
+		*plan = json_incref(s.plan);
+		rc = 0;
+	}
+	json_decref(s.profile);
+	json_decref(s.plan);
+	free(s.profile_path);
+	json_decref(none);
+	return rc;
+}
 
 const px_connector px_connector_rest = {
     .abi = PX_CONNECTOR_ABI,

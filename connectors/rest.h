@@ -49,12 +49,12 @@ typedef struct rest_resp {
 /* What a request sends besides the URL (all borrowed; zero = a GET of a
  * JSON page). */
 typedef struct rest_call {
-	const char *method;	      /* "GET" when NULL */
-	const char *body;	      /* request body, or NULL */
-	const char *content_type;     /* "Content-Type: ..." header, or NULL */
-	const char *accept;	      /* "Accept: ..." header, or NULL */
+	const char *method;	  /* "GET" when NULL */
+	const char *body;	  /* request body, or NULL */
+	const char *content_type; /* "Content-Type: ..." header, or NULL */
+	const char *accept;	  /* "Accept: ..." header, or NULL */
 	const struct curl_slist *headers; /* the profile's static headers */
-	long max_body;		      /* a cap below the page cap, or 0 */
+	long max_body;			  /* a cap below the page cap, or 0 */
 	int allow_404, accept_202;
 	int no_auth; /* a file on another server: no credentials sent */
 } rest_call;
@@ -74,9 +74,10 @@ struct px_source {
 	long pace_until_ms, paced_ms, requests;	   /* rate-limit pacing */
 	int max_attempts;
 	char *ca_file;
-	char *client_cert, *client_key; /* mutual TLS, or NULL */
-	int concurrency;		/* fan-out requests at once */
-	uint64_t rng; /* jitter */
+	char *client_cert, *client_key;	   /* mutual TLS, or NULL */
+	int concurrency;		   /* fan-out requests at once */
+	struct curl_slist *static_headers; /* the profile's "headers" */
+	uint64_t rng;			   /* jitter */
 
 	/* auth */
 	enum rest_auth_type auth;
@@ -104,6 +105,9 @@ extern const px_config_keys rest_profile_keys[];
 
 /* rest_profile.c */
 int rest_profile_load(px_source *s, px_error *err);
+/* Reads and checks the profile at s->profile_path; fills s->profile and
+ * s->plan. */
+int rest_profile_parse(px_source *s, px_error *err);
 /* A profile error: "FILE: WHERE: source NAME: ...", PX_EXIT_CONFIG. */
 int rest_perr(px_source *s, px_error *err, const char *where, const char *fmt,
 	      ...) PX_PRINTF(4, 5);
@@ -170,6 +174,10 @@ typedef struct rest_step_req {
 int rest_step_prepare(px_source *s, const json_t *step, const json_t *keys,
 		      const char *what, rest_step_req *out, px_error *err);
 void rest_step_release(rest_step_req *r);
+/* The profile's "headers" (constants) -> s->static_headers. */
+int rest_static_headers(px_source *s, px_error *err);
+/* Adds the {key}s of a step's body and headers to needs (a JSON array). */
+void rest_step_needs(const json_t *step, json_t *needs);
 
 /* rest_rate.c */
 int rest_ratelimit_header(const char *name, size_t n);

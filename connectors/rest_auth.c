@@ -261,8 +261,8 @@ static int fetch_token(px_source *s, px_error *err)
 	const char *scope = json_string_value(json_object_get(a, "scope"));
 	const char *how = json_string_value(json_object_get(a, "client_auth"));
 	const char *aud = json_string_value(json_object_get(a, "audience"));
-	int in_body = how && (!strcmp(how, "body") ||
-			      !strcmp(how, "client_secret_post"));
+	int in_body =
+	    how && (!strcmp(how, "body") || !strcmp(how, "client_secret_post"));
 	rest_resp r = {0};
 	rest_buf form = {0};
 	json_t *doc, *tok, *type, *exp;

@@ -131,7 +131,8 @@ static int add_row(struct rows *w, json_t *row, px_error *err)
 static int ndjson_rows(px_source *s, const rest_resp *r, const char *what,
 		       const char *url, struct rows *w, px_error *err)
 {
-	const char *p = r->body.data ? r->body.data : "", *end = p + r->body.len;
+	const char *p = r->body.data ? r->body.data : "",
+		   *end = p + r->body.len;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -207,7 +208,8 @@ static char *csv_field(const char **p, const char *end, int *eol, int *bad)
 static int csv_rows(px_source *s, const rest_resp *r, const char *what,
 		    struct rows *w, px_error *err)
 {
-	const char *p = r->body.data ? r->body.data : "", *end = p + r->body.len;
+	const char *p = r->body.data ? r->body.data : "",
+		   *end = p + r->body.len;
 	json_t *head = json_array(), *row = NULL;
 	size_t col = 0, line = 1;
 	int eol = 0, bad = 0, rc = -1;
@@ -303,8 +305,8 @@ static int file_rows(px_source *s, const json_t *ex, const rest_resp *r,
 static char *poll_job(px_source *s, const json_t *ex, const char *url,
 		      const char *what, px_error *err)
 {
-	long deadline = rest_now_ms() +
-			(long)(num(ex, "max_wait_seconds", 300) * 1000);
+	long deadline =
+	    rest_now_ms() + (long)(num(ex, "max_wait_seconds", 300) * 1000);
 	long every = (long)(num(ex, "poll_seconds", 1) * 1000);
 	const char *sp = json_string_value(json_object_get(ex, "state"));
 	const char *rp = json_string_value(json_object_get(ex, "result"));
@@ -361,7 +363,8 @@ static char *poll_job(px_source *s, const json_t *ex, const char *url,
 			rest_resp_free(&r);
 			return NULL;
 		}
-		wait = r.retry_after >= 0 ? (long)(r.retry_after * 1000) : every;
+		wait =
+		    r.retry_after >= 0 ? (long)(r.retry_after * 1000) : every;
 		rest_resp_free(&r);
 		if (rest_now_ms() + wait > deadline) {
 			px_error_set(err, PX_EXIT_UNAVAILABLE,

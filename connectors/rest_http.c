@@ -245,7 +245,8 @@ int rest_http_init(px_source *s, px_error *err)
 	    (ca_bundle(s) && curl_easy_setopt(c, CURLOPT_CAINFO, ca_bundle(s))) ||
 	    (s->client_cert &&
 	     curl_easy_setopt(c, CURLOPT_SSLCERT, s->client_cert)) ||
-	    (s->client_key && curl_easy_setopt(c, CURLOPT_SSLKEY, s->client_key)))
+	    (s->client_key &&
+	     curl_easy_setopt(c, CURLOPT_SSLKEY, s->client_key)))
 		return px_error_set(err, PX_EXIT_SOFTWARE,
 				    "source %s: libcurl lacks an option portex "
 				    "needs (TLS verification, protocols)",
@@ -255,6 +256,8 @@ int rest_http_init(px_source *s, px_error *err)
 
 void rest_http_free(px_source *s)
 {
+	curl_slist_free_all(s->static_headers);
+	s->static_headers = NULL;
 	if (s->curl) {
 		curl_easy_cleanup(s->curl);
 		curl_global_cleanup();
@@ -394,9 +397,9 @@ static CURLcode attempt(px_source *s, const struct req *q, rest_resp *r,
 
 	*auth_failed = 0;
 	rest_resp_free(r);
-	if (!u || !(t = curl_slist_append(h, c && c->accept
-						  ? c->accept
-						  : "Accept: application/json")))
+	if (!u ||
+	    !(t = curl_slist_append(
+		  h, c && c->accept ? c->accept : "Accept: application/json")))
 		goto out;
 	h = t;
 	if (q->header) {
@@ -406,6 +409,13 @@ static CURLcode attempt(px_source *s, const struct req *q, rest_resp *r,
 	}
 	if (c && c->content_type) {
 		if (!(t = curl_slist_append(h, c->content_type)))
+			goto out;
+		h = t;
+	}
+	/* the profile's headers go where its credentials go */
+	for (const struct curl_slist *e = q->auth ? s->static_headers : NULL; e;
+	     e = e->next) {
+		if (!(t = curl_slist_append(h, e->data)))
 			goto out;
 		h = t;
 	}
@@ -436,7 +446,7 @@ static CURLcode attempt(px_source *s, const struct req *q, rest_resp *r,
 	}
 	curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST,
 			 q->form && strcmp(q->method, "POST") ? q->method
-							       : NULL);
+							      : NULL);
 	rest_pace(s);
 	rc = curl_easy_perform(s->curl);
 	if (x.oom)
@@ -572,7 +582,8 @@ static int perform(px_source *s, const struct req *q, rest_resp *r,
 				     "more would pass the source's %.0f s "
 				     "time budget, max_source_seconds)",
 				     s->cfg->name, q->what, q->method, url, why,
-				     wait / 1000.0, s->source_budget_ms / 1000.0);
+				     wait / 1000.0,
+				     s->source_budget_ms / 1000.0);
 			goto fail;
 		}
 		if (rest_now_ms() + wait - start > s->budget_ms) {

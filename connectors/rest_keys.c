@@ -7,19 +7,20 @@
  */
 #include "rest.h"
 
-#define STEP_KEYS "path", "query", "items", "pagination", "headers", "method", "body"
+#define STEP_KEYS                                                              \
+	"path", "query", "items", "pagination", "headers", "method", "body"
 
-static const char *const top[] = {"profile",	 "name",      "description",
-				  "auth",	 "pagination", "headers",
-				  "lookups",	 "endpoints",  NULL};
-static const char *const auth[] = {"type",   "token_path", "token_url",
-				   "scope",  "audience",   "client_auth",
-				   "in",     "name",	   NULL};
+static const char *const top[] = {
+    "$schema",	  "profile", "name",	"description", "auth",
+    "pagination", "headers", "lookups", "endpoints",   NULL};
+static const char *const auth[] = {"type",  "token_path", "token_url",
+				   "scope", "audience",	  "client_auth",
+				   "in",    "name",	  NULL};
 static const char *const pagination[] = {
-    "type", "param", "size_param", "size",     "start", "max_pages",
-    "total_pages", "next", "has_more", "id", NULL};
+    "type",	   "param", "size_param", "size", "start", "max_pages",
+    "total_pages", "next",  "has_more",	  "id",	  NULL};
 static const char *const lookup[] = {STEP_KEYS, "provides", "value", NULL};
-static const char *const endpoint[] = {STEP_KEYS, "entity", "category",
+static const char *const endpoint[] = {STEP_KEYS, "entity",   "category",
 				       "fields",  "for_each", "unnest",
 				       "export",  NULL};
 static const char *const for_each[] = {STEP_KEYS, NULL};
@@ -27,9 +28,9 @@ static const char *const field[] = {"path",	 "value",  "convert",
 				    "values",	 "scale",  "timezone",
 				    "max_bytes", "format", NULL};
 static const char *const export_[] = {
-    "start",	"status_url", "state",	"done",	      "failed",
-    "result",	"format",     "items",	"poll_seconds", "max_wait_seconds",
-    "max_bytes", NULL};
+    "start",	    "status_url",	"state",     "done",
+    "failed",	    "result",		"format",    "items",
+    "poll_seconds", "max_wait_seconds", "max_bytes", NULL};
 static const char *const export_start[] = {STEP_KEYS, NULL};
 
 const px_config_keys rest_profile_keys[] = {

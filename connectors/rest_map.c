@@ -28,9 +28,9 @@
 #define DOWNLOAD_CAP (16L << 20) /* a document's default size cap */
 
 static const char *const converts[] = {
-    "none",	  "epoch_s",	 "epoch_ms",   "epoch_us", "epoch_ns",
-    "decimal",	  "string",	 "minor_units", "value_scale", "duration",
-    "date_dmy",	  "local_time", "base64",     "download", NULL};
+    "none",	"epoch_s",    "epoch_ms",    "epoch_us",    "epoch_ns",
+    "decimal",	"string",     "minor_units", "value_scale", "duration",
+    "date_dmy", "local_time", "base64",	     "download",    NULL};
 
 int rest_map_check(px_source *s, const json_t *fields, const char *where,
 		   px_error *err)
@@ -199,8 +199,8 @@ static char *int_text(const json_t *v)
 {
 	char *t = rest_id_text(v);
 
-	if (t && (!*t || t[strspn(t + (*t == '-'), "0123456789") +
-			   (*t == '-')])) {
+	if (t &&
+	    (!*t || t[strspn(t + (*t == '-'), "0123456789") + (*t == '-')])) {
 		free(t);
 		return NULL;
 	}
@@ -266,18 +266,18 @@ static int value_conv(px_source *s, const json_t *step, size_t n,
 		zone = zone ? zone
 			    : json_string_value(
 				  json_object_get(s->cfg->json, "timezone"));
-		rc = json_is_string(v) ? px_conv_local_time(
-					     json_string_value(v), zone, out,
-					     sizeof(out))
-				       : -1;
+		rc = json_is_string(v)
+			 ? px_conv_local_time(json_string_value(v), zone, out,
+					      sizeof(out))
+			 : -1;
 		if (rc == -2)
-			return px_error_set(err, PX_EXIT_CONFIG,
-					    "source %s: collection %s: field "
-					    "%s: unknown time zone \"%s\"",
-					    s->cfg->name,
-					    json_string_value(json_object_get(
-						step, "entity")),
-					    field, zone);
+			return px_error_set(
+			    err, PX_EXIT_CONFIG,
+			    "source %s: collection %s: field "
+			    "%s: unknown time zone \"%s\"",
+			    s->cfg->name,
+			    json_string_value(json_object_get(step, "entity")),
+			    field, zone);
 		if (rc)
 			return bad(s, step, n, field,
 				   "a local date and time that exists in the "
@@ -285,8 +285,7 @@ static int value_conv(px_source *s, const json_t *step, size_t n,
 				   v, err);
 		o = json_string(out);
 	}
-	return !o || json_object_set_new(rec, field, o) ? px_error_oom(err)
-							: 0;
+	return !o || json_object_set_new(rec, field, o) ? px_error_oom(err) : 0;
 }
 
 /* A document's bytes from the URL in the item: on the partner's server
@@ -383,9 +382,9 @@ static int map_field(px_source *s, const json_t *step, json_t *item, size_t n,
 			       : !strcmp(conv, "epoch_ms") ? 1e3L
 			       : !strcmp(conv, "epoch_us") ? 1e6L
 							   : 1e9L);
-	else if (!strcmp(conv, "minor_units") ||
-		 !strcmp(conv, "value_scale") || !strcmp(conv, "duration") ||
-		 !strcmp(conv, "date_dmy") || !strcmp(conv, "local_time"))
+	else if (!strcmp(conv, "minor_units") || !strcmp(conv, "value_scale") ||
+		 !strcmp(conv, "duration") || !strcmp(conv, "date_dmy") ||
+		 !strcmp(conv, "local_time"))
 		return value_conv(s, step, n, field, spec, conv, v, rec, err);
 	else if (!strcmp(conv, "decimal"))
 		out = to_decimal(v);

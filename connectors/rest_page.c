@@ -136,7 +136,6 @@ struct walk {
 	int follows;	/* link, next_url: the next URL comes from the answer */
 };
 
-
 static int loop_error(struct walk *w, const char *how, px_error *err)
 {
 	char red[512];
@@ -158,16 +157,16 @@ static int follow(struct walk *w, const char *link, px_error *err)
 		return px_error_oom(err);
 	if (!rest_same_origin(next, w->s->base_url)) {
 		free(next);
-		return loop_error(w, "the next link leaves the partner's server",
-				  err);
+		return loop_error(
+		    w, "the next link leaves the partner's server", err);
 	}
 	rc = seen_add(&w->seen, fnv1a(next, strlen(next)));
 	free(w->url);
 	w->url = next;
 	if (rc)
-		return rc > 0 ? loop_error(w, "the same next link came back",
-					   err)
-			      : px_error_oom(err);
+		return rc > 0
+			   ? loop_error(w, "the same next link came back", err)
+			   : px_error_oom(err);
 	return 1;
 }
 
@@ -181,7 +180,8 @@ char *rest_id_text(const json_t *v)
 	if (json_is_string(v))
 		return strdup(json_string_value(v));
 	if (json_is_integer(v)) {
-		snprintf(b, sizeof(b), "%lld", (long long)json_integer_value(v));
+		snprintf(b, sizeof(b), "%lld",
+			 (long long)json_integer_value(v));
 		return strdup(b);
 	}
 	return NULL;
@@ -330,8 +330,8 @@ static int advance(struct walk *w, json_t *doc, json_t *items, rest_resp *r,
 		last = json_array_get(items, count ? count - 1 : 0);
 		free(w->cursor);
 		w->cursor = NULL;
-		if (!count || !(w->cursor = rest_id_text(rest_pointer(
-				    last, ip ? ip : "/id"))))
+		if (!count || !(w->cursor = rest_id_text(
+				    rest_pointer(last, ip ? ip : "/id"))))
 			return unreadable(w, "last item id (has_more is true)",
 					  ip ? ip : "/id", err);
 		switch (
@@ -432,8 +432,9 @@ int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
 			goto out;
 		}
 		w.last_body = h;
-		go =
-		    fn(ctx, items, err) ? -1 : advance(&w, doc, items, &r, count, err);
+		go = fn(ctx, items, err)
+			 ? -1
+			 : advance(&w, doc, items, &r, count, err);
 		json_decref(one);
 		json_decref(doc);
 		rest_resp_free(&r);

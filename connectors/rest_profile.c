@@ -69,9 +69,12 @@ static int check_auth(px_source *s, px_error *err)
 	    "none", "oauth2_client_credentials", "bearer", "api_key", "basic",
 	    NULL};
 	static const char *const ins[] = {"header", "query", NULL};
-	static const char *const how[] = {
-	    "basic", "body", "client_secret_basic", "client_secret_post",
-	    "private_key_jwt", NULL};
+	static const char *const how[] = {"basic",
+					  "body",
+					  "client_secret_basic",
+					  "client_secret_post",
+					  "private_key_jwt",
+					  NULL};
 	json_t *a = json_object_get(s->profile, "auth");
 	const char *t = str(a, "type");
 	const char *path = str(a, "token_path"), *url = str(a, "token_url");
@@ -92,8 +95,8 @@ static int check_auth(px_source *s, px_error *err)
 		    !one_of(str(a, "client_auth"), how))
 			return perr(s, err, "/auth/client_auth",
 				    "expected \"client_secret_basic\" (or "
-				    "\"basic\"), \"client_secret_post\" (or "
-				    "\"body\") or \"private_key_jwt\"");
+				    "\"basic\") or \"client_secret_post\" (or "
+				    "\"body\")");
 	}
 	if (!strcmp(t, "api_key")) {
 		if (!one_of(str(a, "in"), ins))
@@ -133,8 +136,8 @@ static int check_pagination(px_source *s, const json_t *pg, const char *where,
 			    px_error *err)
 {
 	static const char *const types[] = {
-	    "none", "page", "offset", "cursor", "link", "next_url",
-	    "starting_after", NULL};
+	    "none", "page",	"offset",	  "cursor",
+	    "link", "next_url", "starting_after", NULL};
 	const char *t = str(pg, "type");
 
 	if (!pg)
@@ -151,7 +154,8 @@ static int check_pagination(px_source *s, const json_t *pg, const char *where,
 	    check_size(s, pg, "max_pages", 1, where, err) ||
 	    check_pointer(s, pg, "total_pages", where, 0, err) ||
 	    check_pointer(s, pg, "next", where,
-			  !strcmp(t, "cursor") || !strcmp(t, "next_url"), err) ||
+			  !strcmp(t, "cursor") || !strcmp(t, "next_url"),
+			  err) ||
 	    check_pointer(s, pg, "has_more", where, 0, err) ||
 	    check_pointer(s, pg, "id", where, 0, err))
 		return -1;
@@ -196,7 +200,8 @@ static int check_step(px_source *s, const json_t *st, const char *where,
 
 	if (!json_is_object(st))
 		return perr(s, err, where, "expected an object");
-	if (!path || path[0] != '/')
+	/* an export job's requests are in its "start" */
+	if ((!path || path[0] != '/') && !json_object_get(st, "export"))
 		return perr(s, err, where,
 			    "\"path\": expected a path below base_url, "
 			    "\"/v1/learners/{polylearn_id}\"");
@@ -225,6 +230,40 @@ static int check_step(px_source *s, const json_t *st, const char *where,
 		   : 0;
 }
 
+/* The identity keys an endpoint needs: its templates', its parent list's
+ * and its export job's, less the {item.x} a parent item fills. */
+static json_t *plan_needs(const json_t *st)
+{
+	const json_t *parts[] = {
+	    st, json_object_get(st, "for_each"),
+	    json_object_get(json_object_get(st, "export"), "start")};
+	json_t *all = json_array(), *v;
+	size_t i, j;
+
+	for (j = 0; all && j < 3; j++) {
+		json_t *n = parts[j] ? rest_template_needs(parts[j]) : NULL;
+
+		if (n)
+			rest_step_needs(parts[j], n);
+
+		json_array_foreach (n, i, v) {
+			const char *name = json_string_value(v);
+			json_t *w;
+			size_t k;
+			int dup = 0;
+
+			if (!strncmp(name, "item.", 5))
+				continue;
+			json_array_foreach (all, k, w)
+				dup |= json_equal(v, w);
+			if (!dup)
+				json_array_append(all, v);
+		}
+		json_decref(n);
+	}
+	return all;
+}
+
 int rest_check_step(px_source *s, const json_t *st, const char *where,
 		    px_error *err)
 {
@@ -251,43 +290,12 @@ static int plan_lookups(px_source *s, json_t *out, px_error *err)
 			return perr(s, err, where,
 				    "\"provides\": expected the identity key "
 				    "it finds, \"polylearn_id\"");
-		o = json_pack("{s:s, s:o}", "provides", p, "needs",
-			      rest_template_needs(st));
+		o = json_pack("{s:s, s:o*}", "provides", p, "needs",
+			      plan_needs(st));
 		if (!o || json_array_append_new(out, o))
 			return px_error_oom(err);
 	}
 	return 0;
-}
-
-/* The identity keys an endpoint needs: its templates', its parent list's
- * and its export job's, less the {item.x} a parent item fills. */
-static json_t *plan_needs(const json_t *st)
-{
-	const json_t *parts[] = {
-	    st, json_object_get(st, "for_each"),
-	    json_object_get(json_object_get(st, "export"), "start")};
-	json_t *all = json_array(), *v;
-	size_t i, j;
-
-	for (j = 0; all && j < 3; j++) {
-		json_t *n = parts[j] ? rest_template_needs(parts[j]) : NULL;
-
-		json_array_foreach (n, i, v) {
-			const char *name = json_string_value(v);
-			json_t *w;
-			size_t k;
-			int dup = 0;
-
-			if (!strncmp(name, "item.", 5))
-				continue;
-			json_array_foreach (all, k, w)
-				dup |= json_equal(v, w);
-			if (!dup)
-				json_array_append(all, v);
-		}
-		json_decref(n);
-	}
-	return all;
 }
 
 /* for_each, unnest and export, when an endpoint has them. */
@@ -385,9 +393,6 @@ int rest_profile_load(px_source *s, px_error *err)
 {
 	const char *name =
 	    json_string_value(json_object_get(s->cfg->json, "profile"));
-	json_error_t je;
-	json_t *res, *col, *ver;
-	const px_config_keys *tables[2] = {NULL, NULL};
 
 	if (!name || !*name)
 		return px_cfg_error(err, s->cfg, "/profile",
@@ -395,9 +400,23 @@ int rest_profile_load(px_source *s, px_error *err)
 				    "\"connectors/polylearn.json\"");
 	if (!(s->profile_path = find_profile(s->cfg, name)))
 		return px_error_oom(err);
+	return rest_profile_parse(s, err);
+}
+
+int rest_profile_parse(px_source *s, px_error *err)
+{
+	json_error_t je;
+	json_t *res, *col, *ver;
+	const px_config_keys *tables[2] = {NULL, NULL};
+
 	s->profile =
 	    json_load_file(s->profile_path, JSON_REJECT_DUPLICATES, &je);
 	if (!s->profile) {
+		if (access(s->profile_path, R_OK) &&
+		    !json_object_get(s->cfg->json, "profile"))
+			return px_error_set(err, PX_EXIT_CONFIG,
+					    "%s: cannot read the profile",
+					    s->profile_path);
 		if (access(s->profile_path, R_OK))
 			return px_cfg_error(
 			    err, s->cfg, "/profile",
@@ -425,8 +444,7 @@ int rest_profile_load(px_source *s, px_error *err)
 	if (!res || !col || !s->plan)
 		return px_error_oom(err);
 	if (check_auth(s, err) ||
-	    check_headers(s, json_object_get(s->profile, "headers"), "",
-			  err) ||
+	    check_headers(s, json_object_get(s->profile, "headers"), "", err) ||
 	    check_pagination(s, json_object_get(s->profile, "pagination"),
 			     "/pagination", err) ||
 	    plan_lookups(s, res, err) || plan_endpoints(s, col, err))

@@ -88,10 +88,16 @@ int rest_ratelimit_check(px_source *s, const rest_resp *r, const char *what,
 				    s->cfg->name, what, url);
 	wait = r->rl_reset * 1000L;
 	if (wait > s->budget_ms || wait > rest_source_time_left(s))
-		return px_error_set(err, PX_EXIT_UNAVAILABLE,
-				    "source %s: %s: %s: the rate limit resets "
-				    "in %ld s, past the time budget",
-				    s->cfg->name, what, url, r->rl_reset);
+		return px_error_set(
+		    err, PX_EXIT_UNAVAILABLE,
+		    "source %s: %s: %s: the rate limit resets "
+		    "in %ld s, past the %s (%ld requests so far)",
+		    s->cfg->name, what, url, r->rl_reset,
+		    wait > rest_source_time_left(s)
+			? "source's time budget "
+			  "(max_source_seconds)"
+			: "retry budget (max_total_seconds)",
+		    s->requests);
 	s->pace_until_ms = rest_now_ms() + wait;
 	return 0;
 }

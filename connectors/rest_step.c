@@ -3,7 +3,8 @@
  * headers (API version, tenant id) then the step's own, its method, and a
  * JSON body template for POST searches. Templates take the same {key}s as
  * paths: a string that is exactly "{key}" becomes the key's value, other
- * strings have each {key} replaced inside them.
+ * strings have each {key} replaced inside them. The profile's headers are
+ * constants, sent with every request to the partner's own server.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,7 @@ static int missing_key(px_source *s, const char *what, const char *name,
 }
 
 static int add_headers(px_source *s, const json_t *hdrs, const json_t *keys,
-		       const char *what, struct curl_slist **out,
-		       px_error *err)
+		       const char *what, struct curl_slist **out, px_error *err)
 {
 	const char *k;
 	json_t *v;
@@ -31,8 +31,8 @@ static int add_headers(px_source *s, const json_t *hdrs, const json_t *keys,
 		struct curl_slist *t;
 		size_t n;
 
-		if (!(val = rest_expand(json_string_value(v), keys, 0,
-					missing)))
+		if (!(val =
+			  rest_expand(json_string_value(v), keys, 0, missing)))
 			return *missing ? missing_key(s, what, missing, err)
 					: px_error_oom(err);
 		n = strlen(k) + strlen(val) + 3;
@@ -107,6 +107,19 @@ static json_t *fill(px_source *s, const json_t *t, const json_t *keys,
 	return json_incref((json_t *)t);
 }
 
+int rest_static_headers(px_source *s, px_error *err)
+{
+	json_t *none = json_object();
+	int rc;
+
+	if (!none)
+		return px_error_oom(err);
+	rc = add_headers(s, json_object_get(s->profile, "headers"), none,
+			 "headers", &s->static_headers, err);
+	json_decref(none);
+	return rc;
+}
+
 int rest_step_prepare(px_source *s, const json_t *step, const json_t *keys,
 		      const char *what, rest_step_req *out, px_error *err)
 {
@@ -114,9 +127,7 @@ int rest_step_prepare(px_source *s, const json_t *step, const json_t *keys,
 	const char *m = json_string_value(json_object_get(step, "method"));
 
 	memset(out, 0, sizeof(*out));
-	if (add_headers(s, json_object_get(s->profile, "headers"), keys, what,
-			&out->hdrs, err) ||
-	    add_headers(s, json_object_get(step, "headers"), keys, what,
+	if (add_headers(s, json_object_get(step, "headers"), keys, what,
 			&out->hdrs, err)) {
 		rest_step_release(out);
 		return -1;
@@ -126,8 +137,8 @@ int rest_step_prepare(px_source *s, const json_t *step, const json_t *keys,
 	if (body) {
 		json_t *b = fill(s, body, keys, what, err);
 
-		out->body = b ? json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY)
-			      : NULL;
+		out->body =
+		    b ? json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 		json_decref(b);
 		if (!out->body) {
 			if (b)
@@ -146,4 +157,48 @@ void rest_step_release(rest_step_req *r)
 	curl_slist_free_all(r->hdrs);
 	free(r->body);
 	memset(r, 0, sizeof(*r));
+}
+
+/* Adds each {name} in text to needs (once). */
+static void scan(const char *text, json_t *needs)
+{
+	const char *p = text, *e;
+
+	while (p && (p = strchr(p, '{')) && (e = strchr(p, '}'))) {
+		json_t *v = json_stringn(p + 1, (size_t)(e - p - 1)), *w;
+		size_t i;
+		int dup = 0;
+
+		json_array_foreach (needs, i, w)
+			dup |= json_equal(v, w);
+		if (dup)
+			json_decref(v);
+		else
+			json_array_append_new(needs, v);
+		p = e + 1;
+	}
+}
+
+static void scan_body(const json_t *t, json_t *needs)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_string(t))
+		scan(json_string_value(t), needs);
+	json_object_foreach ((json_t *)t, k, v)
+		scan_body(v, needs);
+	json_array_foreach (t, i, v)
+		scan_body(v, needs);
+}
+
+void rest_step_needs(const json_t *step, json_t *needs)
+{
+	const char *k;
+	json_t *v;
+
+	scan_body(json_object_get(step, "body"), needs);
+	json_object_foreach (json_object_get(step, "headers"), k, v)
+		scan(json_string_value(v), needs);
 }

@@ -28,7 +28,8 @@ int px_conv_scaled(const char *integer, int scale, char *out, size_t n)
 		d++;
 		len--;
 	}
-	if (len + 40 > n)
+	/* sign, "0.", the digits, padding zeros, NUL */
+	if (len + (size_t)(scale < 0 ? -scale : scale) + 4 > n)
 		return -1;
 	if (neg && strspn(d, "0") != len)
 		out[o++] = '-';
@@ -159,8 +160,7 @@ static int zone_known(const char *zone)
 	return !access(path, R_OK);
 }
 
-int px_conv_local_time(const char *text, const char *zone, char *out,
-		       size_t n)
+int px_conv_local_time(const char *text, const char *zone, char *out, size_t n)
 {
 	char utc[48], tzv[128], *old, *saved = NULL;
 	const char *frac;

@@ -28,7 +28,6 @@ int px_conv_dmy(const char *text, char *out, size_t n);
  * A time that does not exist (the spring gap) is refused; in the autumn
  * overlap the first (summer time) reading is taken. Returns -2 when the
  * zone is unknown. */
-int px_conv_local_time(const char *text, const char *zone, char *out,
-		       size_t n);
+int px_conv_local_time(const char *text, const char *zone, char *out, size_t n);
 
 #endif

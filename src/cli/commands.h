@@ -25,6 +25,7 @@ int cmd_bulk(int argc, char **argv, px_error *err);
 int cmd_worker(int argc, char **argv, px_error *err);
 int cmd_purge(int argc, char **argv, px_error *err);
 int cmd_serve(int argc, char **argv, px_error *err);
+int cmd_profile(int argc, char **argv, px_error *err);
 
 /* Shared by the ledger's commands: loads the config (when config is not
  * NULL) and opens the ledger it names, or `uri`. A usage problem points at

@@ -24,6 +24,7 @@ static const struct {
     {"bulk", cmd_bulk, "export a list or cohort, one package per subject"},
     {"worker", cmd_worker, "export the jobs of the ledger's queue"},
     {"purge", cmd_purge, "delete bulk packages past their retrievable date"},
+    {"profile", cmd_profile, "check a REST partner profile offline"},
 };
 
 static void usage(FILE *out)

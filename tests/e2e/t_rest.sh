@@ -5,6 +5,7 @@
 # each fault it can inject.
 . "$PX_TOP/tests/e2e/lib.sh"
 . "$PX_TOP/tests/e2e/demo.sh"
+. "$PX_TOP/tests/e2e/rest_lib.sh"
 
 # The mock's credentials (tests/mock/CONTRACT.md). Exported for ${VAR}.
 export PL_CLIENT_ID=portex-test-client
@@ -12,36 +13,6 @@ export PL_CLIENT_SECRET=pl-secret-9f8e7d6c5b4a3921
 export SH_API_KEY=sk-live-4b3c2d1e0f9a8b7c
 # Loopback only: a proxy from the environment must not intercept the mock.
 export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
-
-# mock_start [server.py args]: starts the mock on a free port; $PORT, $URL.
-# It is stopped when the test's subshell exits, pass or fail.
-mock_start() {
-	/usr/bin/python3 "$PX_TOP/tests/mock/server.py" --port-file "$T/port" \
-		"$@" >"$T/mock.out" 2>"$T/mock.err" &
-	MOCK_PID=$!
-	# shellcheck disable=SC2064 # this mock's pid, expanded now
-	trap "kill $MOCK_PID 2>/dev/null || true; wait $MOCK_PID 2>/dev/null || true" EXIT
-	for _ in $(seq 100); do
-		[ -s "$T/port" ] && break
-		sleep 0.05
-	done
-	[ -s "$T/port" ] || fail "mock server did not start: $(cat "$T/mock.err")"
-	PORT=$(cat "$T/port")
-	URL="http://127.0.0.1:$PORT"
-}
-
-# mock_fault NAME [TIMES] [PATH]: the next TIMES requests (-1: all) whose
-# path contains PATH get fault NAME.
-mock_fault() {
-	curl -sf -X POST --data "{\"fault\": \"$1\", \"times\": ${2:-1}, \"path\": \"${3:-}\"}" \
-		"$URL/_control" >/dev/null || fail "cannot reach the mock's /_control"
-}
-
-# mock_stat NAME: a counter from the mock's /_stats
-mock_stat() {
-	curl -sf "$URL/_stats" |
-		/usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"
-}
 
 # write_config [polylearn] [skillhub] [EXTRA_JSON]: $T/cfg.json with the
 # named sources; EXTRA_JSON is merged into every REST source.
@@ -75,35 +46,6 @@ json.dump({"controller": {"name": "T", "contact": "dpo@example.org"},
            "ledger": "sqlite:ledger.db", "sources": srcs},
           open(path, "w"), indent=1)
 PY
-}
-
-export_subject() {
-	local who=$1
-	shift
-	"$PORTEX" export --config "$T/cfg.json" --subject "email=$who" \
-		--out "$T/out.zip" --unsigned "$@"
-}
-
-check_package() {
-	/usr/bin/python3 -m zipfile -t "$T/out.zip" >/dev/null ||
-		fail "python3 -m zipfile -t rejects the package"
-	/usr/bin/python3 "$PX_TOP/tests/tools/check_package.py" "$T/out.zip" \
-		--repo-schemas "$PX_TOP/schemas" >"$T/check" 2>&1 ||
-		fail "check_package.py: $(cat "$T/check")"
-}
-
-# records ENTITY: how many records data/ENTITY.json holds
-records() {
-	/usr/bin/python3 -c "import json,sys,zipfile; print(len(json.loads(zipfile.ZipFile(sys.argv[1]).read('data/$1.json'))['records']))" "$T/out.zip"
-}
-
-# failed_cleanly CODE TEXT...: exit CODE, stderr names each TEXT, no package
-failed_cleanly() {
-	local code=$1
-	shift
-	expect_exit "$code" export_subject alice@example.org
-	for t in "$@"; do expect_err "$t"; done
-	expect_no_file "$T/out.zip"
 }
 
 test_polylearn_export_is_valid_and_complete() {

@@ -5,6 +5,9 @@ Serves, on 127.0.0.1 and an ephemeral port:
   /oauth/token, /v1/...         Polylearn, as tests/mock/CONTRACT.md says
   /skillhub/api/...             Skillhub, a second, different partner
                                 (API key header, cursor pagination)
+  /tallis/...                   Tallis, a third partner in yet another style
+                                (tallis.py: sub-resources, body next links,
+                                async export, documents by URL, mTLS)
   /generic/...                  a test partner for page/offset pagination
                                 and bearer / basic / query API key auth
   /_stats, /_control, /_reset   test control (never used by portex)
@@ -16,7 +19,7 @@ one of 429, 429-date, 429-huge, 500, slow, expired-token, malformed,
 truncated, loop, long-link, echo-secret (also on POST /oauth/token when its
 path is named). Usage:
   server.py [--port-file F] [--fault ...] [--token-ttl S] [--slow-seconds S]
-            [--tls-cert PEM --tls-key PEM]
+            [--tls-cert PEM --tls-key PEM [--client-ca PEM]]
 The chosen port is printed on stdout (one line) and written to --port-file.
 """
 import argparse
@@ -30,6 +33,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, urlsplit
+
+from tallis import TALLIS  # the second partner's own style (tallis.py)
 
 CLIENT_ID = "portex-test-client"
 CLIENT_SECRET = "pl-secret-9f8e7d6c5b4a3921"
@@ -168,7 +173,8 @@ class State:
         self.tokens = {}  # token -> expiry (monotonic)
         self.faults = []  # [name, times left, path substring]
         self.stats = {"connections": 0, "requests": 0, "tokens_issued": 0,
-                      "unauthorized": 0, "faults_served": 0}
+                      "unauthorized": 0, "faults_served": 0,
+                      "ratelimited": 0}
 
     def take_fault(self, path, explicit=False):
         """The fault to serve on path; explicit: only one naming a path."""
@@ -219,6 +225,18 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
+
+    def send_raw(self, status, body, ctype, headers=None):
+        self.send_response(status)
+        if ctype:
+            self.send_header("Content-Type", ctype)
+        if status != 204:
+            self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if status != 204:
+            self.wfile.write(body)
 
     def read_body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -287,8 +305,11 @@ class Handler(BaseHTTPRequestHandler):
             self.read_body()
             with STATE.lock:
                 STATE.reset()
+            TALLIS.reset()
             return self.send_json(200, {"ok": True})
         self.count()
+        if u.path.startswith("/tallis/"):
+            return TALLIS.handle(self, "POST", STATE, STATE.take_fault(u.path))
         if u.path == "/oauth/token":
             if STATE.take_fault(u.path, explicit=True) == "echo-secret":
                 # a token endpoint echoing the credentials it got, early
@@ -336,6 +357,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.skillhub(u.path, name)
         if u.path.startswith("/generic/"):
             return self.generic(u.path)
+        if u.path.startswith("/tallis/"):
+            return TALLIS.handle(self, "GET", STATE, name)
         self.send_json(404, {"error": "not_found"})
 
     def polylearn_auth(self, fault):
@@ -493,6 +516,8 @@ def main():
     ap.add_argument("--slow-seconds", type=float, default=3.0)
     ap.add_argument("--tls-cert", help="serve HTTPS with this PEM cert")
     ap.add_argument("--tls-key")
+    ap.add_argument("--client-ca", help="mutual TLS: require a client "
+                    "certificate signed by this CA")
     a = ap.parse_args()
     STATE = State(a.token_ttl, a.slow_seconds)
     for f in a.fault:
@@ -504,6 +529,9 @@ def main():
         import ssl
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        if a.client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(a.client_ca)
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     port = srv.server_address[1]
     if a.port_file:

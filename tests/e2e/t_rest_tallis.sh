@@ -1,0 +1,196 @@
+#!/bin/bash
+# End-to-end: Tallis (tests/mock/tallis.py), a partner in a style unlike
+# Polylearn's, exported from its profile alone (tests/mock/tallis.json):
+# mutual TLS, OAuth2 client_secret_post with an audience, static headers, a
+# POST search, body next links (JSON:API, HAL, OData), starting_after +
+# has_more, sub-resources and per-item details, order lines in cents, an
+# async export job (NDJSON, CSV), documents by URL, RateLimit-* pacing; and
+# each fault of those paths ending with a clear error and no package.
+. "$PX_TOP/tests/e2e/lib.sh"
+. "$PX_TOP/tests/e2e/demo.sh"
+. "$PX_TOP/tests/e2e/rest_lib.sh"
+
+export TL_CLIENT_ID=tallis-portex TL_CLIENT_SECRET=tl-s3cret-5e6f7a8b9c0d
+export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
+
+# pki: a CA, the server's certificate for 127.0.0.1, a client certificate.
+pki() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca \
+		-keyout "$T/ca.key" -out "$T/ca.pem" 2>/dev/null
+	for who in server client; do
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=$who" \
+			-keyout "$T/$who.key" -out "$T/$who.csr" 2>/dev/null
+		printf 'subjectAltName=IP:127.0.0.1\n' >"$T/$who.ext"
+		openssl x509 -req -in "$T/$who.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
+			-CAcreateserial -days 2 -extfile "$T/$who.ext" \
+			-out "$T/$who.pem" 2>/dev/null
+	done
+}
+
+# tallis_start: the mock over HTTPS, client certificates required.
+tallis_start() {
+	pki
+	mock_start --tls-cert "$T/server.pem" --tls-key "$T/server.key" \
+		--client-ca "$T/ca.pem"
+	URL="https://127.0.0.1:$PORT"
+	MOCK_CURL_ARGS="--cacert $T/ca.pem --cert $T/client.pem --key $T/client.key"
+}
+
+# tallis_config [PROFILE] [EXTRA_JSON]
+tallis_config() {
+	/usr/bin/python3 - "$T/cfg.json" "$URL" "${1:-$PX_TOP/tests/mock/tallis.json}" "${2:-{\}}" "$T" <<'PY'
+import json, sys
+path, url, prof, extra, t = sys.argv[1:]
+src = {"name": "tallis", "connector": "rest", "profile": prof,
+       "base_url": url + "/tallis", "concurrency": 2,
+       "ca_file": t + "/ca.pem", "client_cert": t + "/client.pem",
+       "client_key": t + "/client.key",
+       "auth": {"client_id": "${TL_CLIENT_ID}", "client_secret": "${TL_CLIENT_SECRET}"}}
+src.update(json.loads(extra))
+json.dump({"controller": {"name": "T", "contact": "dpo@example.org"},
+           "ledger": "sqlite:ledger.db", "sources": [src]}, open(path, "w"), indent=1)
+PY
+}
+
+# has ENTITY JSON_FRAGMENT: data/ENTITY.json holds the fragment
+has() {
+	grep -qF -- "$2" "$T/pkg/data/$1.json" || fail "$1 lacks $2: $(head -c 1500 "$T/pkg/data/$1.json")"
+}
+
+test_tallis_exports_from_its_profile_alone() {
+	tallis_start
+	tallis_config
+	expect_exit 0 export_subject alice@example.org
+	check_package
+	for e in profile:1 progress:5 purchase:14 score:4 document:3 connection:5 consent:2; do
+		[ "$(records "${e%:*}")" = "${e#*:}" ] ||
+			fail "${e%:*}: $(records "${e%:*}") records, expected ${e#*:}"
+	done
+	unpack "$T/out.zip" "$T/pkg"
+	has profile '"birth_date":"1990-07-14"'
+	# sub-resources with fields of the parent enrolment
+	has progress '"course":"crs-3","course_title":"Course 3"'
+	# Paris local time in the autumn overlap: the first (CEST) reading
+	has progress '"updated_at":"2024-10-27T00:30:00Z"'
+	has progress '"updated_at":"2024-07-02T07:00:00Z"'
+	has progress '"time_spent_seconds":4500'
+	# order lines in cents, with the order's fields
+	has purchase '"order":"ord_1","product":"SKU-1-1","quantity":1,"amount":"19.90","currency":"EUR"'
+	has purchase '"order":"ord_3","product":"SKU-3-1","quantity":1,"amount":"-20.10"'
+	has purchase '"order":"ord_7","product":"SKU-7-2"'
+	# per-attempt details: {value, scale}, epoch microseconds
+	has score '"assessment":"quiz-1","score":15.1'
+	has score '"taken_at":"2023-11-14T22:14:20.250Z"'
+	# async export: NDJSON with epoch nanoseconds and ISO durations, CSV
+	has connection '"at":"2023-11-14T23:13:20.123Z","event":"login"'
+	has connection '"duration_seconds":60'
+	has consent '"purpose":"analytics, \"basic\"","given":false,"at":"2024-01-15T07:30:00Z"'
+	# documents by URL, bytes in files/
+	for i in 1 2 3; do
+		grep -q "cert-$i.pdf" "$T/pkg/files/tallis/cert-$i.pdf" ||
+			fail "cert-$i.pdf is not the downloaded document: $(ls -R "$T/pkg/files")"
+	done
+	# 204 No Content: no annotation
+	if [ -e "$T/pkg/data/annotation.json" ] && [ "$(records annotation)" != 0 ]; then
+		fail "annotations from a 204"
+	fi
+	[ "$(mock_stat connections)" -le 2 ] || fail "$(mock_stat connections) connections, concurrency is 2"
+	[ "$(mock_stat ratelimited)" = 0 ] || fail "$(mock_stat ratelimited) requests got 429: the RateLimit headers were not paced"
+}
+
+test_tallis_refuses_a_client_without_its_certificate() {
+	tallis_start
+	tallis_config "" '{"client_cert": null, "client_key": null, "max_attempts": 1}'
+	/usr/bin/python3 - "$T/cfg.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+for k in ("client_cert", "client_key"):
+    del c["sources"][0][k]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+	failed_cleanly 69 "source tallis" "OAuth2 token"
+}
+
+# tallis_profile SED: a copy of the profile, edited, in $T/tl.json
+tallis_profile() {
+	sed "$1" "$PX_TOP/tests/mock/tallis.json" >"$T/tl.json"
+	tallis_config "$T/tl.json"
+}
+
+test_export_job_that_never_finishes_fails_69() {
+	tallis_start
+	tallis_profile 's/"max_wait_seconds": 20,/"max_wait_seconds": 2,/'
+	mock_fault job-never-finishes -1 /v2/exports
+	failed_cleanly 69 "source tallis" "collection connection" \
+		"export job is not finished after max_wait_seconds" "running"
+}
+
+test_detail_fetch_404_fails_65() {
+	tallis_start
+	tallis_config
+	mock_fault 404 1 /v2/attempts/att-3
+	failed_cleanly 65 "source tallis" "collection score" "/v2/attempts/att-3" "HTTP 404"
+}
+
+test_document_over_the_size_cap_fails_65() {
+	tallis_start
+	tallis_config
+	mock_fault big-file 1 /files/cert-2
+	failed_cleanly 65 "source tallis" "collection document: record 2" \
+		"size cap of 100000 bytes"
+}
+
+test_rate_limit_of_zero_fails_69() {
+	tallis_start
+	tallis_config
+	mock_fault ratelimit-0 1 /orders
+	failed_cleanly 69 "source tallis" "collection purchase" "rate limit is 0"
+}
+
+test_source_time_budget_is_reported() {
+	tallis_start
+	tallis_config "" '{"max_source_seconds": 1}'
+	failed_cleanly 69 "source tallis" "max_source_seconds"
+}
+
+test_profile_check_validates_a_profile_offline() {
+	local p
+	for p in tests/mock/tallis.json tests/mock/skillhub.json connectors/polylearn.json; do
+		expect_exit 0 "$PORTEX" profile check "$PX_TOP/$p"
+		expect_out "$PX_TOP/$p: valid"
+	done
+	expect_out "endpoint document (observed) (needs polylearn_id)"
+	sed 's/"pagination": {"type": "starting_after"/"pagnation": {"type": "starting_after"/' \
+		"$PX_TOP/tests/mock/tallis.json" >"$T/typo.json"
+	expect_exit 78 "$PORTEX" profile check "$T/typo.json"
+	expect_err "$T/typo.json: /endpoints/2/pagnation: unknown key"
+	expect_err 'did you mean "pagination"?'
+	sed 's/"convert": "minor_units", "scale": 2/"convert": "minor_units", "scale": 99/' \
+		"$PX_TOP/tests/mock/tallis.json" >"$T/scale.json"
+	expect_exit 78 "$PORTEX" profile check "$T/scale.json"
+	expect_err "/endpoints/2/fields/amount/scale"
+	expect_exit 78 "$PORTEX" profile check "$T/missing.json"
+	expect_err "cannot read the profile"
+	expect_exit 64 "$PORTEX" profile lint "$T/typo.json"
+}
+
+# The JSON Schema for editors (schemas/rest-profile.json) accepts what
+# portex accepts and refuses the same typo, checked by python3-jsonschema.
+test_profile_json_schema_matches_the_shipped_profiles() {
+	sed 's/"unnest"/"unest"/' "$PX_TOP/tests/mock/tallis.json" >"$T/typo.json"
+	/usr/bin/python3 - "$PX_TOP" "$T/typo.json" <<'PY' || fail "the JSON Schema disagrees"
+import json, sys, jsonschema
+top, typo = sys.argv[1:]
+schema = json.load(open(top + "/schemas/rest-profile.json"))
+jsonschema.Draft202012Validator.check_schema(schema)
+v = jsonschema.Draft202012Validator(schema)
+for p in ("connectors/polylearn.json", "tests/mock/skillhub.json", "tests/mock/tallis.json"):
+    errs = [e.message for e in v.iter_errors(json.load(open(top + "/" + p)))]
+    assert not errs, (p, errs[:3])
+assert list(v.iter_errors(json.load(open(typo)))), "the typo passed"
+PY
+	expect_exit 78 "$PORTEX" profile check "$T/typo.json"
+	expect_err 'did you mean "unnest"?'
+}
+
+run_tests
