@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/argv_secret.h"
 #include "cli/commands.h"
 
 static const struct {
@@ -57,6 +58,7 @@ int main(int argc, char **argv)
 {
 	px_error err = PX_ERROR_INIT;
 
+	px_argv_hide_secrets(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return PX_EXIT_USAGE;
