@@ -6,6 +6,7 @@
  * reject with the field named.
  */
 #include "normalise.h"
+#include "schema/pattern_fast.h"
 
 #include <errno.h>
 #include <math.h>
@@ -181,9 +182,16 @@ static enum kind kind_of(const json_t *schema)
 		return K_TIMESTAMP;
 	if (format && !strcmp(format, "date"))
 		return K_DATE;
-	if (has_type(schema, "string"))
-		return format && !strcmp(format, "decimal") ? K_DECIMAL
-							    : K_STRING;
+	if (has_type(schema, "string")) {
+		/* Money is a string with the decimal pattern (ajv-strict
+		 * schemas have no "decimal" format any more). */
+		const char *pattern = schema_str(schema, "pattern");
+
+		return (format && !strcmp(format, "decimal")) ||
+			       (pattern && !strcmp(pattern, PX_DECIMAL_PATTERN))
+			   ? K_DECIMAL
+			   : K_STRING;
+	}
 	if (has_type(schema, "boolean"))
 		return K_BOOLEAN;
 	if (has_type(schema, "integer"))

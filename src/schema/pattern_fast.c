@@ -68,7 +68,7 @@ static const struct {
     {"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
      "(\\.[0-9]{1,9})?Z$",
      timestamp},
-    {"^-?[0-9]+(\\.[0-9]+)?$", decimal},
+    {PX_DECIMAL_PATTERN, decimal},
 };
 
 px_pattern_fn px_pattern_fast(const char *pattern)

@@ -7,6 +7,10 @@
 #ifndef PX_PATTERN_FAST_H
 #define PX_PATTERN_FAST_H
 
+/* The schemas' pattern for a decimal string (money: "19.90"). The
+ * normaliser treats a string field with exactly this pattern as money. */
+#define PX_DECIMAL_PATTERN "^-?[0-9]+(\\.[0-9]+)?$"
+
 /* 1 when s matches, 0 when not. */
 typedef int (*px_pattern_fn)(const char *s);
 

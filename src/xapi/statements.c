@@ -254,6 +254,18 @@ static json_t *number(const json_t *v)
 	return json_is_number(v) ? json_deep_copy(v) : NULL;
 }
 
+static int number_or_null(const json_t *v)
+{
+	return v && (px_decimal_digits(v) || json_is_number(v));
+}
+
+/* Sets key to v (a new reference) when v is not NULL. */
+static void set_if(json_t *o, const char *key, json_t *v)
+{
+	if (v)
+		json_object_set_new(o, key, v);
+}
+
 static double num(const json_t *v)
 {
 	const char *d = px_decimal_digits(v);
@@ -338,10 +350,8 @@ static json_t *map(const px_xapi *x, const char *entity, const char *base,
 			    json_pack("{s:I}", CMI5_PROGRESS,
 				      (json_int_t)floor(
 					  num(json_object_get(r, "percent")))));
-		if (duration(json_object_get(r, "time_spent_seconds")))
-			json_object_set_new(
-			    res, "duration",
-			    duration(json_object_get(r, "time_spent_seconds")));
+		set_if(res, "duration",
+		       duration(json_object_get(r, "time_spent_seconds")));
 	} else if (!strcmp(entity, "score")) {
 		json_t *passed = json_object_get(r, "passed"), *sc;
 
@@ -390,8 +400,7 @@ static json_t *map(const px_xapi *x, const char *entity, const char *base,
 		}
 		if (json_is_boolean(correct))
 			json_object_set(res, "success", correct);
-		if (json_object_get(r, "score") &&
-		    number(json_object_get(r, "score")))
+		if (number_or_null(json_object_get(r, "score")))
 			json_object_set_new(
 			    res, "score",
 			    json_pack("{s:o}", "raw",
@@ -424,10 +433,8 @@ static json_t *map(const px_xapi *x, const char *entity, const char *base,
 		    json_pack("{s:s, s:s, s:{s:s}}", "objectType", "Activity",
 			      "id", base, "definition", "type",
 			      "http://id.tincanapi.com/activitytype/lms"));
-		if (duration(json_object_get(r, "duration_seconds")))
-			json_object_set_new(
-			    res, "duration",
-			    duration(json_object_get(r, "duration_seconds")));
+		set_if(res, "duration",
+		       duration(json_object_get(r, "duration_seconds")));
 	}
 	if (!at) {
 		*why = "no timestamp";
