@@ -94,7 +94,7 @@ one() {
 	local kind=$1 size=$2 tool=$3
 	shift 3
 	rm -f floor.zip p.zip py.zip m.txt
-	$py "$top/bench/measure.py" m.txt "$@"
+	$py "$top/bench/measure.py" m.txt "$@" || return 1
 	local pkg
 	pkg=$(stat -c %s floor.zip p.zip py.zip 2>/dev/null | head -1 || true)
 	echo "$kind $size $tool $(cat m.txt) ${pkg:-0}" >>runs.txt
