@@ -61,12 +61,14 @@ static int sink(void *ctx, const px_record *rec, px_error *err)
 	}
 	if (g->admin && json_array_size(g->records) == 1) {
 		/* Streaming: the first row arrives while the rest wait in the
-		 * server behind a cursor, pulled one batch at a time. */
+		 * server behind a cursor, pulled one batch at a time (the next
+		 * FETCH may already be running: the fetch is pipelined). */
 		PGresult *r =
 		    PQexec(g->admin, "SELECT count(*) FROM pg_stat_activity "
 				     "WHERE application_name = 'portex' AND "
 				     "query LIKE 'FETCH FORWARD %' AND "
-				     "state = 'idle in transaction'");
+				     "state IN ('idle in transaction', "
+				     "'active')");
 		g->query_was_active = !strcmp(PQgetvalue(r, 0, 0), "1");
 		PQclear(r);
 	}
