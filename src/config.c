@@ -137,10 +137,12 @@ static int is_safe_name(const char *s)
 /* The keys of the deployment config (DESIGN.md "Deployment config"). A new
  * section or key is a new row or word here; sources are checked against
  * source_keys plus their driver's own table (connector.h). */
+/* "processing" is checked whole against manifest.schema.json's
+ * $defs/processing (src/processing.c), whose objects allow no other key. */
 static const char *const root_keys[] = {
-    "controller", "locale",  "ledger", "signing", "deadline",
-    "plugins",	  "sources", "smtp",   "serve",	  "cohorts",
-    "bulk",	  "xapi",    NULL};
+    "controller", "locale",  "ledger",	   "signing", "deadline",
+    "plugins",	  "sources", "smtp",	   "serve",   "cohorts",
+    "bulk",	  "xapi",    "processing", NULL};
 static const char *const controller_keys[] = {"name", "contact", NULL};
 static const char *const signing_keys[] = {
     "key", "cert", "passphrase_file", "passphrase_env", "tsa_url", NULL};

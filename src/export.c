@@ -26,6 +26,7 @@
 #include "normalise.h"
 #include "package/package.h"
 #include "xapi/xapi.h"
+#include "processing.h"
 #include "secret.h"
 #include "timefmt.h"
 
@@ -589,6 +590,10 @@ static json_t *build_manifest(struct run *r)
 		json_object_set_new(m, "retrievable_until",
 				    json_string(r->retrievable_until));
 	json_object_set_new(m, "sources", sources);
+	/* Checked with the plans; absent when the config has none. */
+	if (json_object_get(cfg->root, "processing"))
+		json_object_set_new(m, "processing",
+				    px_processing_manifest(cfg, r->o->scope));
 	return m;
 }
 
@@ -847,8 +852,11 @@ int px_exporter_run(px_exporter *x, const px_export_subject *js,
 		goto out;
 	r.srcs = x->srcs;
 	r.n_srcs = x->n_srcs;
-	if (check_plans(&r, err) || resolve_identity(&r, err) ||
-	    fetch_all(&r, err))
+	/* The record of processing after the plans: a bad entity is named
+	 * where the collection is, not where a purpose covers it. */
+	if (check_plans(&r, err) ||
+	    px_processing_check(o.config, r.schemas, err) ||
+	    resolve_identity(&r, err) || fetch_all(&r, err))
 		goto out;
 	for (size_t i = 0; i < r.n_srcs; i++)
 		any |= r.srcs[i].found;

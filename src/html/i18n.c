@@ -105,8 +105,21 @@ static const char *const msgs[PX_MSG__COUNT][PX_LANG__COUNT] = {
     [PX_MSG_NO_DATA] = {"Aucune donnée n'a été trouvée.", "No data was found."},
     [PX_MSG_NO_RECORDS] = {"Aucun enregistrement.", "No records."},
     [PX_MSG_RECORD_COUNT] = {"enregistrement(s)", "record(s)"},
-    [PX_MSG_MORE_ROWS] = {" autres lignes dans ", " more rows in "},
-    [PX_MSG_MORE_ROWS_END] = {" (non affichées ici).", " (not shown here)."},
+    [PX_MSG_MORE_ROWS] = {" autres lignes ne sont pas affichées ici.",
+			  " more rows are not shown here."},
+    [PX_MSG_MORE_ROWS_PAGES] = {" Toutes les lignes, page par page :",
+				" Every row, page by page:"},
+    [PX_MSG_ALSO_AS] = {"Les mêmes données dans", "The same data in"},
+    [PX_MSG_CSV_FOR] = {"pour un tableur", "for a spreadsheet"},
+    [PX_MSG_JSON_FOR] = {"pour un programme", "for a program"},
+    [PX_MSG_PAGES] = {"Pages", "Pages"},
+    [PX_MSG_PAGE] = {"Page", "Page"},
+    [PX_MSG_RECORDS_RANGE] = {"enregistrements", "records"},
+    [PX_MSG_BACK_TO_INDEX] = {"Retour au sommaire", "Back to the summary"},
+    [PX_MSG_PAGE_FIRST] = {"Première page", "First page"},
+    [PX_MSG_PAGE_PREV] = {"Page précédente", "Previous page"},
+    [PX_MSG_PAGE_NEXT] = {"Page suivante", "Next page"},
+    [PX_MSG_PAGE_LAST] = {"Dernière page", "Last page"},
     [PX_MSG_YES] = {"oui", "yes"},
     [PX_MSG_NO] = {"non", "no"},
     [PX_MSG_FILES] = {"Fichiers du paquet", "Files in the package"},
@@ -168,6 +181,86 @@ static const char *const msgs[PX_MSG__COUNT][PX_LANG__COUNT] = {
 	 "accidentelle, par exemple :",
 	 "The SHA-256 digests in the table \"Files in the package\" "
 	 "only reveal accidental damage, for example:"},
+    [PX_MSG_WHAT_IS_THIS] = {"Qu'est-ce que c'est\u00a0?", "What is this?"},
+    [PX_MSG_WHAT_CAN_I_DO] = {"Que pouvez-vous en faire\u00a0?",
+			      "What can you do with it?"},
+    [PX_MSG_DO_READ] = {"lire vos données sur cette page, type par type\u00a0;",
+			"read your data on this page, kind by kind;"},
+    [PX_MSG_DO_CSV] =
+	{"ouvrir les fichiers du dossier csv/ dans un tableur (LibreOffice "
+	 "Calc, Excel)\u00a0;",
+	 "open the files of the csv/ folder in a spreadsheet (LibreOffice "
+	 "Calc, Excel);"},
+    [PX_MSG_DO_JSON] =
+	{"transmettre les fichiers du dossier data/ (JSON, décrits par "
+	 "schemas/) à un autre service qui sait les relire\u00a0;",
+	 "give the files of the data/ folder (JSON, described by schemas/) "
+	 "to another service that can read them;"},
+    [PX_MSG_DO_VERIFY] = {"vérifier que le paquet est authentique et "
+			  "complet\u00a0;",
+			  "check that the package is authentic and complete;"},
+    [PX_MSG_DO_RIGHTS] = {"exercer vos autres droits sur ces données.",
+			  "exercise your other rights over this data."},
+    [PX_MSG_PROCESSING] = {"Ce que nous faisons de vos données",
+			   "What we do with your data"},
+    [PX_MSG_PROCESSING_TEXT] =
+	{"Pour chaque finalité : sur quelle base légale, quelles données, "
+	 "qui les reçoit, si elles quittent l'Union européenne, combien de "
+	 "temps elles sont gardées et si des décisions sont prises "
+	 "automatiquement (article 15 du RGPD).",
+	 "For each purpose: on which legal basis, which data, who receives "
+	 "it, whether it leaves the European Union, how long it is kept and "
+	 "whether decisions are made automatically (GDPR Article 15)."},
+    [PX_MSG_LEGAL_BASIS] = {"Base légale", "Legal basis"},
+    [PX_MSG_DATA_CONCERNED] = {"Données concernées", "Data concerned"},
+    [PX_MSG_IN_THIS_PACKAGE] = {"Dans ce paquet", "In this package"},
+    [PX_MSG_RECIPIENTS] = {"Destinataires", "Recipients"},
+    [PX_MSG_NO_RECIPIENTS] = {"aucun en dehors du responsable du traitement",
+			      "none outside the controller"},
+    [PX_MSG_TRANSFERS] = {"Transferts hors de l'Union européenne",
+			  "Transfers outside the European Union"},
+    [PX_MSG_NO_TRANSFERS] = {"aucun", "none"},
+    [PX_MSG_SAFEGUARDS] = {"garanties", "safeguards"},
+    [PX_MSG_RETENTION] = {"Durée de conservation", "Retention period"},
+    [PX_MSG_AUTOMATED] = {"Décisions automatisées", "Automated decisions"},
+    [PX_MSG_AUTOMATED_NONE] =
+	{"aucune décision fondée exclusivement sur un traitement "
+	 "automatisé, y compris le profilage",
+	 "no decision based solely on automated processing, profiling "
+	 "included"},
+    [PX_MSG_AUTOMATED_MADE] =
+	{"oui, des décisions fondées exclusivement sur un traitement "
+	 "automatisé sont prises",
+	 "yes, decisions based solely on automated processing are made"},
+    [PX_MSG_ORIGIN] = {"Origine des données", "Where the data comes from"},
+    [PX_MSG_MINORS] = {"Mineurs", "Minors"},
+    [PX_MSG_RIGHTS] = {"Vos droits", "Your rights"},
+    [PX_MSG_RIGHTS_TEXT] = {"Sur ces données, vous pouvez demander :",
+			    "Over this data, you may ask for:"},
+    [PX_MSG_HOW_TO_EXERCISE] = {"Comment les exercer", "How to exercise them"},
+    [PX_MSG_WRITE_TO] = {"Adresse", "Address"},
+    [PX_MSG_DPO] = {"Délégué à la protection des données",
+		    "Data protection officer"},
+    [PX_MSG_COMPLAINT] = {"Réclamation", "Complaint"},
+    [PX_MSG_COMPLAINT_TEXT] =
+	{"Si vous estimez que vos droits ne sont pas respectés, vous pouvez "
+	 "introduire une réclamation auprès de l'autorité de contrôle :",
+	 "If you think your rights are not respected, you may lodge a "
+	 "complaint with the supervisory authority:"},
+    [PX_MSG_FINGERPRINT] = {"Empreinte SHA-256 du certificat",
+			    "Certificate SHA-256 fingerprint"},
+    [PX_MSG_FINGERPRINT_TEXT] =
+	{"Si vous n'avez pas reçu le certificat (CERT.pem), il est dans la "
+	 "signature elle-même. Extrayez-le, puis comparez son empreinte avec "
+	 "celle que le "
+	 "responsable du traitement publie ou vous a communiquée par un "
+	 "autre canal (cette page seule ne suffit pas : elle pourrait avoir "
+	 "été remplacée avec le paquet) :",
+	 "If you were not given the certificate (CERT.pem), it is inside the "
+	 "signature itself. Extract it, then compare its fingerprint with the "
+	 "one the controller "
+	 "publishes or gave you by another channel (this page alone is not "
+	 "enough: it could have been replaced along with the package):"},
     [PX_MSG_GENERATED_BY] = {"Produit par", "Generated by"},
 };
 
@@ -301,6 +394,111 @@ const char *px_i18n_entity(px_lang lang, const char *entity)
 const char *px_i18n_field(px_lang lang, const char *field)
 {
 	return lookup(fields, sizeof(fields) / sizeof(fields[0]), lang, field);
+}
+
+struct term {
+	const char *key;
+	const char *name[PX_LANG__COUNT];
+	const char *detail[PX_LANG__COUNT];
+};
+
+static const struct term legal_bases[] = {
+    {"consent",
+     {"Consentement (article 6.1.a du RGPD)", "Consent (GDPR Article 6(1)(a))"},
+     {0}},
+    {"contract",
+     {"Exécution d'un contrat (article 6.1.b du RGPD)",
+      "Performance of a contract (GDPR Article 6(1)(b))"},
+     {0}},
+    {"legal_obligation",
+     {"Obligation légale (article 6.1.c du RGPD)",
+      "Legal obligation (GDPR Article 6(1)(c))"},
+     {0}},
+    {"vital_interests",
+     {"Intérêts vitaux (article 6.1.d du RGPD)",
+      "Vital interests (GDPR Article 6(1)(d))"},
+     {0}},
+    {"public_task",
+     {"Mission d'intérêt public (article 6.1.e du RGPD)",
+      "Public task (GDPR Article 6(1)(e))"},
+     {0}},
+    {"legitimate_interests",
+     {"Intérêt légitime (article 6.1.f du RGPD)",
+      "Legitimate interests (GDPR Article 6(1)(f))"},
+     {0}},
+};
+
+static const struct term roles[] = {
+    {"processor", {"sous-traitant", "processor"}, {0}},
+    {"controller", {"responsable du traitement", "controller"}, {0}},
+    {"joint_controller", {"responsable conjoint", "joint controller"}, {0}},
+    {"authority", {"autorité publique", "public authority"}, {0}},
+};
+
+static const struct term rights[] = {
+    {"access",
+     {"Accès (article 15)", "Access (Article 15)"},
+     {"obtenir une copie de vos données et ces informations.",
+      "obtain a copy of your data and this information."}},
+    {"rectification",
+     {"Rectification (article 16)", "Rectification (Article 16)"},
+     {"faire corriger ou compléter des données inexactes.",
+      "have inaccurate data corrected or completed."}},
+    {"erasure",
+     {"Effacement (article 17)", "Erasure (Article 17)"},
+     {"faire supprimer vos données, sauf si la loi oblige à les garder.",
+      "have your data deleted, unless the law requires keeping it."}},
+    {"restriction",
+     {"Limitation (article 18)", "Restriction (Article 18)"},
+     {"faire geler l'usage de vos données le temps d'une vérification.",
+      "have the use of your data frozen while a question is checked."}},
+    {"objection",
+     {"Opposition (article 21)", "Objection (Article 21)"},
+     {"vous opposer à un traitement fondé sur l'intérêt légitime.",
+      "object to processing based on legitimate interests."}},
+    {"portability",
+     {"Portabilité (article 20)", "Portability (Article 20)"},
+     {"recevoir les données que vous avez fournies dans un format "
+      "réutilisable, ou les faire transmettre à un autre service.",
+      "receive the data you provided in a reusable format, or have it "
+      "sent to another service."}},
+    {"withdraw_consent",
+     {"Retrait du consentement (article 7)", "Withdrawing consent (Article 7)"},
+     {"retirer à tout moment un consentement donné, sans effet sur le "
+      "passé.",
+      "withdraw a consent at any time, without effect on the past."}},
+    {"post_mortem",
+     {"Directives après le décès (article 85 de la loi "
+      "Informatique et Libertés)",
+      "Directives after death (French Data Protection Act, "
+      "Article 85)"},
+     {"dire ce que deviendront vos données après votre décès.",
+      "say what becomes of your data after your death."}},
+};
+
+const char *px_i18n_term(px_lang lang, enum px_term_kind kind,
+			 const char *value, const char **detail)
+{
+	const struct term *t = kind == PX_TERM_LEGAL_BASIS ? legal_bases
+			       : kind == PX_TERM_ROLE	   ? roles
+							   : rights;
+	size_t n = kind == PX_TERM_LEGAL_BASIS
+		       ? sizeof(legal_bases) / sizeof(legal_bases[0])
+		   : kind == PX_TERM_ROLE ? sizeof(roles) / sizeof(roles[0])
+					  : sizeof(rights) / sizeof(rights[0]);
+
+	if (detail)
+		*detail = NULL;
+	if ((unsigned)lang >= PX_LANG__COUNT || !value)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(t[i].key, value))
+			continue;
+		if (detail)
+			*detail = t[i].detail[lang];
+		return t[i].name[lang];
+	}
+	return NULL;
 }
 
 const char *px_i18n_code(px_lang lang)

@@ -52,7 +52,18 @@ enum px_msg {
 	PX_MSG_NO_RECORDS,
 	PX_MSG_RECORD_COUNT,
 	PX_MSG_MORE_ROWS,
-	PX_MSG_MORE_ROWS_END,
+	PX_MSG_MORE_ROWS_PAGES,
+	PX_MSG_ALSO_AS,
+	PX_MSG_CSV_FOR,
+	PX_MSG_JSON_FOR,
+	PX_MSG_PAGES,
+	PX_MSG_PAGE,
+	PX_MSG_RECORDS_RANGE,
+	PX_MSG_BACK_TO_INDEX,
+	PX_MSG_PAGE_FIRST,
+	PX_MSG_PAGE_PREV,
+	PX_MSG_PAGE_NEXT,
+	PX_MSG_PAGE_LAST,
 	PX_MSG_YES,
 	PX_MSG_NO,
 	PX_MSG_FILES,
@@ -69,9 +80,51 @@ enum px_msg {
 	PX_MSG_VERIFY_PORTEX,
 	PX_MSG_UNSIGNED_TEXT,
 	PX_MSG_UNSIGNED_DIGESTS,
+	PX_MSG_WHAT_IS_THIS,
+	PX_MSG_WHAT_CAN_I_DO,
+	PX_MSG_DO_READ,
+	PX_MSG_DO_CSV,
+	PX_MSG_DO_JSON,
+	PX_MSG_DO_VERIFY,
+	PX_MSG_DO_RIGHTS,
+	PX_MSG_PROCESSING,
+	PX_MSG_PROCESSING_TEXT,
+	PX_MSG_LEGAL_BASIS,
+	PX_MSG_DATA_CONCERNED,
+	PX_MSG_IN_THIS_PACKAGE,
+	PX_MSG_RECIPIENTS,
+	PX_MSG_NO_RECIPIENTS,
+	PX_MSG_TRANSFERS,
+	PX_MSG_NO_TRANSFERS,
+	PX_MSG_SAFEGUARDS,
+	PX_MSG_RETENTION,
+	PX_MSG_AUTOMATED,
+	PX_MSG_AUTOMATED_NONE,
+	PX_MSG_AUTOMATED_MADE,
+	PX_MSG_ORIGIN,
+	PX_MSG_MINORS,
+	PX_MSG_RIGHTS,
+	PX_MSG_RIGHTS_TEXT,
+	PX_MSG_HOW_TO_EXERCISE,
+	PX_MSG_WRITE_TO,
+	PX_MSG_DPO,
+	PX_MSG_COMPLAINT,
+	PX_MSG_COMPLAINT_TEXT,
+	PX_MSG_FINGERPRINT,
+	PX_MSG_FINGERPRINT_TEXT,
 	PX_MSG_GENERATED_BY,
 	PX_MSG__COUNT
 };
+
+/* The kinds of a closed list in the manifest (legal bases, recipients'
+ * roles, rights), as a person reads them. */
+enum px_term_kind { PX_TERM_LEGAL_BASIS, PX_TERM_ROLE, PX_TERM_RIGHT };
+
+/* The person's words for a value of that kind ("contract" ->
+ * "Exécution d'un contrat (article 6.1.b du RGPD)"); for a right, *detail
+ * gets what it lets the person do. NULL when unknown. Static storage. */
+const char *px_i18n_term(px_lang lang, enum px_term_kind kind,
+			 const char *value, const char **detail);
 
 /* "en" (or "en-GB", "en_US"...) gives English; anything else French. */
 px_lang px_i18n_lang(const char *locale);

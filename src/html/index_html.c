@@ -8,37 +8,6 @@
 #include <errno.h>
 #include <string.h>
 
-static const char css[] =
-    "body{font-family:system-ui,\"Segoe UI\",Roboto,Helvetica,Arial,"
-    "sans-serif;margin:0 auto;max-width:75rem;padding:1rem 1.5rem;"
-    "color:#1a1a1a;background:#fff;line-height:1.45}\n"
-    "h1{font-size:1.7rem;margin-bottom:.2rem}"
-    "h2{border-bottom:2px solid #ccc;padding-bottom:.2rem;margin-top:2rem}"
-    "h3{margin-top:1.5rem}.name{font-weight:normal;color:#555}"
-    ".field{font-family:ui-monospace,monospace;font-weight:normal;"
-    "font-size:.8em;color:#555}\n"
-    ".warning{border:3px solid #b00020;background:#fdecea;color:#7a0014;"
-    "padding:.8rem 1rem;font-weight:bold}\n"
-    "dl.summary{display:grid;grid-template-columns:max-content 1fr;"
-    "gap:.4rem 1.2rem}dl.summary dt{font-weight:bold}"
-    "dl.summary dd{margin:0}dd ul{margin:0;padding-left:1.2rem}\n"
-    ".scroll{overflow-x:auto}"
-    "table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}"
-    "th,td{border:1px solid #bbb;padding:.25rem .45rem;text-align:left;"
-    "vertical-align:top}th{background:#eee}"
-    "th[title]{text-decoration:underline dotted;cursor:help}"
-    "td{overflow-wrap:anywhere}td.num{text-align:right;"
-    "font-variant-numeric:tabular-nums}\n"
-    "code,pre,.hash{font-family:ui-monospace,\"DejaVu Sans Mono\",Menlo,"
-    "Consolas,monospace;font-size:.85em}"
-    "pre{background:#f4f4f4;border:1px solid #ddd;padding:.6rem;"
-    "white-space:pre-wrap;overflow-wrap:anywhere}.hash{word-break:break-all}"
-    ".more{font-style:italic}footer{margin-top:2rem;color:#555;"
-    "font-size:.85rem}\n"
-    "@media print{body{max-width:none;padding:0;font-size:10pt}"
-    ".scroll{overflow:visible}nav{display:none}h2,h3{break-after:avoid}"
-    "tr{break-inside:avoid}a{color:inherit;text-decoration:none}}\n";
-
 typedef struct page {
 	FILE *out;
 	px_lang lang;
@@ -142,24 +111,45 @@ static void key_list(const page *p, enum px_msg title, const json_t *obj)
 	fputs("</ul>", p->out);
 }
 
+static void li_msg(const page *p, enum px_msg id)
+{
+	tag_msg_inline(p, "li", id);
+}
+
+/* What this is and what the person can do with it, before any detail. */
+static void write_lead(const page *p)
+{
+	int has_rights = json_object_get(json_object_get(p->m, "processing"),
+					 "rights") != NULL;
+
+	fputs("<section class=\"lead\" id=\"about\">\n<h2>", p->out);
+	msg(p, PX_MSG_WHAT_IS_THIS);
+	fputs("</h2>\n", p->out);
+	tag_msg(p, "p", PX_MSG_INTRO);
+	fputs("<h2>", p->out);
+	msg(p, PX_MSG_WHAT_CAN_I_DO);
+	fputs("</h2>\n<ul>", p->out);
+	li_msg(p, PX_MSG_DO_READ);
+	li_msg(p, PX_MSG_DO_CSV);
+	li_msg(p, PX_MSG_DO_JSON);
+	fputs("<li><a href=\"#verify\">", p->out);
+	msg(p, PX_MSG_DO_VERIFY);
+	fputs("</a></li>", p->out);
+	if (has_rights) {
+		fputs("<li><a href=\"#rights\">", p->out);
+		msg(p, PX_MSG_DO_RIGHTS);
+		fputs("</a></li>", p->out);
+	}
+	fputs("</ul>\n</section>\n", p->out);
+}
+
 static void write_head(const page *p)
 {
 	const char *controller =
 	    str(json_object_get(p->m, "controller"), "name");
 
-	fprintf(p->out,
-		"<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
-		"<meta charset=\"utf-8\"/>\n"
-		"<meta name=\"viewport\" content=\"width=device-width, "
-		"initial-scale=1\"/>\n<title>",
-		px_i18n_code(p->lang));
-	msg(p, PX_MSG_TITLE);
-	if (controller) {
-		fputs(" \xE2\x80\x94 ", p->out);
-		text(p, controller);
-	}
-	fprintf(p->out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n",
-		css);
+	px_html_doc_open(p->out, p->lang, px_i18n(p->lang, PX_MSG_TITLE),
+			 controller);
 	fputs("<header>\n<h1>", p->out);
 	msg(p, PX_MSG_TITLE);
 	fputs("</h1>\n<p>", p->out);
@@ -174,7 +164,24 @@ static void write_head(const page *p)
 		msg(p, PX_MSG_UNSIGNED_WARNING);
 		fputs("</p>\n", p->out);
 	}
-	tag_msg(p, "p", PX_MSG_INTRO);
+	write_lead(p);
+}
+
+/* The processing and rights sections, when the manifest has them. */
+static void nav_optional(const page *p)
+{
+	const json_t *proc = json_object_get(p->m, "processing");
+
+	if (json_array_size(json_object_get(proc, "purposes"))) {
+		fputs("<li><a href=\"#processing\">", p->out);
+		msg(p, PX_MSG_PROCESSING);
+		fputs("</a></li>\n", p->out);
+	}
+	if (json_object_get(proc, "rights")) {
+		fputs("<li><a href=\"#rights\">", p->out);
+		msg(p, PX_MSG_RIGHTS);
+		fputs("</a></li>\n", p->out);
+	}
 }
 
 static void write_nav(const page *p, const px_html_entity *ents, size_t n)
@@ -198,7 +205,9 @@ static void write_nav(const page *p, const px_html_entity *ents, size_t n)
 	}
 	if (n)
 		fputs("</ul>", p->out);
-	fputs("</li>\n<li><a href=\"#files\">", p->out);
+	fputs("</li>\n", p->out);
+	nav_optional(p);
+	fputs("<li><a href=\"#files\">", p->out);
 	msg(p, PX_MSG_FILES);
 	fputs("</a></li>\n<li><a href=\"#verify\">", p->out);
 	msg(p, PX_MSG_VERIFY);
@@ -319,11 +328,15 @@ static void write_summary(const page *p)
 	fputs("</dl>\n</section>\n", p->out);
 }
 
-static void table_head(const page *p, const enum px_msg *cols, size_t n)
+static void table_head(const page *p, enum px_msg caption,
+		       const enum px_msg *cols, size_t n)
 {
-	fputs("<div class=\"scroll\"><table>\n<thead><tr>", p->out);
-	for (size_t i = 0; i < n; i++)
-		tag_msg_inline(p, "th", cols[i]);
+	px_html_table_open(p->out, px_i18n(p->lang, caption));
+	for (size_t i = 0; i < n; i++) {
+		fputs("<th scope=\"col\">", p->out);
+		msg(p, cols[i]);
+		fputs("</th>", p->out);
+	}
 	fputs("</tr></thead>\n<tbody>\n", p->out);
 }
 
@@ -362,7 +375,7 @@ static void write_sources(const page *p)
 		return;
 	}
 	tag_msg(p, "p", PX_MSG_SOURCES_TEXT);
-	table_head(p, cols, sizeof(cols) / sizeof(cols[0]));
+	table_head(p, PX_MSG_SOURCES, cols, sizeof(cols) / sizeof(cols[0]));
 	json_array_foreach (sources, i, s) {
 		const char *status = str(s, "status");
 		fputs("<tr><td>", p->out);
@@ -407,7 +420,7 @@ static void write_files(const page *p)
 
 	heading(p, "files", PX_MSG_FILES);
 	tag_msg(p, "p", PX_MSG_FILES_TEXT);
-	table_head(p, cols, sizeof(cols) / sizeof(cols[0]));
+	table_head(p, PX_MSG_FILES, cols, sizeof(cols) / sizeof(cols[0]));
 	json_array_foreach (files, i, f) {
 		json_t *size = json_object_get(f, "size");
 		fputs("<tr><td><code>", p->out);
@@ -435,6 +448,30 @@ static void pre(const page *p, const char *commands, const char *more)
 	text(p, commands);
 	text(p, more);
 	fputs("</pre>\n", p->out);
+}
+
+/* AB:CD:... as `openssl x509 -fingerprint -sha256` prints it, and how to
+ * get the certificate out of the signature to compare. */
+static void write_fingerprint(const page *p)
+{
+	const char *fp = str(p->m, "signer_sha256");
+
+	if (!fp || strlen(fp) != 64)
+		return;
+	fputs("<p><strong>", p->out);
+	msg(p, PX_MSG_FINGERPRINT);
+	colon(p);
+	fputs("</strong> <span class=\"hash\" id=\"fingerprint\">", p->out);
+	for (int i = 0; i < 64; i += 2)
+		fprintf(p->out, "%s%c%c", i ? ":" : "",
+			fp[i] >= 'a' ? fp[i] - 32 : fp[i],
+			fp[i + 1] >= 'a' ? fp[i + 1] - 32 : fp[i + 1]);
+	fputs("</span></p>\n", p->out);
+	tag_msg(p, "p", PX_MSG_FINGERPRINT_TEXT);
+	pre(p,
+	    "openssl pkcs7 -inform DER -in META-INF/signature001.p7s "
+	    "-print_certs -out CERT.pem\n",
+	    "openssl x509 -in CERT.pem -noout -fingerprint -sha256");
 }
 
 static void write_verify(const page *p)
@@ -470,6 +507,7 @@ static void write_verify(const page *p)
 	    "-in META-INF/signature001.p7s "
 	    "-content META-INF/ASiCManifest.xml -CAfile CERT.pem "
 	    "-purpose any -out /dev/null");
+	write_fingerprint(p);
 	tag_msg(p, "p", PX_MSG_VERIFY_OPENSSL_OK);
 	pre(p, "sha256sum <file>\n",
 	    "openssl dgst -sha256 -binary <file> | openssl base64");
@@ -513,6 +551,9 @@ int px_index_html_write(FILE *out, const json_t *manifest,
 	write_sources(&p);
 	if (write_data(&p, ents, n, schemas, err))
 		return px_error_prefix(err, "index.html");
+	px_html_processing(out, p.lang,
+			   json_object_get(manifest, "processing"));
+	px_html_rights(out, p.lang, json_object_get(manifest, "processing"));
 	write_files(&p);
 	write_verify(&p);
 	write_footer(&p);

@@ -17,8 +17,9 @@
 #include "portex/error.h"
 #include "portex/schema.h"
 
-/* At most this many rows of an entity are shown; the page says how many
- * more are in data/<entity>.json. */
+/* At most this many rows of an entity are shown on one page: index.html
+ * shows the first ones, and an entity with more gets pages of this many
+ * (html/<entity>-0001.html, ...) that index.html links to. */
 #define PX_HTML_MAX_ROWS 500
 
 /* One data file written by the packager. entity: "score"; path: a local
@@ -71,9 +72,60 @@ void px_html_href(FILE *out, const char *path);
  * objects. */
 void px_html_value(FILE *out, px_lang lang, const json_t *v);
 
-/* The <section> of one entity: its table of at most PX_HTML_MAX_ROWS rows
- * and the count of the others. id: the section's anchor number. */
+/* The <section> of one entity: its table of at most PX_HTML_MAX_ROWS rows,
+ * links to its pages when it has more, to its CSV and JSON. id: the
+ * section's anchor number. */
 int px_html_entity_section(FILE *out, px_lang lang, const px_html_entity *e,
 			   size_t id, const px_schemas *schemas, px_error *err);
+
+/* rows (an array of records of entity) as a table: columns in the
+ * schema's order, then other keys. root: what leads from the page to the
+ * package's top folder ("" or "../"), for links to documents. */
+int px_html_rows_table(FILE *out, px_lang lang, const char *entity,
+		       const json_t *rows, const px_schemas *schemas,
+		       const char *root, px_error *err);
+
+/* <!DOCTYPE html> to <body>: language, Content-Security-Policy, styles;
+ * the title is "title — controller" (controller may be NULL). */
+void px_html_doc_open(FILE *out, px_lang lang, const char *title,
+		      const char *controller);
+
+/* A text of the manifest's "processing" (a string, or one per language)
+ * in lang, else French, else any. NULL when none. Borrowed from t. */
+const char *px_html_pick(px_lang lang, const json_t *t);
+
+/* "What we do with your data" (purposes; nothing without any) and "Your
+ * rights" (rights, DPO, minors, authority; nothing without rights) from
+ * manifest.json's "processing" (may be NULL). */
+void px_html_processing(FILE *out, px_lang lang, const json_t *proc);
+void px_html_rights(FILE *out, px_lang lang, const json_t *proc);
+
+/* <div class="scroll" tabindex="0"><table><caption>...<thead><tr>: a
+ * table scrolling in its own box, its caption for screen readers. */
+void px_html_table_open(FILE *out, const char *caption);
+
+/* The number of html/<entity>-NNNN.html pages an entity of `records`
+ * records gets: 0 when index.html shows them all. */
+unsigned long px_html_pages(unsigned long records);
+
+/* "score-0001.html" (page counts from 1; the folder is html/). */
+void px_html_page_name(char *buf, size_t n, const char *entity,
+		       unsigned long page);
+
+/* One further page of an entity. */
+typedef struct px_html_page {
+	px_lang lang;
+	const char *entity;
+	const char *controller; /* for the title; may be NULL */
+	unsigned long page;	/* 1 .. pages */
+	unsigned long pages;	/* px_html_pages(total) */
+	unsigned long total;	/* records of the entity */
+} px_html_page;
+
+/* Writes html/<entity>-NNNN.html for pg: rows are that page's records
+ * (at most PX_HTML_MAX_ROWS), with links back to index.html and to the
+ * other pages. Returns 0, or -1 with err set (PX_EXIT_IOERR). */
+int px_html_page_write(FILE *out, const px_html_page *pg, const json_t *rows,
+		       const px_schemas *schemas, px_error *err);
 
 #endif

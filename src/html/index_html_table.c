@@ -1,118 +1,28 @@
 /*
- * index_html_table.c - one entity of index.html as a table, streamed from
- * its data file. At most PX_HTML_MAX_ROWS records are parsed and held; the
- * others are only counted, line by line, without parsing, so memory does
- * not grow with the subject's history.
+ * index_html_table.c - the records of one entity as a table, for
+ * index.html's section of that entity and for its further pages
+ * (index_html_pages.c). index.html shows at most PX_HTML_MAX_ROWS records,
+ * parsed and held; the others are only counted, line by line, without
+ * parsing, so memory does not grow with the subject's history.
  */
 #include "html/index_html.h"
-#include "jsonout.h"
-#include "package/spool.h"
+#include "package/datafile.h"
 #include "portex/connector.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
 
-typedef struct rows {
-	json_t *shown;	     /* the first records, parsed */
-	unsigned long total; /* every record of the file */
-} rows;
-
-static size_t chomp(char *s, size_t n)
+unsigned long px_html_pages(unsigned long records)
 {
-	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return n;
-}
-
-static int bad_layout(px_error *err, const px_html_entity *e,
-		      unsigned long line, const char *what)
-{
-	return px_error_set(err, PX_EXIT_SOFTWARE,
-			    "data/%s.json (%s): line %lu: %s", e->entity,
-			    e->path, line, what);
-}
-
-/* One record line: parsed while fewer than PX_HTML_MAX_ROWS are held,
- * otherwise only counted. */
-static int take_line(rows *r, char *line, size_t len, const px_html_entity *e,
-		     unsigned long no, px_error *err)
-{
-	json_error_t jerr;
-	json_t *rec;
-	char what[256];
-
-	r->total++;
-	if (json_array_size(r->shown) >= PX_HTML_MAX_ROWS)
+	if (records <= PX_HTML_MAX_ROWS)
 		return 0;
-	if (len && line[len - 1] == ',')
-		line[--len] = '\0';
-	/* Exact: a 25-digit id or 1e400 is in the data file as written. */
-	rec = px_json_load_exact(line, len, 0, &jerr, NULL);
-	if (!rec || !json_is_object(rec)) {
-		snprintf(what, sizeof(what), "expected one JSON object%s%s",
-			 rec ? "" : ": ", rec ? "" : jerr.text);
-		json_decref(rec);
-		return bad_layout(err, e, no, what);
-	}
-	if (json_array_append_new(r->shown, rec))
-		return px_error_oom(err);
-	return 0;
+	return (records + PX_HTML_MAX_ROWS - 1) / PX_HTML_MAX_ROWS;
 }
 
-static int read_rows(FILE *f, const px_html_entity *e, rows *r, px_error *err)
+void px_html_page_name(char *buf, size_t n, const char *entity,
+		       unsigned long page)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t got;
-	unsigned long no = 0;
-	int rc = -1, done = 0;
-
-	got = getline(&line, &cap, f);
-	if (got >= 0) {
-		size_t len = chomp(line, (size_t)got);
-		no = 1;
-		if (!len || line[0] != '{' || line[len - 1] != '[') {
-			bad_layout(err, e, no,
-				   "expected {\"entity\":...,\"records\":[");
-			goto out;
-		}
-	}
-	while (got >= 0 && (got = getline(&line, &cap, f)) >= 0) {
-		size_t len = chomp(line, (size_t)got);
-		no++;
-		if (!strcmp(line, "]}")) {
-			done = 1;
-			break;
-		}
-		/* The rest are only counted: the packager that wrote the
-		 * file counted them already. Reading on would inflate a
-		 * million records for nothing. */
-		if (e->deflated &&
-		    json_array_size(r->shown) >= PX_HTML_MAX_ROWS) {
-			r->total = e->records;
-			done = 1;
-			break;
-		}
-		if (take_line(r, line, len, e, no, err))
-			goto out;
-	}
-	if (ferror(f))
-		px_error_set(err, PX_EXIT_IOERR, "data/%s.json: reading %s: %s",
-			     e->entity, e->path, strerror(errno));
-	else if (!done)
-		bad_layout(err, e, no + 1, "file ends before the closing ]}");
-	else if (r->total != e->records) {
-		char what[128];
-		snprintf(what, sizeof(what), "%lu records, expected %lu",
-			 r->total, e->records);
-		bad_layout(err, e, no, what);
-	} else
-		rc = 0;
-out:
-	free(line);
-	return rc;
+	snprintf(buf, n, "%s-%04lu.html", entity, page);
 }
 
 /* Column name -> description (string or null), in display order: the
@@ -165,15 +75,26 @@ static const char *document_link(const char *entity, const json_t *rec)
 }
 
 static void write_cell(FILE *out, px_lang lang, const json_t *v,
-		       const char *col, const char *link)
+		       const char *col, const char *link, const char *root)
 {
-	/* A decimal read back with its exact digits is a number too. */
-	fputs(json_is_number(v) || px_decimal_digits(v) ? "<td class=\"num\">"
-							: "<td>",
-	      out);
+	int number = json_is_number(v) || px_decimal_digits(v);
+	const char *str = number ? NULL : json_string_value(v);
+	size_t len = str ? json_string_length(v) : 0;
+
+	/* A short word (an identifier, a date) stays on one line; a long
+	 * text keeps a readable width inside the scrolling box. */
+	if (number)
+		fputs("<td class=\"num\">", out);
+	else if (str && len <= 24 && !strchr(str, ' '))
+		fputs("<td class=\"nw\">", out);
+	else if (str && len > 40)
+		fputs("<td class=\"long\">", out);
+	else
+		fputs("<td>", out);
 	if (link && json_is_string(v) &&
 	    (!strcmp(col, "name") || !strcmp(col, "path"))) {
 		fputs("<a href=\"", out);
+		px_html_href(out, root);
 		px_html_href(out, link);
 		fputs("\">", out);
 		px_html_value(out, lang, v);
@@ -184,22 +105,28 @@ static void write_cell(FILE *out, px_lang lang, const json_t *v,
 	fputs("</td>", out);
 }
 
-static void write_table(FILE *out, px_lang lang, const char *entity,
-			const json_t *shown, const json_t *cols)
+int px_html_rows_table(FILE *out, px_lang lang, const char *entity,
+		       const json_t *rows, const px_schemas *schemas,
+		       const char *root, px_error *err)
 {
+	json_t *cols =
+	    columns(rows, schemas ? px_schemas_record(schemas, entity) : NULL);
 	const char *k, *label;
 	json_t *v, *rec;
 	size_t i;
 
-	fputs("<div class=\"scroll\"><table>\n<thead><tr>", out);
-	json_object_foreach ((json_t *)cols, k, v) {
+	if (!cols)
+		return px_error_oom(err);
+	label = px_i18n_entity(lang, entity);
+	px_html_table_open(out, label ? label : entity);
+	json_object_foreach (cols, k, v) {
+		fputs("<th scope=\"col\"", out);
 		if (json_is_string(v)) {
-			fputs("<th title=\"", out);
+			fputs(" title=\"", out);
 			px_html_text(out, json_string_value(v));
-			fputs("\">", out);
-		} else {
-			fputs("<th>", out);
+			fputs("\"", out);
 		}
+		fputs(">", out);
 		if ((label = px_i18n_field(lang, k))) {
 			px_html_text(out, label);
 			fputs("<br/>", out);
@@ -210,21 +137,70 @@ static void write_table(FILE *out, px_lang lang, const char *entity,
 		fputs("</span></th>", out);
 	}
 	fputs("</tr></thead>\n<tbody>\n", out);
-	json_array_foreach (shown, i, rec) {
+	json_array_foreach (rows, i, rec) {
 		const char *link = document_link(entity, rec);
 		fputs("<tr>", out);
-		json_object_foreach ((json_t *)cols, k, v)
-			write_cell(out, lang, json_object_get(rec, k), k, link);
+		json_object_foreach (cols, k, v)
+			write_cell(out, lang, json_object_get(rec, k), k, link,
+				   root);
 		fputs("</tr>\n", out);
 	}
 	fputs("</tbody>\n</table></div>\n", out);
+	json_decref(cols);
+	return 0;
 }
 
-static void write_section(FILE *out, px_lang lang, const px_html_entity *e,
-			  size_t id, const rows *r, const json_t *cols)
+/* <a href="csv/score.csv"><code>csv/score.csv</code></a> (what for) */
+static void format_link(FILE *out, px_lang lang, const char *folder,
+			const char *entity, enum px_msg what)
+{
+	const char *ext = strcmp(folder, "csv") ? "json" : "csv";
+
+	fprintf(out, "<a href=\"%s/", folder);
+	px_html_href(out, entity);
+	fprintf(out, ".%s\"><code>%s/", ext, folder);
+	px_html_text(out, entity);
+	fprintf(out, ".%s</code></a> (", ext);
+	px_html_text(out, px_i18n(lang, what));
+	fputc(')', out);
+}
+
+/* Links to the entity's pages, its CSV and its JSON. */
+static void write_more(FILE *out, px_lang lang, const px_html_entity *e,
+		       size_t shown)
+{
+	unsigned long pages = px_html_pages(e->records);
+	char name[160];
+
+	if (pages) {
+		fprintf(out, "<p class=\"more\">%lu", e->records - shown);
+		px_html_text(out, px_i18n(lang, PX_MSG_MORE_ROWS));
+		px_html_text(out, px_i18n(lang, PX_MSG_MORE_ROWS_PAGES));
+		fputs("</p>\n<nav class=\"pages\"><ul>", out);
+		for (unsigned long pg = 1; pg <= pages; pg++) {
+			px_html_page_name(name, sizeof(name), e->entity, pg);
+			fputs("<li><a href=\"html/", out);
+			px_html_href(out, name);
+			fprintf(out, "\">%lu</a></li>", pg);
+		}
+		fputs("</ul></nav>\n", out);
+	}
+	if (!e->records)
+		return;
+	fputs("<p class=\"formats\">", out);
+	px_html_text(out, px_i18n(lang, PX_MSG_ALSO_AS));
+	fputc(' ', out);
+	format_link(out, lang, "csv", e->entity, PX_MSG_CSV_FOR);
+	fputs(", ", out);
+	format_link(out, lang, "data", e->entity, PX_MSG_JSON_FOR);
+	fputs(".</p>\n", out);
+}
+
+static int write_section(FILE *out, px_lang lang, const px_html_entity *e,
+			 size_t id, const json_t *shown,
+			 const px_schemas *schemas, px_error *err)
 {
 	const char *label = px_i18n_entity(lang, e->entity);
-	size_t shown = json_array_size(r->shown);
 
 	fprintf(out, "<section id=\"entity-%zu\">\n<h3>", id);
 	if (label) {
@@ -235,59 +211,50 @@ static void write_section(FILE *out, px_lang lang, const px_html_entity *e,
 	} else {
 		px_html_text(out, e->entity);
 	}
-	fprintf(out, " \xE2\x80\x94 %lu ", r->total);
+	fprintf(out, " \xE2\x80\x94 %lu ", e->records);
 	px_html_text(out, px_i18n(lang, PX_MSG_RECORD_COUNT));
 	fputs("</h3>\n", out);
-	if (!shown) {
+	if (!json_array_size(shown)) {
 		fputs("<p>", out);
 		px_html_text(out, px_i18n(lang, PX_MSG_NO_RECORDS));
 		fputs("</p>\n", out);
-	} else {
-		write_table(out, lang, e->entity, r->shown, cols);
+	} else if (px_html_rows_table(out, lang, e->entity, shown, schemas, "",
+				      err)) {
+		return -1;
 	}
-	if (r->total > shown) {
-		fprintf(out, "<p class=\"more\">%lu", r->total - shown);
-		px_html_text(out, px_i18n(lang, PX_MSG_MORE_ROWS));
-		fputs("<code>data/", out);
-		px_html_text(out, e->entity);
-		fputs(".json</code>", out);
-		px_html_text(out, px_i18n(lang, PX_MSG_MORE_ROWS_END));
-		fputs("</p>\n", out);
-	}
+	write_more(out, lang, e, json_array_size(shown));
 	fputs("</section>\n", out);
+	return 0;
 }
 
 int px_html_entity_section(FILE *out, px_lang lang, const px_html_entity *e,
 			   size_t id, const px_schemas *schemas, px_error *err)
 {
-	rows r = {json_array(), 0};
-	json_t *cols = NULL;
-	FILE *f;
-	int rc = -1;
+	px_datafile *d = px_datafile_open(e->entity, e->path, e->fd,
+					  e->deflated, e->records, err);
+	json_t *shown = json_array(), *rec;
+	int rc = -1, got = 0;
 
-	if (!r.shown)
-		return px_error_oom(err);
-	f = e->deflated ? px_spool_read(e->fd) : fopen(e->path, "r");
-	if (!f) {
-		px_error_set(err, PX_EXIT_IOERR,
-			     "data/%s.json: cannot read %s: %s", e->entity,
-			     e->path, strerror(errno));
+	if (!d || !shown) {
+		if (d)
+			px_error_oom(err);
 		goto out;
 	}
-	if (read_rows(f, e, &r, err))
+	while (json_array_size(shown) < PX_HTML_MAX_ROWS &&
+	       (got = px_datafile_next(d, &rec, err)) > 0)
+		if (json_array_append_new(shown, rec)) {
+			px_error_oom(err);
+			goto out;
+		}
+	if (got < 0)
 		goto out;
-	cols = columns(r.shown,
-		       schemas ? px_schemas_record(schemas, e->entity) : NULL);
-	if (!cols) {
-		px_error_oom(err);
+	/* A deflated file's count is trusted: the packager counted its
+	 * records, and reading on would inflate millions for nothing. */
+	if (got > 0 && !e->deflated && px_datafile_skip_rest(d, err))
 		goto out;
-	}
-	write_section(out, lang, e, id, &r, cols);
-	rc = 0;
+	rc = write_section(out, lang, e, id, shown, schemas, err);
 out:
-	if (f)
-		fclose(f);
-	json_decref(cols);
-	json_decref(r.shown);
+	px_datafile_close(d);
+	json_decref(shown);
 	return rc;
 }

@@ -32,6 +32,7 @@
 #include "package/zipfd.h"
 #include "package/zipmeta.h"
 #include "timefmt.h"
+#include "package/views.h"
 
 #define MIMETYPE     "application/vnd.etsi.asic-e+zip"
 #define MAX_ENTITIES 64
@@ -83,6 +84,7 @@ struct px_package {
 	int docs_fd;	 /* every document, one after the other */
 	uint64_t docs_end;
 	int index_fd; /* index.html */
+	int views_fd; /* csv/ and html/, one after the other */
 	int force;
 	char *password;
 	px_signer *signer;
@@ -123,7 +125,7 @@ px_package *px_package_new(const px_package_opts *o, px_error *err)
 		px_error_oom(err);
 		return NULL;
 	}
-	p->zip.fd = p->docs_fd = p->index_fd = -1;
+	p->zip.fd = p->docs_fd = p->index_fd = p->views_fd = -1;
 	if (!tmpdir || !*tmpdir)
 		tmpdir = "/tmp";
 	dir = dirname(copy);
@@ -558,6 +560,58 @@ static int add_schema(px_package *p, const char *entity, px_error *err)
 	return 0;
 }
 
+static int add_view(void *ctx, const char *name, uint64_t off, uint64_t size,
+		    const unsigned char sha256[32], const char *media_type,
+		    px_error *err)
+{
+	px_package *p = ctx;
+	struct entry *e = entry_new(p, name, err);
+
+	if (!e)
+		return -1;
+	e->fd = p->views_fd;
+	e->off = off;
+	e->size = size;
+	memcpy(e->sha256, sha256, 32);
+	e->media_type = media_type;
+	return 0;
+}
+
+/* csv/<entity>.csv for every entity and html/<entity>-NNNN.html for the
+ * long ones, made from the finished data files, all in one nameless file
+ * (thousands of pages must not take a descriptor each). */
+static int add_views(px_package *p, const json_t *manifest, px_error *err)
+{
+	px_views_opts o = {
+	    .schemas = p->schemas,
+	    .lang = px_i18n_lang(
+		json_string_value(json_object_get(manifest, "locale"))),
+	    .controller = json_string_value(json_object_get(
+		json_object_get(manifest, "controller"), "name")),
+	};
+	int fd, rc = 0;
+
+	if ((p->views_fd = px_workfile_anon(p->tmpdir, "csv and pages", err)) <
+	    0)
+		return -1;
+	fd = fcntl(p->views_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0 || !(o.out = fdopen(fd, "w+b"))) {
+		if (fd >= 0)
+			close(fd);
+		return cantcreat(err, "csv and pages in", p->tmpdir);
+	}
+	for (size_t i = 0; !rc && i < p->n_spools; i++) {
+		o.entity = p->spools[i].entity;
+		o.data_name = p->spools[i].path;
+		o.data_fd = p->spools[i].fd;
+		o.records = (unsigned long)p->spools[i].records;
+		rc = px_views_write(&o, add_view, p, err);
+	}
+	if (fclose(o.out) && !rc)
+		rc = cantcreat(err, "csv and pages in", p->tmpdir);
+	return rc ? -1 : 0;
+}
+
 static json_t *files_json(px_package *p)
 {
 	json_t *files = json_array();
@@ -727,9 +781,13 @@ static int entry_rank(const struct entry *e)
 		return 0;
 	if (!strncmp(e->name, "data/", 5))
 		return 1;
-	if (!strncmp(e->name, "files/", 6))
+	if (!strncmp(e->name, "csv/", 4))
 		return 2;
-	return 3;
+	if (!strncmp(e->name, "html/", 5))
+		return 3;
+	if (!strncmp(e->name, "files/", 6))
+		return 4;
+	return 5;
 }
 
 static int build_zip(px_package *p, json_t *manifest, px_error *err)
@@ -747,7 +805,7 @@ static int build_zip(px_package *p, json_t *manifest, px_error *err)
 	/* A person listing the archive sees what to open first. */
 	if (add_mimetype(za, err) || add_manifest(p, za, manifest, err))
 		goto fail;
-	for (int rank = 0; rank < 4; rank++)
+	for (int rank = 0; rank < 6; rank++)
 		for (size_t i = 0; i < p->n_entries; i++)
 			if (entry_rank(&p->entries[i]) == rank &&
 			    add_entry(p, za, &p->entries[i], err))
@@ -778,13 +836,34 @@ static int publish(px_package *p, px_error *err)
 	return eexist ? exists_error(err, p->target) : -1;
 }
 
+/* The signing certificate's SHA-256 (of its DER), for manifest.json and
+ * the page: what a learner compares with the controller's published one. */
+static int signer_fingerprint(px_package *p, json_t *manifest, px_error *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	char shahex[65];
+
+	if (!p->signer)
+		return 0;
+	if (!X509_digest(px_signer_cert(p->signer), EVP_sha256(), md, &n) ||
+	    n != 32)
+		return px_error_set(err, PX_EXIT_SOFTWARE,
+				    "cannot digest the signing certificate");
+	px_hex(md, 32, shahex);
+	if (json_object_set_new(manifest, "signer_sha256", json_string(shahex)))
+		return px_error_oom(err);
+	return 0;
+}
+
 int px_package_finish(px_package *p, json_t *manifest, char sha256_hex[65],
 		      uint64_t *size, unsigned *entries, px_error *err)
 {
 	unsigned char sha[32];
 	json_t *files;
 
-	if (close_spools(p, err))
+	if (close_spools(p, err) || add_views(p, manifest, err) ||
+	    signer_fingerprint(p, manifest, err))
 		goto fail;
 	for (size_t i = 0; i < p->n_spools; i++)
 		if (add_schema(p, p->spools[i].entity, err))
@@ -838,6 +917,7 @@ void px_package_abort(px_package *p)
 	px_workfile_drop(&p->zip);
 	close_fd(p->docs_fd);
 	close_fd(p->index_fd);
+	close_fd(p->views_fd);
 	for (size_t i = 0; i < p->n_spools; i++) {
 		close_fd(p->spools[i].fd);
 		for (size_t m = 0; m < p->spools[i].n_members; m++)

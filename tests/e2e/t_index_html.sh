@@ -139,7 +139,7 @@ for href in links:
         assert href[1:] in ids, href
     else:
         path = urllib.parse.unquote(href)
-        assert path.startswith("files/"), href
+        assert path.split("/")[0] in ("files", "data", "csv", "html"), href
         assert os.path.isfile(os.path.join(pkg, path)), href
 PY
 }
@@ -202,12 +202,32 @@ test_large_entity_shows_500_rows_and_names_the_file() {
 	unpack "$T/alice.zip" "$T/pkg"
 	page_text
 	expect_text "Connexions (connection) — 1200 enregistrement(s)"
-	expect_text "700 autres lignes dans data/connection.json (non affichées ici)."
+	expect_text "700 autres lignes ne sont pas affichées ici. Toutes les lignes, page par page :"
+	grep -qF '<a href="html/connection-0003.html">3</a>' "$T/pkg/index.html" ||
+		fail "index.html does not link the third page of connections"
 	rows=$(grep -c '^ | .* | 203\.0\.113\.' "$T/text")
 	[ "$rows" = 500 ] || fail "$rows connection rows shown, expected 500"
 	grep -qF '<script>alert(' "$T/text" || fail "user agents not shown as text"
 	grep -qF '<script>' "$T/pkg/index.html" && fail "markup from data not escaped"
 	return 0
+}
+
+# The page and manifest.json give the signing certificate's SHA-256
+# fingerprint; the commands the page prints get the certificate out of the
+# signature and give the same fingerprint as the certificate on disk.
+test_page_shows_the_certificate_fingerprint_the_commands_give() {
+	export_and_unpack --scope access
+	want=$(openssl x509 -in "$T/out/keys/portex.crt" -noout -fingerprint -sha256 | sed 's/.*=//')
+	expect_text "Empreinte SHA-256 du certificat : $want"
+	/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signer_sha256"])' \
+		"$T/pkg/manifest.json" >"$T/m"
+	[ "$(tr a-f A-F <"$T/m" | sed 's/../&:/g; s/:$//')" = "$want" ] ||
+		fail "manifest.json signer_sha256 $(cat "$T/m") is not $want"
+	(cd "$T/pkg" &&
+		openssl pkcs7 -inform DER -in META-INF/signature001.p7s -print_certs -out CERT.pem &&
+		openssl x509 -in CERT.pem -noout -fingerprint -sha256) >"$T/fp" ||
+		fail "the page's commands fail"
+	grep -qF "$want" "$T/fp" || fail "the page's commands give $(cat "$T/fp"), not $want"
 }
 
 run_tests

@@ -295,16 +295,16 @@ static void test_entity_table_follows_the_schema(void **state)
 	/* descriptions as tooltips */
 	assert_non_null(json_string_value(desc));
 	snprintf(th, sizeof(th),
-		 "<th title=\"%s\">Passée le<br/><span "
+		 "<th scope=\"col\" title=\"%s\">Passée le<br/><span "
 		 "class=\"field\">taken_at</span></th>",
 		 json_string_value(desc));
 	assert_has(f->html, th);
 	/* cells */
-	assert_has(f->html, "<tr><td>quiz-1</td><td>Fractions</td><td "
+	assert_has(f->html, "<tr><td class=\"nw\">quiz-1</td><td class=\"nw\">Fractions</td><td "
 			    "class=\"num\">17.5</td><td class=\"num\">20</td>"
-			    "<td>oui</td><td>2026-03-01T10:00:00Z</td>"
-			    "<td>lms</td><td>observed</td></tr>");
-	assert_has(f->html, "<td>Décimaux</td>");
+			    "<td>oui</td><td class=\"nw\">2026-03-01T10:00:00Z</td>"
+			    "<td class=\"nw\">lms</td><td class=\"nw\">observed</td></tr>");
+	assert_has(f->html, "<td class=\"nw\">Décimaux</td>");
 	assert_has(f->html, "<td>non</td>");
 }
 
@@ -320,7 +320,7 @@ static void test_without_schemas_columns_are_the_records_keys(void **state)
 	headers_of(f->html, headers, sizeof(headers));
 	assert_string_equal(headers, "taken_at|assessment|assessment_title|"
 				     "score|max_score|passed|source|category|");
-	assert_lacks(f->html, "<th title=");
+	assert_lacks(f->html, " title=");
 	json_decref(m);
 }
 
@@ -336,8 +336,8 @@ static void test_unknown_entity_is_shown_by_its_name(void **state)
 
 	assert_int_equal(render(f, m, &e, 1, f->schemas, &err), 0);
 	assert_has(f->html, "<h3>badge — 1 record(s)</h3>");
-	assert_has(f->html, "<th><span class=\"field\">label</span></th>");
-	assert_has(f->html, "<td>gold</td>");
+	assert_has(f->html, "<th scope=\"col\"><span class=\"field\">label</span></th>");
+	assert_has(f->html, "<td class=\"nw\">gold</td>");
 	json_decref(m);
 }
 
@@ -374,10 +374,10 @@ static void test_values_from_data_cannot_inject_markup(void **state)
 	assert_int_equal(count(f->html, escaped), 9);
 	assert_lacks(f->html, "<script");
 	assert_lacks(f->html, "<img");
-	assert_has(f->html, "<th><span class=\"field\">&lt;img src=x "
+	assert_has(f->html, "<th scope=\"col\"><span class=\"field\">&lt;img src=x "
 			    "onerror=alert(2)&gt;</span></th>");
 	/* a control character becomes U+FFFD */
-	assert_has(f->html, "<td>bell\xEF\xBF\xBD</td>");
+	assert_has(f->html, "<td class=\"nw\">bell\xEF\xBF\xBD</td>");
 	json_decref(m);
 }
 
@@ -561,7 +561,9 @@ static void assert_self_contained(const char *html)
 	assert_lacks(html, "https://");
 	while ((p = strstr(p, "href=\""))) {
 		p += 6;
-		if (*p != '#' && strncmp(p, "files/", 6))
+		if (*p != '#' && strncmp(p, "files/", 6) &&
+		    strncmp(p, "data/", 5) && strncmp(p, "csv/", 4) &&
+		    strncmp(p, "html/", 5))
 			fail_msg("href outside the package: %.40s", p);
 	}
 }
@@ -594,8 +596,8 @@ static void test_page_references_nothing_outside_the_package(void **state)
 			    "final.pdf</a></td>");
 	assert_int_equal(count(f->html, "href=\"files/"), 2);
 	/* unsafe paths are shown, never linked */
-	assert_has(f->html, "<td>files/../../etc/passwd</td>");
-	assert_has(f->html, "<td>javascript:alert(1)</td>");
+	assert_has(f->html, "<td class=\"nw\">files/../../etc/passwd</td>");
+	assert_has(f->html, "<td class=\"nw\">javascript:alert(1)</td>");
 	/* the contents link to every section */
 	assert_has(f->html, "<a href=\"#entity-1\">Documents déposés</a> (3)");
 	render_scores(f, "en", 0);
@@ -627,15 +629,20 @@ static void test_large_entity_shows_500_rows_and_how_many_more(void **state)
 
 	assert_int_equal(render(f, m, &e, 1, f->schemas, &err), 0);
 	assert_has(f->html, "— 1234 record(s)</h3>");
-	assert_int_equal(count(f->html, "<td>q-"), PX_HTML_MAX_ROWS);
-	assert_has(f->html, "<td>q-0499</td>");
-	assert_lacks(f->html, "<td>q-0500</td>");
-	assert_has(f->html, "<p class=\"more\">734 more rows in <code>"
-			    "data/score.json</code> (not shown here).</p>");
+	assert_int_equal(count(f->html, "<td class=\"nw\">q-"), PX_HTML_MAX_ROWS);
+	assert_has(f->html, "<td class=\"nw\">q-0499</td>");
+	assert_lacks(f->html, "<td class=\"nw\">q-0500</td>");
+	assert_has(f->html, "<p class=\"more\">734 more rows are not shown "
+			    "here. Every row, page by page:</p>");
+	/* 1234 rows: pages 1 to 3 of 500, all linked */
+	assert_has(f->html, "<a href=\"html/score-0001.html\">1</a>");
+	assert_has(f->html, "<a href=\"html/score-0003.html\">3</a>");
+	assert_lacks(f->html, "score-0004");
 	json_object_set_new(m, "locale", json_string("fr"));
 	assert_int_equal(render(f, m, &e, 1, f->schemas, &err), 0);
-	assert_has(f->html, "<p class=\"more\">734 autres lignes dans <code>"
-			    "data/score.json</code> (non affichées ici).</p>");
+	assert_has(f->html, "<p class=\"more\">734 autres lignes ne sont pas "
+			    "affichées ici. Toutes les lignes, page par "
+			    "page :</p>");
 	json_decref(m);
 }
 
@@ -648,7 +655,7 @@ static void test_exactly_500_rows_need_no_note(void **state)
 	px_error err = PX_ERROR_INIT;
 
 	assert_int_equal(render(f, m, &e, 1, f->schemas, &err), 0);
-	assert_int_equal(count(f->html, "<td>q-"), 500);
+	assert_int_equal(count(f->html, "<td class=\"nw\">q-"), 500);
 	assert_lacks(f->html, "class=\"more\"");
 	json_decref(m);
 }
@@ -672,8 +679,8 @@ static void test_rows_past_the_cap_are_counted_not_parsed(void **state)
 	fclose(o);
 	e.path = raw_file(f, "score", text);
 	assert_int_equal(render(f, m, &e, 1, f->schemas, &err), 0);
-	assert_has(f->html, "2 more rows in");
-	assert_lacks(f->html, "<td>last</td>");
+	assert_has(f->html, "2 more rows are not shown here.");
+	assert_lacks(f->html, "<td class=\"nw\">last</td>");
 	free(text);
 	json_decref(m);
 }

@@ -1,0 +1,77 @@
+/*
+ * index_html_pages.c - html/<entity>-NNNN.html: the pages of an entity too
+ * long for index.html, so that a person reaches every record. Each page
+ * links back to index.html and to the first, previous, next and last
+ * pages; index.html lists them all.
+ */
+#include "html/index_html.h"
+
+#include <errno.h>
+#include <string.h>
+
+static void page_link(FILE *out, const px_html_page *pg, unsigned long to,
+		      enum px_msg label)
+{
+	char name[160];
+
+	px_html_page_name(name, sizeof(name), pg->entity, to);
+	fputs("<li><a href=\"", out);
+	px_html_href(out, name);
+	fputs("\"", out);
+	if (to == pg->page)
+		fputs(" aria-current=\"page\"", out);
+	fputs(">", out);
+	px_html_text(out, px_i18n(pg->lang, label));
+	fputs("</a></li>", out);
+}
+
+static void page_nav(FILE *out, const px_html_page *pg, const char *id)
+{
+	fprintf(out, "<nav class=\"pages\" aria-labelledby=\"%s\">", id);
+	fprintf(out, "<p id=\"%s\" class=\"field\">", id);
+	px_html_text(out, px_i18n(pg->lang, PX_MSG_PAGES));
+	fputs("</p><ul><li><a href=\"../index.html\">", out);
+	px_html_text(out, px_i18n(pg->lang, PX_MSG_BACK_TO_INDEX));
+	fputs("</a></li>", out);
+	if (pg->page > 1) {
+		page_link(out, pg, 1, PX_MSG_PAGE_FIRST);
+		page_link(out, pg, pg->page - 1, PX_MSG_PAGE_PREV);
+	}
+	if (pg->page < pg->pages) {
+		page_link(out, pg, pg->page + 1, PX_MSG_PAGE_NEXT);
+		page_link(out, pg, pg->pages, PX_MSG_PAGE_LAST);
+	}
+	fputs("</ul></nav>\n", out);
+}
+
+int px_html_page_write(FILE *out, const px_html_page *pg, const json_t *rows,
+		       const px_schemas *schemas, px_error *err)
+{
+	const char *label = px_i18n_entity(pg->lang, pg->entity);
+	unsigned long first = (pg->page - 1) * PX_HTML_MAX_ROWS + 1;
+	unsigned long last = first + json_array_size(rows) - 1;
+
+	px_html_doc_open(out, pg->lang, label ? label : pg->entity,
+			 pg->controller);
+	fputs("<header>\n<h1>", out);
+	px_html_text(out, label ? label : pg->entity);
+	fprintf(out, "</h1>\n<p>");
+	px_html_text(out, px_i18n(pg->lang, PX_MSG_PAGE));
+	fprintf(out, " %lu / %lu \xE2\x80\x94 ", pg->page, pg->pages);
+	px_html_text(out, px_i18n(pg->lang, PX_MSG_RECORDS_RANGE));
+	fprintf(out, " %lu\xE2\x80\x93%lu / %lu</p>\n</header>\n", first, last,
+		pg->total);
+	page_nav(out, pg, "nav-top");
+	fputs("<main>\n", out);
+	if (px_html_rows_table(out, pg->lang, pg->entity, rows, schemas, "../",
+			       err))
+		return -1;
+	fputs("</main>\n", out);
+	page_nav(out, pg, "nav-bottom");
+	fputs("</body>\n</html>\n", out);
+	if (fflush(out) || ferror(out))
+		return px_error_set(err, PX_EXIT_IOERR,
+				    "html/%s-%04lu.html: cannot write: %s",
+				    pg->entity, pg->page, strerror(errno));
+	return 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * datafile.h - reads back a data/<entity>.json the packager wrote, one
+ * record at a time, for what is made from it afterwards (CSV, HTML pages,
+ * index.html's tables). Memory holds one line, whatever the file's size.
+ *
+ * The layout (one JSON document, one record per line):
+ *   line 1: {"entity":"score","schema":"schemas/score.schema.json","records":[
+ *   then one compact JSON record per line, all but the last ending in ","
+ *   last line: ]}
+ */
+#ifndef PX_DATAFILE_H
+#define PX_DATAFILE_H
+
+#include <jansson.h>
+
+#include "portex/error.h"
+
+typedef struct px_datafile px_datafile;
+
+/* Opens data/<entity>.json, which should hold `records` records: fd
+ * holds it as raw deflate data when deflated (spool.h; fd stays the
+ * caller's and open while the reader is), else path is a plain file. path
+ * names it in messages. entity and path must outlive the reader. Errors:
+ * PX_EXIT_IOERR (cannot read), PX_EXIT_SOFTWARE (not the layout above). Close
+ * with px_datafile_close(). */
+px_datafile *px_datafile_open(const char *entity, const char *path, int fd,
+			      int deflated, unsigned long records,
+			      px_error *err);
+
+/* The next record: returns 1 and a new reference in *rec (the caller
+ * json_decref()s it), 0 at the end of the file once the count matched,
+ * or -1 with err set ("data/score.json (PATH): line N: ..."). */
+int px_datafile_next(px_datafile *d, json_t **rec, px_error *err);
+
+/* Counts the remaining records without parsing them and checks the file
+ * ends as it should with the expected count. Returns 0 or -1. */
+int px_datafile_skip_rest(px_datafile *d, px_error *err);
+
+/* Records returned or skipped so far. */
+unsigned long px_datafile_count(const px_datafile *d);
+
+/* NULL is fine. */
+void px_datafile_close(px_datafile *d);
+
+#endif

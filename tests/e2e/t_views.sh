@@ -1,0 +1,176 @@
+#!/bin/bash
+# End-to-end: what a learner opens besides index.html. Every entity is also
+# csv/<entity>.csv (read back with Python's csv to the JSON's values), and
+# an entity longer than one page gets html/<entity>-NNNN.html pages so that
+# every record is reachable from index.html by following links. Both are
+# listed in manifest.json and covered by the signature.
+. "$PX_TOP/tests/e2e/lib.sh"
+. "$PX_TOP/tests/e2e/demo.sh"
+
+# add_answers N: Alice gets N more answers (ids from 10000), some with
+# commas, quotes, newlines and accents, so the CSV has to quote them.
+add_answers() {
+	sqlite3 "$T/out/demo.db" <<SQL
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+INSERT INTO responses (id, attempt_id, question, prompt, response, correct,
+                       points, submitted_at)
+SELECT 10000 + i, 100, 'q' || i,
+       CASE i % 4 WHEN 0 THEN 'Prompt, with a comma'
+                  WHEN 1 THEN 'Say "yes"' || char(10) || 'on two lines'
+                  WHEN 2 THEN 'Écrivez « été »'
+                  ELSE 'plain' END,
+       CASE i % 3 WHEN 0 THEN '"r' || i || '"' WHEN 1 THEN '[' || i || ',"b"]'
+                  ELSE '{"k":' || i || '}' END,
+       i % 2, (i % 7) * 0.5, '2025-10-12 19:05:00'
+FROM n;
+SQL
+}
+
+# check_csv: every csv/<entity>.csv has the JSON's records, in order, with
+# the same values (nested ones as JSON text), and a UTF-8 BOM.
+check_csv() {
+	/usr/bin/python3 - "$T/pkg" <<'PY' || fail "CSV disagrees with JSON"
+import csv, json, os, sys
+top = sys.argv[1]
+def same(cell, v):
+    if isinstance(v, bool):
+        return cell == ("true" if v else "false")
+    if isinstance(v, str):
+        return cell == v
+    if isinstance(v, (int, float)):
+        return float(cell) == v
+    return json.loads(cell) == v
+entities = [f[:-5] for f in os.listdir(os.path.join(top, "data"))]
+assert entities, "no data files"
+for e in entities:
+    recs = json.load(open(os.path.join(top, "data", e + ".json")))["records"]
+    raw = open(os.path.join(top, "csv", e + ".csv"), "rb").read()
+    assert raw.startswith(b"\xef\xbb\xbf"), e + ": no BOM"
+    rows = list(csv.reader(open(os.path.join(top, "csv", e + ".csv"),
+                                encoding="utf-8-sig", newline="")))
+    head, body = rows[0], rows[1:]
+    schema = json.load(open(os.path.join(top, "schemas", e + ".schema.json")))
+    cols = list(schema["properties"]["records"]["items"]["properties"])
+    assert head == cols, "%s: header %r, schema %r" % (e, head, cols)
+    assert len(body) == len(recs), "%s: %d CSV rows, %d records" % (e, len(body), len(recs))
+    for n, (row, rec) in enumerate(zip(body, recs), 1):
+        assert len(row) == len(head), "%s: row %d has %d cells" % (e, n, len(row))
+        for k, cell in zip(head, row):
+            if k not in rec:
+                assert cell == "", "%s: row %d: %s: %r for an absent value" % (e, n, k, cell)
+            else:
+                assert same(cell, rec[k]), "%s: row %d: %s: %r vs %r" % (e, n, k, cell, rec[k])
+print("csv ok: %d entities" % len(entities))
+PY
+}
+
+# reachable_ids ENTITY: the "id" cells of every row of ENTITY's table on
+# every page reachable from index.html by links, one per line, in $T/ids
+reachable_ids() {
+	/usr/bin/python3 - "$T/pkg" "$1" >"$T/ids" <<'PY' || fail "cannot walk the pages"
+import os, sys, posixpath, urllib.parse
+from html.parser import HTMLParser
+top, entity = sys.argv[1], sys.argv[2]
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links, self.tables, self.cell, self.section = [], [], None, None
+        self.head, self.row, self.in_th = [], None, False
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "a" and "href" in a:
+            self.links.append(urllib.parse.unquote(a["href"]))
+        if tag == "table":
+            self.tables.append(([], []))
+        if tag == "tr":
+            self.row = []
+        if tag in ("td", "th"):
+            self.cell = []
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.row.append("".join(self.cell).strip())
+            self.cell = None
+        if tag == "tr" and self.row is not None and self.tables:
+            self.tables[-1][1].append(self.row)
+            self.row = None
+    def handle_data(self, d):
+        if self.cell is not None:
+            self.cell.append(d)
+seen, todo, ids = set(), ["index.html"], []
+while todo:
+    path = todo.pop()
+    if path in seen:
+        continue
+    seen.add(path)
+    p = Page()
+    p.feed(open(os.path.join(top, path), encoding="utf-8").read())
+    for l in p.links:
+        if l.startswith("#") or "://" in l:
+            continue
+        t = posixpath.normpath(posixpath.join(posixpath.dirname(path), l))
+        assert not t.startswith(".."), "link leaves the package: " + l
+        assert os.path.exists(os.path.join(top, t)), path + ": broken link " + l
+        if t.endswith(".html") and (t == "index.html" or t.startswith("html/" + entity + "-")):
+            todo.append(t)
+    if path == "index.html":
+        continue
+    for rows in (t[1] for t in p.tables):
+        head = rows[0]
+        idcol = [i for i, h in enumerate(head) if h.endswith("id") and h.startswith("Ident")]
+        assert idcol, path + ": no id column in " + repr(head)
+        ids.extend(r[idcol[0]] for r in rows[1:])
+print("\n".join(ids))
+PY
+}
+
+test_every_entity_has_a_csv_with_the_json_values() {
+	demo_setup
+	expect_exit 0 export_alice --scope access
+	unpack "$T/alice.zip" "$T/pkg"
+	check_csv
+	/usr/bin/python3 - "$T/pkg" <<'PY' || fail "CSV files not listed in manifest.json"
+import json, os, sys
+m = json.load(open(os.path.join(sys.argv[1], "manifest.json")))
+paths = {f["path"]: f for f in m["files"]}
+for d in os.listdir(os.path.join(sys.argv[1], "data")):
+    c = "csv/" + d[:-5] + ".csv"
+    assert c in paths, c + " not in manifest.json"
+    assert paths[c]["media_type"] == "text/csv", paths[c]
+PY
+	grep -qF 'URI="csv/answer.csv"' "$T/pkg/META-INF/ASiCManifest.xml" ||
+		fail "csv/answer.csv not covered by the signature"
+	expect_exit 0 "$PORTEX" verify "$T/alice.zip"
+}
+
+test_a_short_entity_gets_no_pages() {
+	demo_setup
+	expect_exit 0 export_alice
+	unpack "$T/alice.zip" "$T/pkg"
+	[ ! -e "$T/pkg/html" ] || fail "pages for entities index.html shows whole: $(ls "$T/pkg/html")"
+}
+
+# 200,000 answers: every one is reachable from index.html through the
+# pages, and the CSV holds all of them with their values.
+test_200000_answers_are_all_reachable_and_in_the_csv() {
+	demo_setup
+	add_answers 200000
+	expect_exit 0 export_alice --scope access
+	unpack "$T/alice.zip" "$T/pkg"
+	/usr/bin/python3 -c '
+import json, sys
+ids = [r["id"] for r in json.load(open(sys.argv[1]))["records"]]
+assert len(ids) == 200003, len(ids)
+print("\n".join(ids))' "$T/pkg/data/answer.json" | sort >"$T/want"
+	reachable_ids answer
+	sort "$T/ids" >"$T/got"
+	cmp -s "$T/want" "$T/got" ||
+		fail "answers reachable through the pages differ from data/answer.json: $(diff "$T/want" "$T/got" | head -5)"
+	[ "$(ls "$T/pkg/html" | grep -c '^answer-')" = 401 ] ||
+		fail "expected 401 pages of 500 answers, got $(ls "$T/pkg/html" | grep -c '^answer-')"
+	check_csv
+	grep -qF 'URI="html/answer-0401.html"' "$T/pkg/META-INF/ASiCManifest.xml" ||
+		fail "the last page is not covered by the signature"
+	expect_exit 0 "$PORTEX" verify "$T/alice.zip"
+}
+
+run_tests
