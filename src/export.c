@@ -804,8 +804,10 @@ static int add_statements(struct run *r, json_t *manifest, px_error *err)
 		return -1;
 	if (json_object_set_new(manifest, "xapi", summary))
 		return px_error_oom(err);
+	/* Not a data file: its count is manifest.xapi.statements, and the
+	 * records a package holds stay the data's. */
 	return f ? px_package_stream(r->pkg, "xapi/statements.json", f,
-				     "application/json", (int64_t)n, err)
+				     "application/json", -1, err)
 		 : 0;
 }
 

@@ -35,7 +35,7 @@ test_demo_statements_pass_an_xapi_validator_and_are_signed() {
 	[ "$out" = "xapi: $n statements, 0 rejected" ] || fail "validator said: $out"
 	[ "$(jq_py "$T/pkg/manifest.json" 'j["xapi"]["statements"]')" = "$n" ] ||
 		fail "manifest count differs from the file"
-	[ "$(jq_py "$T/pkg/manifest.json" '[f["records"] for f in j["files"] if f["path"] == "xapi/statements.json"][0]')" = "$n" ] ||
+	[ "$(jq_py "$T/pkg/manifest.json" '[f["media_type"] for f in j["files"] if f["path"] == "xapi/statements.json"]')" = "['application/json']" ] ||
 		fail "xapi/statements.json not listed in the manifest's files"
 	grep -q 'URI="xapi/statements.json"' "$T/pkg/META-INF/ASiCManifest.xml" ||
 		fail "statements not covered by the signature"
