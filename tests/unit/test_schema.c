@@ -253,11 +253,30 @@ static void test_entity_schema_describes_a_whole_data_file(void **state)
 }
 
 static const char *const known_keywords[] = {
-    "$schema",	"$id",	       "title",	   "description",
-    "type",	"properties",  "required", "additionalProperties",
-    "items",	"enum",	       "const",	   "pattern",
-    "format",	"minimum",     "maximum",  "minLength",
-    "minItems", "uniqueItems", "anyOf",    NULL,
+    "$schema",
+    "$id",
+    "title",
+    "description",
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "enum",
+    "const",
+    "pattern",
+    "format",
+    "minimum",
+    "maximum",
+    "minLength",
+    "minItems",
+    "uniqueItems",
+    "anyOf",
+    "$defs",
+    "$ref",
+    "minProperties",
+    "patternProperties",
+    NULL,
 };
 
 /* Every keyword is one the validator implements (or an annotation), every
@@ -455,8 +474,8 @@ test_timestamps_dates_and_codes_must_match_their_pattern(void **state)
 	     * writes */
 	    {"profile", "{\"email\":\"alice@localhost\"}", "/email",
 	     "expected a string of format email"},
-	    {"account", "{\"email\":\"alice martin@example.org\"}",
-	     "/email", "expected a string of format email"},
+	    {"account", "{\"email\":\"alice martin@example.org\"}", "/email",
+	     "expected a string of format email"},
 	    {"connection", "{\"ip\":\"203.0.113.300\"}", "/ip", "expected"},
 	};
 	EXPECT_MISFITS(*state, m);
