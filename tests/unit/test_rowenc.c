@@ -387,8 +387,9 @@ static void test_json_copy_matches_reading_and_writing(void **state)
 	    "[1] x",
 	    "\"\xc3\x28\"",
 	    "\"tab\there\"",
-	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
-	    "]]",
+	    /* one deep array, split only to fit the line */
+	    ("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+	     "]]"),
 	    "{\"emoji\":\"\xf0\x9f\x98\x80\"}",
 	    "[1e5,-1.5E-3,0.0]"};
 	int copied = 0;
