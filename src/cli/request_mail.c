@@ -273,13 +273,18 @@ static void now_rfc3339(char *out, size_t n)
 	px_rfc3339_from_epoch((int64_t)time(NULL), -1, out, n);
 }
 
-/* Writes m into an unlinked temporary file and sends it. */
-static int send_one(const px_smtp *s, const px_mail *m, char *reply, size_t n,
+/* Sends m from the smtp section's sender, dated now, through an unlinked
+ * temporary file. */
+static int send_one(const px_smtp *s, px_mail *m, char *reply, size_t n,
 		    px_error *err)
 {
 	FILE *f = tmpfile();
 	int rc;
 
+	m->from = s->from;
+	m->from_name = s->from_name;
+	m->reply_to = s->reply_to;
+	m->date = time(NULL);
 	if (!f)
 		return px_error_set(err, PX_EXIT_IOERR,
 				    "cannot create a temporary file for the "
@@ -350,14 +355,10 @@ static int send_password(const px_smtp *s, const px_config *cfg,
 		 "package sent separately (%s, %ld):\n\n%s\n",
 		 str(json_object_get(cfg->root, "controller"), "name"), o->id,
 		 pw);
-	m.from = s->from;
-	m.from_name = s->from_name;
-	m.reply_to = s->reply_to;
 	m.to = to;
 	m.subject = "Mot de passe / Password";
 	m.message_id = id;
 	m.text = text;
-	m.date = time(NULL);
 	rc = send_one(s, &m, reply, sizeof(reply), err);
 	OPENSSL_cleanse(pw, sizeof(pw));
 	OPENSSL_cleanse(text, sizeof(text));
@@ -468,9 +469,6 @@ int px_request_deliver_email(px_ledger *l, const px_config *cfg,
 	if (record(l, o->id, o->actor, &c, NULL, err))
 		goto out;
 
-	m.from = s.from;
-	m.from_name = s.from_name;
-	m.reply_to = s.reply_to;
 	m.to = to;
 	m.subject = subject.data;
 	m.message_id = id;
@@ -478,7 +476,6 @@ int px_request_deliver_email(px_ledger *l, const px_config *cfg,
 	m.attach_path = pkg.path;
 	m.attach_name = pkg.name;
 	m.attach_type = "application/vnd.etsi.asic-e+zip";
-	m.date = time(NULL);
 	if (send_one(&s, &m, reply, sizeof(reply), err) ||
 	    (o->password_file &&
 	     send_password(&s, cfg, o, to, delivery, err))) {
@@ -670,13 +667,10 @@ int px_request_remind(px_ledger *l, const px_config *cfg,
 			 overdue, json_array_size(items));
 		if (px_mail_message_id(s.from, id, sizeof(id), err))
 			goto out;
-		m.from = s.from;
-		m.from_name = s.from_name;
 		m.to = to;
 		m.subject = subj;
 		m.message_id = id;
 		m.text = text.data;
-		m.date = time(NULL);
 		if (send_one(&s, &m, reply, sizeof(reply), err))
 			goto out;
 		fprintf(stderr,

@@ -66,7 +66,7 @@ struct spool {
 /* A file waiting to go into the archive. */
 struct entry {
 	char *name;	  /* inside the package */
-	FILE *fp;	  /* an unlinked file handed over, or NULL */
+	FILE *fp;	  /* owns fd when the file was handed over */
 	int fd;		  /* a nameless file holding it, or -1 for `data` */
 	uint64_t off;	  /* where it starts in fd */
 	const void *data; /* static bytes (embedded schemas) */
@@ -484,31 +484,21 @@ int px_package_document(px_package *p, const char *source, json_t *record,
 int px_package_stream(px_package *p, const char *name, FILE *f,
 		      const char *media_type, int64_t records, px_error *err)
 {
-	unsigned char buf[65536];
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	struct entry *e = md ? entry_new(p, name, err) : NULL;
-	size_t n;
+	struct entry *e = entry_new(p, name, err);
 
 	if (!e) {
-		EVP_MD_CTX_free(md);
 		fclose(f);
-		return md ? -1 : px_error_oom(err);
+		return -1;
 	}
+	/* Read back like every other work file: through its descriptor. */
 	e->fp = f;
+	e->fd = fileno(f);
 	e->media_type = media_type;
 	e->records = records;
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	rewind(f);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		EVP_DigestUpdate(md, buf, n);
-		e->size += n;
-	}
-	EVP_DigestFinal_ex(md, e->sha256, NULL);
-	EVP_MD_CTX_free(md);
-	if (ferror(f))
-		return px_error_set(err, PX_EXIT_IOERR, "cannot read back %s",
-				    name);
-	rewind(f);
+	if (fflush(f) || px_sha256_fd(e->fd, e->sha256, &e->size))
+		return px_error_set(err, PX_EXIT_IOERR,
+				    "cannot read back %s: %s", name,
+				    strerror(errno));
 	return 0;
 }
 
@@ -702,17 +692,7 @@ static int add_entry(px_package *p, zip_t *za, const struct entry *e,
 	zip_source_t *src;
 	zip_int64_t idx;
 
-	if (e->fp) {
-		/* libzip closes what it is given: give it its own handle. */
-		int fd = dup(fileno(e->fp));
-		FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
-
-		if (!f && fd >= 0)
-			close(fd);
-		src = f ? zip_source_filep(za, f, 0, -1) : NULL;
-		if (f && !src)
-			fclose(f);
-	} else if (e->fd >= 0)
+	if (e->fd >= 0)
 		src = px_spool_zip_source(za, e->fd, e->off, e->size,
 					  e->deflated ? &e->spooled : NULL);
 	else

@@ -51,7 +51,7 @@ int px_package_text(px_package *p, const char *entity, const char *text,
 int px_package_document(px_package *p, const char *source, json_t *record,
 			const unsigned char *data, size_t len, px_error *err);
 
-/* Adds the whole of f (an unlinked temporary file, rewound) as entry
+/* Adds the whole of f (an unlinked temporary file) as entry
  * `name`, listed in the manifest with media_type and `records` (-1: not a
  * data file). The package owns f from here, on success or not. */
 int px_package_stream(px_package *p, const char *name, FILE *f,

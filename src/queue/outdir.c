@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include "digest.h"
 #include "interrupt.h"
 #include "package/package.h"
 #include "path.h"
@@ -383,26 +384,17 @@ static json_t *manifest_entities(const char *path)
 	return all;
 }
 
+/* The package's SHA-256 as hex, and its size. */
 static int sha256_file(const char *path, char hex[65], unsigned long long *size)
 {
-	unsigned char buf[65536], md[32];
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	FILE *fp = fopen(path, "rb");
-	size_t n;
-	int ok = ctx && fp && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	unsigned char md[32];
+	uint64_t n = 0;
 
-	*size = 0;
-	while (ok && (n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-		*size += n;
-		ok = EVP_DigestUpdate(ctx, buf, n);
-	}
-	ok = ok && !ferror(fp) && EVP_DigestFinal_ex(ctx, md, NULL);
-	if (fp)
-		fclose(fp);
-	EVP_MD_CTX_free(ctx);
-	for (int i = 0; ok && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return ok ? 0 : -1;
+	if (px_sha256_file(path, md, &n))
+		return -1;
+	px_hex(md, 32, hex);
+	*size = n;
+	return 0;
 }
 
 int px_package_check(const char *path, char sha256[65],
