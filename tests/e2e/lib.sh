@@ -39,13 +39,15 @@ expect_no_file() {
 	fi
 }
 
-# wait_working PID DIR: waits (10 s at most) until process PID holds a file
-# in DIR open. portex's working files have no name; /proc still says
-# where they are. Returns 1 if it never did.
+# wait_working PID DIR: waits (10 s at most) until process PID holds one of
+# portex's working files in DIR open. They have no name (O_TMPFILE shows as
+# DIR/#inode, the fallback as DIR/.portex-*); /proc still says where they
+# are. Other files do not count: valgrind keeps its own in TMPDIR before
+# portex has even started. Returns 1 if it never did.
 wait_working() {
 	local i
 	for i in $(seq 200); do
-		ls -l "/proc/$1/fd" 2>/dev/null | grep -qF -- "-> $2/" && return 0
+		ls -l "/proc/$1/fd" 2>/dev/null | grep -qE -- "-> $2/(#|\.portex-)" && return 0
 		sleep 0.05
 	done
 	return 1
