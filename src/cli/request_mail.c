@@ -25,6 +25,7 @@
 #include "digest.h"
 #include "jsonout.h"
 #include "mail/mail.h"
+#include "package/workfile.h"
 #include "secret.h"
 #include "timefmt.h"
 
@@ -278,7 +279,7 @@ static void now_rfc3339(char *out, size_t n)
 static int send_one(const px_smtp *s, px_mail *m, char *reply, size_t n,
 		    px_error *err)
 {
-	FILE *f = tmpfile();
+	FILE *f = px_workfile_stream("email message", err);
 	int rc;
 
 	m->from = s->from;
@@ -286,10 +287,7 @@ static int send_one(const px_smtp *s, px_mail *m, char *reply, size_t n,
 	m->reply_to = s->reply_to;
 	m->date = time(NULL);
 	if (!f)
-		return px_error_set(err, PX_EXIT_IOERR,
-				    "cannot create a temporary file for the "
-				    "message: %s",
-				    strerror(errno));
+		return -1;
 	rc = px_mail_write(m, f, err);
 	if (!rc) {
 		rewind(f);

@@ -115,7 +115,7 @@ static int cantcreat(px_error *err, const char *what, const char *path)
 px_package *px_package_new(const px_package_opts *o, px_error *err)
 {
 	char *copy = strdup(o->target), *dir;
-	const char *tmpdir = getenv("TMPDIR");
+	const char *tmpdir = px_tmpdir();
 	px_package *p = calloc(1, sizeof(*p));
 	struct stat st;
 
@@ -126,8 +126,6 @@ px_package *px_package_new(const px_package_opts *o, px_error *err)
 		return NULL;
 	}
 	p->zip.fd = p->docs_fd = p->index_fd = p->views_fd = -1;
-	if (!tmpdir || !*tmpdir)
-		tmpdir = "/tmp";
 	dir = dirname(copy);
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
 		px_error_set(err, PX_EXIT_CANTCREAT,
@@ -342,19 +340,6 @@ static struct entry *entry_new(px_package *p, const char *name, px_error *err)
 	}
 	p->n_entries++;
 	return e;
-}
-
-const char *px_temp_tag(void)
-{
-	static __thread char tag[40];
-	char host[256] = "";
-	unsigned h = 2166136261u; /* FNV-1a */
-
-	gethostname(host, sizeof(host) - 1);
-	for (const char *c = host; *c; c++)
-		h = (h ^ (unsigned char)*c) * 16777619u;
-	snprintf(tag, sizeof(tag), "%ld.%08x", (long)getpid(), h);
-	return tag;
 }
 
 void px_safe_name(const char *name, char *out, size_t max)

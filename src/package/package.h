@@ -67,11 +67,6 @@ int px_package_finish(px_package *p, json_t *manifest, char sha256_hex[65],
 /* Drops everything written so far. NULL is fine. */
 void px_package_abort(px_package *p);
 
-/* "<pid>.<8 hex of the host name>": the tag in the names of temporary
- * files (".portex-<tag>-XXXXXX.tmp" beside a package, "portex-spool-
- * <tag>-XXXXXX" in TMPDIR). Static per thread. */
-const char *px_temp_tag(void);
-
 /* "relevé 2024/../x.pdf" -> a name safe in any file system and archive:
  * no path separators, no "..", no control characters, at most `max`
  * bytes (keeping the extension). Writes into out (max+1 bytes). */

@@ -38,6 +38,25 @@ static int no_tmpfile(int e)
 	return e == EOPNOTSUPP || e == EISDIR || e == EINVAL;
 }
 
+const char *px_tmpdir(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t && *t ? t : "/tmp";
+}
+
+FILE *px_workfile_stream(const char *what, px_error *err)
+{
+	int fd = px_workfile_anon(px_tmpdir(), what, err);
+	FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
+
+	if (fd >= 0 && !f) {
+		close(fd);
+		px_error_oom(err);
+	}
+	return f;
+}
+
 int px_workfile_anon(const char *dir, const char *what, px_error *err)
 {
 	char tmpl[4096];

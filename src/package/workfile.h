@@ -18,11 +18,20 @@
 #ifndef PX_WORKFILE_H
 #define PX_WORKFILE_H
 
+#include <stdio.h>
+
 #include "portex/error.h"
 
 /* Names a crash of an older portex (or the fallback above) left. */
 #define PX_WORKFILE_PREFIX ".portex-"	   /* beside a package */
 #define PX_SPOOL_PREFIX	   "portex-spool-" /* in $TMPDIR */
+
+/* $TMPDIR, or /tmp when it is unset or empty: where work files go. */
+const char *px_tmpdir(void);
+
+/* A nameless work file in px_tmpdir() as a stdio stream ("w+"), for
+ * writers that want one. NULL with err set (PX_EXIT_CANTCREAT). */
+FILE *px_workfile_stream(const char *what, px_error *err);
 
 /* A file in dir with no name, open for reading and writing, mode 0600,
  * close-on-exec. Returns its descriptor (the caller close()s it), or -1

@@ -23,6 +23,7 @@
 #include "digest.h"
 #include "interrupt.h"
 #include "package/package.h"
+#include "package/workfile.h"
 #include "path.h"
 #include "portex/verify.h"
 #include "secret.h"
@@ -437,74 +438,10 @@ int px_package_check(const char *path, char sha256[65],
 
 /* ---- leftovers of killed runs ---- */
 
-/* "<pid>.<hosthash>-..." after the prefix: 1 when it names a process of
- * this host that is gone. */
-static int orphaned(const char *tag)
-{
-	char mine[40], *end;
-	const char *dot;
-	long pid = strtol(tag, &end, 10);
-
-	snprintf(mine, sizeof(mine), "%s", px_temp_tag());
-	dot = strchr(mine, '.');
-	if (end == tag || *end != '.' || !dot ||
-	    strncmp(end, dot, strlen(dot)) || pid <= 0)
-		return 0; /* another host's, or not ours at all */
-	if (pid == (long)getpid())
-		return 0;
-	return kill((pid_t)pid, 0) && errno == ESRCH;
-}
-
-static void remove_tree(const char *path)
-{
-	DIR *dp = opendir(path);
-	struct dirent *de;
-
-	while (dp && (de = readdir(dp))) {
-		char *p;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if ((p = px_path_join(path, de->d_name))) {
-			unlink(p);
-			free(p);
-		}
-	}
-	if (dp)
-		closedir(dp);
-	rmdir(path);
-}
-
-static int sweep(const char *dir, const char *prefix, int tree)
-{
-	DIR *dp = opendir(dir);
-	struct dirent *de;
-	size_t plen = strlen(prefix);
-	int n = 0;
-
-	while (dp && (de = readdir(dp))) {
-		char *p;
-
-		if (strncmp(de->d_name, prefix, plen) ||
-		    !orphaned(de->d_name + plen))
-			continue;
-		if (!(p = px_path_join(dir, de->d_name)))
-			continue;
-		if (tree)
-			remove_tree(p);
-		else
-			unlink(p);
-		free(p);
-		n++;
-	}
-	if (dp)
-		closedir(dp);
-	return n;
-}
-
+/* The packager's own sweep (package/workfile.c): only this user's files,
+ * only when no living portex holds them. */
 int px_sweep_temporaries(const char *dir)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	return sweep(dir, ".portex-", 0) +
-	       sweep(tmp && *tmp ? tmp : "/tmp", "portex-spool-", 1);
+	return px_workfile_sweep(dir, PX_WORKFILE_PREFIX) +
+	       px_workfile_sweep(px_tmpdir(), PX_SPOOL_PREFIX);
 }

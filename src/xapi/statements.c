@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "jsonout.h"
+#include "package/workfile.h"
 #include "portex/connector.h"
 #include "xapi/xapi.h"
 
@@ -132,14 +133,12 @@ px_xapi *px_xapi_new(const px_config *cfg, const json_t *subject, px_error *err)
 		}
 	}
 	x->unmapped = json_object();
-	x->out = tmpfile();
-	if (!x->unmapped || !x->out) {
-		px_error_set(err, PX_EXIT_IOERR,
-			     "cannot create a temporary file for xAPI "
-			     "statements: %s",
-			     strerror(errno));
+	if (!x->unmapped) {
+		px_error_oom(err);
 		goto fail;
 	}
+	if (!(x->out = px_workfile_stream("xAPI statements", err)))
+		goto fail;
 	if (fputs("[\n", x->out) == EOF) {
 		px_error_set(err, PX_EXIT_IOERR, "writing xAPI statements: %s",
 			     strerror(errno));
