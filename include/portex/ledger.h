@@ -40,7 +40,7 @@
 #include "portex/deadline.h"
 #include "portex/error.h"
 
-#define PX_LEDGER_SCHEMA_VERSION 3
+#define PX_LEDGER_SCHEMA_VERSION 4
 
 typedef struct px_ledger px_ledger;
 

@@ -88,6 +88,8 @@ static const struct migration {
 	" created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"},
     {3, "CREATE INDEX px_jobs_ready ON px_jobs (state, run_after)"},
     {3, "CREATE INDEX px_jobs_batch ON px_jobs (batch)"},
+    /* serve asks for the job of a request at every status poll. */
+    {4, "CREATE INDEX px_jobs_request ON px_jobs (request_id)"},
 };
 
 int px_ledger_begin(px_ledger *l, int write, px_error *err)

@@ -293,15 +293,48 @@ static int indexed(const json_t *line, const char *sha)
 	       !strcmp(json_string_value(json_object_get(line, "sha256")), sha);
 }
 
+static double since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void report(px_pool *p, const px_job *j, px_job_end *e,
+		   const struct timespec *t0)
+{
+	if (!p->o.on_done)
+		return;
+	e->seconds = since(t0);
+	p->o.on_done(p->o.on_done_ctx, j, e);
+}
+
+/* The request of a finished job was closed (withdrawn, rejected) while it
+ * ran: nobody will deliver or purge that package, so it goes, and the job
+ * ends failed. Returns what px_queue_fail() returns. */
+static int closed_meanwhile(struct worker *w, px_job *j, px_error *why,
+			    px_job_state *st, px_error *err)
+{
+	unlink(j->package);
+	return px_queue_fail(w->l, j, w->p->owner, PX_EXIT_DATA, why->msg,
+			     px_queue_now(), st, err);
+}
+
 static void run_job(struct worker *w, px_job *j)
 {
 	px_pool *p = w->p;
 	px_error err = PX_ERROR_INIT, e2 = PX_ERROR_INIT;
 	px_job_outcome out;
+	px_job_end end = {0};
 	json_t *entities = NULL;
 	char id[256], sha[65] = "";
 	px_outdir *d = outdir_of(p, j->package, &err);
+	struct timespec t0;
 	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	if (!d) {
 		note_error(p, &err);
@@ -320,11 +353,32 @@ static void run_job(struct worker *w, px_job *j)
 		/* Stopped, not failed: the job goes back as it was. */
 		if (ledger_mode(p))
 			px_queue_release(w->l, j, p->owner, &e2);
+		end.state = PX_JOB_QUEUED;
+		end.released = 1;
+		end.code = PX_EXIT_INTERRUPTED;
+		end.message = err.msg;
+		report(p, j, &end, &t0);
 	} else if (!rc) {
 		int lost = 0;
 
 		if (ledger_mode(p)) {
 			lost = px_queue_finish(w->l, j, p->owner, &out, &e2);
+			if (lost < 0 && e2.code == PX_EXIT_DATA) {
+				px_error why = e2;
+
+				px_error_clear(&e2);
+				end.state = PX_JOB_FAILED;
+				lost = closed_meanwhile(w, j, &why, &end.state,
+							&e2);
+				end.code = PX_EXIT_DATA;
+				end.message = why.msg;
+				if (!lost)
+					report(p, j, &end, &t0);
+				if (lost)
+					note_error(p, &e2);
+				count(p, &p->st.failed, 1);
+				goto out;
+			}
 			if (lost < 0)
 				note_error(p, &e2);
 		}
@@ -339,6 +393,9 @@ static void run_job(struct worker *w, px_job *j)
 			if (!(out.adopted && indexed(had, sha)) &&
 			    append(d, j, "ok", &out, 0, NULL, &e2))
 				note_error(p, &e2);
+			end.state = PX_JOB_DONE;
+			end.out = &out;
+			report(p, j, &end, &t0);
 		}
 	} else {
 		px_job_state st = PX_JOB_FAILED;
@@ -358,7 +415,14 @@ static void run_job(struct worker *w, px_job *j)
 				note_error(p, &e2);
 		} else if (!lost)
 			count(p, &p->st.retried, 1);
+		if (!lost) {
+			end.state = st;
+			end.code = err.code;
+			end.message = err.msg;
+			report(p, j, &end, &t0);
+		}
 	}
+out:
 	px_outdir_unlock(d, id);
 	json_decref(entities);
 }

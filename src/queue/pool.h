@@ -31,6 +31,18 @@
 
 typedef struct px_pool px_pool;
 
+/* How a job's run ended, as recorded (px_pool_opts.on_done). */
+typedef struct px_job_end {
+	/* As written: DONE, FAILED, DEAD, or QUEUED (a transient failure
+	 * to retry after a backoff, or released: stopped by a signal). */
+	px_job_state state;
+	int released;		   /* stopped by SIGTERM: nothing written */
+	int code;		   /* exit code of the failure, 0 when DONE */
+	const char *message;	   /* the failure's text, NULL when DONE */
+	const px_job_outcome *out; /* DONE: what was written */
+	double seconds;		   /* this run, wall clock */
+} px_job_end;
+
 typedef struct px_pool_opts {
 	/* The exporter of every worker is made from this (config, scope,
 	 * signing, password, no progress): see px_exporter_new(). */
@@ -53,6 +65,12 @@ typedef struct px_pool_opts {
 	 * NULL: a package adopted whose "ok" line is there already gets no
 	 * second one. Borrowed; read-only while the pool runs. */
 	const json_t *index;
+
+	/* Called on the worker's thread after the outcome is recorded
+	 * (ledger, index), for every job that ran (not when the lease was
+	 * lost to another worker). j and e are borrowed for the call. */
+	void (*on_done)(void *ctx, const px_job *j, const px_job_end *e);
+	void *on_done_ctx;
 } px_pool_opts;
 
 typedef struct px_pool_stats {

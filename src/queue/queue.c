@@ -200,7 +200,9 @@ int px_queue_enqueue(px_ledger *l, const px_job_spec *s, long *job_id,
 			    0, NULL, &rows, err))
 		goto fail;
 	n = atol(cell(json_array_get(rows, 0), 0));
-	if (s->with_request && add_request(l, s, &request_id, err))
+	if (s->request_id)
+		request_id = s->request_id;
+	else if (s->with_request && add_request(l, s, &request_id, err))
 		goto fail;
 	snprintf(id, sizeof(id), "%ld", n);
 	snprintf(req, sizeof(req), "%ld", request_id);
@@ -467,6 +469,28 @@ int px_queue_release(px_ledger *l, const px_job *j, const char *owner,
 		return rc < 0 ? -1 : 1;
 	}
 	return px_ledger_commit(l, err);
+}
+
+int px_queue_get_by_request(px_ledger *l, long request_id, px_job **out,
+			    px_error *err)
+{
+	char id[24];
+	const char *p[] = {id};
+	json_t *rows = NULL, *row;
+
+	*out = NULL;
+	snprintf(id, sizeof(id), "%ld", request_id);
+	if (px_ledger_query(l,
+			    "SELECT " JOB_COLS ", last_code FROM px_jobs WHERE "
+			    "request_id = $1 ORDER BY id DESC LIMIT 1",
+			    1, p, &rows, err))
+		return px_error_prefix(err, "the job of request %ld",
+				       request_id);
+	row = json_array_get(rows, 0);
+	if (row && (*out = job_from_row(l, row, err)))
+		(*out)->last_code = cell(row, 11) ? atoi(cell(row, 11)) : 0;
+	json_decref(rows);
+	return !row ? 0 : *out ? 1 : -1;
 }
 
 int px_queue_counts(px_ledger *l, const char *batch, json_t **out,

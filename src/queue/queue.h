@@ -65,6 +65,10 @@ typedef struct px_job_spec {
 	 * the controller, channel "web", received today, identity not in
 	 * doubt: ready); its id goes into the job. */
 	int with_request;
+	/* Or attach a request recorded already (its channel, requester and
+	 * identity check are the caller's, e.g. serve's "portal" ones):
+	 * with_request is then ignored. 0: none. */
+	long request_id;
 	const char *calendar; /* for the request's deadline; NULL: FR */
 	const char *actor;    /* audit actor; NULL: "portex" */
 } px_job_spec;
@@ -82,6 +86,7 @@ typedef struct px_job {
 	int max_attempts;
 	char *last_error; /* of the previous attempt, or NULL */
 	px_job_state state;
+	int last_code; /* exit code of the last failure, 0; lookups only */
 } px_job;
 
 void px_job_free(px_job *j);
@@ -140,6 +145,11 @@ int px_queue_transient(int code);
 
 /* Seconds to wait before attempt n+1 after n failed: 2^n, at most 300. */
 int px_queue_backoff(int attempts);
+
+/* The newest job attached to ledger request request_id. Returns 1 with
+ * *out set (px_job_free(); last_code filled), 0 when it has none, -1. */
+int px_queue_get_by_request(px_ledger *l, long request_id, px_job **out,
+			    px_error *err);
 
 /* Jobs per state, optionally of one batch (NULL: all):
  * {"queued": n, "running": n, "done": n, "failed": n, "dead": n}.

@@ -227,6 +227,60 @@ static void test_finish_marks_the_request_exported(void **state)
 	px_job_free(j);
 }
 
+/* serve records its own request (channel "portal") and attaches it: no
+ * second request appears, and the job is found from the request. */
+static void test_an_existing_request_is_attached_and_found_by_id(void **state)
+{
+	struct fixture *f = *state;
+	px_error err = PX_ERROR_INIT;
+	json_t *subject = json_pack("{s:s}", "email", "p@example.org");
+	json_t *req =
+	    json_pack("{s:s, s:O, s:s, s:s, s:s, s:s, s:s}", "type",
+		      "portability", "subject", subject, "requester",
+		      "p@example.org", "relation", "self", "channel", "portal",
+		      "received", "2026-11-02", "calendar", "FR");
+	json_t *stored = NULL, *all = NULL;
+	px_job_spec s = {.batch = "portal",
+			 .subject = subject,
+			 .package = "/out/portal-1.zip",
+			 .with_request = 1};
+	px_job *j = NULL, *claimed = NULL;
+	px_job_state st;
+	long rid, jid = 0;
+
+	assert_int_equal(px_ledger_add(f->l, req, "portal", &stored, &err), 0);
+	rid = (long)json_integer_value(json_object_get(stored, "id"));
+	s.request_id = rid;
+	assert_int_equal(px_queue_get_by_request(f->l, rid, &j, &err), 0);
+	assert_null(j);
+	assert_int_equal(px_queue_enqueue(f->l, &s, &jid, NULL, &err), 0);
+	assert_int_equal(px_ledger_list(f->l, &all, &err), 0);
+	assert_int_equal(json_array_size(all), 1); /* with_request ignored */
+	assert_int_equal(px_queue_get_by_request(f->l, rid, &j, &err), 1);
+	assert_int_equal(j->id, jid);
+	assert_int_equal(j->request_id, rid);
+	assert_int_equal(j->state, PX_JOB_QUEUED);
+	px_job_free(j);
+	assert_int_equal(px_queue_get_by_request(f->l, rid + 1, &j, &err), 0);
+	/* A failure shows with its code. */
+	assert_int_equal(
+	    px_queue_claim(f->l, "w", 30, px_queue_now(), &claimed, &err), 1);
+	assert_int_equal(px_queue_fail(f->l, claimed, "w", PX_EXIT_NOUSER,
+				       "found in no source", px_queue_now(),
+				       &st, &err),
+			 0);
+	assert_int_equal(px_queue_get_by_request(f->l, rid, &j, &err), 1);
+	assert_int_equal(j->state, PX_JOB_FAILED);
+	assert_int_equal(j->last_code, PX_EXIT_NOUSER);
+	assert_string_equal(j->last_error, "found in no source");
+	px_job_free(j);
+	px_job_free(claimed);
+	json_decref(all);
+	json_decref(stored);
+	json_decref(req);
+	json_decref(subject);
+}
+
 static void test_subject_id_is_stable_opaque_and_salted(void **state)
 {
 	const unsigned char s1[] = "0123456789abcdef",
@@ -282,6 +336,9 @@ int main(void)
 		teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_finish_marks_the_request_exported, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_an_existing_request_is_attached_and_found_by_id, setup,
+		teardown),
 	    cmocka_unit_test(test_subject_id_is_stable_opaque_and_salted),
 	    cmocka_unit_test(test_backoff_doubles_and_is_capped),
 	};
