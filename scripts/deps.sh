@@ -9,6 +9,8 @@ set -eu
 build_pkgs="make gcc pkg-config libzip-dev libjansson-dev libcurl4-openssl-dev \
 libpq-dev libsqlite3-dev libssl-dev zlib1g-dev sqlite3 python3"
 build_pkgs="$build_pkgs libmicrohttpd-dev"
+# Time zones (src/tz.c reads /usr/share/zoneinfo at run time).
+build_pkgs="$build_pkgs tzdata"
 
 check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-14-dev valgrind \
 postgresql python3 python3-jsonschema libtest-json-schema-acceptance-perl \

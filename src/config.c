@@ -14,6 +14,7 @@
 
 #include "path.h"
 #include "portex/connector.h"
+#include "tz.h"
 
 static int cfg_fail(px_error *err, const char *file, const char *path,
 		    const char *what)
@@ -142,7 +143,7 @@ static int is_safe_name(const char *s)
 static const char *const root_keys[] = {
     "controller", "locale",  "ledger",	   "signing", "deadline",
     "plugins",	  "sources", "smtp",	   "serve",   "cohorts",
-    "bulk",	  "xapi",    "processing", NULL};
+    "bulk",	  "xapi",    "processing", "timezone", NULL};
 static const char *const controller_keys[] = {"name", "contact", NULL};
 static const char *const signing_keys[] = {
     "key", "cert", "passphrase_file", "passphrase_env", "tsa_url", NULL};
@@ -244,6 +245,13 @@ static int check_shape(const px_config *cfg, px_error *err)
 	    !(json_is_string(p) && (!strcmp(json_string_value(p), "fr") ||
 				    !strcmp(json_string_value(p), "en"))))
 		return cfg_fail(err, f, "/locale", "expected \"fr\" or \"en\"");
+	/* The page's dates are shown in it: a zone this machine cannot read
+	 * would show them in UTC, silently. */
+	if ((p = json_object_get(root, "timezone")) &&
+	    !(json_is_string(p) && px_tz_shared(json_string_value(p))))
+		return cfg_fail(err, f, "/timezone",
+				"expected an IANA time zone this machine's "
+				"zoneinfo has, such as \"Europe/Paris\"");
 	if ((p = json_object_get(root, "ledger")) && !json_is_string(p))
 		return cfg_fail(err, f, "/ledger",
 				"expected \"sqlite:FILE\" or a PostgreSQL URI");

@@ -3,7 +3,6 @@
  * every driver.
  */
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "convert.h"
 #include "timefmt.h"
+#include "tz.h"
 
 int px_conv_scaled(const char *integer, int scale, char *out, size_t n)
 {
@@ -145,29 +145,14 @@ int px_conv_dmy(const char *text, char *out, size_t n)
 	return 0;
 }
 
-/* The C library knows one zone at a time (TZ): switching it is
- * serialised here, the only place portex does. */
-static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static int zone_known(const char *zone)
-{
-	char path[256];
-
-	if (!*zone || zone[0] == '/' || strstr(zone, "..") ||
-	    strlen(zone) > 100)
-		return 0;
-	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
-	return !access(path, R_OK);
-}
-
 int px_conv_local_time(const char *text, const char *zone, char *out, size_t n)
 {
-	char utc[48], tzv[128], *old, *saved = NULL;
+	char utc[48];
 	const char *frac;
-	struct tm tm = {0}, back;
-	time_t t;
+	const px_tz *tz;
+	int y, mo, d, h, mi, sec;
+	int64_t t;
 	size_t len = strlen(text);
-	int ok;
 
 	if (px_rfc3339_utc(text, utc, sizeof(utc)))
 		return -1;
@@ -177,47 +162,18 @@ int px_conv_local_time(const char *text, const char *zone, char *out, size_t n)
 		snprintf(out, n, "%s", utc);
 		return 0;
 	}
-	if (!zone_known(zone))
+	if (!(tz = px_tz_shared(zone)))
 		return -2;
-	if (sscanf(utc, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+	if (sscanf(utc, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi,
+		   &sec) != 6)
 		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	tm.tm_isdst = -1;
-	back = tm;
-	snprintf(tzv, sizeof(tzv), ":%s", zone);
-	pthread_mutex_lock(&tz_mu);
-	old = getenv("TZ");
-	if (old)
-		saved = strdup(old);
-	setenv("TZ", tzv, 1);
-	tzset();
-	t = mktime(&tm);
-	/* mktime moves a wall time in the spring gap: it did not exist. */
-	ok = t != (time_t)-1 && tm.tm_hour == back.tm_hour &&
-	     tm.tm_min == back.tm_min && tm.tm_mday == back.tm_mday;
-	if (ok && tm.tm_isdst == 0) {
-		/* In the autumn overlap take the first (summer) reading. */
-		struct tm dst = back;
-		time_t t2;
-
-		dst.tm_isdst = 1;
-		t2 = mktime(&dst);
-		if (t2 != (time_t)-1 && t2 < t && dst.tm_isdst == 1 &&
-		    dst.tm_hour == back.tm_hour && dst.tm_min == back.tm_min)
-			t = t2;
-	}
-	if (saved)
-		setenv("TZ", saved, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	pthread_mutex_unlock(&tz_mu);
-	free(saved);
-	if (!ok)
+	if (px_tz_from_local(tz,
+			     px_days_from_civil(y, (unsigned)mo, (unsigned)d) *
+				     86400 +
+				 h * 3600 + mi * 60 + sec,
+			     &t))
 		return -1;
-	px_rfc3339_from_epoch((int64_t)t, 0, out, n);
+	px_rfc3339_from_epoch(t, 0, out, n);
 	/* keep the fraction of seconds the text had */
 	if ((frac = strchr(utc + 19, '.')) && strlen(out) > 1) {
 		out[strlen(out) - 1] = '\0';

@@ -580,6 +580,10 @@ static json_t *build_manifest(struct run *r)
 		? json_pack("[s,s,s]", "provided", "observed", "derived")
 		: json_pack("[s,s]", "provided", "observed"));
 	json_object_set_new(m, "locale", json_string(locale ? locale : "fr"));
+	json_object_set_new(m, "timezone",
+			    json_string(px_config_str(cfg, "timezone")
+					    ? px_config_str(cfg, "timezone")
+					    : "Europe/Paris"));
 	json_object_set_new(m, "signed", json_boolean(r->signer != NULL));
 	if (r->signer)
 		json_object_set_new(m, "signer",

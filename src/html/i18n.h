@@ -31,9 +31,6 @@ enum px_msg {
 	PX_MSG_SCOPE_ACCESS,
 	PX_MSG_SCOPE_ACCESS_TEXT,
 	PX_MSG_CATEGORIES,
-	PX_MSG_CAT_PROVIDED,
-	PX_MSG_CAT_OBSERVED,
-	PX_MSG_CAT_DERIVED,
 	PX_MSG_ENCRYPTION,
 	PX_MSG_ENCRYPTED_TEXT,
 	PX_MSG_CONTENTS,
@@ -51,6 +48,9 @@ enum px_msg {
 	PX_MSG_NO_DATA,
 	PX_MSG_NO_RECORDS,
 	PX_MSG_RECORD_COUNT,
+	PX_MSG_RECORD_ONE,
+	PX_MSG_TIMEZONE,
+	PX_MSG_TIMEZONE_TEXT,
 	PX_MSG_MORE_ROWS,
 	PX_MSG_MORE_ROWS_PAGES,
 	PX_MSG_ALSO_AS,
@@ -139,6 +139,16 @@ const char *px_i18n_entity(px_lang lang, const char *entity);
 /* A person's name for a record field ("taken_at" -> "Passée le"), or NULL
  * for a field no schema has. Static storage. */
 const char *px_i18n_field(px_lang lang, const char *field);
+
+/* A field's value in words, for the closed lists of the schemas and the
+ * usual words of free ones (("status", "completed") -> "terminé",
+ * ("event", "login") -> "connexion"); NULL when it has none. Static. */
+const char *px_i18n_value(px_lang lang, const char *field, const char *value);
+
+/* Message id (a plural noun such as PX_MSG_RECORD_COUNT) in the form that
+ * goes with the number n: French takes the singular for 0 and 1, English
+ * for 1 only. Never NULL. Static storage. */
+const char *px_i18n_count(px_lang lang, enum px_msg id, unsigned long n);
 
 /* The html lang attribute for the language ("fr", "en"). */
 const char *px_i18n_code(px_lang lang);

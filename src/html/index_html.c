@@ -11,7 +11,8 @@
 typedef struct page {
 	FILE *out;
 	px_lang lang;
-	const json_t *m; /* the manifest */
+	const json_t *m;  /* the manifest */
+	const px_tz *tz; /* its timezone; NULL: UTC */
 } page;
 
 static const char *str(const json_t *obj, const char *key)
@@ -56,37 +57,17 @@ static void heading(const page *p, const char *id, enum px_msg title)
 	fputs("</h2>\n", p->out);
 }
 
-/* RFC 3339 UTC as a person reads it: 22/11/2026 à 07:32:08 UTC (fr),
- * 2026-11-22 at 07:32:08 UTC (en); anything else as given. */
+/* An instant in the controller's zone, with the zone: 22/11/2026 à
+ * 08:32:08 CET (UTC+01:00); anything else as given. */
 static void timestamp(const page *p, const char *ts)
 {
-	int y, mo, d, h, mi, s;
-
-	if (!ts || sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi,
-			  &s) != 6) {
+	if (px_html_datetime(p->out, p->lang, p->tz, ts, 1))
 		text(p, ts);
-		return;
-	}
-	if (p->lang == PX_LANG_EN)
-		fprintf(p->out, "%04d-%02d-%02d at %02d:%02d:%02d UTC", y, mo,
-			d, h, mi, s);
-	else
-		fprintf(p->out, "%02d/%02d/%04d à %02d:%02d:%02d UTC", d, mo, y,
-			h, mi, s);
 }
 
-/* 1234567 -> "1 234 567" (fr, narrow no-break spaces) or "1,234,567". */
 static void grouped(const page *p, json_int_t n)
 {
-	char digits[32];
-	const char *sep = p->lang == PX_LANG_EN ? "," : "\xE2\x80\xAF";
-	int len = snprintf(digits, sizeof(digits), "%" JSON_INTEGER_FORMAT, n);
-
-	for (int i = 0; i < len; i++) {
-		if (i && digits[i - 1] != '-' && (len - i) % 3 == 0)
-			fputs(sep, p->out);
-		fputc(digits[i], p->out);
-	}
+	px_html_grouped(p->out, p->lang, n);
 }
 
 /* "title:" then {"email": "a@b"} as a list "email : a@b" */
@@ -234,13 +215,6 @@ static void write_subject(const page *p)
 	fputs("</dd>\n", p->out);
 }
 
-static const struct {
-	const char *name;
-	enum px_msg text;
-} category[] = {{"provided", PX_MSG_CAT_PROVIDED},
-		{"observed", PX_MSG_CAT_OBSERVED},
-		{"derived", PX_MSG_CAT_DERIVED}};
-
 static void write_scope(const page *p)
 {
 	const char *scope = str(p->m, "scope");
@@ -266,15 +240,14 @@ static void write_scope(const page *p)
 	dt(p, PX_MSG_CATEGORIES);
 	fputs("<ul>", p->out);
 	json_array_foreach (cats, i, c) {
-		const char *name = json_string_value(c);
+		const char *words =
+		    px_i18n_value(p->lang, "category", json_string_value(c));
 		fputs("<li><code>", p->out);
 		px_html_value(p->out, p->lang, c);
 		fputs("</code>", p->out);
-		for (size_t j = 0; name && j < 3; j++) {
-			if (strcmp(name, category[j].name))
-				continue;
+		if (words) {
 			fputs(" \xE2\x80\x94 ", p->out);
-			msg(p, category[j].text);
+			text(p, words);
 		}
 		fputs("</li>", p->out);
 	}
@@ -302,6 +275,11 @@ static void write_summary(const page *p)
 	dt(p, PX_MSG_CREATED_AT);
 	timestamp(p, str(p->m, "created_at"));
 	fputs("</dd>\n", p->out);
+	dt(p, PX_MSG_TIMEZONE);
+	text(p, p->tz ? px_tz_name(p->tz) : "UTC");
+	fputs(" \xE2\x80\x94 ", p->out);
+	msg(p, PX_MSG_TIMEZONE_TEXT);
+	fputs("</dd>\n", p->out);
 	dt(p, PX_MSG_REQUEST);
 	if (request)
 		text(p, request);
@@ -310,9 +288,11 @@ static void write_summary(const page *p)
 	fputs("</dd>\n", p->out);
 	if (until) {
 		dt(p, PX_MSG_RETRIEVABLE_UNTIL);
-		fputs("<time class=\"retrievable-until\">", p->out);
-		text(p, until);
-		fputs("</time></dd>\n", p->out);
+		fputs("<span class=\"retrievable-until\">", p->out);
+		if (px_html_date(p->out, p->lang, until) &&
+		    px_html_datetime(p->out, p->lang, p->tz, until, 1))
+			text(p, until);
+		fputs("</span></dd>\n", p->out);
 	}
 	write_scope(p);
 	if (json_is_true(json_object_get(p->m, "encrypted"))) {
@@ -402,7 +382,7 @@ static int write_data(const page *p, const px_html_entity *ents, size_t n,
 	heading(p, "data", PX_MSG_DATA);
 	tag_msg(p, "p", n ? PX_MSG_DATA_TEXT : PX_MSG_NO_DATA);
 	for (size_t i = 0; i < n; i++)
-		if (px_html_entity_section(p->out, p->lang, &ents[i], i,
+		if (px_html_entity_section(p->out, p->lang, p->tz, &ents[i], i,
 					   schemas, err))
 			return -1;
 	fputs("</section>\n", p->out);
@@ -539,7 +519,8 @@ int px_index_html_write(FILE *out, const json_t *manifest,
 			const px_html_entity *ents, size_t n,
 			const px_schemas *schemas, px_error *err)
 {
-	page p = {out, px_i18n_lang(str(manifest, "locale")), manifest};
+	page p = {out, px_i18n_lang(str(manifest, "locale")), manifest,
+		  px_html_zone(manifest)};
 
 	if (!json_is_object(manifest))
 		return px_error_set(err, PX_EXIT_SOFTWARE,

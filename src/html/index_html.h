@@ -16,6 +16,7 @@
 
 #include "portex/error.h"
 #include "portex/schema.h"
+#include "tz.h"
 
 /* At most this many rows of an entity are shown on one page: index.html
  * shows the first ones, and an entity with more gets pages of this many
@@ -72,16 +73,49 @@ void px_html_href(FILE *out, const char *path);
  * objects. */
 void px_html_value(FILE *out, px_lang lang, const json_t *v);
 
+/* Values as the page's language writes them (index_html_format.c). */
+
+/* The manifest's "timezone" (the controller's zone); NULL (UTC) when it
+ * has none or the zone is unknown here. */
+const px_tz *px_html_zone(const json_t *manifest);
+
+/* ts ("2026-11-22T07:32:08Z", RFC 3339 UTC) in zone tz (NULL: UTC) as
+ * <time datetime="ts">22/11/2026 08:32:08 CET</time>; long_form adds
+ * "à"/"at" and the offset "(UTC+01:00)". Returns -1, writing nothing,
+ * when ts is not such a time. */
+int px_html_datetime(FILE *out, px_lang lang, const px_tz *tz, const char *ts,
+		     int long_form);
+
+/* "2024-12-31" as <time datetime="2024-12-31">31/12/2024</time> (fr;
+ * English keeps ISO 8601). Returns -1, writing nothing, for anything but
+ * a real date. */
+int px_html_date(FILE *out, px_lang lang, const char *s);
+
+/* "-1234.5" -> "-1 234,5" (fr, narrow no-break spaces) or "-1,234.5";
+ * digits: an optional "-", digits, an optional "." and digits. */
+void px_html_decimal(FILE *out, px_lang lang, const char *digits);
+void px_html_grouped(FILE *out, px_lang lang, json_int_t n);
+
+/* A table cell's value v of column col in record rec, when the locale
+ * writes it its own way: numbers, money (an "amount" with its record's
+ * "currency": "49,90 €"), a closed list's value in words, dates and
+ * times (in tz). Returns -1, writing nothing, for any other value. */
+int px_html_cell(FILE *out, px_lang lang, const px_tz *tz, const char *col,
+		 const json_t *v, const json_t *rec);
+
 /* The <section> of one entity: its table of at most PX_HTML_MAX_ROWS rows,
  * links to its pages when it has more, to its CSV and JSON. id: the
  * section's anchor number. */
-int px_html_entity_section(FILE *out, px_lang lang, const px_html_entity *e,
-			   size_t id, const px_schemas *schemas, px_error *err);
+int px_html_entity_section(FILE *out, px_lang lang, const px_tz *tz,
+			   const px_html_entity *e, size_t id,
+			   const px_schemas *schemas, px_error *err);
 
 /* rows (an array of records of entity) as a table: columns in the
  * schema's order, then other keys. root: what leads from the page to the
- * package's top folder ("" or "../"), for links to documents. */
-int px_html_rows_table(FILE *out, px_lang lang, const char *entity,
+ * package's top folder ("" or "../"), for links to documents. tz: the
+ * zone dates are shown in (NULL: UTC). */
+int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,
+		       const char *entity,
 		       const json_t *rows, const px_schemas *schemas,
 		       const char *root, px_error *err);
 
@@ -117,6 +151,7 @@ typedef struct px_html_page {
 	px_lang lang;
 	const char *entity;
 	const char *controller; /* for the title; may be NULL */
+	const px_tz *tz;	/* dates' zone; NULL: UTC */
 	unsigned long page;	/* 1 .. pages */
 	unsigned long pages;	/* px_html_pages(total) */
 	unsigned long total;	/* records of the entity */

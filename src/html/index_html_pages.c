@@ -63,7 +63,7 @@ int px_html_page_write(FILE *out, const px_html_page *pg, const json_t *rows,
 		pg->total);
 	page_nav(out, pg, "nav-top");
 	fputs("<main>\n", out);
-	if (px_html_rows_table(out, pg->lang, pg->entity, rows, schemas, "../",
+	if (px_html_rows_table(out, pg->lang, pg->tz, pg->entity, rows, schemas, "../",
 			       err))
 		return -1;
 	fputs("</main>\n", out);

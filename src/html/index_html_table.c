@@ -74,10 +74,19 @@ static const char *document_link(const char *entity, const json_t *rec)
 	return p;
 }
 
-static void write_cell(FILE *out, px_lang lang, const json_t *v,
-		       const char *col, const char *link, const char *root)
+typedef struct cell_ctx {
+	FILE *out;
+	px_lang lang;
+	const px_tz *tz;
+	const char *link, *root;
+	const json_t *rec;
+} cell_ctx;
+
+static void write_cell(const cell_ctx *c, const json_t *v, const char *col)
 {
-	int number = json_is_number(v) || px_decimal_digits(v);
+	FILE *out = c->out;
+	int number = json_is_number(v) || px_decimal_digits(v) ||
+		     (!strcmp(col, "amount") && json_is_string(v));
 	const char *str = number ? NULL : json_string_value(v);
 	size_t len = str ? json_string_length(v) : 0;
 
@@ -91,21 +100,22 @@ static void write_cell(FILE *out, px_lang lang, const json_t *v,
 		fputs("<td class=\"long\">", out);
 	else
 		fputs("<td>", out);
-	if (link && json_is_string(v) &&
+	if (c->link && json_is_string(v) &&
 	    (!strcmp(col, "name") || !strcmp(col, "path"))) {
 		fputs("<a href=\"", out);
-		px_html_href(out, root);
-		px_html_href(out, link);
+		px_html_href(out, c->root);
+		px_html_href(out, c->link);
 		fputs("\">", out);
-		px_html_value(out, lang, v);
+		px_html_value(out, c->lang, v);
 		fputs("</a>", out);
-	} else {
-		px_html_value(out, lang, v);
+	} else if (!v || px_html_cell(out, c->lang, c->tz, col, v, c->rec)) {
+		px_html_value(out, c->lang, v);
 	}
 	fputs("</td>", out);
 }
 
-int px_html_rows_table(FILE *out, px_lang lang, const char *entity,
+int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,
+		       const char *entity,
 		       const json_t *rows, const px_schemas *schemas,
 		       const char *root, px_error *err)
 {
@@ -138,11 +148,12 @@ int px_html_rows_table(FILE *out, px_lang lang, const char *entity,
 	}
 	fputs("</tr></thead>\n<tbody>\n", out);
 	json_array_foreach (rows, i, rec) {
-		const char *link = document_link(entity, rec);
+		cell_ctx c = {out, lang, tz, document_link(entity, rec), root,
+			      rec};
+
 		fputs("<tr>", out);
 		json_object_foreach (cols, k, v)
-			write_cell(out, lang, json_object_get(rec, k), k, link,
-				   root);
+			write_cell(&c, json_object_get(rec, k), k);
 		fputs("</tr>\n", out);
 	}
 	fputs("</tbody>\n</table></div>\n", out);
@@ -173,7 +184,8 @@ static void write_more(FILE *out, px_lang lang, const px_html_entity *e,
 	char name[160];
 
 	if (pages) {
-		fprintf(out, "<p class=\"more\">%lu", e->records - shown);
+		fputs("<p class=\"more\">", out);
+		px_html_grouped(out, lang, (json_int_t)(e->records - shown));
 		px_html_text(out, px_i18n(lang, PX_MSG_MORE_ROWS));
 		px_html_text(out, px_i18n(lang, PX_MSG_MORE_ROWS_PAGES));
 		fputs("</p>\n<nav class=\"pages\"><ul>", out);
@@ -196,7 +208,8 @@ static void write_more(FILE *out, px_lang lang, const px_html_entity *e,
 	fputs(".</p>\n", out);
 }
 
-static int write_section(FILE *out, px_lang lang, const px_html_entity *e,
+static int write_section(FILE *out, px_lang lang, const px_tz *tz,
+			 const px_html_entity *e,
 			 size_t id, const json_t *shown,
 			 const px_schemas *schemas, px_error *err)
 {
@@ -211,14 +224,16 @@ static int write_section(FILE *out, px_lang lang, const px_html_entity *e,
 	} else {
 		px_html_text(out, e->entity);
 	}
-	fprintf(out, " \xE2\x80\x94 %lu ", e->records);
-	px_html_text(out, px_i18n(lang, PX_MSG_RECORD_COUNT));
+	fputs(" \xE2\x80\x94 ", out);
+	px_html_grouped(out, lang, (json_int_t)e->records);
+	fputc(' ', out);
+	px_html_text(out, px_i18n_count(lang, PX_MSG_RECORD_COUNT, e->records));
 	fputs("</h3>\n", out);
 	if (!json_array_size(shown)) {
 		fputs("<p>", out);
 		px_html_text(out, px_i18n(lang, PX_MSG_NO_RECORDS));
 		fputs("</p>\n", out);
-	} else if (px_html_rows_table(out, lang, e->entity, shown, schemas, "",
+	} else if (px_html_rows_table(out, lang, tz, e->entity, shown, schemas, "",
 				      err)) {
 		return -1;
 	}
@@ -227,8 +242,9 @@ static int write_section(FILE *out, px_lang lang, const px_html_entity *e,
 	return 0;
 }
 
-int px_html_entity_section(FILE *out, px_lang lang, const px_html_entity *e,
-			   size_t id, const px_schemas *schemas, px_error *err)
+int px_html_entity_section(FILE *out, px_lang lang, const px_tz *tz,
+			   const px_html_entity *e, size_t id,
+			   const px_schemas *schemas, px_error *err)
 {
 	px_datafile *d = px_datafile_open(e->entity, e->path, e->fd,
 					  e->deflated, e->records, err);
@@ -252,7 +268,7 @@ int px_html_entity_section(FILE *out, px_lang lang, const px_html_entity *e,
 	 * records, and reading on would inflate millions for nothing. */
 	if (got > 0 && !e->deflated && px_datafile_skip_rest(d, err))
 		goto out;
-	rc = write_section(out, lang, e, id, shown, schemas, err);
+	rc = write_section(out, lang, tz, e, id, shown, schemas, err);
 out:
 	px_datafile_close(d);
 	json_decref(shown);

@@ -563,6 +563,7 @@ static int add_views(px_package *p, const json_t *manifest, px_error *err)
 		json_string_value(json_object_get(manifest, "locale"))),
 	    .controller = json_string_value(json_object_get(
 		json_object_get(manifest, "controller"), "name")),
+	    .tz = px_html_zone(manifest),
 	};
 	int fd, rc = 0;
 

@@ -83,8 +83,9 @@ static int write_file(struct pass *ps, const char *name, const char *media_type,
 
 static int page_body(struct pass *ps, FILE *f, px_error *err)
 {
-	px_html_page pg = {ps->o->lang, ps->o->entity, ps->o->controller,
-			   ps->page,	ps->pages,     ps->o->records};
+	px_html_page pg = {ps->o->lang,	ps->o->entity, ps->o->controller,
+			   ps->o->tz,	ps->page,      ps->pages,
+			   ps->o->records};
 
 	return px_html_page_write(f, &pg, ps->chunk, ps->o->schemas, err);
 }

@@ -15,6 +15,7 @@
 #include "html/i18n.h"
 #include "portex/error.h"
 #include "portex/schema.h"
+#include "tz.h"
 
 /* Called for each file written, once it is complete: name inside the
  * package ("csv/x.csv", not kept), where it lies in the output file and
@@ -31,6 +32,7 @@ typedef struct px_views_opts {
 	const px_schemas *schemas;
 	px_lang lang;
 	const char *controller; /* for the pages' titles; may be NULL */
+	const px_tz *tz;	/* the pages' dates' zone; NULL: UTC */
 	FILE *out; /* every file, one after the other (a nameless file:
 		    * thousands of pages must not take a descriptor each);
 		    * its fd is read back with pread to hash each file */

@@ -64,15 +64,17 @@ test_page_shows_the_learner_controller_and_each_source() {
 }
 
 # Each entity's table has one row per record of data/<entity>.json and
-# shows the first record's values.
+# shows the first record's values as a French reader writes them: instants
+# in the controller's zone (computed here with Python's zoneinfo, not
+# portex's reader), amounts with their currency, closed lists in words.
 test_each_entity_table_matches_its_data_file() {
 	export_and_unpack --scope access
 	/usr/bin/python3 - "$T/pkg" <<'PY' || fail "tables disagree with data files"
-import json, os, re, sys
+import datetime, json, os, re, sys, zoneinfo
 from html.parser import HTMLParser
 
 class Tables(HTMLParser):
-    """entity name -> list of rows (list of cell texts)"""
+    """entity name -> list of rows (list of (cell text, <time datetime>))"""
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.tables, self.entity, self.in_h3, self.cell = {}, None, False, None
@@ -82,7 +84,9 @@ class Tables(HTMLParser):
         elif tag == "tr" and self.entity:
             self.row = []
         elif tag == "td" and self.entity:
-            self.cell = ""
+            self.cell, self.when = "", None
+        elif tag == "time" and self.cell is not None:
+            self.when = dict(attrs)["datetime"]
     def handle_endtag(self, tag):
         if tag == "h3":
             self.in_h3 = False
@@ -91,7 +95,7 @@ class Tables(HTMLParser):
             if self.entity:
                 self.tables[self.entity] = []
         elif tag == "td" and self.cell is not None:
-            self.row.append(self.cell)
+            self.row.append((self.cell, self.when))
             self.cell = None
         elif tag == "tr" and self.entity and self.row:
             self.tables[self.entity].append(self.row)
@@ -103,11 +107,33 @@ class Tables(HTMLParser):
         elif self.cell is not None:
             self.cell += data
 
+paris = zoneinfo.ZoneInfo("Europe/Paris")
+words = {"provided": "fournies par vous",
+         "observed": "générées par votre activité",
+         "derived": "déduites par le responsable du traitement"}
+
+def french(key, value, rec):
+    """(text, datetime attribute) a French page shows for value"""
+    if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value):
+        t = datetime.datetime.fromisoformat(value[:-1] + "+00:00").astimezone(paris)
+        return t.strftime("%d/%m/%Y %H:%M:%S ") + t.tzname(), value
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        return "/".join(reversed(value.split("-"))), value
+    if key == "amount":
+        whole, _, cents = value.partition(".")
+        grouped = "{:,}".format(int(whole)).replace(",", "\u202f")
+        sign = {"EUR": "€"}.get(rec["currency"], rec["currency"])
+        return grouped + ("," + cents if cents else "") + "\u00a0" + sign, None
+    if key == "category":
+        return words[value], None
+    return value, None
+
 pkg = sys.argv[1]
 p = Tables()
 p.feed(open(os.path.join(pkg, "index.html"), encoding="utf-8").read())
 names = sorted(f[:-5] for f in os.listdir(os.path.join(pkg, "data")))
 assert sorted(p.tables) == names, (sorted(p.tables), names)
+shown = 0
 for name in names:
     records = json.load(open(os.path.join(pkg, "data", name + ".json")))["records"]
     rows = p.tables[name]
@@ -116,9 +142,36 @@ for name in names:
         continue
     cells = set(rows[0])
     for key, value in records[0].items():
-        if isinstance(value, str):
-            assert value in cells, (name, key, value, rows[0])
+        if isinstance(value, str) and key not in ("status", "event", "by"):
+            want = french(key, value, records[0])
+            assert want in cells, (name, key, value, want, rows[0])
+            shown += want[1] is not None or want[0] != value
+assert shown >= 5, shown
 PY
+}
+
+# The config's zone (an IANA name) is the page's; one this machine does not
+# know is a config error, not UTC in disguise.
+test_page_dates_are_in_the_configured_time_zone() {
+	demo_setup
+	edit_config 'c["timezone"] = "America/New_York"'
+	SOURCE_DATE_EPOCH=1784190728 expect_exit 0 export_alice
+	unpack "$T/alice.zip" "$T/pkg"
+	page_text
+	expect_text "16/07/2026 à 04:32:08 EDT (UTC-04:00)"
+	expect_text "America/New_York — les dates et heures de cette page"
+	/usr/bin/python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["timezone"] == "America/New_York", m.get("timezone")
+assert m["created_at"] == "2026-07-16T08:32:08Z", m["created_at"]' \
+		"$T/pkg/manifest.json" || fail "manifest timezone/created_at"
+	edit_config 'c["timezone"] = "Europe/Pariss"'
+	expect_exit 78 "$PORTEX" export --config "$T/demo.json" \
+		--subject email=alice.martin@example.org --out "$T/bad.zip"
+	grep -qF '/timezone' "$T/stderr" || fail "the error does not name /timezone"
+	[ -e "$T/bad.zip" ] && fail "a package was written with a bad zone"
+	return 0
 }
 
 test_page_is_self_contained_and_well_formed() {
@@ -201,7 +254,7 @@ test_large_entity_shows_500_rows_and_names_the_file() {
 	expect_exit 0 export_alice
 	unpack "$T/alice.zip" "$T/pkg"
 	page_text
-	expect_text "Connexions (connection) — 1200 enregistrement(s)"
+	expect_text "Connexions (connection) — 1"$'\u202f'"200 enregistrements"
 	expect_text "700 autres lignes ne sont pas affichées ici. Toutes les lignes, page par page :"
 	grep -qF '<a href="html/connection-0003.html">3</a>' "$T/pkg/index.html" ||
 		fail "index.html does not link the third page of connections"

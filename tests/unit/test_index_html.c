@@ -286,7 +286,7 @@ static void test_entity_table_follows_the_schema(void **state)
 	render_scores(f, "fr", 1);
 	assert_has(f->html, "<h3>Résultats aux évaluations <span "
 			    "class=\"name\">(score)</span> — 3 "
-			    "enregistrement(s)</h3>");
+			    "enregistrements</h3>");
 	/* schema order, only the columns some record has */
 	headers_of(f->html, headers, sizeof(headers));
 	assert_string_equal(headers, "assessment|assessment_title|score|"
@@ -301,9 +301,10 @@ static void test_entity_table_follows_the_schema(void **state)
 	assert_has(f->html, th);
 	/* cells */
 	assert_has(f->html, "<tr><td class=\"nw\">quiz-1</td><td class=\"nw\">Fractions</td><td "
-			    "class=\"num\">17.5</td><td class=\"num\">20</td>"
-			    "<td>oui</td><td class=\"nw\">2026-03-01T10:00:00Z</td>"
-			    "<td class=\"nw\">lms</td><td class=\"nw\">observed</td></tr>");
+			    "class=\"num\">17,5</td><td class=\"num\">20</td>"
+			    "<td>oui</td><td class=\"nw\"><time datetime=\"2026-03-01T10:00:00Z\">"
+			    "01/03/2026 10:00:00 UTC</time></td>"
+			    "<td class=\"nw\">lms</td><td class=\"nw\">générées par votre activité</td></tr>");
 	assert_has(f->html, "<td class=\"nw\">Décimaux</td>");
 	assert_has(f->html, "<td>non</td>");
 }
@@ -335,7 +336,7 @@ static void test_unknown_entity_is_shown_by_its_name(void **state)
 	px_error err = PX_ERROR_INIT;
 
 	assert_int_equal(render(f, m, &e, 1, f->schemas, &err), 0);
-	assert_has(f->html, "<h3>badge — 1 record(s)</h3>");
+	assert_has(f->html, "<h3>badge — 1 record</h3>");
 	assert_has(f->html, "<th scope=\"col\"><span class=\"field\">label</span></th>");
 	assert_has(f->html, "<td class=\"nw\">gold</td>");
 	json_decref(m);
@@ -420,7 +421,7 @@ static void test_page_in_english(void **state)
 	assert_has(f->html, "<td>data found</td>");
 	assert_has(f->html, "no data: you are unknown to this source");
 	assert_has(f->html, "Assessment scores <span class=\"name\">(score)"
-			    "</span> — 3 record(s)");
+			    "</span> — 3 records");
 	assert_has(f->html, ">Taken<br/><span class=\"field\">taken_at</span>");
 	assert_has(f->html, "<td>yes</td>");
 	assert_has(f->html, "1,234,567");
@@ -505,7 +506,8 @@ static void test_signed_package_says_who_and_how_to_verify(void **state)
 	assert_lacks(f->html, "id=\"unsigned\"");
 	assert_lacks(f->html, "NOT signed");
 	assert_has(f->html, "Signed by:</strong> CN=SEJER DPO,O=SEJER,C=FR "
-			    "— 2026-11-22 at 07:32:08 UTC");
+			    "— <time datetime=\"2026-11-22T07:32:08Z\">2026-11-22 at "
+			    "07:32:08 UTC</time>");
 	assert_has(f->html, "<pre>unzip -d pkg PACKAGE.zip &amp;&amp; cd pkg\n"
 			    "openssl cms -verify -binary -cades -inform DER "
 			    "-in META-INF/signature001.p7s -content "
@@ -628,7 +630,7 @@ static void test_large_entity_shows_500_rows_and_how_many_more(void **state)
 	px_error err = PX_ERROR_INIT;
 
 	assert_int_equal(render(f, m, &e, 1, f->schemas, &err), 0);
-	assert_has(f->html, "— 1234 record(s)</h3>");
+	assert_has(f->html, "— 1,234 records</h3>");
 	assert_int_equal(count(f->html, "<td class=\"nw\">q-"), PX_HTML_MAX_ROWS);
 	assert_has(f->html, "<td class=\"nw\">q-0499</td>");
 	assert_lacks(f->html, "<td class=\"nw\">q-0500</td>");
@@ -698,7 +700,7 @@ static void test_empty_package_says_so(void **state)
 	assert_has(f->html, "<p>No data was found.</p>");
 	assert_has(f->html, "<p>No source.</p>");
 	assert_int_equal(render(f, m, &e, 1, f->schemas, &err), 0);
-	assert_has(f->html, "— 0 record(s)</h3>\n<p>No records.</p>");
+	assert_has(f->html, "— 0 records</h3>\n<p>No records.</p>");
 	json_decref(m);
 }
 
@@ -835,9 +837,106 @@ static void test_page_is_well_formed_for_an_xml_parser(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+/* The controller's zone: instants in it with the zone named, the zone in
+ * the summary; the data files keep UTC. */
+static void test_dates_in_the_controllers_zone(void **state)
+{
+	fix *f = *state;
+	json_t *recs = json_pack(
+	    "[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s}]", "id", "c1",
+	    "at", "2026-01-15T07:32:08Z", "event", "login", "id", "c2", "at",
+	    "2026-07-15T07:32:08.250Z", "event", "logout", "id", "c3", "at",
+	    "2026-07-15 07:32", "event", "sso");
+	px_html_entity e = {"connection", data_file(f, "connection", recs), 3,
+			    0, -1};
+	json_t *m = manifest("fr", 1);
+	px_error err = PX_ERROR_INIT;
+
+	json_object_set_new(m, "timezone", json_string("Europe/Paris"));
+	assert_int_equal(render(f, m, &e, 1, f->schemas, &err), 0);
+	assert_has(f->html, "<time datetime=\"2026-11-22T07:32:08Z\">"
+			    "22/11/2026 à 08:32:08 CET (UTC+01:00)</time>");
+	assert_has(f->html, "<dt>Fuseau horaire</dt><dd>Europe/Paris — les "
+			    "dates et heures de cette page y sont données");
+	assert_has(f->html, "<time datetime=\"2026-01-15T07:32:08Z\">"
+			    "15/01/2026 08:32:08 CET</time>");
+	assert_has(f->html, "<time datetime=\"2026-07-15T07:32:08.250Z\">"
+			    "15/07/2026 09:32:08,250 CEST</time>");
+	/* not an RFC 3339 UTC instant: shown as it is */
+	assert_has(f->html, "<td>2026-07-15 07:32</td>");
+	json_object_set_new(m, "locale", json_string("en"));
+	json_object_set_new(m, "timezone", json_string("America/New_York"));
+	assert_int_equal(render(f, m, &e, 1, f->schemas, &err), 0);
+	assert_has(f->html, "2026-11-22 at 02:32:08 EST (UTC-05:00)</time>");
+	assert_has(f->html, "2026-07-15 03:32:08.250 EDT</time>");
+	assert_has(f->html, "<dt>Time zone</dt><dd>America/New_York — ");
+	/* a zone without letters is named by its offset */
+	json_object_set_new(m, "timezone", json_string("America/Sao_Paulo"));
+	assert_int_equal(render(f, m, &e, 1, f->schemas, &err), 0);
+	assert_has(f->html, "2026-11-22 at 04:32:08 UTC-03:00 (UTC-03:00)");
+	json_decref(m);
+}
+
+/* Numbers, money and closed lists as each language writes them. */
+static void test_numbers_money_and_words_as_the_locale_writes_them(void **state)
+{
+	fix *f = *state;
+	json_t *buys = json_pack(
+	    "[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]",
+	    "id", "p1", "amount", "1249.90", "currency", "EUR", "category",
+	    "provided", "id", "p2", "amount", "-5.00", "currency", "CHF",
+	    "category", "provided", "id", "p3", "amount", "49.9x", "currency",
+	    "EUR", "category", "derived");
+	json_t *prog = json_pack("[{s:s, s:s, s:i}]", "course", "EN-B2",
+				 "status", "completed", "time_spent_seconds",
+				 12345);
+	px_html_entity e[] = {
+	    {"purchase", data_file(f, "purchase", buys), 3, 0, -1},
+	    {"progress", data_file(f, "progress", prog), 1, 0, -1}};
+	json_t *m = manifest("fr", 1);
+	px_error err = PX_ERROR_INIT;
+
+	assert_int_equal(render(f, m, e, 2, f->schemas, &err), 0);
+	assert_has(f->html, "<td class=\"num\">1\xE2\x80\xAF"
+			    "249,90\xC2\xA0\xE2\x82\xAC</td>");
+	assert_has(f->html, "<td class=\"num\">-5,00\xC2\xA0"
+			    "CHF</td>");
+	/* not an amount: as it is, never a guess */
+	assert_has(f->html, "<td class=\"num\">49.9x</td>");
+	assert_has(f->html, ">fournies par vous</td>");
+	assert_has(f->html, ">déduites par le responsable du traitement</td>");
+	assert_has(f->html, "<td class=\"nw\">terminé</td>");
+	assert_has(f->html, "<td class=\"num\">12\xE2\x80\xAF"
+			    "345</td>");
+	assert_has(f->html, "— 1 enregistrement</h3>");
+	assert_has(f->html, "— 3 enregistrements</h3>");
+	json_object_set_new(m, "locale", json_string("en"));
+	assert_int_equal(render(f, m, e, 2, f->schemas, &err), 0);
+	assert_has(f->html, "<td class=\"num\">\xE2\x82\xAC"
+			    "1,249.90</td>");
+	assert_has(f->html, "<td class=\"num\">-CHF\xC2\xA0"
+			    "5.00</td>");
+	assert_has(f->html, "<td class=\"nw\">completed</td>");
+	assert_has(f->html, ">provided by you</td>");
+	assert_has(f->html, "<td class=\"num\">12,345</td>");
+	assert_has(f->html, "— 1 record</h3>");
+	assert_int_equal(strcmp(px_i18n_count(PX_LANG_FR, PX_MSG_RECORD_COUNT, 0),
+				"enregistrement"),
+			 0);
+	assert_int_equal(strcmp(px_i18n_count(PX_LANG_EN, PX_MSG_RECORD_COUNT, 0),
+				"records"),
+			 0);
+	assert_string_equal(px_i18n_value(PX_LANG_FR, "event", "login"),
+			    "connexion");
+	assert_null(px_i18n_value(PX_LANG_FR, "status", "login"));
+	json_decref(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    T(test_dates_in_the_controllers_zone),
+	    T(test_numbers_money_and_words_as_the_locale_writes_them),
 	    T(test_page_shows_who_when_controller_and_request),
 	    T(test_access_scope_is_explained_with_article_15),
 	    T(test_each_source_shows_its_status_and_counts),

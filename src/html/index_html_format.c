@@ -1,0 +1,248 @@
+/*
+ * index_html_format.c - values as the page's language writes them: dates
+ * and times in the controller's time zone with the zone named, numbers
+ * grouped with the locale's separators, money with its currency, closed
+ * lists' values in words. The data files keep the exact values; only the
+ * page is written for a person.
+ */
+#include "html/index_html.h"
+#include "portex/connector.h"
+#include "timefmt.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* U+202F, the narrow no-break space French groups digits with, and
+ * U+00A0 before a currency sign. */
+#define NNBSP "\xE2\x80\xAF"
+#define NBSP "\xC2\xA0"
+
+const px_tz *px_html_zone(const json_t *manifest)
+{
+	const char *z =
+	    json_string_value(json_object_get(manifest, "timezone"));
+
+	return z ? px_tz_shared(z) : NULL;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.frac]Z" -> seconds, fraction digits. */
+static int parse_utc(const char *ts, int64_t *t, const char **frac,
+		     size_t *nfrac)
+{
+	int y, mo, d, h, mi, s, used = 0;
+	size_t len;
+
+	if (!ts || strlen(ts) < 20 ||
+	    sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s,
+		   &used) != 6 ||
+	    used != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || s > 60)
+		return -1;
+	*frac = ts + 19;
+	*nfrac = 0;
+	if (**frac == '.') {
+		(*frac)++;
+		while (isdigit((unsigned char)(*frac)[*nfrac]))
+			(*nfrac)++;
+		if (!*nfrac)
+			return -1;
+	}
+	len = 19 + (*nfrac ? *nfrac + 1 : 0);
+	if (ts[len] != 'Z' || ts[len + 1])
+		return -1;
+	*t = px_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+	     h * 3600 + mi * 60 + s;
+	return 0;
+}
+
+/* "UTC+01:00", "UTC-03:30", "UTC" */
+static void utc_offset(FILE *out, int off)
+{
+	fputs("UTC", out);
+	if (!off)
+		return;
+	fprintf(out, "%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 3600,
+		abs(off) % 3600 / 60);
+}
+
+int px_html_datetime(FILE *out, px_lang lang, const px_tz *tz, const char *ts,
+		     int long_form)
+{
+	const char *frac;
+	size_t nfrac;
+	int64_t t, y;
+	unsigned mo, d;
+	int off = 0;
+	char abbr[16] = "UTC";
+
+	if (parse_utc(ts, &t, &frac, &nfrac))
+		return -1;
+	if (tz)
+		px_tz_at(tz, t, &off, abbr, sizeof(abbr));
+	t += off;
+	px_civil_from_days(t / 86400 - (t % 86400 < 0), &y, &mo, &d);
+	t = (t % 86400 + 86400) % 86400;
+	fputs("<time datetime=\"", out);
+	px_html_text(out, ts);
+	fputs("\">", out);
+	if (lang == PX_LANG_EN)
+		fprintf(out, "%04lld-%02u-%02u%s", (long long)y, mo, d,
+			long_form ? " at " : " ");
+	else
+		fprintf(out, "%02u/%02u/%04lld%s", d, mo, (long long)y,
+			long_form ? " à " : " ");
+	fprintf(out, "%02d:%02d:%02d", (int)(t / 3600), (int)(t % 3600 / 60),
+		(int)(t % 60));
+	if (nfrac) {
+		fputc(lang == PX_LANG_EN ? '.' : ',', out);
+		fwrite(frac, 1, nfrac, out);
+	}
+	fputc(' ', out);
+	/* Some zones have no letters ("+03"): the offset says it all. */
+	if (abbr[0] == '+' || abbr[0] == '-')
+		utc_offset(out, off);
+	else
+		px_html_text(out, abbr);
+	if (long_form && strcmp(abbr, "UTC")) {
+		fputs(" (", out);
+		utc_offset(out, off);
+		fputc(')', out);
+	}
+	fputs("</time>", out);
+	return 0;
+}
+
+/* "YYYY-MM-DD" -> "31/12/2024" in French; English keeps ISO 8601. */
+int px_html_date(FILE *out, px_lang lang, const char *s)
+{
+	char day[16];
+
+	if (strlen(s) != 10 || px_date_only(s, day, sizeof(day)))
+		return -1;
+	fputs("<time datetime=\"", out);
+	px_html_text(out, s);
+	fputs("\">", out);
+	if (lang == PX_LANG_EN)
+		px_html_text(out, s);
+	else
+		fprintf(out, "%.2s/%.2s/%.4s", s + 8, s + 5, s);
+	fputs("</time>", out);
+	return 0;
+}
+
+/* "-1234567.25" -> "-1 234 567,25" (fr) or "-1,234,567.25" (en). Digits
+ * only, as px_decimal_digits and the schemas' money pattern give them. */
+void px_html_decimal(FILE *out, px_lang lang, const char *digits)
+{
+	const char *dot = strchr(digits, '.'), *p = digits;
+	size_t ilen;
+
+	if (*p == '-')
+		fputc(*p++, out);
+	ilen = dot ? (size_t)(dot - p) : strlen(p);
+	for (size_t i = 0; i < ilen; i++) {
+		if (i && (ilen - i) % 3 == 0)
+			fputs(lang == PX_LANG_EN ? "," : NNBSP, out);
+		fputc(p[i], out);
+	}
+	if (dot) {
+		fputc(lang == PX_LANG_EN ? '.' : ',', out);
+		px_html_text(out, dot + 1);
+	}
+}
+
+void px_html_grouped(FILE *out, px_lang lang, json_int_t n)
+{
+	char digits[32];
+
+	snprintf(digits, sizeof(digits), "%" JSON_INTEGER_FORMAT, n);
+	px_html_decimal(out, lang, digits);
+}
+
+static int plain_decimal(const char *s)
+{
+	const char *p = s + (*s == '-');
+	int dot = 0, any = 0;
+
+	for (; *p; p++) {
+		if (*p == '.' && !dot++ && any)
+			continue;
+		if (!isdigit((unsigned char)*p))
+			return 0;
+		any = 1;
+	}
+	return any && s[strlen(s) - 1] != '.';
+}
+
+/* "49,90 €" (fr), "€49.90" (en); a currency without a sign here keeps its
+ * ISO 4217 code: "49,90 CHF", "CHF 49.90". */
+static int money(FILE *out, px_lang lang, const char *amount,
+		 const char *currency)
+{
+	static const struct {
+		const char *code, *sign;
+	} signs[] = {{"EUR", "\xE2\x82\xAC"}, {"GBP", "\xC2\xA3"},
+		     {"JPY", "\xC2\xA5"}};
+	const char *sign = NULL;
+	int neg = amount[0] == '-';
+
+	if (!plain_decimal(amount) || !currency || strlen(currency) != 3)
+		return -1;
+	for (size_t i = 0; i < sizeof(signs) / sizeof(signs[0]); i++)
+		if (!strcmp(signs[i].code, currency))
+			sign = signs[i].sign;
+	if (lang == PX_LANG_FR) {
+		px_html_decimal(out, lang, amount);
+		fputs(NBSP, out);
+		px_html_text(out, sign ? sign : currency);
+		return 0;
+	}
+	if (neg)
+		fputc('-', out);
+	px_html_text(out, sign ? sign : currency);
+	if (!sign)
+		fputs(NBSP, out);
+	px_html_decimal(out, lang, amount + neg);
+	return 0;
+}
+
+int px_html_cell(FILE *out, px_lang lang, const px_tz *tz, const char *col,
+		 const json_t *v, const json_t *rec)
+{
+	const char *digits = px_decimal_digits(v), *s, *word;
+
+	if (digits) {
+		px_html_decimal(out, lang, digits);
+		return 0;
+	}
+	if (json_is_integer(v)) {
+		px_html_grouped(out, lang, json_integer_value(v));
+		return 0;
+	}
+	if (json_is_real(v)) {
+		char buf[40];
+
+		/* 15 digits: 0.1 reads 0.1, not 0.10000000000000001 */
+		snprintf(buf, sizeof(buf), "%.15g", json_real_value(v));
+		if (!plain_decimal(buf))
+			return -1;
+		px_html_decimal(out, lang, buf);
+		return 0;
+	}
+	if (!json_is_string(v) ||
+	    strlen(json_string_value(v)) != json_string_length(v))
+		return -1;
+	s = json_string_value(v);
+	if (!strcmp(col, "amount") &&
+	    !money(out, lang, s,
+		   json_string_value(json_object_get(rec, "currency"))))
+		return 0;
+	if ((word = px_i18n_value(lang, col, s))) {
+		px_html_text(out, word);
+		return 0;
+	}
+	if (!px_html_datetime(out, lang, tz, s, 0) || !px_html_date(out, lang, s))
+		return 0;
+	return -1;
+}
