@@ -114,6 +114,10 @@ static int read_options(px_source *s, px_error *err)
 	    read_num(s, "max_source_seconds", 0, 0, &source_total, err) ||
 	    read_num(s, "concurrency", 1, 1, &conc, err))
 		return -1;
+	if (conc != (int)conc || conc > REST_MAX_CONCURRENCY)
+		return px_cfg_error(err, s->cfg, "/concurrency",
+				    "expected a whole number from 1 to %d",
+				    REST_MAX_CONCURRENCY);
 	s->timeout_ms = (long)(timeout * 1000);
 	s->connect_ms = (long)(connect * 1000);
 	s->max_attempts = (int)attempts;
@@ -122,7 +126,7 @@ static int read_options(px_source *s, px_error *err)
 	/* The budget counts from open: the token request is part of it. */
 	s->source_deadline_ms =
 	    s->source_budget_ms ? rest_now_ms() + s->source_budget_ms : 0;
-	s->concurrency = conc > 16 ? 16 : (int)conc;
+	s->concurrency = (int)conc;
 	return read_file_opt(s, "ca_file", "a PEM CA file", &s->ca_file, err) ||
 		       read_file_opt(s, "client_cert",
 				     "a PEM client certificate (mutual TLS)",
@@ -356,26 +360,70 @@ fail:
 	return NULL;
 }
 
+/* The first requests of parents [from, from + n) sent at once; their
+ * keys go to keys[] (the caller releases them). */
+static int prefetch_parents(struct collect *c, json_t *items, size_t from,
+			    size_t n, json_t **keys, px_error *err)
+{
+	char *urls[REST_MAX_CONCURRENCY] = {0};
+	rest_step_req sr[REST_MAX_CONCURRENCY];
+	const rest_call *calls[REST_MAX_CONCURRENCY];
+	size_t i, made = 0;
+	int rc = 0;
+
+	for (i = 0; i < n && !rc; i++) {
+		c->parents++;
+		if (!(keys[i] = parent_keys(c, json_array_get(items, from + i),
+					    err)) ||
+		    rest_first_request(c->s, c->step, keys[i], c->what,
+				       &urls[i], &sr[i], err))
+			rc = -1;
+		else
+			calls[made++] = &sr[i].call;
+	}
+	if (!rc)
+		rc = rest_prefetch(c->s, made, urls, calls, c->what, err);
+	for (i = 0; i < made; i++) {
+		free(urls[i]);
+		rest_step_release(&sr[i]);
+	}
+	return rc;
+}
+
 /* for_each: each item of the parent list is fetched below (sub-resources,
- * per-item details), one after the other, memory one page of each. */
+ * per-item details). With a concurrency above 1, the first requests of as
+ * many parents go out at once; their items are still handed on parent
+ * after parent, in the partner's order, so the package is the same. Memory
+ * is one page of each request in flight. */
 static int on_parents(void *ctx, json_t *items, px_error *err)
 {
 	struct collect *c = ctx;
-	json_t *item;
-	size_t i;
+	size_t n = json_array_size(items), step = (size_t)c->s->concurrency;
 
-	json_array_foreach (items, i, item) {
-		json_t *k;
-		int rc;
+	for (size_t from = 0; from < n; from += step) {
+		json_t *keys[REST_MAX_CONCURRENCY] = {0};
+		size_t m = n - from < step ? n - from : step, i;
+		int rc = 0;
 
-		c->parents++;
-		if (!(k = parent_keys(c, item, err)))
-			return -1;
-		c->parent = item;
-		rc = rest_paginate(c->s, c->step, k, c->what, 0, on_items, c,
-				   err);
-		c->parent = NULL;
-		json_decref(k);
+		if (m > 1)
+			rc = prefetch_parents(c, items, from, m, keys, err);
+		for (i = 0; i < m && !rc; i++) {
+			if (m == 1) {
+				c->parents++;
+				if (!(keys[0] = parent_keys(
+					  c, json_array_get(items, from), err)))
+					rc = -1;
+			}
+			c->parent = json_array_get(items, from + i);
+			if (!rc)
+				rc =
+				    rest_paginate(c->s, c->step, keys[i],
+						  c->what, 0, on_items, c, err);
+			c->parent = NULL;
+		}
+		for (i = 0; i < m; i++)
+			json_decref(keys[i]);
+		rest_prefetch_drop(c->s);
 		if (rc)
 			return -1;
 	}

@@ -5,7 +5,9 @@
  *   rest.c          the px_connector table: open, resolve, fetch, close
  *   rest_profile.c  loading and checking a partner profile, the plan
  *   rest_auth.c     OAuth2 client credentials, bearer, API key, basic
- *   rest_http.c     one libcurl handle, timeouts, retries, error messages
+ *   rest_http.c     libcurl handles, transfers one or several at once
+ *   rest_retry.c    retries, error messages, first attempts made ahead
+ *   rest_redact.c   secrets out of URLs and snippets
  *   rest_page.c     pagination: page, offset, cursor, Link header
  *   rest_json.c     exact-number JSON parsing, JSON pointers, URL templates
  *   rest_map.c      items -> records: field maps and conversions
@@ -30,7 +32,10 @@ enum rest_auth_type {
 	REST_AUTH_BASIC,
 };
 
-#define REST_MAX_SECRETS 32
+#define REST_MAX_SECRETS     32
+#define REST_MAX_CONCURRENCY 16 /* the "concurrency" source key's bound */
+
+struct rest_ready; /* rest_retry.c */
 
 /* Byte buffers are the core's px_buf (data NUL-terminated when non-NULL). */
 typedef px_buf rest_buf;
@@ -67,11 +72,15 @@ struct px_source {
 	char *base_url; /* no trailing slash */
 
 	/* HTTP */
-	CURL *curl; /* one handle, one connection, for the whole source */
-	char curl_err[CURL_ERROR_SIZE];
+	CURL *curl;   /* the handle of requests one at a time */
+	CURLM *multi; /* every transfer: one connection pool, bounded */
+	CURL *pool[REST_MAX_CONCURRENCY]; /* copies, for rest_prefetch() */
+	struct rest_ready *ready[REST_MAX_CONCURRENCY]; /* rest_prefetch() */
+	size_t n_ready;
 	long timeout_ms, connect_ms, budget_ms;
 	long source_budget_ms, source_deadline_ms; /* 0: no overall budget */
 	long pace_until_ms, paced_ms, requests;	   /* rate-limit pacing */
+	long rl_left, rl_limit; /* last RateLimit-Remaining/-Limit, or -1 */
 	int max_attempts;
 	char *ca_file;
 	char *client_cert, *client_key;	   /* mutual TLS, or NULL */
@@ -161,6 +170,21 @@ void rest_redact(const px_source *s, const char *in, char *out, size_t n);
  * c->accept_202. */
 int rest_request(px_source *s, const char *url, const char *what,
 		 const rest_call *c, rest_resp *r, px_error *err);
+/* Sends the first attempt of n requests (n <= REST_MAX_CONCURRENCY) at
+ * once, at most s->concurrency in flight and no more than the partner's
+ * RateLimit-Remaining allows, and keeps the answers: rest_request() with
+ * the same URL and call (method, body, headers) then takes its answer
+ * instead of sending it again, and goes on from there with the retry
+ * policy (a 429, 5xx or timeout is retried as if it had been its own
+ * first attempt). Answers not taken are dropped by the next
+ * rest_prefetch() or rest_http_free(). A request that cannot be sent
+ * ahead is simply left to rest_request(). Returns 0, or -1 with err on
+ * out of memory or an auth failure. */
+int rest_prefetch(px_source *s, size_t n, char *const *urls,
+		  const rest_call *const *calls, const char *what,
+		  px_error *err);
+/* Drops the answers made ahead that no request took. */
+void rest_prefetch_drop(px_source *s);
 long rest_now_ms(void);
 void rest_sleep_ms(long ms);
 
@@ -183,9 +207,14 @@ void rest_step_needs(const json_t *step, json_t *needs);
 int rest_ratelimit_header(const char *name, size_t n);
 void rest_ratelimit_read(rest_resp *r, const char *name, size_t n,
 			 const char *value);
-/* After a response: 0, or -1 with err when the limit cannot be paced. */
+/* After a response: 0, or -1 with err when the limit cannot be paced.
+ * With note, also what the response says of the quota left (see
+ * rest_ratelimit_note). */
 int rest_ratelimit_check(px_source *s, const rest_resp *r, const char *what,
-			 const char *url, px_error *err);
+			 const char *url, int note, px_error *err);
+/* Takes the quota left from a response: s->rl_left, and a pause until the
+ * reset when none is left. */
+void rest_ratelimit_note(px_source *s, const rest_resp *r);
 /* Waits out a rate-limit reset announced by the last response. */
 void rest_pace(px_source *s);
 /* Milliseconds left of the source's max_source_seconds (LONG_MAX: none). */
@@ -229,6 +258,13 @@ typedef int (*rest_items_fn)(void *ctx, json_t *items, px_error *err);
 int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
 		  const char *what, int allow_404, rest_items_fn fn, void *ctx,
 		  px_error *err);
+
+/* The URL and call of a step's first page (what rest_paginate() asks
+ * first, with allow_404 0), for rest_prefetch(). *url is malloc'd; release
+ * sr with rest_step_release(). */
+int rest_first_request(px_source *s, const json_t *step, const json_t *keys,
+		       const char *what, char **url, rest_step_req *sr,
+		       px_error *err);
 
 /* The text of an identifier (a string, an integer, an integer past
  * int64), malloc'd; NULL for anything else (or out of memory). */

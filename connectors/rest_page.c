@@ -346,37 +346,79 @@ static int advance(struct walk *w, json_t *doc, json_t *items, rest_resp *r,
 	return 0;
 }
 
+static void walk_free(struct walk *w)
+{
+	curl_url_cleanup(w->base);
+	free(w->url);
+	free(w->cursor);
+	free(w->seen.slot);
+}
+
+/* The walk of a step and the call its requests make. */
+static int walk_init(px_source *s, const json_t *step, const json_t *keys,
+		     const char *what, int allow_404, struct walk *w,
+		     rest_step_req *sr, px_error *err)
+{
+	memset(w, 0, sizeof(*w));
+	w->s = s;
+	w->type = "none";
+	w->what = what;
+	w->pg = json_object_get(step, "pagination");
+	if (!w->pg && !allow_404)
+		w->pg = json_object_get(s->profile, "pagination");
+	if (w->pg)
+		w->type = json_string_value(json_object_get(w->pg, "type"));
+	w->size = num(w->pg, "size", 0);
+	w->page = num(w->pg, "start", 1);
+	w->offset = num(w->pg, "start", 0);
+	w->body_loops = !strcmp(w->type, "offset") ||
+			(!strcmp(w->type, "page") &&
+			 !json_object_get(w->pg, "total_pages"));
+	w->follows = !strcmp(w->type, "link") || !strcmp(w->type, "next_url");
+	if (rest_step_prepare(s, step, keys, what, sr, err))
+		return -1;
+	sr->call.allow_404 = allow_404;
+	if (!(w->base = rest_url_build(s, step, keys, what, err))) {
+		rest_step_release(sr);
+		return -1;
+	}
+	return 0;
+}
+
+int rest_first_request(px_source *s, const json_t *step, const json_t *keys,
+		       const char *what, char **url, rest_step_req *sr,
+		       px_error *err)
+{
+	struct walk w;
+
+	*url = NULL;
+	if (walk_init(s, step, keys, what, 0, &w, sr, err))
+		return -1;
+	if (page_url(&w, err)) {
+		walk_free(&w);
+		rest_step_release(sr);
+		return -1;
+	}
+	*url = w.url;
+	w.url = NULL;
+	walk_free(&w);
+	return 0;
+}
+
 int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
 		  const char *what, int allow_404, rest_items_fn fn, void *ctx,
 		  px_error *err)
 {
 	const char *ip = json_string_value(json_object_get(step, "items"));
-	struct walk w = {.s = s, .type = "none", .what = what};
+	struct walk w;
 	long long max_pages, pages;
 	rest_resp r = {0};
 	rest_step_req sr;
 	int rc = -1;
 
-	w.pg = json_object_get(step, "pagination");
-	if (!w.pg && !allow_404)
-		w.pg = json_object_get(s->profile, "pagination");
-	if (w.pg)
-		w.type = json_string_value(json_object_get(w.pg, "type"));
-	w.size = num(w.pg, "size", 0);
-	w.page = num(w.pg, "start", 1);
-	w.offset = num(w.pg, "start", 0);
+	if (walk_init(s, step, keys, what, allow_404, &w, &sr, err))
+		return -1;
 	max_pages = num(w.pg, "max_pages", DEFAULT_MAX_PAGES);
-	w.body_loops =
-	    !strcmp(w.type, "offset") ||
-	    (!strcmp(w.type, "page") && !json_object_get(w.pg, "total_pages"));
-	w.follows = !strcmp(w.type, "link") || !strcmp(w.type, "next_url");
-	if (rest_step_prepare(s, step, keys, what, &sr, err))
-		return -1;
-	sr.call.allow_404 = allow_404;
-	if (!(w.base = rest_url_build(s, step, keys, what, err))) {
-		rest_step_release(&sr);
-		return -1;
-	}
 	for (pages = 1;; pages++) {
 		json_t *doc, *items, *one = NULL;
 		uint64_t h;
@@ -454,9 +496,6 @@ int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
 out:
 	rest_resp_free(&r);
 	rest_step_release(&sr);
-	curl_url_cleanup(w.base);
-	free(w.url);
-	free(w.cursor);
-	free(w.seen.slot);
+	walk_free(&w);
 	return rc;
 }

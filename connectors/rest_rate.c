@@ -67,8 +67,18 @@ long rest_source_time_left(const px_source *s)
 	return s->source_deadline_ms - rest_now_ms();
 }
 
+void rest_ratelimit_note(px_source *s, const rest_resp *r)
+{
+	if (r->rl_limit > 0)
+		s->rl_limit = r->rl_limit;
+	if (r->rl_remaining >= 0)
+		s->rl_left = r->rl_remaining;
+	if (r->rl_remaining == 0 && r->rl_reset >= 0)
+		s->pace_until_ms = rest_now_ms() + r->rl_reset * 1000L;
+}
+
 int rest_ratelimit_check(px_source *s, const rest_resp *r, const char *what,
-			 const char *url, px_error *err)
+			 const char *url, int note, px_error *err)
 {
 	long wait;
 
@@ -78,8 +88,11 @@ int rest_ratelimit_check(px_source *s, const rest_resp *r, const char *what,
 				    "limit is 0 requests (RateLimit-Limit: 0); "
 				    "nothing can be fetched",
 				    s->cfg->name, what, url);
-	if (r->rl_remaining != 0)
+	if (r->rl_remaining != 0) {
+		if (note)
+			rest_ratelimit_note(s, r);
 		return 0;
+	}
 	if (r->rl_reset < 0)
 		return px_error_set(err, PX_EXIT_UNAVAILABLE,
 				    "source %s: %s: %s: the partner says 0 "
@@ -98,7 +111,8 @@ int rest_ratelimit_check(px_source *s, const rest_resp *r, const char *what,
 			  "(max_source_seconds)"
 			: "retry budget (max_total_seconds)",
 		    s->requests);
-	s->pace_until_ms = rest_now_ms() + wait;
+	if (note)
+		rest_ratelimit_note(s, r);
 	return 0;
 }
 
@@ -110,5 +124,8 @@ void rest_pace(px_source *s)
 		s->paced_ms += d;
 		rest_sleep_ms(d);
 	}
+	/* after a reset, the whole quota again (as far as portex knows) */
+	if (s->pace_until_ms)
+		s->rl_left = s->rl_limit;
 	s->pace_until_ms = 0;
 }

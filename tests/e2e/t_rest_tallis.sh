@@ -95,7 +95,49 @@ test_tallis_exports_from_its_profile_alone() {
 		fail "annotations from a 204"
 	fi
 	[ "$(mock_stat connections)" -le 2 ] || fail "$(mock_stat connections) connections, concurrency is 2"
+	[ "$(mock_stat max_inflight)" -le 2 ] || fail "$(mock_stat max_inflight) requests at once, concurrency is 2"
 	[ "$(mock_stat ratelimited)" = 0 ] || fail "$(mock_stat ratelimited) requests got 429: the RateLimit headers were not paced"
+}
+
+# mock_reset: counters and jobs back to zero
+mock_reset() {
+	# shellcheck disable=SC2086 # MOCK_CURL_ARGS: several words, for TLS
+	curl -sf ${MOCK_CURL_ARGS:-} -X POST "$URL/_reset" >/dev/null || fail "cannot reach the mock's /_reset"
+}
+
+# Per-attempt detail fetches held 0.4 s each by the mock: with concurrency
+# 3 the mock sees 3 of them at once (never more), with 1 never two; the
+# data files are the same bytes either way.
+test_fan_out_requests_go_out_at_once_within_the_bound() {
+	local f
+	tallis_start
+	tallis_config "" '{"concurrency": 1}'
+	mock_fault delay -1 /v2/attempts/att-
+	expect_exit 0 export_subject alice@example.org
+	[ "$(mock_stat max_inflight)" = 1 ] || fail "$(mock_stat max_inflight) requests at once with concurrency 1"
+	unpack "$T/out.zip" "$T/one"
+	rm -f "$T/out.zip"
+	mock_reset
+	mock_fault delay -1 /v2/attempts/att-
+	tallis_config "" '{"concurrency": 3}'
+	expect_exit 0 export_subject alice@example.org
+	check_package
+	[ "$(mock_stat max_inflight)" = 3 ] || fail "$(mock_stat max_inflight) requests at once, concurrency is 3"
+	[ "$(mock_stat connections)" -le 3 ] || fail "$(mock_stat connections) connections, concurrency is 3"
+	[ "$(mock_stat ratelimited)" = 0 ] || fail "$(mock_stat ratelimited) requests got 429 with requests at once"
+	unpack "$T/out.zip" "$T/three"
+	for f in "$T"/one/data/*.json; do
+		cmp -s "$f" "$T/three/data/${f##*/}" || fail "data/${f##*/} differs between concurrency 1 and 3"
+	done
+	[ "$(records score)" = 4 ] || fail "$(records score) scores"
+}
+
+test_concurrency_past_16_is_refused() {
+	tallis_start
+	tallis_config "" '{"concurrency": 17}'
+	expect_exit 78 export_subject alice@example.org
+	expect_err "/concurrency"
+	expect_err "expected a whole number from 1 to 16"
 }
 
 test_tallis_refuses_a_client_without_its_certificate() {

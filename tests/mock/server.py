@@ -17,12 +17,15 @@ requests. Faults are injected with POST /_control {"fault": NAME, "times":
 N, "path": SUBSTRING} or --fault NAME[:TIMES[:PATH]] (repeatable); NAME is
 one of 429, 429-date, 429-huge, 500, slow, expired-token, malformed,
 truncated, loop, long-link, echo-secret (also on POST /oauth/token when its
-path is named). Usage:
+path is named); Tallis (tallis.py) also knows delay, 404, big-file,
+ratelimit-0, job-never-finishes. /_stats max_inflight is the most Tallis
+requests answered at once. Usage:
   server.py [--port-file F] [--fault ...] [--token-ttl S] [--slow-seconds S]
             [--tls-cert PEM --tls-key PEM [--client-ca PEM]]
 The chosen port is printed on stdout (one line) and written to --port-file.
 """
 import argparse
+import contextlib
 import base64
 import email.utils
 import json
@@ -174,7 +177,8 @@ class State:
         self.faults = []  # [name, times left, path substring]
         self.stats = {"connections": 0, "requests": 0, "tokens_issued": 0,
                       "unauthorized": 0, "faults_served": 0,
-                      "ratelimited": 0}
+                      "ratelimited": 0, "max_inflight": 0}
+        self.inflight = 0
 
     def take_fault(self, path, explicit=False):
         """The fault to serve on path; explicit: only one naming a path."""
@@ -250,6 +254,19 @@ class Handler(BaseHTTPRequestHandler):
         with STATE.lock:
             STATE.stats["requests"] += 1
 
+    @contextlib.contextmanager
+    def in_flight(self):
+        """Counts requests being answered at once (max_inflight)."""
+        with STATE.lock:
+            STATE.inflight += 1
+            STATE.stats["max_inflight"] = max(STATE.stats["max_inflight"],
+                                              STATE.inflight)
+        try:
+            yield
+        finally:
+            with STATE.lock:
+                STATE.inflight -= 1
+
     def query(self):
         return {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
 
@@ -309,7 +326,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, {"ok": True})
         self.count()
         if u.path.startswith("/tallis/"):
-            return TALLIS.handle(self, "POST", STATE, STATE.take_fault(u.path))
+            with self.in_flight():
+                return TALLIS.handle(self, "POST", STATE, STATE.take_fault(u.path))
         if u.path == "/oauth/token":
             if STATE.take_fault(u.path, explicit=True) == "echo-secret":
                 # a token endpoint echoing the credentials it got, early
@@ -358,7 +376,8 @@ class Handler(BaseHTTPRequestHandler):
         if u.path.startswith("/generic/"):
             return self.generic(u.path)
         if u.path.startswith("/tallis/"):
-            return TALLIS.handle(self, "GET", STATE, name)
+            with self.in_flight():
+                return TALLIS.handle(self, "GET", STATE, name)
         self.send_json(404, {"error": "not_found"})
 
     def polylearn_auth(self, fault):

@@ -13,6 +13,7 @@ CSV), RateLimit-* headers, and mutual TLS when server.py is given
 """
 import json
 import secrets
+import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,6 +24,7 @@ VERSION = "2024-06-01"
 TENANT = "sejer"
 WINDOW = 10  # requests per rate-limit window
 WINDOW_SECONDS = 1
+DELAY_SECONDS = 0.4  # fault "delay": requests held this long overlap
 
 T0 = 1700000000
 
@@ -76,6 +78,7 @@ class Tallis:
         self.window_start = 0.0
         self.window_used = 0
         self.tokens = set()
+        self.lock = threading.Lock()  # requests come in on several threads
 
     def reset(self):
         self.__init__()
@@ -116,7 +119,10 @@ class Tallis:
         if fault == "ratelimit-0":
             return h.send_json(200, {"data": []},
                                {"RateLimit-Limit": "0", "RateLimit-Remaining": "0"})
-        rl = self.ratelimit(h, state.stats)
+        if fault == "delay":
+            time.sleep(DELAY_SECONDS)
+        with self.lock:
+            rl = self.ratelimit(h, state.stats)
         if rl is None:
             return
         if fault == "404":
