@@ -148,7 +148,11 @@ static const char *const controller_keys[] = {"name", "contact", NULL};
 static const char *const signing_keys[] = {
     "key", "cert", "passphrase_file", "passphrase_env", "tsa_url", NULL};
 static const char *const deadline_keys[] = {"calendar", NULL};
-static const char *const xapi_keys[] = {"home_page", NULL};
+static const char *const xapi_keys[] = {"home_page", "lrs", NULL};
+/* portex transmit's receiving LRSs (src/xapi/lrs_config.c; names free). */
+static const char *const xapi_lrs_keys[] = {
+    "endpoint",	  "username",	     "password", "ca_file",
+    "batch_size", "timeout_seconds", NULL};
 static const char *const smtp_keys[] = {"url",
 					"username",
 					"password",
@@ -195,6 +199,7 @@ static const px_config_keys root_table[] = {
     {"/deadline", deadline_keys},
     {"/smtp", smtp_keys},
     {"/xapi", xapi_keys},
+    {"/xapi/lrs/*", xapi_lrs_keys},
     {"/smtp/templates", smtp_template_langs},
     {"/smtp/templates/*", smtp_template_keys},
     {"/serve", serve_keys},

@@ -1,5 +1,7 @@
 /* cli.c - small helpers shared by the command files. */
+#include <pwd.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "portex/config.h"
@@ -35,4 +37,17 @@ px_ledger *px_cli_open_ledger(const char *cmd, const char *config,
 	else
 		px_config_free(c);
 	return l;
+}
+
+const char *px_cli_actor(const char *given, char *buf, size_t n)
+{
+	struct passwd *pw;
+
+	if (given && *given)
+		return given;
+	pw = getpwuid(geteuid());
+	if (pw && pw->pw_name && *pw->pw_name)
+		return pw->pw_name;
+	snprintf(buf, n, "uid %u", (unsigned)geteuid());
+	return buf;
 }

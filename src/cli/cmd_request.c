@@ -37,12 +37,14 @@ static const char usage[] =
     "                                  within the first limit\n"
     "  export ID [--out F.zip] [--force]\n"
     "                                  runs the export (needs --config)\n"
-    "  deliver ID --method email|mail|download|in_person [--date D]\n"
+    "  deliver ID --method email|mail|download|in_person|transmission\n"
+    "      [--date D]\n"
     "      --method email sends the package to the requester through\n"
     "      the config's smtp section and records the server's answer:\n"
     "      [--to ADDRESS] [--lang fr|en] [--password-file F (sent in a\n"
     "      second message)] [--resend (after an unknown outcome)];\n"
-    "      --sent-elsewhere records an email sent by other means\n"
+    "      --sent-elsewhere records an email (or an xAPI transmission)\n"
+    "      sent by other means\n"
     "  remind [--within DAYS] [--to ADDRESS] [--dry-run]\n"
     "                                  digest of requests overdue, due\n"
     "                                  within DAYS (7), or awaiting\n"
@@ -349,20 +351,6 @@ static int parse(int argc, char **argv, const struct sub *s, struct opts *o,
 				      "unexpected argument '%s'", argv[optind]);
 	}
 	return 0;
-}
-
-/* The ledger named by --ledger, else by the config's "ledger". */
-static const char *actor_name(const struct opts *o, char *buf, size_t n)
-{
-	struct passwd *pw;
-
-	if (o->actor && *o->actor)
-		return o->actor;
-	pw = getpwuid(geteuid());
-	if (pw && pw->pw_name && *pw->pw_name)
-		return pw->pw_name;
-	snprintf(buf, n, "uid %u", (unsigned)geteuid());
-	return buf;
 }
 
 /* Days from today to the limit in force; INT_MIN when the clock is
@@ -707,7 +695,7 @@ static int run(const struct sub *sub, px_ledger *l, const px_config *cfg,
 	       const struct opts *o, px_error *err)
 {
 	char buf[32];
-	const char *actor = actor_name(o, buf, sizeof(buf));
+	const char *actor = px_cli_actor(o->actor, buf, sizeof(buf));
 	const char *name = sub->name;
 
 	if (!strcmp(name, "add"))
@@ -747,6 +735,14 @@ static int run(const struct sub *sub, px_ledger *l, const px_config *cfg,
 					      "--sent-elsewhere");
 		return px_request_deliver_email(l, cfg, &d, err);
 	}
+	if (!strcmp(name, "deliver") && o->method &&
+	    !strcmp(o->method, "transmission") && !o->sent_elsewhere)
+		return px_usage_error(err, "request",
+				      "deliver --method transmission: "
+				      "'portex transmit' sends the xAPI "
+				      "statements and records the delivery; "
+				      "--sent-elsewhere records a "
+				      "transmission made without portex");
 	if (!strcmp(name, "deliver") &&
 	    (o->to || o->password_file || o->lang || o->resend))
 		return px_usage_error(err, "request",

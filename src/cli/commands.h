@@ -11,6 +11,8 @@
 #ifndef PX_COMMANDS_H
 #define PX_COMMANDS_H
 
+#include <stddef.h>
+
 #include "portex/error.h"
 
 typedef int (*px_cmd_fn)(int argc, char **argv, px_error *err);
@@ -26,6 +28,7 @@ int cmd_worker(int argc, char **argv, px_error *err);
 int cmd_purge(int argc, char **argv, px_error *err);
 int cmd_serve(int argc, char **argv, px_error *err);
 int cmd_profile(int argc, char **argv, px_error *err);
+int cmd_transmit(int argc, char **argv, px_error *err);
 
 /* Shared by the ledger's commands: loads the config (when config is not
  * NULL) and opens the ledger it names, or `uri`. A usage problem points at
@@ -36,6 +39,10 @@ struct px_config;
 struct px_ledger *px_cli_open_ledger(const char *cmd, const char *config,
 				     const char *uri, struct px_config **cfg,
 				     px_error *err);
+
+/* Who acts, for the audit trail: `given` (--actor) when set, else the
+ * user's name (buf, n bytes, holds it when there is no name). */
+const char *px_cli_actor(const char *given, char *buf, size_t n);
 
 /* Shared by commands: a usage error (exit 64) that points at --help. */
 int px_usage_error(px_error *err, const char *cmd, const char *fmt, ...)

@@ -26,6 +26,7 @@ static const struct {
     {"worker", cmd_worker, "export the jobs of the ledger's queue"},
     {"purge", cmd_purge, "delete bulk packages past their retrievable date"},
     {"profile", cmd_profile, "check a REST partner profile offline"},
+    {"transmit", cmd_transmit, "send a package's xAPI statements to an LRS"},
 };
 
 static void usage(FILE *out)

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli/delivery.h"
 #include "cli/request_mail.h"
 #include "digest.h"
 #include "jsonout.h"
@@ -206,55 +207,6 @@ static int cert_fingerprint(const px_config *cfg, char *out, size_t n,
 	return 0;
 }
 
-/* ---- ledger changes ---------------------------------------------------- */
-
-struct delivery_change {
-	const char *step; /* "sending", "sent", "failed" */
-	json_t *delivery; /* the object to store (borrowed) */
-};
-
-static int delivery_fn(void *ctx, json_t *req, json_t *details, px_error *err)
-{
-	struct delivery_change *c = ctx;
-	json_t *probe;
-	int bad;
-
-	if (!strcmp(c->step, "sent")) {
-		json_t *args = json_pack("{s:s}", "method", "email");
-
-		bad = !args || px_request_apply(req, "deliver", args,
-						px_today(), details, err);
-		json_decref(args);
-		if (bad)
-			return args ? -1 : px_error_oom(err);
-	} else {
-		/* Still exported, still deliverable: checked again inside the
-		 * transaction that records the attempt. */
-		probe = json_deep_copy(req);
-		bad = !probe || px_request_transition(probe, "delivered", err);
-		json_decref(probe);
-		if (bad)
-			return probe ? -1 : px_error_oom(err);
-	}
-	if (json_object_set(req, "delivery", c->delivery) ||
-	    json_object_update(details, c->delivery))
-		return px_error_oom(err);
-	return 0;
-}
-
-static int record(px_ledger *l, long id, const char *actor,
-		  struct delivery_change *c, json_t **out, px_error *err)
-{
-	char action[48];
-
-	snprintf(action, sizeof(action), "request.%s",
-		 !strcmp(c->step, "sent")      ? "deliver"
-		 : !strcmp(c->step, "sending") ? "delivery-started"
-					       : "delivery-failed");
-	json_object_set_new(c->delivery, "state", json_string(c->step));
-	return px_ledger_change(l, id, action, actor, delivery_fn, c, out, err);
-}
-
 /* ---- deliver ----------------------------------------------------------- */
 
 static const char *recipient(const json_t *req, const char *to)
@@ -297,42 +249,6 @@ static int send_one(const px_smtp *s, px_mail *m, char *reply, size_t n,
 	return rc;
 }
 
-struct package_facts {
-	char sha256[65];
-	char size[24];
-	uint64_t bytes;
-	const char *path, *name;
-};
-
-static int check_package(const json_t *req, struct package_facts *p,
-			 px_error *err)
-{
-	unsigned char sha[32];
-	const char *slash;
-
-	p->path = str(req, "package_path");
-	if (!*p->path)
-		return px_error_set(err, PX_EXIT_DATA,
-				    "request has no package to send");
-	if (px_sha256_file(p->path, sha, &p->bytes))
-		return px_error_set(err, PX_EXIT_DATA,
-				    "package %s: cannot read it (%s)", p->path,
-				    strerror(errno));
-	px_hex(sha, 32, p->sha256);
-	if (strcmp(p->sha256, str(req, "package_sha256")))
-		return px_error_set(err, PX_EXIT_DATA,
-				    "package %s has SHA-256 %s, not the %s the "
-				    "ledger recorded: it changed since the "
-				    "export; export again",
-				    p->path, p->sha256,
-				    str(req, "package_sha256"));
-	snprintf(p->size, sizeof(p->size), "%llu",
-		 (unsigned long long)p->bytes);
-	slash = strrchr(p->path, '/');
-	p->name = slash ? slash + 1 : p->path;
-	return 0;
-}
-
 static int send_password(const px_smtp *s, const px_config *cfg,
 			 const struct px_deliver_opts *o, const char *to,
 			 json_t *delivery, px_error *err)
@@ -372,23 +288,19 @@ static int send_password(const px_smtp *s, const px_config *cfg,
 int px_request_deliver_email(px_ledger *l, const px_config *cfg,
 			     const struct px_deliver_opts *o, px_error *err)
 {
-	json_t *req = NULL, *prev, *delivery = NULL, *out = NULL, *probe;
-	struct package_facts pkg = {0};
-	struct delivery_change c;
+	json_t *req = NULL, *prev, *delivery = NULL, *out = NULL;
+	struct px_package_facts pkg = {0};
 	px_smtp s = {0};
 	px_buf subject = {0}, text = {0};
 	char id[96], reply[512] = "", fp[100], at[40], num[24];
 	const char *lang, *to;
 	struct vars v = {0};
 	px_mail m = {0};
-	int rc = -1, bad;
+	int rc = -1;
 
 	if (px_ledger_get(l, o->id, &req, err))
 		return -1;
-	probe = json_deep_copy(req);
-	bad = !probe || px_request_transition(probe, "delivered", err);
-	json_decref(probe);
-	if (bad)
+	if (px_delivery_possible(req, err))
 		goto out;
 	prev = json_object_get(req, "delivery");
 	if (!strcmp(str(prev, "state"), "sending") && !o->resend) {
@@ -409,7 +321,7 @@ int px_request_deliver_email(px_ledger *l, const px_config *cfg,
 		goto out;
 	}
 	if (px_smtp_from_config(cfg, &s, err) ||
-	    check_package(req, &pkg, err) ||
+	    px_delivery_package(req, NULL, &pkg, err) ||
 	    cert_fingerprint(cfg, fp, sizeof(fp), err))
 		goto out;
 	if (!(to = recipient(req, o->to))) {
@@ -462,9 +374,8 @@ int px_request_deliver_email(px_ledger *l, const px_config *cfg,
 		px_error_oom(err);
 		goto out;
 	}
-	c.step = "sending";
-	c.delivery = delivery;
-	if (record(l, o->id, o->actor, &c, NULL, err))
+	if (px_delivery_record(l, o->id, o->actor, "email", "sending", delivery,
+			       NULL, err))
 		goto out;
 
 	m.to = to;
@@ -480,9 +391,9 @@ int px_request_deliver_email(px_ledger *l, const px_config *cfg,
 		px_error send_err = *err;
 
 		json_object_set_new(delivery, "error", json_string(err->msg));
-		c.step = "failed";
 		px_error_clear(err);
-		if (record(l, o->id, o->actor, &c, NULL, err))
+		if (px_delivery_record(l, o->id, o->actor, "email", "failed",
+				       delivery, NULL, err))
 			px_error_prefix(err, "recording the failure of: %s",
 					send_err.msg);
 		else
@@ -492,8 +403,8 @@ int px_request_deliver_email(px_ledger *l, const px_config *cfg,
 	now_rfc3339(at, sizeof(at));
 	json_object_set_new(delivery, "sent_at", json_string(at));
 	json_object_set_new(delivery, "reply", json_string(reply));
-	c.step = "sent";
-	if (record(l, o->id, o->actor, &c, &out, err)) {
+	if (px_delivery_record(l, o->id, o->actor, "email", "sent", delivery,
+			       &out, err)) {
 		px_error_prefix(err,
 				"the email left (%s, %s) but recording it "
 				"failed",

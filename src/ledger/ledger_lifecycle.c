@@ -317,8 +317,8 @@ static int close_as(json_t *req, const char *to, const json_t *args,
 int px_request_apply(json_t *req, const char *action, const json_t *args,
 		     px_day today, json_t *details, px_error *err)
 {
-	static const char *const methods[] = {"email", "mail", "download",
-					      "in_person", NULL};
+	static const char *const methods[] = {
+	    "email", "mail", "download", "in_person", "transmission", NULL};
 	const char *from = str(req, "status");
 	px_day d;
 	char buf[11];
@@ -343,8 +343,8 @@ int px_request_apply(json_t *req, const char *action, const json_t *args,
 			return px_error_set(
 			    err, PX_EXIT_USAGE,
 			    "delivery method '%s': expected "
-			    "email, mail, download or "
-			    "in_person",
+			    "email, mail, download, in_person or "
+			    "transmission",
 			    str(args, "method") ? str(args, "method") : "");
 		rc =
 		    action_date(req, args, today, "delivered on", &d, buf,

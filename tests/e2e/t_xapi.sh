@@ -128,4 +128,38 @@ PY
 	grep -q "2 rejected" "$T/xv.txt" || fail "validator output: $(cat "$T/xv.txt")"
 }
 
+# schemas/xapi-config.json (for editors) accepts what portex accepts and
+# refuses the typos portex refuses, checked by ajv (strict, draft 2020-12).
+test_xapi_config_schema_agrees_with_portex() {
+	AJV="$PX_TOP/build/npm/node_modules/.bin/ajv"
+	if [ ! -x "$AJV" ]; then
+		echo "  skipped: ajv not installed (needs npm: scripts/deps.sh npm)" >&2
+		return 0
+	fi
+	ajv() { "$AJV" validate --spec=draft2020 --strict=true -c ajv-formats \
+		-s "$PX_TOP/schemas/xapi-config.json" -d "$1" >"$T/ajv.out" 2>&1; }
+	demo_setup
+	edit_config "c['xapi'] = {'home_page': 'https://campus.example/', 'lrs': {'campus': {'endpoint': 'https://lrs.example/xapi/', 'username': 'k', 'password': 'p', 'batch_size': 50, 'timeout_seconds': 30}}}"
+	ajv "$T/demo.json" || fail "ajv refuses a config portex accepts: $(cat "$T/ajv.out")"
+	expect_exit 0 export_alice
+	cp "$T/demo.json" "$T/good.json"
+	for bad in "c['xapi']['lrs']['campus']['batch_sise'] = 5" \
+		"c['xapi']['lrs']['campus']['endpoint'] = 'http://lrs.example/xapi/'" \
+		"del c['xapi']['lrs']['campus']['password']" \
+		"c['xapi']['lrs']['campus']['batch_size'] = 0" \
+		"c['sources'][0]['xapi']['activity_bse'] = 'https://x.example/'"; do
+		cp "$T/good.json" "$T/demo.json"
+		edit_config "$bad"
+		! ajv "$T/demo.json" || fail "ajv accepts: $bad"
+		case "$bad" in
+		*sources*)
+			expect_exit 78 export_alice --force ;;
+		*)
+			"$PORTEX" transmit "$T/alice.zip" --to campus --request 1 \
+				--config "$T/demo.json" --ledger "sqlite:$T/l.db" >"$T/stdout" 2>"$T/stderr" && fail "portex accepts: $bad"
+			grep -q "/xapi/lrs/campus" "$T/stderr" || fail "portex on '$bad': $(cat "$T/stderr")" ;;
+		esac
+	done
+}
+
 run_tests

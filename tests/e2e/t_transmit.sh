@@ -1,0 +1,230 @@
+#!/bin/bash
+# End-to-end: `portex transmit` against a small LRS on 127.0.0.1
+# (tests/mock/lrs.py: the Statement API's POST/GET, version header, Basic
+# auth, 204/409 conflict rules), the statements it stored checked with
+# Learning Locker's xapi-validation, the receipt read from the ledger.
+. "$PX_TOP/tests/e2e/lib.sh"
+. "$PX_TOP/tests/e2e/ledger.sh"
+. "$PX_TOP/tests/e2e/demo.sh"
+BACKEND=sqlite
+LRS_USER=portex-lrs
+LRS_PASS=lrs-s3cret-58c1e0
+export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
+export PORTEX_BACKOFF_MS=20
+
+# lrs_start [lrs.py args]: the LRS on $LRS_URL, its store in $T/lrs.json
+lrs_start() {
+	rm -f "$T/lrs.port"
+	/usr/bin/python3 "$PX_TOP/tests/mock/lrs.py" --port-file "$T/lrs.port" \
+		--store "$T/lrs.json" --log "$T/lrs.log" --user "$LRS_USER" \
+		--password "$LRS_PASS" "$@" >/dev/null 2>"$T/lrs.err" &
+	LRS_PID=$!
+	# shellcheck disable=SC2064 # this LRS's pid, expanded now
+	trap "kill $LRS_PID 2>/dev/null || true; wait $LRS_PID 2>/dev/null || true" EXIT
+	for _ in $(seq 100); do
+		[ -s "$T/lrs.port" ] && break
+		sleep 0.05
+	done
+	[ -s "$T/lrs.port" ] || fail "LRS did not start: $(cat "$T/lrs.err")"
+	LRS_URL="http://127.0.0.1:$(cat "$T/lrs.port")/xapi/"
+}
+
+lrs_stop() {
+	kill "$LRS_PID" 2>/dev/null || true
+	wait "$LRS_PID" 2>/dev/null || true
+}
+
+# tx_setup: demo config with ledger and xapi.lrs.campus; an exported
+# request $ID for Alice, package $T/alice.zip with $N statements.
+tx_setup() {
+	demo_setup
+	ledger_new
+	export LRS_KEY=$LRS_USER LRS_SECRET=$LRS_PASS
+	edit_config "c['ledger'] = '$LEDGER'; c.setdefault('xapi', {})['lrs'] = {'campus': {'endpoint': '$LRS_URL', 'username': '\${LRS_KEY}', 'password': '\${LRS_SECRET}', 'batch_size': 4}}"
+	C="--config $T/demo.json"
+	"$PORTEX" request add $C --subject email=alice.martin@example.org \
+		--requester alice.martin@example.org --received "$(today)" \
+		--json >"$T/r.json" || fail "add failed"
+	ID=$(jget "$T/r.json" 'j["id"]')
+	"$PORTEX" request identity "$ID" --verified $C >/dev/null || fail "identity"
+	"$PORTEX" request export "$ID" $C --out "$T/alice.zip" >/dev/null 2>&1 ||
+		fail "export failed"
+	unpack "$T/alice.zip" "$T/pkg"
+	N=$(jget "$T/pkg/xapi/statements.json" 'len(j)')
+	[ "$N" -gt 8 ] || fail "the demo has only $N statements: batches untested"
+}
+
+show() {
+	"$PORTEX" request show "$ID" $C --json >"$T/show.json" || fail "show failed"
+	jget "$T/show.json" "$1"
+}
+
+# stored_check: the LRS holds each statement of the package exactly once,
+# as sent
+stored_check() {
+	/usr/bin/python3 - "$T/pkg/xapi/statements.json" "$T/lrs.json" <<'PY' || fail "LRS store differs from the package"
+import json, sys
+sent = json.load(open(sys.argv[1]))
+store = json.load(open(sys.argv[2]))
+strip = lambda s: {k: v for k, v in s.items() if k != "stored"}
+assert len(store) == len(sent), (len(store), len(sent))
+for s in sent:
+    assert strip(store[s["id"]]) == s, s["id"]
+PY
+}
+
+posts() { if [ -f "$T/lrs.log" ]; then wc -l <"$T/lrs.log" | tr -d ' '; else echo 0; fi; }
+
+test_transmit_stores_every_statement_once_and_records_the_receipt() {
+	lrs_start
+	tx_setup
+	expect_exit 0 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	expect_out "request $ID delivered by xAPI transmission to campus"
+	stored_check
+	batches=$(( (N + 3) / 4 ))
+	[ "$(posts)" = "$batches" ] || fail "$(posts) POSTs for $N statements in batches of 4"
+	[ "$(show 'j["status"]')" = delivered ] || fail "not delivered"
+	[ "$(show 'j["delivery_method"]')" = transmission ] || fail "method"
+	[ "$(show 'j["delivery"]["state"]')" = sent ] || fail "state"
+	[ "$(show 'j["delivery"]["confirmed"]')" = "$N" ] || fail "confirmed"
+	[ "$(show 'j["delivery"]["statements"]')" = "$N" ] || fail "count"
+	[ "$(show 'j["delivery"]["lrs_version"]')" = 1.0.3 ] || fail "version"
+	[ "$(show 'j["delivery"]["to"]')" = "$LRS_URL" ] || fail "to"
+	"$PORTEX" request show "$ID" $C >"$T/show.txt" 2>&1
+	"$PORTEX" audit verify $C >/dev/null || fail "audit trail broken"
+	! grep -rqF "$LRS_PASS" "$T/show.json" "$T/show.txt" "$T/stdout" "$T/stderr" "$T/ledger.db" ||
+		fail "the LRS password leaked"
+	# Every stored statement passes a validator portex did not write.
+	if [ -d "$PX_TOP/build/npm/node_modules/xapi-validation" ] && command -v node >/dev/null; then
+		/usr/bin/python3 -c 'import json,sys; json.dump(list(json.load(open(sys.argv[1])).values()), open(sys.argv[2], "w"))' \
+			"$T/lrs.json" "$T/stored.json"
+		out=$(node "$PX_TOP/tests/tools/xapi_validate.js" "$T/stored.json") || fail "validator: $out"
+		[ "$out" = "xapi: $N statements, 0 rejected" ] || fail "validator said: $out"
+	else
+		echo "  xapi-validation not installed (scripts/deps.sh npm): stored statements not validated" >&2
+	fi
+	# Delivered is final: a second transmission is refused, nothing sent.
+	expect_exit 65 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	expect_err "delivered"
+	[ "$(posts)" = "$batches" ] || fail "sent again after delivery"
+}
+
+test_rerun_after_the_lrs_went_away_mid_transmission_resends_only_the_rest() {
+	lrs_start --drop-after 2
+	tx_setup
+	expect_exit 69 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	expect_err "LRS campus"
+	[ "$(show 'j["status"]')" = exported ] || fail "recorded as delivered"
+	[ "$(show 'j["delivery"]["state"]')" = failed ] || fail "failure not recorded"
+	# The first batch was confirmed; the second was stored but its answer lost.
+	[ "$(show 'j["delivery"]["confirmed"]')" = 4 ] || fail "confirmed: $(show 'j["delivery"]')"
+	wait "$LRS_PID" 2>/dev/null || true
+	before=$(posts)
+	lrs_start --port "$(cat "$T/lrs.port")"
+	expect_exit 0 "$PORTEX" transmit "$T/alice.zip" --to "$LRS_URL" --request "$ID" $C
+	expect_err "resuming after the 4 statements"
+	# The rerun starts at statement 5: the one batch whose answer was lost
+	# is sent again (the LRS already holds it: 204), then the rest.
+	first=$(sed -n "$((before + 1))p" "$T/lrs.log")
+	want=$(jget "$T/pkg/xapi/statements.json" 'j[4]["id"]')
+	[ "$first" = "4 $want 204" ] || fail "rerun began with: $first (expected 4 $want 204)"
+	[ "$(( $(posts) - before ))" = "$(( (N - 4 + 3) / 4 ))" ] || fail "rerun sent $(( $(posts) - before )) batches"
+	stored_check
+	[ "$(show 'j["status"]')" = delivered ] || fail "not delivered"
+	[ "$(show 'j["delivery"]["confirmed"]')" = "$N" ] || fail "confirmed"
+	[ "$(show 'j["delivery"]["resumed_from"]')" = 4 ] || fail "resumed_from"
+}
+
+test_wrong_credentials_fail_clearly_and_nothing_is_delivered() {
+	lrs_start
+	tx_setup
+	export LRS_SECRET=not-the-password-e4f1
+	expect_exit 78 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	expect_err "HTTP 401: credentials refused"
+	expect_err "LRS campus"
+	! grep -qF "not-the-password-e4f1" "$T/stderr" || fail "password in the error"
+	[ "$(show 'j["status"]')" = exported ] || fail "recorded as delivered"
+	[ "$(show 'j["delivery"]["state"]')" = failed ] || fail "failure not recorded"
+	! grep -qF "not-the-password-e4f1" "$T/show.json" || fail "password in the ledger"
+	[ ! -s "$T/lrs.json" ] || [ "$(jget "$T/lrs.json" 'len(j)')" = 0 ] || fail "LRS stored statements"
+}
+
+test_a_statement_the_lrs_holds_differently_is_a_conflict_naming_it() {
+	lrs_start
+	tx_setup
+	# Another sender stored statement 6 under the same id, with other content.
+	/usr/bin/python3 - "$T/pkg/xapi/statements.json" "$T/lrs.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))[5]
+s["verb"]["display"]["en-US"] = "something else"
+json.dump({s["id"]: s}, open(sys.argv[2], "w"))
+PY
+	cid=$(jget "$T/pkg/xapi/statements.json" 'j[5]["id"]')
+	expect_exit 65 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	expect_err "statement 6, id $cid"
+	expect_err "409 Conflict"
+	[ "$(show 'j["status"]')" = exported ] || fail "recorded as delivered"
+	[ "$(show 'j["delivery"]["conflict"]')" = "$cid" ] || fail "conflict not recorded"
+	[ "$(jget "$T/lrs.json" 'j["'"$cid"'"]["verb"]["display"]["en-US"]')" = "something else" ] ||
+		fail "the LRS's statement was overwritten"
+}
+
+test_unreachable_lrs_and_bad_answers_are_errors_not_deliveries() {
+	lrs_start
+	tx_setup
+	lrs_stop
+	expect_exit 69 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	expect_err "gave up after 4 attempts"
+	[ "$(show 'j["status"]')" = exported ] || fail "recorded as delivered"
+	# Something answering 200 to any POST is not an LRS.
+	port=$(cat "$T/lrs.port")
+	lrs_start --bad-answer
+	edit_config "c['xapi']['lrs']['campus']['endpoint'] = '$LRS_URL'"
+	expect_exit 69 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	expect_err "not the list of the statement ids sent"
+	[ "$(show 'j["status"]')" = exported ] || fail "bad answer taken as delivery"
+	lrs_stop
+	lrs_start --no-version
+	edit_config "c['xapi']['lrs']['campus']['endpoint'] = '$LRS_URL'"
+	expect_exit 69 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	expect_err "no X-Experience-API-Version header"
+	[ "$(show 'j["status"]')" = exported ] || fail "bad answer taken as delivery"
+	: "$port"
+}
+
+test_transmit_refuses_what_it_must_not_send() {
+	lrs_start
+	tx_setup
+	# Another package than the request's.
+	cp "$T/alice.zip" "$T/other.zip"
+	printf 'x' >>"$T/other.zip"
+	expect_exit 65 "$PORTEX" transmit "$T/other.zip" --to campus --request "$ID" $C
+	expect_err "not the"
+	# Learners' records in clear over the network; credentials in the URL.
+	expect_exit 64 "$PORTEX" transmit "$T/alice.zip" --to http://lrs.example.org/xapi/ --request "$ID" $C
+	expect_err "use https://"
+	expect_exit 64 "$PORTEX" transmit "$T/alice.zip" --to "https://u:p@lrs.example.org/xapi/" --request "$ID" $C
+	expect_err "credentials do not belong in the URL"
+	expect_exit 64 "$PORTEX" transmit "$T/alice.zip" --to nowhere --request "$ID" $C
+	expect_err "no LRS of that name"
+	expect_exit 64 "$PORTEX" transmit "$T/alice.zip" --request "$ID" $C
+	# A misspelt key of an LRS entry is a config error naming it.
+	edit_config "c['xapi']['lrs']['campus']['pasword'] = 'x'"
+	expect_exit 78 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	expect_err "/xapi/lrs/campus"
+	expect_err "password"
+	[ "$(posts)" = 0 ] || fail "something was sent"
+	edit_config "del c['xapi']['lrs']['campus']['pasword']"
+	[ "$(show 'j["status"]')" = exported ] || fail "status changed"
+}
+
+test_request_deliver_transmission_points_at_transmit() {
+	lrs_start
+	tx_setup
+	expect_exit 64 "$PORTEX" request deliver "$ID" --method transmission $C
+	expect_err "portex transmit"
+	expect_exit 0 "$PORTEX" request deliver "$ID" --method transmission --sent-elsewhere $C
+	[ "$(show 'j["delivery_method"]')" = transmission ] || fail "method"
+}
+
+run_tests
