@@ -897,6 +897,61 @@ out:
 	return rc;
 }
 
+/* 1 when, with the keys known now, some collection in scope could still
+ * find records in a source no resolve step found the subject in. */
+static int could_fetch(const struct run *r, px_scope scope)
+{
+	for (size_t i = 0; i < r->n_srcs; i++) {
+		json_t *colls = json_object_get(r->srcs[i].plan, "collections"),
+		       *c;
+		size_t j;
+
+		json_array_foreach (colls, j, c)
+			if (in_scope(scope, json_string_value(json_object_get(
+						c, "category"))) &&
+			    needs_known(r->keys, json_object_get(c, "needs")))
+				return 1;
+	}
+	return 0;
+}
+
+int px_exporter_resolve(px_exporter *x, const json_t *subject,
+			const char *scope, json_t **keys, px_error *err)
+{
+	px_export_opts o = x->o;
+	struct run r = {.o = &o, .x = x, .schemas = x->schemas};
+	int rc = -1, any = 0;
+
+	if (keys)
+		*keys = NULL;
+	o.subject = subject;
+	if (scope && px_scope_parse(scope, &o.scope))
+		return px_error_set(err, PX_EXIT_DATA,
+				    "scope \"%s\": expected portability or "
+				    "access",
+				    scope);
+	if (!(r.keys = json_deep_copy(subject)))
+		return px_error_oom(err);
+	if (prepare_sources(x, err))
+		goto out;
+	r.srcs = x->srcs;
+	r.n_srcs = x->n_srcs;
+	if (check_plans(&r, err) || resolve_identity(&r, err))
+		goto out;
+	for (size_t i = 0; i < r.n_srcs; i++)
+		any |= r.srcs[i].found;
+	/* No resolve step knows the subject: it is unknown for sure only
+	 * when no collection could be read with the keys given. */
+	rc = any || could_fetch(&r, o.scope);
+	if (rc && keys)
+		*keys = json_incref(r.keys);
+out:
+	if (rc < 0 && err->code == PX_EXIT_UNAVAILABLE)
+		x->reopen = 1;
+	json_decref(r.keys);
+	return rc;
+}
+
 int px_export(const px_export_opts *o, px_export_result *res, px_error *err)
 {
 	px_export_subject js = {

@@ -74,6 +74,17 @@ px_exporter *px_exporter_new(const px_export_opts *opts, px_error *err);
 int px_exporter_run(px_exporter *x, const px_export_subject *s,
 		    px_export_result *res, px_error *err);
 
+/* Runs only the identity resolution of an export of subject (no fetch,
+ * no package): the sources' resolve steps, in rounds. Returns 1 when the
+ * subject may be found (a resolve step found them, or some collection in
+ * scope can be read with the keys given, so only an export can tell),
+ * with *keys (may be NULL; new reference) every key known; 0 when an
+ * export would surely end "found in no source" (67); -1 with err: a key
+ * no source starts from (64), a source unavailable (69), a config error
+ * (78). scope NULL: the exporter's. Uses x like px_exporter_run(). */
+int px_exporter_resolve(px_exporter *x, const json_t *subject,
+			const char *scope, json_t **keys, px_error *err);
+
 /* {"entity": records, ...} of the last successful run, all sources
  * together; NULL after a failure. Valid until the next run or free. */
 const json_t *px_exporter_entities(const px_exporter *x);

@@ -1,35 +1,20 @@
 /*
- * complete.c - what happens when an export thread is done with a request:
- * the package is recorded in the ledger (or, when the request was closed
- * meanwhile, removed), the outcome counted, the portal told.
+ * complete.c - what serve does when a job of the queue ends (the pool's
+ * completion hook): the queue has recorded the outcome in the ledger
+ * already (request exported, or the job failed); serve counts it, logs it,
+ * keeps the failure in the audit trail and tells the portal.
+ *
+ * Only jobs that ran in this process are seen here: a `portex worker`
+ * that exports a portal request records it in the ledger the same way,
+ * and GET /v1/exports/{id} shows it, but no webhook is sent for it.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "serve/accesslog.h"
 #include "serve/serve.h"
-
-struct exported {
-	const char *path;
-	const char *sha256;
-};
-
-static int exported_fn(void *ctx, json_t *req, json_t *details, px_error *err)
-{
-	struct exported *e = ctx;
-	json_t *args =
-	    json_pack("{s:s, s:s}", "path", e->path, "sha256", e->sha256);
-	int rc;
-
-	if (!args)
-		return px_error_oom(err);
-	rc = px_request_apply(req, "exported", args, px_today(), details, err);
-	json_decref(args);
-	return rc;
-}
 
 struct failed {
 	int code;
@@ -48,84 +33,79 @@ static int failed_fn(void *ctx, json_t *req, json_t *details, px_error *err)
 	return 0;
 }
 
-static void log_id(const char *level, const char *event, long id,
-		   const px_jobs_outcome *o)
+static void log_job(const char *level, const char *event, const px_job *j,
+		    const px_job_end *e)
 {
-	json_t *f = json_pack("{s:I, s:f}", "id", (json_int_t)id, "seconds",
-			      o->seconds);
+	json_t *f =
+	    json_pack("{s:I, s:I, s:f}", "id", (json_int_t)j->request_id, "job",
+		      (json_int_t)j->id, "seconds", e->seconds);
 
-	if (o->code)
-		json_object_set_new(f, "exit", json_integer(o->code));
-	else if (o->res)
+	if (e->code)
+		json_object_set_new(f, "exit", json_integer(e->code));
+	else if (e->out)
 		json_object_set_new(f, "bytes",
-				    json_integer((json_int_t)o->res->size));
+				    json_integer((json_int_t)e->out->size));
 	px_log_event(level, event, f);
 	json_decref(f);
 }
 
-static void record_package(px_serve *s, long id, const char *path,
-			   const px_jobs_outcome *o)
+static void tell_portal(px_serve *s, long id)
 {
 	px_error err = PX_ERROR_INIT;
-	struct exported e = {path, o->res->sha256};
-	json_t *req = NULL;
+	json_t *req = NULL, *view, *body;
 	int rc;
 
+	if (!s->webhook)
+		return;
 	pthread_mutex_lock(&s->ledger_mu);
-	rc = px_ledger_change(s->ledger, id, "request.exported", PX_SERVE_ACTOR,
-			      exported_fn, &e, &req, &err);
+	rc = px_ledger_get(s->ledger, id, &req, &err);
 	pthread_mutex_unlock(&s->ledger_mu);
 	if (rc) {
-		/* Withdrawn or rejected while it ran, or the ledger failed:
-		 * a package nobody recorded is personal data nobody will
-		 * purge. */
-		json_t *f = json_pack("{s:I, s:i, s:s}", "id", (json_int_t)id,
-				      "exit", err.code, "message", err.msg);
-		unlink(path);
-		px_log_event("error", "export.unrecorded", f);
-		json_decref(f);
+		px_serve_log_ledger_error(&err);
 		return;
 	}
-	px_metrics_export(s->metrics, "ok", o->seconds);
-	log_id("info", "export.done", id, o);
-	if (s->webhook) {
-		json_t *view = px_serve_view(s, req, (int64_t)time(NULL));
-		json_t *body = json_pack("{s:s, s:o}", "event", "export.ready",
-					 "export", view);
-		px_webhook_send(s->webhook, body);
-		json_decref(body);
-	}
+	view = px_serve_view(s, req, (int64_t)time(NULL));
+	body = json_pack("{s:s, s:o}", "event", "export.ready", "export", view);
+	px_webhook_send(s->webhook, body);
+	json_decref(body);
 	json_decref(req);
 }
 
-void px_serve_export_done(void *ctx, long id, const char *path,
-			  const px_jobs_outcome *o)
+static void record_failure(px_serve *s, const px_job *j, const px_job_end *e)
+{
+	px_error err = PX_ERROR_INIT;
+	struct failed f = {e->code, e->message ? e->message : ""};
+
+	pthread_mutex_lock(&s->ledger_mu);
+	if (px_ledger_change(s->ledger, j->request_id, "request.export-failed",
+			     PX_SERVE_ACTOR, failed_fn, &f, NULL, &err))
+		px_serve_log_ledger_error(&err);
+	pthread_mutex_unlock(&s->ledger_mu);
+}
+
+void px_serve_job_done(void *ctx, const px_job *j, const px_job_end *e)
 {
 	px_serve *s = ctx;
-	px_error err = PX_ERROR_INIT;
-	struct failed f = {o->code, o->message};
 
-	if (!o->code) {
-		record_package(s, id, path, o);
+	/* serve's workers also take the ledger's other jobs (bulk ones):
+	 * the portal hears only of its own. */
+	if (strcmp(j->batch, PX_SERVE_BATCH) || !j->request_id)
 		return;
+	if (e->state == PX_JOB_DONE) {
+		px_metrics_export(s->metrics, "ok", e->seconds);
+		log_job("info", "export.done", j, e);
+		tell_portal(s, j->request_id);
+	} else if (e->released) {
+		/* Nothing was written; the job waits in the queue for the
+		 * next start or another worker. */
+		px_metrics_export(s->metrics, "interrupted", e->seconds);
+		log_job("warning", "export.released", j, e);
+	} else if (e->state == PX_JOB_QUEUED) {
+		px_metrics_export(s->metrics, "retry", e->seconds);
+		log_job("warning", "export.retry", j, e);
+	} else {
+		px_metrics_export(s->metrics, "failed", e->seconds);
+		log_job("error", "export.failed", j, e);
+		record_failure(s, j, e);
 	}
-	if (o->interrupted) {
-		/* Nothing was written; the request still waits in the
-		 * ledger and the next start takes it up. */
-		px_metrics_export(s->metrics, "interrupted", o->seconds);
-		log_id("warning", "export.released", id, o);
-		return;
-	}
-	px_metrics_export(s->metrics, "failed", o->seconds);
-	log_id("error", "export.failed", id, o);
-	px_serve_set_failure(s, id, o->code, o->message);
-	pthread_mutex_lock(&s->ledger_mu);
-	if (px_ledger_change(s->ledger, id, "request.export-failed",
-			     PX_SERVE_ACTOR, failed_fn, &f, NULL, &err)) {
-		json_t *l = json_pack("{s:I, s:s}", "id", (json_int_t)id,
-				      "message", err.msg);
-		px_log_event("error", "ledger", l);
-		json_decref(l);
-	}
-	pthread_mutex_unlock(&s->ledger_mu);
 }

@@ -41,50 +41,6 @@ char *px_serve_package_path(const px_serve *s, long id)
 	return px_path_join(s->sc.out_dir, name);
 }
 
-static const struct px_failure *failure_of(px_serve *s, long id,
-					   struct px_failure *copy)
-{
-	const struct px_failure *found = NULL;
-
-	pthread_mutex_lock(&s->fail_mu);
-	for (struct px_failure *f = s->failures; f; f = f->next)
-		if (f->id == id) {
-			*copy = *f;
-			found = copy;
-			break;
-		}
-	pthread_mutex_unlock(&s->fail_mu);
-	return found;
-}
-
-int px_serve_failed(px_serve *s, long id)
-{
-	struct px_failure f;
-
-	return failure_of(s, id, &f) != NULL;
-}
-
-/* Sets (message not NULL) or clears the failure kept for id. */
-void px_serve_set_failure(px_serve *s, long id, int code, const char *message)
-{
-	struct px_failure **p, *f;
-
-	pthread_mutex_lock(&s->fail_mu);
-	for (p = &s->failures; *p && (*p)->id != id; p = &(*p)->next)
-		;
-	if ((f = *p) && !message) {
-		*p = f->next;
-		free(f);
-	} else if (message && (f || (f = calloc(1, sizeof(*f))))) {
-		if (!*p)
-			*p = f;
-		f->id = id;
-		f->code = code;
-		snprintf(f->message, sizeof(f->message), "%s", message);
-	}
-	pthread_mutex_unlock(&s->fail_mu);
-}
-
 static const char *failure_code(int code)
 {
 	switch (code) {
@@ -107,26 +63,40 @@ static const char *failure_code(int code)
 }
 
 /* queued/running/failed while the ledger says the export is still to be
- * done. */
+ * done: the queue's job of the request says which. */
 static const char *pending_status(px_serve *s, long id, json_t *view)
 {
-	struct px_failure f;
+	px_error err = PX_ERROR_INIT;
+	px_job *j = NULL;
+	const char *st = "queued"; /* no job yet: the sweep queues it */
+	int rc;
 
-	switch (px_jobs_state(s->jobs, id)) {
-	case PX_JOBS_RUNNING:
-		return "running";
-	case PX_JOBS_QUEUED:
-		return "queued";
-	case PX_JOBS_NONE:
+	pthread_mutex_lock(&s->ledger_mu);
+	rc = px_queue_get_by_request(s->ledger, id, &j, &err);
+	pthread_mutex_unlock(&s->ledger_mu);
+	if (rc < 0)
+		px_serve_log_ledger_error(&err);
+	if (rc != 1)
+		return st;
+	switch (j->state) {
+	case PX_JOB_RUNNING:
+	case PX_JOB_DONE: /* the ledger was read just before it finished */
+		st = "running";
+		break;
+	case PX_JOB_QUEUED:
+		break;
+	case PX_JOB_FAILED:
+	case PX_JOB_DEAD:
+		json_object_set_new(
+		    view, "error",
+		    json_pack("{s:s, s:i, s:s}", "code",
+			      failure_code(j->last_code), "exit", j->last_code,
+			      "message", j->last_error ? j->last_error : ""));
+		st = "failed";
 		break;
 	}
-	if (!failure_of(s, id, &f))
-		return "queued"; /* taken up again by the sweep */
-	json_object_set_new(view, "error",
-			    json_pack("{s:s, s:i, s:s}", "code",
-				      failure_code(f.code), "exit", f.code,
-				      "message", f.message));
-	return "failed";
+	px_job_free(j);
+	return st;
 }
 
 /* Adds the signed link when the package is there and not expired. */
@@ -180,37 +150,65 @@ json_t *px_serve_view(px_serve *s, const json_t *req, int64_t now)
 	return view;
 }
 
-enum px_submit px_serve_enqueue(px_serve *s, const json_t *req)
+int px_serve_enqueue(px_serve *s, const json_t *req, px_error *err)
 {
 	long id = (long)json_integer_value(json_object_get(req, "id"));
-	px_scope scope = PX_SCOPE_PORTABILITY;
 	char *path = px_serve_package_path(s, id), until[48];
-	enum px_submit rc;
+	px_job_spec spec = {
+	    .batch = PX_SERVE_BATCH,
+	    .subject = json_object_get(req, "subject"),
+	    .package = path,
+	    .scope = str(req, "type"),
+	    .retrievable_until = until,
+	    .request_id = id,
+	    .actor = PX_SERVE_ACTOR,
+	};
+	int rc;
 
 	if (!path)
-		return PX_SUBMIT_NOMEM;
-	px_scope_parse(str(req, "type"), &scope);
-	px_serve_set_failure(s, id, 0, NULL);
+		return px_error_oom(err);
 	/* The link will run from when the package is written; the package
 	 * says the day. */
 	px_rfc3339_from_epoch((int64_t)time(NULL) + s->sc.link_seconds, 0,
 			      until, sizeof(until));
 	until[10] = '\0';
-	rc = px_jobs_submit(s->jobs, id, json_object_get(req, "subject"), scope,
-			    path, until);
+	rc = px_queue_enqueue(s->ledger, &spec, NULL, NULL, err);
 	free(path);
+	if (!rc && s->pool)
+		px_pool_wake(s->pool);
 	return rc;
 }
 
-int px_serve_ledger_problem(px_call *c, const px_error *err)
+int px_serve_counts(px_serve *s, long *queued, long *running, px_error *err)
+{
+	json_t *c = NULL;
+
+	if (px_queue_counts(s->ledger, PX_SERVE_BATCH, &c, err))
+		return -1;
+	if (queued)
+		*queued =
+		    (long)json_integer_value(json_object_get(c, "queued"));
+	if (running)
+		*running =
+		    (long)json_integer_value(json_object_get(c, "running"));
+	json_decref(c);
+	return 0;
+}
+
+void px_serve_log_ledger_error(const px_error *err)
 {
 	json_t *f =
 	    json_pack("{s:i, s:s}", "exit", err->code, "message", err->msg);
 
-	/* The ledger's message names files and hosts: for the operator's
-	 * log, not for the portal. */
 	px_log_event("error", "ledger", f);
 	json_decref(f);
+}
+
+int px_serve_ledger_problem(px_call *c, const px_error *err)
+{
+	/* The ledger's message names files and hosts: for the operator's
+	 * log, not for the portal. */
+	px_serve_log_ledger_error(err);
 	if (err->code != PX_EXIT_UNAVAILABLE)
 		return px_http_problem(c, 500, "internal_error",
 				       "the request could not be read or "
@@ -256,6 +254,39 @@ static int safe_key(const char *k)
 		if (!isalnum((unsigned char)*k) && *k != '_' && *k != '-')
 			return 0;
 	return 1;
+}
+
+/* One person, one spelling: values trimmed, an email lower-cased (the
+ * rule px_subject_id() follows), so the one-request-per-interval rule and
+ * the ledger see "Alice@Example.org " and "alice@example.org" as one
+ * subject. 0, or -1 on out of memory. */
+static int fold_subject(json_t *subject)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach (subject, k, v) {
+		const char *t = json_string_value(v);
+		size_t n;
+		char *c;
+
+		while (isspace((unsigned char)*t))
+			t++;
+		n = strlen(t);
+		while (n && isspace((unsigned char)t[n - 1]))
+			n--;
+		if (!(c = strndup(t, n)))
+			return -1;
+		if (!strcmp(k, "email"))
+			for (char *p = c; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+		if (json_string_set(v, c)) {
+			free(c);
+			return -1;
+		}
+		free(c);
+	}
+	return 0;
 }
 
 /* The body, checked; *req gets the ledger request it asks for (new
@@ -320,6 +351,10 @@ static int read_body(px_call *c, json_t **req)
 					k, MAX_VALUE);
 			goto out;
 		}
+	}
+	if (fold_subject(subject)) {
+		px_http_problem(c, 500, "out_of_memory", "out of memory");
+		goto out;
 	}
 	v = json_object_get(b, "scope");
 	if (v && !(json_is_string(v) &&
@@ -411,17 +446,57 @@ static int answer_with(px_call *c, unsigned status, json_t *view,
 	return px_http_send(c, status, r);
 }
 
+/* Asks the sources who the subject is, before anything is recorded: a
+ * subject no source knows is refused (422) rather than recorded as a
+ * request that can only fail. 0 to go on, 1 when answered. */
+static int resolve(px_serve *s, px_call *c, const json_t *req)
+{
+	px_error err = PX_ERROR_INIT;
+	int rc;
+
+	pthread_mutex_lock(&s->resolve_mu);
+	rc = px_exporter_resolve(s->resolver, json_object_get(req, "subject"),
+				 str(req, "type"), NULL, &err);
+	pthread_mutex_unlock(&s->resolve_mu);
+	if (rc == 1)
+		return 0;
+	if (rc == 0)
+		return px_http_problem(c, 422, "subject_not_found",
+				       "no source knows this subject; nothing "
+				       "was recorded"),
+		       1;
+	if (err.code == PX_EXIT_USAGE) /* a key no source starts from */
+		return px_http_problem(c, 422, "unknown_subject_key",
+				       "/subject: no source starts from these "
+				       "keys; nothing was recorded"),
+		       1;
+	px_serve_log_ledger_error(&err);
+	if (err.code == PX_EXIT_UNAVAILABLE)
+		return px_http_problem_retry(c, 503, "source_unavailable", 30,
+					     "a source cannot be reached; "
+					     "try again later"),
+		       1;
+	return px_http_problem(c, 500, "internal_error",
+			       "the subject could not be looked up; the "
+			       "service log says why"),
+	       1;
+}
+
 int px_api_create(px_serve *s, px_call *c)
 {
 	px_error err = PX_ERROR_INIT;
 	json_t *req = NULL, *recent = NULL, *stored = NULL;
 	int64_t now = (int64_t)time(NULL);
-	long retry = 0;
+	long retry = 0, queued = 0;
 	char hdr[1024];
 	int rc;
 
 	if (read_body(c, &req))
 		return MHD_YES;
+	if (resolve(s, c, req)) {
+		json_decref(req);
+		return MHD_YES;
+	}
 	pthread_mutex_lock(&s->ledger_mu);
 	if (px_ratelimit_check(s, json_object_get(req, "subject"), now, &retry,
 			       &recent, &err))
@@ -435,7 +510,9 @@ int px_api_create(px_serve *s, px_call *c)
 		json_decref(recent);
 		return rc;
 	}
-	if (s->draining || !px_jobs_has_room(s->jobs)) {
+	if (!s->draining && px_serve_counts(s, &queued, NULL, &err))
+		goto ledger_error;
+	if (s->draining || queued >= s->sc.queue) {
 		pthread_mutex_unlock(&s->ledger_mu);
 		json_decref(req);
 		return s->draining
@@ -448,11 +525,11 @@ int px_api_create(px_serve *s, px_call *c)
 				 "later",
 				 s->sc.queue);
 	}
-	if (record(s, req, &stored, &err))
+	/* Under the lock: nothing else of this process fills the queue
+	 * between the room check and this. Recorded then queued: should the
+	 * process stop in between, the sweep at the next start queues it. */
+	if (record(s, req, &stored, &err) || px_serve_enqueue(s, stored, &err))
 		goto ledger_error;
-	/* Under the lock: nothing else fills the queue between the room
-	 * check and this. */
-	px_serve_enqueue(s, stored);
 	pthread_mutex_unlock(&s->ledger_mu);
 	json_decref(req);
 	snprintf(hdr, sizeof(hdr), "%s/v1/exports/%" JSON_INTEGER_FORMAT,
@@ -465,6 +542,7 @@ int px_api_create(px_serve *s, px_call *c)
 ledger_error:
 	pthread_mutex_unlock(&s->ledger_mu);
 	json_decref(req);
+	json_decref(stored);
 	return px_serve_ledger_problem(c, &err);
 }
 

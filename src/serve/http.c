@@ -218,11 +218,27 @@ int px_http_problem_retry(px_call *c, unsigned status, const char *code,
 	return rc;
 }
 
+/* serve's jobs in the ledger's queue; a failure goes to the log. */
+static int counts(px_serve *s, long *queued, long *running)
+{
+	px_error err = PX_ERROR_INIT;
+	int rc;
+
+	pthread_mutex_lock(&s->ledger_mu);
+	rc = px_serve_counts(s, queued, running, &err);
+	pthread_mutex_unlock(&s->ledger_mu);
+	if (rc)
+		px_serve_log_ledger_error(&err);
+	return rc;
+}
+
 static int healthz(px_serve *s, px_call *c)
 {
 	long queued = 0, running = 0;
 
-	px_jobs_counts(s->jobs, &queued, &running);
+	if (counts(s, &queued, &running))
+		return px_http_problem(c, 503, "ledger_unavailable",
+				       "the ledger cannot be read");
 	return px_http_json(c, s->draining ? 503 : 200,
 			    json_pack("{s:s, s:I, s:I}", "status",
 				      s->draining ? "stopping" : "ok", "queued",
@@ -235,7 +251,9 @@ static int metrics(px_serve *s, px_call *c)
 	px_buf b = {0};
 	long queued = 0, running = 0;
 
-	px_jobs_counts(s->jobs, &queued, &running);
+	if (counts(s, &queued, &running))
+		return px_http_problem(c, 503, "ledger_unavailable",
+				       "the ledger cannot be read");
 	if (px_metrics_render(s->metrics, queued, running, &b)) {
 		px_buf_free(&b);
 		return px_http_problem(c, 500, "out_of_memory",

@@ -16,7 +16,7 @@
 static const double bounds[] = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
 #define NB	(sizeof(bounds) / sizeof(bounds[0]))
 #define NSTATUS 600
-static const char *const outcomes[] = {"ok", "failed", "interrupted"};
+static const char *const outcomes[] = {"ok", "failed", "interrupted", "retry"};
 #define NOUT (sizeof(outcomes) / sizeof(outcomes[0]))
 
 struct counts {

@@ -16,7 +16,8 @@ void px_metrics_free(px_metrics *m);
 
 /* One HTTP answer with this status. */
 void px_metrics_request(px_metrics *m, unsigned status);
-/* One finished export: outcome "ok", "failed" or "interrupted". */
+/* One finished export: outcome "ok", "failed", "interrupted" or "retry"
+ * (a transient failure, tried again after a backoff). */
 void px_metrics_export(px_metrics *m, const char *outcome, double seconds);
 
 /* Appends the exposition text to out (queue_depth and running are read by

@@ -1,10 +1,10 @@
 /*
- * serve.c - the life of `portex serve`: open the ledger, start the export
- * threads, take up the portal requests an earlier run left waiting,
- * listen; then, until SIGTERM, purge expired packages and re-queue what
- * did not fit; on SIGTERM stop accepting, drain the requests in flight,
- * stop the exports (an interrupted export writes nothing and its request
- * waits in the ledger for the next start).
+ * serve.c - the life of `portex serve`: open the ledger, start the pool of
+ * export workers on the ledger's queue, queue the portal requests an
+ * earlier run recorded but did not queue, listen; then, until SIGTERM,
+ * purge expired packages; on SIGTERM stop accepting, drain the requests in
+ * flight, stop the exports (an interrupted export writes nothing and its
+ * job goes back to the queue for the next start or a `portex worker`).
  */
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -39,15 +39,6 @@ static int is_portal(const json_t *req)
 	return ch && !strcmp(ch, PX_SERVE_CHANNEL);
 }
 
-static void log_ledger_error(const px_error *err)
-{
-	json_t *f =
-	    json_pack("{s:i, s:s}", "exit", err->code, "message", err->msg);
-
-	px_log_event("error", "ledger", f);
-	json_decref(f);
-}
-
 static int verified_fn(void *ctx, json_t *req, json_t *details, px_error *err)
 {
 	(void)ctx;
@@ -56,30 +47,36 @@ static int verified_fn(void *ctx, json_t *req, json_t *details, px_error *err)
 }
 
 /* Queues every portal request the ledger says is still to be exported
- * and that is neither queued, running nor failed here: at start (what an
- * earlier run left), then now and then (what did not fit in the queue).
- * Returns 1 when the queue could not take them all. */
-static int sweep(px_serve *s)
+ * and that has no job: recorded by a process that stopped before queueing
+ * it. At start, then now and then. */
+static void sweep(px_serve *s)
 {
 	px_error err = PX_ERROR_INIT;
 	json_t *all = NULL, *req;
 	size_t i;
-	int full = 0;
 	long queued = 0;
 
 	pthread_mutex_lock(&s->ledger_mu);
 	if (px_ledger_list(s->ledger, &all, &err)) {
 		pthread_mutex_unlock(&s->ledger_mu);
-		log_ledger_error(&err);
-		return 1;
+		px_serve_log_ledger_error(&err);
+		return;
 	}
 	json_array_foreach (all, i, req) {
 		const char *st = str(req, "status");
 		long id = (long)json_integer_value(json_object_get(req, "id"));
 		json_t *now = NULL;
+		px_job *j = NULL;
+		int has;
 
 		if (!is_portal(req) ||
-		    px_jobs_state(s->jobs, id) != PX_JOBS_NONE)
+		    (strcmp(st, "received") && strcmp(st, "ready")))
+			continue;
+		if ((has = px_queue_get_by_request(s->ledger, id, &j, &err)) <
+		    0)
+			px_serve_log_ledger_error(&err);
+		px_job_free(j);
+		if (has)
 			continue;
 		/* Recorded, but the process stopped before the portal's
 		 * confirmation was: the portal did confirm it. */
@@ -88,16 +85,17 @@ static int sweep(px_serve *s)
 					     "request.identity-verified",
 					     PX_SERVE_ACTOR, verified_fn, NULL,
 					     &now, &err)) {
-				log_ledger_error(&err);
+				px_serve_log_ledger_error(&err);
 				continue;
 			}
 			req = now;
 			st = str(req, "status");
 		}
-		if (!strcmp(st, "ready") && !px_serve_failed(s, id)) {
-			enum px_submit rc = px_serve_enqueue(s, req);
-			full |= rc == PX_SUBMIT_FULL;
-			queued += rc == PX_SUBMIT_QUEUED;
+		if (!strcmp(st, "ready")) {
+			if (px_serve_enqueue(s, req, &err))
+				px_serve_log_ledger_error(&err);
+			else
+				queued++;
 		}
 		json_decref(now);
 	}
@@ -108,7 +106,6 @@ static int sweep(px_serve *s)
 		px_log_event("info", "resume", fl);
 		json_decref(fl);
 	}
-	return full;
 }
 
 struct purged {
@@ -139,7 +136,7 @@ static void purge(px_serve *s, int64_t now)
 	pthread_mutex_lock(&s->ledger_mu);
 	if (px_ledger_list(s->ledger, &all, &err)) {
 		pthread_mutex_unlock(&s->ledger_mu);
-		log_ledger_error(&err);
+		px_serve_log_ledger_error(&err);
 		return;
 	}
 	json_array_foreach (all, i, req) {
@@ -152,15 +149,14 @@ static void purge(px_serve *s, int64_t now)
 		if (!is_portal(req) || !path || until < 0 || now <= until)
 			continue;
 		ours = px_serve_package_path(s, id);
-		if (ours && !strcmp(ours, path) &&
-		    px_jobs_state(s->jobs, id) == PX_JOBS_NONE) {
+		if (ours && !strcmp(ours, path)) {
 			p.path = path;
 			/* Audited first: a deletion the trail does not show
 			 * must not happen. */
 			if (px_ledger_change(s->ledger, id, "package.purged",
 					     PX_SERVE_ACTOR, purged_fn, &p,
 					     NULL, &err))
-				log_ledger_error(&err);
+				px_serve_log_ledger_error(&err);
 			else if (unlink(path) && errno != ENOENT)
 				px_log_event("error", "purge", NULL);
 			else {
@@ -232,7 +228,7 @@ static int start(px_serve *s, const px_config *cfg, const char *listen,
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	pthread_mutex_init(&s->ledger_mu, NULL);
-	pthread_mutex_init(&s->fail_mu, NULL);
+	pthread_mutex_init(&s->resolve_mu, NULL);
 	if (px_serve_config_load(cfg, listen, &s->sc, err))
 		return -1;
 	if (mkdir(s->sc.out_dir, 0700) && errno != EEXIST)
@@ -248,29 +244,56 @@ static int start(px_serve *s, const px_config *cfg, const char *listen,
 				       s->sc.webhook_attempts)))
 		return px_error_set(err, PX_EXIT_OSERR,
 				    "cannot start the webhook thread");
-	s->jobs = px_jobs_start(cfg, s->sc.workers, s->sc.queue,
-				px_serve_export_done, s, err);
-	return s->jobs ? 0 : -1;
+	{
+		px_export_opts eo = {.config = cfg,
+				     .scope = PX_SCOPE_PORTABILITY};
+		/* Each worker opens its own connection to the config's
+		 * ledger; a signing key that does not load fails here. */
+		px_pool_opts po = {.export = &eo,
+				   .jobs = (int)s->sc.workers,
+				   .ledger_uri = "",
+				   .on_done = px_serve_job_done,
+				   .on_done_ctx = s};
+
+		if (!(s->resolver = px_exporter_new(&eo, err)))
+			return -1;
+		/* workers 0: `portex worker` processes export, serve only
+		 * queues. */
+		if (!s->sc.workers)
+			return 0;
+		s->pool = px_pool_start(&po, err);
+	}
+	return s->pool ? 0 : -1;
+}
+
+/* Waits for the workers: an export that SIGTERM stopped released its job
+ * (nothing written); the next start, or a `portex worker`, takes it. */
+static void stop_pool(px_serve *s)
+{
+	px_error err = PX_ERROR_INIT;
+
+	if (!s->pool)
+		return;
+	px_pool_stop(s->pool);
+	if (px_pool_wait(s->pool, NULL, &err))
+		px_serve_log_ledger_error(&err);
+	s->pool = NULL;
 }
 
 static void finish(px_serve *s)
 {
-	px_jobs_stop(s->jobs);
+	stop_pool(s);
+	px_exporter_free(s->resolver);
 	px_webhook_stop(s->webhook);
 	px_metrics_free(s->metrics);
 	px_ledger_close(s->ledger);
-	while (s->failures) {
-		struct px_failure *f = s->failures;
-		s->failures = f->next;
-		free(f);
-	}
 	if (s->tls_key_pem)
 		OPENSSL_cleanse(s->tls_key_pem, strlen(s->tls_key_pem));
 	free(s->tls_key_pem);
 	free(s->tls_cert_pem);
 	px_serve_config_clear(&s->sc);
 	pthread_mutex_destroy(&s->ledger_mu);
-	pthread_mutex_destroy(&s->fail_mu);
+	pthread_mutex_destroy(&s->resolve_mu);
 }
 
 static void log_listening(const px_serve *s)

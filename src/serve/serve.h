@@ -6,14 +6,20 @@
  *   serve.c        start, resume waiting requests, purge timer, SIGTERM
  *   http.c         libmicrohttpd, routes, body limit, JSON answers
  *   exports.c      POST /v1/exports, GET /v1/exports/{id}
- *   complete.c     an export's end: ledger, metrics, webhook
+ *   complete.c     a job's end: metrics, log, audit, webhook
  *   download.c     GET /v1/exports/{id}/package (Range, ETag)
  *   ratelimit.c    one request per subject per interval
- *   auth.c, link.c, metrics.c, accesslog.c, webhook.c, jobs.c
+ *   auth.c, link.c, metrics.c, accesslog.c, webhook.c
  *
- * Threads: libmicrohttpd's pool answers requests; the export threads of
- * jobs.c run exports; the webhook has its own. The ledger handle is one
- * connection, so every use of it holds ledger_mu.
+ * Exports go through the ledger's job queue (queue/queue.h, batch
+ * "portal"), worked by a pool of in-process workers (queue/pool.h) and by
+ * any `portex worker` on the same ledger: a queued request survives a
+ * restart and any of them may export it.
+ *
+ * Threads: libmicrohttpd's pool answers requests; the pool's workers run
+ * exports, each on its own ledger connection; the webhook has its own.
+ * serve's ledger handle is one connection, so every use of it holds
+ * ledger_mu.
  */
 #ifndef PX_SERVE_H
 #define PX_SERVE_H
@@ -24,7 +30,8 @@
 #include "portex/config.h"
 #include "portex/error.h"
 #include "portex/ledger.h"
-#include "serve/jobs.h"
+#include "queue/pool.h"
+#include "queue/queue.h"
 #include "serve/metrics.h"
 #include "serve/serve_config.h"
 #include "serve/webhook.h"
@@ -37,26 +44,21 @@ int px_serve_run(const px_config *cfg, const char *listen, px_error *err);
 
 #define PX_SERVE_CHANNEL  "portal"
 #define PX_SERVE_ACTOR	  "portal"
+#define PX_SERVE_BATCH	  "portal" /* the queue's batch of serve's jobs */
 #define PX_SERVE_MAX_BODY (64 * 1024)
-
-/* The last failed export of a request, kept until it is tried again. */
-struct px_failure {
-	struct px_failure *next;
-	long id;
-	int code;
-	char message[256];
-};
 
 typedef struct px_serve {
 	const px_config *cfg;
 	px_serve_config sc;
 	px_ledger *ledger;
 	pthread_mutex_t ledger_mu;
-	px_jobs *jobs;
+	px_pool *pool;
+	/* Resolves a POST's subject before anything is recorded: one
+	 * exporter (its own source connections), one caller at a time. */
+	px_exporter *resolver;
+	pthread_mutex_t resolve_mu;
 	px_metrics *metrics;
 	px_webhook *webhook;
-	pthread_mutex_t fail_mu;
-	struct px_failure *failures;
 	char *tls_key_pem, *tls_cert_pem; /* alive while listening */
 	volatile int draining;		  /* SIGTERM seen: /healthz says so */
 } px_serve;
@@ -67,18 +69,18 @@ int px_api_create(px_serve *s, struct px_call *c);
 int px_api_status(px_serve *s, struct px_call *c);
 /* The package's place for request id: a malloc'd absolute path. */
 char *px_serve_package_path(const px_serve *s, long id);
-/* Queues request req's export; the result of px_jobs_submit(). */
-enum px_submit px_serve_enqueue(px_serve *s, const json_t *req);
+/* Queues request req's export in the ledger (a request queued already
+ * gets no second job). Call with ledger_mu held. 0, or -1 with err. */
+int px_serve_enqueue(px_serve *s, const json_t *req, px_error *err);
+/* serve's jobs waiting and running, now (ledger_mu held). 0 or -1. */
+int px_serve_counts(px_serve *s, long *queued, long *running, px_error *err);
 /* The export view of a request (what GET /v1/exports/{id} answers): a new
- * reference, or NULL on out of memory. ledger_mu need not be held. */
+ * reference, or NULL on out of memory. Call without ledger_mu. */
 json_t *px_serve_view(px_serve *s, const json_t *req, int64_t now);
-/* 1 when the last export of request id failed (and was not retried). */
-int px_serve_failed(px_serve *s, long id);
-/* Keeps (message not NULL) or forgets the failure of request id. */
-void px_serve_set_failure(px_serve *s, long id, int code, const char *message);
-/* complete.c: jobs.c's completion callback (ctx is the px_serve). */
-void px_serve_export_done(void *ctx, long id, const char *out_path,
-			  const px_jobs_outcome *o);
+/* complete.c: the pool's completion hook (ctx is the px_serve). */
+void px_serve_job_done(void *ctx, const px_job *j, const px_job_end *e);
+/* Logs a ledger failure for the operator. */
+void px_serve_log_ledger_error(const px_error *err);
 
 /* Loads request c->id for an answer about it: 0 with *req (new
  * reference), or 1 when answered already (404 for an unknown id or one

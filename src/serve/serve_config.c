@@ -278,7 +278,7 @@ int px_serve_config_load(const px_config *cfg, const char *listen,
 	    secret(cfg, sec, "link_key", &c->link_key, err) ||
 	    tls_section(cfg, sec, c, err) || check_transport(cfg, c, err) ||
 	    urls(cfg, sec, c, err) ||
-	    number(cfg, sec, "workers", 2, 1, 64, &c->workers, err) ||
+	    number(cfg, sec, "workers", 2, 0, 64, &c->workers, err) ||
 	    number(cfg, sec, "queue", 100, 1, 100000, &c->queue, err) ||
 	    number(cfg, sec, "link_days", 7, 1, 365, &days, err) ||
 	    number(cfg, sec, "interval_hours", 24, 0, 24 * 366, &hours, err) ||

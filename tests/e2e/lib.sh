@@ -59,7 +59,7 @@ expect_file() {
 
 run_tests() {
 	local name out
-	for name in $(declare -F | awk '{print $3}' | grep '^test_'); do
+	for name in $(declare -F | awk '{print $3}' | grep '^test_' | grep -E -- "${E2E_TEST:-.}"); do
 		T=$(mktemp -d)
 		export T
 		# Not inside `if`: bash would switch errexit off for the test.

@@ -16,6 +16,11 @@ ready_export() {
 	URL=$(body 'j["download_url"]')
 }
 
+# packages_left: what the package folder holds besides the queue's index
+packages_left() {
+	ls -A "$T/out/packages" | grep -vx index.ndjson || true
+}
+
 # ledger_requests: how many requests the ledger holds
 ledger_requests() {
 	"$PORTEX" request list --ledger "sqlite:$T/ledger.db" --json |
@@ -85,7 +90,7 @@ test_no_token_or_a_wrong_one_is_401_and_nothing_is_recorded() {
 	code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/v1/exports/1")
 	[ "$code" = 401 ] || fail "GET without token: $code"
 	[ "$(ledger_requests)" = 0 ] || fail "a refused request was recorded"
-	[ -z "$(ls -A "$T/out/packages")" ] || fail "something was exported"
+	[ -z "$(packages_left)" ] || fail "something was exported"
 	serve_stop
 }
 
@@ -198,21 +203,35 @@ test_bad_requests_get_clear_4xx_and_the_service_keeps_running() {
 	serve_stop
 }
 
-test_a_subject_no_source_knows_is_reported_as_such() {
+test_an_unknown_subject_is_refused_at_post_and_nothing_is_recorded() {
 	serve_setup
 	serve_start
-	[ "$(create '{"subject": {"email": "nobody@example.org"}}')" = 202 ] || fail "POST"
-	id=$(body 'j["id"]')
-	wait_status "$id" failed
-	[ "$(body 'j["error"]["code"]')" = subject_not_found ] || fail "error: $(cat "$T/body")"
-	conforms Export
-	[ "$(body 'j["error"]["exit"]')" = 67 ] || fail "exit code"
+	[ "$(create '{"subject": {"email": "nobody@example.org"}}')" = 422 ] || fail "POST: $(cat "$T/body")"
+	[ "$(body 'j["code"]')" = subject_not_found ] || fail "body: $(cat "$T/body")"
+	grep -qi '^content-type: application/problem+json' "$T/headers" || fail "not a problem+json"
+	conforms Problem
 	# A key no source starts from.
-	[ "$(create '{"subject": {"phone": "+33 6 12 34 56 78"}}')" = 202 ] || fail "POST"
-	id=$(body 'j["id"]')
-	wait_status "$id" failed
-	[ "$(body 'j["error"]["code"]')" = unknown_subject_key ] || fail "error: $(cat "$T/body")"
-	[ -z "$(ls -A "$T/out/packages")" ] || fail "a package was written"
+	[ "$(create '{"subject": {"phone": "+33 6 12 34 56 78"}}')" = 422 ] || fail "POST: $(cat "$T/body")"
+	[ "$(body 'j["code"]')" = unknown_subject_key ] || fail "body: $(cat "$T/body")"
+	[ "$(ledger_requests)" = 0 ] || fail "a refused subject was recorded"
+	[ "$(sqlite3 "$T/ledger.db" "SELECT count(*) FROM px_jobs")" = 0 ] || fail "a job was queued"
+	[ -z "$(packages_left)" ] || fail "a package was written: $(packages_left)"
+	# Still serving: a known subject is taken.
+	[ "$(create "$ALICE")" = 202 ] || fail "a known subject after the unknown ones: $(cat "$T/body")"
+	serve_stop
+}
+
+test_an_email_in_another_case_is_the_same_subject() {
+	serve_setup
+	serve_start
+	[ "$(create '{"subject": {"email": " Alice.Martin@Example.ORG"}}')" = 202 ] || fail "POST: $(cat "$T/body")"
+	ID=$(body 'j["id"]')
+	[ "$(create "$ALICE")" = 429 ] || fail "same person, other case: $(cat "$T/body")"
+	[ "$(body 'j["id"]')" = "$ID" ] || fail "not the existing request"
+	"$PORTEX" request show "$ID" --ledger "sqlite:$T/ledger.db" --json >"$T/req.json"
+	[ "$(jget "$T/req.json" 'j["subject"]["email"]')" = alice.martin@example.org ] ||
+		fail "recorded as $(jget "$T/req.json" 'j["subject"]')"
+	wait_status "$ID" ready
 	serve_stop
 }
 
@@ -267,7 +286,9 @@ test_sigterm_during_an_export_leaves_no_package_and_restart_completes_it() {
 	serve_stop
 	grep -q '"event":"export.released"' "$T/serve.log" || fail "the export was not stopped: $(tail -5 "$T/serve.log")"
 	expect_no_file "$T/out/packages/portex-request-$ID.zip"
-	[ -z "$(ls -A "$T/out/packages")" ] || fail "left in the package folder: $(ls -A "$T/out/packages")"
+	[ -z "$(packages_left)" ] || fail "left in the package folder: $(packages_left)"
+	[ "$(sqlite3 "$T/ledger.db" "SELECT state FROM px_jobs WHERE request_id = $ID")" = queued ] ||
+		fail "the job was not given back to the queue"
 	"$PORTEX" request show "$ID" --ledger "sqlite:$T/ledger.db" --json >"$T/req.json"
 	[ "$(jget "$T/req.json" 'j["status"]')" = ready ] || fail "request is $(jget "$T/req.json" 'j["status"]')"
 	# The next start takes the request up; the source is quick now.
@@ -278,6 +299,31 @@ test_sigterm_during_an_export_leaves_no_package_and_restart_completes_it() {
 	expect_exit 0 "$PORTEX" verify "$T/got.zip"
 	[ "$(/usr/bin/python3 -c 'import json,sys,zipfile; print(len(json.loads(zipfile.ZipFile(sys.argv[1]).read("data/connection.json"))["records"]))' "$T/got.zip")" -ge 5 ] ||
 		fail "connection records missing"
+	serve_stop
+}
+
+test_a_portex_worker_exports_what_serve_queued_and_a_restart_keeps_it() {
+	serve_setup "s['workers'] = 0"
+	serve_start
+	[ "$(create "$ALICE")" = 202 ] || fail "POST: $(cat "$T/body")"
+	ID=$(body 'j["id"]')
+	[ "$(body 'j["status"]')" = queued ] || fail "status: $(cat "$T/body")"
+	serve_stop
+	# The job is in the ledger's queue, attached to the portal's request.
+	[ "$(sqlite3 "$T/ledger.db" "SELECT state, batch FROM px_jobs WHERE request_id = $ID")" = "queued|portal" ] ||
+		fail "jobs: $(sqlite3 "$T/ledger.db" "SELECT * FROM px_jobs")"
+	expect_exit 0 "$PORTEX" worker --config "$T/demo.json" --once
+	serve_start
+	wait_status "$ID" ready
+	curl -s -o "$T/got.zip" "$(body 'j["download_url"]')"
+	expect_exit 0 "$PORTEX" verify "$T/got.zip"
+	unpack "$T/got.zip" "$T/pkg"
+	[ "$(jget "$T/pkg/manifest.json" 'j["request"]')" = "$ID" ] || fail "manifest names another request"
+	# One request, the portal's: the worker did not record a second one.
+	[ "$(ledger_requests)" = 1 ] || fail "requests: $(ledger_requests)"
+	"$PORTEX" request show "$ID" --ledger "sqlite:$T/ledger.db" --json >"$T/req.json"
+	[ "$(jget "$T/req.json" 'j["channel"]')" = portal ] || fail "channel"
+	expect_exit 0 "$PORTEX" audit verify --ledger "sqlite:$T/ledger.db"
 	serve_stop
 }
 
@@ -313,10 +359,12 @@ test_expired_packages_are_purged_and_audited_their_requests_kept() {
 test_a_full_queue_answers_503_with_retry_after() {
 	serve_setup "s['workers'] = 1; s['queue'] = 1"
 	slow_source 3000000
+	sqlite3 "$T/out/demo.db" "INSERT INTO users (id, email, created_at, username) VALUES
+		(901, 'b@example.org', '2024-09-01 08:00:00', 'b'), (902, 'c@example.org', '2024-09-01 08:00:00', 'c')"
 	serve_start
 	[ "$(create "$ALICE")" = 202 ] || fail "first"
 	wait_status "$(body 'j["id"]')" running
-	[ "$(create '{"subject": {"email": "b@example.org"}}')" = 202 ] || fail "second: queued"
+	[ "$(create '{"subject": {"email": "b@example.org"}}')" = 202 ] || fail "second: queued: $(cat "$T/body")"
 	[ "$(body 'j["status"]')" = queued ] || fail "second is $(body 'j["status"]')"
 	[ "$(create '{"subject": {"email": "c@example.org"}}')" = 503 ] || fail "third: $(cat "$T/body")"
 	[ "$(body 'j["code"]')" = queue_full ] || fail "body"
