@@ -100,6 +100,8 @@ static const char *const msgs[PX_MSG__COUNT][PX_LANG__COUNT] = {
     [PX_MSG_NO_DATA] = {"Aucune donnée n'a été trouvée.", "No data was found."},
     [PX_MSG_NO_RECORDS] = {"Aucun enregistrement.", "No records."},
     [PX_MSG_RECORD_COUNT] = {"enregistrements", "records"},
+    [PX_MSG_COLUMNS_HELP] = {"Que contient chaque colonne ?",
+			     "What each column holds"},
     [PX_MSG_RECORD_ONE] = {"enregistrement", "record"},
     [PX_MSG_TIMEZONE] = {"Fuseau horaire", "Time zone"},
     [PX_MSG_TIMEZONE_TEXT] =
@@ -527,7 +529,8 @@ static const struct value_word {
     {"event", "login", {"connexion", "login"}},
     {"event", "logout", {"déconnexion", "logout"}},
     {"event", "login_failed", {"connexion refusée", "failed login"}},
-    {"event", "password_reset",
+    {"event",
+     "password_reset",
      {"réinitialisation du mot de passe", "password reset"}},
 };
 

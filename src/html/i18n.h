@@ -113,6 +113,7 @@ enum px_msg {
 	PX_MSG_FINGERPRINT,
 	PX_MSG_FINGERPRINT_TEXT,
 	PX_MSG_GENERATED_BY,
+	PX_MSG_COLUMNS_HELP,
 	PX_MSG__COUNT
 };
 
@@ -139,6 +140,11 @@ const char *px_i18n_entity(px_lang lang, const char *entity);
 /* A person's name for a record field ("taken_at" -> "Passée le"), or NULL
  * for a field no schema has. Static storage. */
 const char *px_i18n_field(px_lang lang, const char *field);
+
+/* What column field of entity holds, in lang ("taken_at" -> "Date à
+ * laquelle l'évaluation a été passée."), or NULL for a field no schema
+ * has. Static storage. */
+const char *px_i18n_column(px_lang lang, const char *entity, const char *field);
 
 /* A field's value in words, for the closed lists of the schemas and the
  * usual words of free ones (("status", "completed") -> "terminé",

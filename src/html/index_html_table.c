@@ -114,10 +114,57 @@ static void write_cell(const cell_ctx *c, const json_t *v, const char *col)
 	fputs("</td>", out);
 }
 
+/* What a column holds in the page's language; the schema's (English)
+ * description for a field the page has no words for. Only a field the
+ * schema describes: the same name elsewhere may mean something else. */
+static const char *column_text(px_lang lang, const char *entity,
+			       const char *field, const json_t *schema_desc)
+{
+	const char *t;
+
+	if (!json_is_string(schema_desc))
+		return NULL;
+	t = px_i18n_column(lang, entity, field);
+
+	return t ? t : json_string_value(schema_desc);
+}
+
+/* A title shows only under a mouse: the same texts in a <details> a
+ * finger or a keyboard opens. */
+static void column_help(FILE *out, px_lang lang, const char *entity,
+			const json_t *cols)
+{
+	const char *k, *desc, *label;
+	json_t *v;
+	int any = 0;
+
+	json_object_foreach ((json_t *)cols, k, v) {
+		if (!(desc = column_text(lang, entity, k, v)))
+			continue;
+		if (!any++) {
+			fputs("<details class=\"columns\"><summary>", out);
+			px_html_text(out, px_i18n(lang, PX_MSG_COLUMNS_HELP));
+			fputs("</summary>\n<dl>", out);
+		}
+		fputs("<dt>", out);
+		if ((label = px_i18n_field(lang, k))) {
+			px_html_text(out, label);
+			fputc(' ', out);
+		}
+		fputs("<span class=\"field\">", out);
+		px_html_text(out, k);
+		fputs("</span></dt><dd>", out);
+		px_html_text(out, desc);
+		fputs("</dd>", out);
+	}
+	if (any)
+		fputs("</dl></details>\n", out);
+}
+
 int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,
-		       const char *entity,
-		       const json_t *rows, const px_schemas *schemas,
-		       const char *root, px_error *err)
+		       const char *entity, const json_t *rows,
+		       const px_schemas *schemas, const char *root,
+		       px_error *err)
 {
 	json_t *cols =
 	    columns(rows, schemas ? px_schemas_record(schemas, entity) : NULL);
@@ -130,10 +177,12 @@ int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,
 	label = px_i18n_entity(lang, entity);
 	px_html_table_open(out, label ? label : entity);
 	json_object_foreach (cols, k, v) {
+		const char *desc = column_text(lang, entity, k, v);
+
 		fputs("<th scope=\"col\"", out);
-		if (json_is_string(v)) {
+		if (desc) {
 			fputs(" title=\"", out);
-			px_html_text(out, json_string_value(v));
+			px_html_text(out, desc);
 			fputs("\"", out);
 		}
 		fputs(">", out);
@@ -148,8 +197,8 @@ int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,
 	}
 	fputs("</tr></thead>\n<tbody>\n", out);
 	json_array_foreach (rows, i, rec) {
-		cell_ctx c = {out, lang, tz, document_link(entity, rec), root,
-			      rec};
+		cell_ctx c = {out,  lang, tz, document_link(entity, rec),
+			      root, rec};
 
 		fputs("<tr>", out);
 		json_object_foreach (cols, k, v)
@@ -157,6 +206,7 @@ int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,
 		fputs("</tr>\n", out);
 	}
 	fputs("</tbody>\n</table></div>\n", out);
+	column_help(out, lang, entity, cols);
 	json_decref(cols);
 	return 0;
 }
@@ -209,9 +259,9 @@ static void write_more(FILE *out, px_lang lang, const px_html_entity *e,
 }
 
 static int write_section(FILE *out, px_lang lang, const px_tz *tz,
-			 const px_html_entity *e,
-			 size_t id, const json_t *shown,
-			 const px_schemas *schemas, px_error *err)
+			 const px_html_entity *e, size_t id,
+			 const json_t *shown, const px_schemas *schemas,
+			 px_error *err)
 {
 	const char *label = px_i18n_entity(lang, e->entity);
 
@@ -233,8 +283,8 @@ static int write_section(FILE *out, px_lang lang, const px_tz *tz,
 		fputs("<p>", out);
 		px_html_text(out, px_i18n(lang, PX_MSG_NO_RECORDS));
 		fputs("</p>\n", out);
-	} else if (px_html_rows_table(out, lang, tz, e->entity, shown, schemas, "",
-				      err)) {
+	} else if (px_html_rows_table(out, lang, tz, e->entity, shown, schemas,
+				      "", err)) {
 		return -1;
 	}
 	write_more(out, lang, e, json_array_size(shown));

@@ -292,13 +292,23 @@ static void test_entity_table_follows_the_schema(void **state)
 	assert_string_equal(headers, "assessment|assessment_title|score|"
 				     "max_score|passed|taken_at|source|"
 				     "category|");
-	/* descriptions as tooltips */
+	/* descriptions in the page's language, as tooltips and in a
+	 * <details> a phone can open; the schema's English is not used */
 	assert_non_null(json_string_value(desc));
 	snprintf(th, sizeof(th),
 		 "<th scope=\"col\" title=\"%s\">Passée le<br/><span "
 		 "class=\"field\">taken_at</span></th>",
-		 json_string_value(desc));
+		 "Date à laquelle l&#39;évaluation a été passée.");
 	assert_has(f->html, th);
+	assert_lacks(f->html, json_string_value(desc));
+	assert_has(f->html, "<details class=\"columns\"><summary>Que contient "
+			    "chaque colonne ?</summary>\n<dl><dt>Évaluation "
+			    "<span class=\"field\">assessment</span></dt><dd>"
+			    "Identifiant de l&#39;évaluation.</dd>");
+	assert_string_equal(px_i18n_column(PX_LANG_EN, "answer", "score"),
+			    "Points the response earned.");
+	assert_string_equal(px_i18n_column(PX_LANG_EN, "score", "score"),
+			    "Score obtained.");
 	/* cells */
 	assert_has(f->html, "<tr><td class=\"nw\">quiz-1</td><td class=\"nw\">Fractions</td><td "
 			    "class=\"num\">17,5</td><td class=\"num\">20</td>"
@@ -473,12 +483,17 @@ static void test_every_schema_field_has_a_heading(void **state)
 		const json_t *rs = px_schemas_record(f->schemas, entities[i]);
 		assert_non_null(rs);
 		json_object_foreach (json_object_get(rs, "properties"), k, v) {
-			for (int l = 0; l < PX_LANG__COUNT; l++)
+			for (int l = 0; l < PX_LANG__COUNT; l++) {
 				if (!px_i18n_field((px_lang)l, k))
 					fail_msg(
 					    "%s.%s: no heading in language "
 					    "%d",
 					    entities[i], k, l);
+				if (!px_i18n_column((px_lang)l, entities[i], k))
+					fail_msg("%s.%s: no description in "
+						 "language %d",
+						 entities[i], k, l);
+			}
 		}
 	}
 }
