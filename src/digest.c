@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "digest.h"
@@ -56,4 +57,9 @@ void px_hex(const unsigned char *p, size_t n, char *out)
 		out[2 * i + 1] = digits[p[i] & 15];
 	}
 	out[2 * n] = 0;
+}
+
+int px_is_hex(const char *s, size_t n)
+{
+	return s && strspn(s, "0123456789abcdef") >= n;
 }

@@ -16,4 +16,8 @@ int px_sha256_fd(int fd, unsigned char sha[32], uint64_t *size);
 /* n bytes as 2n lowercase hex digits and a NUL into out (2n + 1 bytes). */
 void px_hex(const unsigned char *p, size_t n, char *out);
 
+/* 1 when the first n characters of s (may be NULL) are lowercase hex
+ * digits. */
+int px_is_hex(const char *s, size_t n);
+
 #endif

@@ -594,6 +594,9 @@ static json_t *build_manifest(struct run *r)
 		json_object_set_new(m, "retrievable_until",
 				    json_string(r->retrievable_until));
 	json_object_set_new(m, "sources", sources);
+	/* The ledger's chain head: each package is a witness of the trail. */
+	if (r->o->audit)
+		json_object_set_new(m, "audit", json_deep_copy(r->o->audit));
 	/* Checked with the plans; absent when the config has none. */
 	if (json_object_get(cfg->root, "processing"))
 		json_object_set_new(m, "processing",
@@ -639,9 +642,8 @@ static char *read_secret(const px_config *cfg, px_error *err)
 	return s;
 }
 
-static int load_signer(px_exporter *x, px_error *err)
+int px_export_signer(const px_export_opts *o, px_signer **out, px_error *err)
 {
-	const px_export_opts *o = &x->o;
 	const char *key = o->sign_key, *cert = o->sign_cert;
 	char *kp = NULL, *cp = NULL, *pass;
 
@@ -653,6 +655,7 @@ static int load_signer(px_exporter *x, px_error *err)
 		key = kp;
 		cert = cp;
 	}
+	*out = NULL;
 	if (o->unsigned_ok && !o->sign_key) {
 		free(kp);
 		free(cp);
@@ -670,12 +673,12 @@ static int load_signer(px_exporter *x, px_error *err)
 	}
 	pass = read_secret(o->config, err);
 	if (pass)
-		x->signer = px_signer_load(key, cert, *pass ? pass : NULL, err);
-	if (x->signer &&
-	    px_signer_set_tsa(
-		x->signer, px_config_str(o->config, "signing.tsa_url"), err)) {
-		px_signer_free(x->signer);
-		x->signer = NULL;
+		*out = px_signer_load(key, cert, *pass ? pass : NULL, err);
+	if (*out &&
+	    px_signer_set_tsa(*out, px_config_str(o->config, "signing.tsa_url"),
+			      err)) {
+		px_signer_free(*out);
+		*out = NULL;
 	}
 	if (pass) {
 		OPENSSL_cleanse(pass, strlen(pass));
@@ -683,7 +686,7 @@ static int load_signer(px_exporter *x, px_error *err)
 	}
 	free(kp);
 	free(cp);
-	return x->signer ? 0 : -1;
+	return *out ? 0 : -1;
 }
 
 px_exporter *px_exporter_new(const px_export_opts *o, px_error *err)
@@ -702,8 +705,9 @@ px_exporter *px_exporter_new(const px_export_opts *o, px_error *err)
 		px_error_oom(err);
 		return NULL;
 	}
+	x->o.audit = NULL;
 	x->schemas = px_schemas_load(err);
-	if (!x->schemas || load_signer(x, err)) {
+	if (!x->schemas || px_export_signer(&x->o, &x->signer, err)) {
 		if (!err->code)
 			px_error_oom(err);
 		px_exporter_free(x);
@@ -831,6 +835,7 @@ int px_exporter_run(px_exporter *x, const px_export_subject *js,
 	o.out_path = js->out_path;
 	o.request_id = js->request_id;
 	o.force = js->force;
+	o.audit = js->audit;
 	if (js->scope && px_scope_parse(js->scope, &o.scope))
 		return px_error_set(err, PX_EXIT_DATA,
 				    "scope \"%s\": expected portability or "
@@ -959,6 +964,7 @@ int px_export(const px_export_opts *o, px_export_result *res, px_error *err)
 	    .out_path = o->out_path,
 	    .request_id = o->request_id,
 	    .force = o->force,
+	    .audit = o->audit,
 	};
 	px_exporter *x;
 	int rc;

@@ -47,6 +47,13 @@ const char *px_signer_subject(const px_signer *s);
 int px_asic_sign(zip_t *za, const px_digest_entry *entries, size_t n,
 		 px_signer *signer, px_error *err);
 
+/* A detached CMS signature (DER) over len bytes of data, as the package's
+ * (CAdES-BES, or CAdES-T with a TSA); `what` names data in errors. Returns
+ * a malloc'ed buffer of *der_len bytes the caller frees with free(), or
+ * NULL with err set. */
+unsigned char *px_signer_sign(px_signer *s, const char *data, size_t len,
+			      const char *what, size_t *der_len, px_error *err);
+
 /* Names and URIs of the container (ETSI EN 319 162-1). */
 #define PX_ASIC_MIMETYPE      "application/vnd.etsi.asic-e+zip"
 #define PX_ASIC_NS	      "http://uri.etsi.org/02918/v1.2.1#"

@@ -30,6 +30,9 @@ typedef struct px_export_opts {
 	const char *password;	/* encrypt data entries (AES-256), or NULL */
 	int progress;		/* print progress on stderr */
 	int no_xapi;		/* leave xapi/statements.json out */
+	/* The ledger's audit trail head when the export starts, for
+	 * manifest.json ({"entries": N, "head": hex}), or NULL: borrowed. */
+	const json_t *audit;
 } px_export_opts;
 
 typedef struct px_export_result {
@@ -60,8 +63,18 @@ typedef struct px_export_subject {
 	/* "YYYY-MM-DD": the package's retrievable-until date, written into
 	 * manifest.json and index.html; NULL for none. */
 	const char *retrievable_until;
-	const char *scope; /* "portability"/"access"; NULL: the exporter's */
+	const char *scope;   /* "portability"/"access"; NULL: the exporter's */
+	const json_t *audit; /* as px_export_opts.audit */
 } px_export_subject;
+
+typedef struct px_signer px_signer;
+
+/* The signer opts name (sign_key/sign_cert, else the config's "signing"
+ * with its passphrase and TSA) into *out (px_signer_free()); *out is NULL
+ * without error only when unsigned_ok and no key is named. Returns 0 or
+ * -1 with err set. */
+int px_export_signer(const px_export_opts *opts, px_signer **out,
+		     px_error *err);
 
 /* Loads schemas and signer from opts (its subject, out_path, request_id
  * and force are ignored; opts->config must outlive the exporter; the

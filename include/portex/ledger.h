@@ -40,7 +40,7 @@
 #include "portex/deadline.h"
 #include "portex/error.h"
 
-#define PX_LEDGER_SCHEMA_VERSION 4
+#define PX_LEDGER_SCHEMA_VERSION 5
 
 typedef struct px_ledger px_ledger;
 
@@ -117,13 +117,58 @@ typedef struct px_audit_result {
 	int valid;	     /* 1 when the whole chain checks */
 	long bad_seq;	     /* first entry at fault (0 when valid) */
 	const char *problem; /* "edited", "removed", "reordered", "inserted",
-				"request-edited"; static; NULL when valid */
+				"rewritten", "request-edited",
+				"checkpoint-forged"; static; NULL when
+				valid */
 	char message[512];   /* one sentence naming the entry */
+	long checkpoints;    /* signed checkpoints compared */
+	int authenticated;   /* their signatures checked against a
+				certificate given (not only their own) */
+	long witnesses;	     /* witnesses compared */
 } px_audit_result;
 
 /* Walks the chain; fills res. Returns -1 only when the ledger cannot be
  * read (a broken chain is a result, not an error). */
 int px_audit_verify(px_ledger *l, px_audit_result *res, px_error *err);
+
+/* A head of the trail recorded outside the ledger (a package's manifest
+ * "audit"): the first `entries` entries hash to `head`. */
+typedef struct px_audit_witness {
+	long entries;
+	const char *head;   /* 64 lowercase hex digits */
+	const char *source; /* "package alice.zip", for messages */
+} px_audit_witness;
+
+typedef struct px_audit_verify_opts {
+	/* PEM certificate the checkpoints must be signed by, or NULL: then
+	 * each is checked only against the certificate it carries. */
+	const char *cert_path;
+	const px_audit_witness *witnesses;
+	size_t n_witnesses;
+} px_audit_verify_opts;
+
+/* px_audit_verify, and the chain recomputed from the entries' content
+ * compared with every signed checkpoint and each witness: a trail edited
+ * and re-hashed, cut short or reordered is named by its first entry that
+ * disagrees. o may be NULL. A certificate that cannot be read is
+ * PX_EXIT_CONFIG. */
+int px_audit_verify_with(px_ledger *l, const px_audit_verify_opts *o,
+			 px_audit_result *res, px_error *err);
+
+/* The trail's head now: *entries and head (65 bytes, hex; 64 zeros for
+ * an empty trail). */
+int px_audit_head(px_ledger *l, long *entries, char *head, px_error *err);
+
+/* Signs data (detached CMS, DER, malloc'ed into *der). */
+typedef int (*px_checkpoint_sign_fn)(void *ctx, const char *data, size_t len,
+				     unsigned char **der, size_t *der_len,
+				     px_error *err);
+/* Verifies the trail (refusing a broken one, PX_EXIT_INVALID), then
+ * stores a signed checkpoint of its head listing the hashes of the
+ * entries since the previous checkpoint. *entries (may be NULL): the
+ * entries it covers; nothing is written when no entry is new. */
+int px_audit_checkpoint(px_ledger *l, px_checkpoint_sign_fn sign, void *ctx,
+			long *entries, px_error *err);
 /* *out: new array of entries {seq, at, actor, action, request, details,
  * hash}, for one request or all (request_id 0). */
 int px_audit_list(px_ledger *l, long request_id, json_t **out, px_error *err);

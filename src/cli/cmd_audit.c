@@ -1,46 +1,173 @@
 /*
- * cmd_audit.c - `portex audit verify|log`: check the ledger's hash chain
- * and show its entries.
+ * cmd_audit.c - `portex audit verify|checkpoint|log`: check the ledger's
+ * hash chain against its signed checkpoints and witnesses, sign a
+ * checkpoint, show the entries.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <zip.h>
+
 #include "cli/commands.h"
+#include "digest.h"
 #include "portex/config.h"
 #include "portex/ledger.h"
 
 static const char usage[] =
-    "usage: portex audit verify [--config F | --ledger URI] [--json]\n"
+    "usage: portex audit verify [--config F | --ledger URI] [--cert F]\n"
+    "                           [--witness FILE]... [--json]\n"
+    "       portex audit checkpoint --config F [--ledger URI] [--json]\n"
     "       portex audit log    [--config F | --ledger URI]\n"
     "                           [--request ID] [--json]\n"
     "\n"
     "verify walks the ledger's audit trail: each entry's SHA-256 covers\n"
     "its content and the previous entry's hash, and each request must\n"
-    "match the state its last entry recorded. It names the first entry\n"
-    "edited, removed or reordered.\n"
+    "match the state its last entry recorded. The chain, recomputed from\n"
+    "the entries' content, must also agree with every signed checkpoint\n"
+    "and every witness: a trail edited and re-hashed, cut short or\n"
+    "reordered is named by its first entry that disagrees.\n"
+    "checkpoint signs the trail's head with the config's signing key\n"
+    "(request export does it after recording a package).\n"
     "log prints the entries, oldest first.\n"
     "\n"
-    "  --config F     deployment config; its \"ledger\" names the ledger\n"
+    "  --config F     deployment config; its \"ledger\" names the ledger,\n"
+    "                 its signing.cert checks the checkpoints\n"
     "  --ledger URI   sqlite:FILE or postgresql://... (overrides --config)\n"
+    "  --cert F       PEM certificate the checkpoints must be signed by\n"
+    "                 (overrides the config's)\n"
+    "  --witness FILE a package (its manifest.json \"audit\") or a JSON\n"
+    "                 file {\"entries\": N, \"head\": HEX}; repeatable\n"
     "  --request ID   log: only this request's entries\n"
     "  --json         print JSON\n"
     "\n"
     "exit: 0 the trail is intact, 1 it is broken (tampered with),\n"
-    "64 usage, 65 corrupt ledger, 69 ledger locked or unreachable,\n"
-    "78 config error\n";
+    "64 usage, 65 corrupt ledger or witness, 69 ledger locked or\n"
+    "unreachable, 78 config error\n";
 
-static int verify(px_ledger *l, int json, px_error *err)
+#define MAX_WITNESSES 64
+
+/* A witness as given on the command line, with its storage. */
+struct witness {
+	char head[65];
+	char source[512];
+};
+
+/* manifest.json of the package at path, or NULL when it is not a ZIP
+ * (err untouched) or has none (err set). */
+static json_t *package_manifest(const char *path, px_error *err)
+{
+	zip_t *za = zip_open(path, ZIP_RDONLY, NULL);
+	zip_stat_t st;
+	zip_file_t *f = NULL;
+	char *buf = NULL;
+	json_t *m = NULL;
+
+	if (!za)
+		return NULL;
+	if (zip_stat(za, "manifest.json", 0, &st) ||
+	    !(st.valid & ZIP_STAT_SIZE) || st.size > (16u << 20) ||
+	    !(buf = malloc(st.size + 1)) ||
+	    !(f = zip_fopen(za, "manifest.json", 0)) ||
+	    zip_fread(f, buf, st.size) != (zip_int64_t)st.size ||
+	    !(m = json_loadb(buf, st.size, 0, NULL)))
+		px_error_set(err, PX_EXIT_DATA,
+			     "witness %s: a ZIP without a readable "
+			     "manifest.json",
+			     path);
+	if (f)
+		zip_fclose(f);
+	free(buf);
+	zip_discard(za);
+	return m;
+}
+
+static int is_head(const char *s)
+{
+	return px_is_hex(s, 64) && !s[64];
+}
+
+/* Reads the head a package or a JSON file records. */
+static int read_witness(const char *path, struct witness *w,
+			px_audit_witness *aw, px_error *err)
+{
+	json_error_t je;
+	json_t *root = package_manifest(path, err), *a, *n;
+	int zip = root != NULL;
+
+	if (err->code)
+		return -1;
+	if (!root && !(root = json_load_file(path, 0, &je)))
+		return px_error_set(err, PX_EXIT_DATA,
+				    "witness %s: neither a package nor JSON "
+				    "(line %d: %s)",
+				    path, je.line, je.text);
+	a = json_object_get(root, "audit");
+	if (!a && !zip)
+		a = root;
+	n = json_object_get(a, "entries");
+	if (!a) {
+		json_decref(root);
+		return px_error_set(err, PX_EXIT_DATA,
+				    "witness %s: its manifest.json has no "
+				    "\"audit\" (the package was made without "
+				    "a ledger)",
+				    path);
+	}
+	if (json_object_size(a) != 2 || !json_is_integer(n) ||
+	    json_integer_value(n) < 0 ||
+	    !is_head(json_string_value(json_object_get(a, "head")))) {
+		json_decref(root);
+		return px_error_set(err, PX_EXIT_DATA,
+				    "witness %s: \"audit\": expected "
+				    "{\"entries\": N, \"head\": 64 lowercase "
+				    "hex digits}",
+				    path);
+	}
+	snprintf(w->head, sizeof(w->head), "%s",
+		 json_string_value(json_object_get(a, "head")));
+	snprintf(w->source, sizeof(w->source), "%s %s",
+		 zip ? "package" : "file", path);
+	aw->entries = (long)json_integer_value(n);
+	aw->head = w->head;
+	aw->source = w->source;
+	json_decref(root);
+	return 0;
+}
+
+static int checkpoint(px_ledger *l, const px_config *cfg, int json,
+		      px_error *err)
+{
+	long n = 0;
+
+	if (!cfg)
+		return px_usage_error(err, "audit",
+				      "checkpoint needs --config F (the "
+				      "signing key)");
+	if (px_cli_checkpoint(l, cfg, &n, err))
+		return -1;
+	if (json)
+		printf("{\"entries\": %ld}\n", n);
+	else
+		printf("audit trail checkpoint signed: %ld entries\n", n);
+	return PX_OK;
+}
+
+static int verify(px_ledger *l, const px_audit_verify_opts *vo, int json,
+		  px_error *err)
 {
 	px_audit_result r;
 
-	if (px_audit_verify(l, &r, err))
+	if (px_audit_verify_with(l, vo, &r, err))
 		return -1;
 	if (json) {
-		json_t *o = json_pack("{s:b, s:I, s:s}", "valid", r.valid,
-				      "entries", (json_int_t)r.entries,
-				      "ledger", px_ledger_name(l));
+		json_t *o = json_pack(
+		    "{s:b, s:I, s:s, s:I, s:b, s:I}", "valid", r.valid,
+		    "entries", (json_int_t)r.entries, "ledger",
+		    px_ledger_name(l), "checkpoints", (json_int_t)r.checkpoints,
+		    "checkpoints_authenticated", r.authenticated, "witnesses",
+		    (json_int_t)r.witnesses);
 
 		if (o && !r.valid) {
 			json_object_set_new(o, "first_bad_entry",
@@ -54,7 +181,18 @@ static int verify(px_ledger *l, int json, px_error *err)
 		putchar('\n');
 		json_decref(o);
 	} else if (r.valid) {
-		printf("audit trail intact: %ld entries\n", r.entries);
+		printf("audit trail intact: %ld entries", r.entries);
+		if (r.checkpoints)
+			printf(", %ld signed checkpoints%s", r.checkpoints,
+			       r.authenticated
+				   ? " (signatures checked against the "
+				     "certificate given)"
+				   : " (signatures checked only against "
+				     "their own certificate: give --cert or "
+				     "--config)");
+		if (r.witnesses)
+			printf(", %ld witnesses", r.witnesses);
+		putchar('\n');
 	} else {
 		printf("audit trail BROKEN: %s\n", r.message);
 	}
@@ -102,19 +240,40 @@ static int log_entries(px_ledger *l, long request, int json, px_error *err)
 	return PX_OK;
 }
 
+/* The certificate checkpoints must be signed by: --cert, else the
+ * config's signing.cert. *owned: what to free. */
+static const char *checkpoint_cert(const char *cert, const px_config *cfg,
+				   char **owned)
+{
+	const char *c = cfg ? px_config_str(cfg, "signing.cert") : NULL;
+
+	*owned = NULL;
+	if (cert || !c)
+		return cert;
+	return *owned = px_config_path(cfg, c);
+}
+
 int cmd_audit(int argc, char **argv, px_error *err)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"ledger", required_argument, NULL, 'l'},
 	    {"request", required_argument, NULL, 'r'},
+	    {"cert", required_argument, NULL, 'C'},
+	    {"witness", required_argument, NULL, 'w'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
-	const char *config = NULL, *uri = NULL, *sub;
+	const char *config = NULL, *uri = NULL, *cert = NULL, *sub;
+	const char *wpath[MAX_WITNESSES];
+	struct witness *w = NULL;
+	px_audit_witness aw[MAX_WITNESSES];
+	px_audit_verify_opts vo = {.witnesses = aw};
+	size_t nw = 0;
 	long request = 0;
-	int json = 0, c, rc;
-	char *end;
+	int json = 0, c, rc = -1;
+	char *end, *owned = NULL;
+	px_config *cfg = NULL;
 	px_ledger *l;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -122,7 +281,8 @@ int cmd_audit(int argc, char **argv, px_error *err)
 		return argc < 2 ? PX_EXIT_USAGE : PX_OK;
 	}
 	sub = argv[1];
-	if (strcmp(sub, "verify") && strcmp(sub, "log"))
+	if (strcmp(sub, "verify") && strcmp(sub, "log") &&
+	    strcmp(sub, "checkpoint"))
 		return px_usage_error(err, "audit", "unknown command '%s'",
 				      sub);
 	optind = 0;
@@ -137,9 +297,24 @@ int cmd_audit(int argc, char **argv, px_error *err)
 		case 'j':
 			json = 1;
 			break;
+		case 'C':
+		case 'w':
+			if (strcmp(sub, "verify"))
+				return px_usage_error(
+				    err, "audit", "--%s: only with verify",
+				    c == 'C' ? "cert" : "witness");
+			if (c == 'C')
+				cert = optarg;
+			else if (nw == MAX_WITNESSES)
+				return px_usage_error(err, "audit",
+						      "more than %d witnesses",
+						      MAX_WITNESSES);
+			else
+				wpath[nw++] = optarg;
+			break;
 		case 'r':
 			request = strtol(optarg, &end, 10);
-			if (*end || request <= 0 || !strcmp(sub, "verify"))
+			if (*end || request <= 0 || strcmp(sub, "log"))
 				return px_usage_error(
 				    err, "audit",
 				    "--request %s: expected a request ID, "
@@ -156,11 +331,28 @@ int cmd_audit(int argc, char **argv, px_error *err)
 	if (optind != argc - 1)
 		return px_usage_error(err, "audit", "unexpected argument '%s'",
 				      argv[optind + 1]);
-	l = px_cli_open_ledger("audit", config, uri, NULL, err);
+	if (nw && !(w = calloc(nw, sizeof(*w))))
+		return px_error_oom(err);
+	for (size_t i = 0; i < nw; i++)
+		if (read_witness(wpath[i], &w[i], &aw[i], err)) {
+			free(w);
+			return -1;
+		}
+	vo.n_witnesses = nw;
+	l = px_cli_open_ledger("audit", config, uri, &cfg, err);
 	if (!l)
-		return -1;
-	rc = !strcmp(sub, "verify") ? verify(l, json, err)
-				    : log_entries(l, request, json, err);
+		goto out;
+	vo.cert_path = checkpoint_cert(cert, cfg, &owned);
+	if (!strcmp(sub, "verify"))
+		rc = verify(l, &vo, json, err);
+	else if (!strcmp(sub, "checkpoint"))
+		rc = checkpoint(l, cfg, json, err);
+	else
+		rc = log_entries(l, request, json, err);
 	px_ledger_close(l);
+out:
+	free(owned);
+	free(w);
+	px_config_free(cfg);
 	return rc;
 }

@@ -640,8 +640,11 @@ static int do_export(px_ledger *l, const px_config *cfg, const struct opts *o,
 	json_t *req = NULL;
 	px_export_opts eo = {0};
 	px_export_result res;
-	char id[24], def[64], *path;
+	char id[24], def[64], head[65], *path;
+	json_t *audit;
+	long entries;
 	px_scope scope;
+	int rc;
 
 	if (!cfg)
 		return px_usage_error(err, "request",
@@ -675,11 +678,19 @@ static int do_export(px_ledger *l, const px_config *cfg, const struct opts *o,
 	eo.request_id = id;
 	eo.force = o->force;
 	eo.progress = 1;
-	if (px_export(&eo, &res, err)) {
+	/* The package witnesses the trail as it stands before its entry. */
+	if (px_audit_head(l, &entries, head, err) ||
+	    !(eo.audit = audit =
+		  json_pack("{s:I, s:s}", "entries", (json_int_t)entries,
+			    "head", head))) {
 		json_decref(req);
-		return px_error_prefix(err, "request %ld", o->id);
+		return err->code ? -1 : px_error_oom(err);
 	}
+	rc = px_export(&eo, &res, err);
+	json_decref(audit);
 	json_decref(req);
+	if (rc)
+		return px_error_prefix(err, "request %ld", o->id);
 	path = realpath(eo.out_path, NULL);
 	{
 		json_t *args =
@@ -687,8 +698,15 @@ static int do_export(px_ledger *l, const px_config *cfg, const struct opts *o,
 			      "sha256", res.sha256);
 
 		free(path);
-		return change(l, o, actor, "exported", args, err);
+		rc = change(l, o, actor, "exported", args, err);
 	}
+	/* Then the head with the package's entry is signed. */
+	if (!rc && px_cli_checkpoint(l, cfg, NULL, err))
+		return px_error_prefix(err,
+				       "request %ld: the package is recorded "
+				       "but its audit checkpoint is not",
+				       o->id);
+	return rc;
 }
 
 static int run(const struct sub *sub, px_ledger *l, const px_config *cfg,

@@ -44,6 +44,11 @@ struct px_ledger *px_cli_open_ledger(const char *cmd, const char *config,
  * user's name (buf, n bytes, holds it when there is no name). */
 const char *px_cli_actor(const char *given, char *buf, size_t n);
 
+/* Signs a checkpoint of l's audit trail with cfg's signing key
+ * (px_audit_checkpoint); *entries (may be NULL): the entries covered. */
+int px_cli_checkpoint(struct px_ledger *l, const struct px_config *cfg,
+		      long *entries, px_error *err);
+
 /* Shared by commands: a usage error (exit 64) that points at --help. */
 int px_usage_error(px_error *err, const char *cmd, const char *fmt, ...)
     PX_PRINTF(3, 4);

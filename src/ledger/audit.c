@@ -16,8 +16,7 @@
 #include "ledger/ledger_backend.h"
 #include "timefmt.h"
 
-#define GENESIS                                                                \
-	"0000000000000000000000000000000000000000000000000000000000000000"
+#define GENESIS PX_AUDIT_GENESIS
 
 enum { A_SEQ, A_AT, A_ACTOR, A_ACTION, A_REQUEST, A_DETAILS, A_PREV, A_HASH };
 /* The entries' columns, in the order of the A_ indexes above. */
@@ -122,11 +121,8 @@ out:
 	return rc;
 }
 
-static int verdict(px_audit_result *res, long seq, const char *problem,
-		   const char *fmt, ...) PX_PRINTF(4, 5);
-
-static int verdict(px_audit_result *res, long seq, const char *problem,
-		   const char *fmt, ...)
+int px_audit_verdict(px_audit_result *res, long seq, const char *problem,
+		     const char *fmt, ...)
 {
 	va_list ap;
 
@@ -161,10 +157,11 @@ static void check_chain(const json_t *rows, const json_t *head,
 
 		for (int c = A_SEQ; c <= A_HASH; c++)
 			if (c != A_REQUEST && !cell(row, c)) {
-				verdict(res, seq, "edited",
-					"entry %ld was edited: a field was "
-					"emptied",
-					seq);
+				px_audit_verdict(
+				    res, seq, "edited",
+				    "entry %ld was edited: a field was "
+				    "emptied",
+				    seq);
 				return;
 			}
 		if (row_hash(row, seq, hex) || strcmp(hex, cell(row, A_HASH))) {
@@ -172,7 +169,7 @@ static void check_chain(const json_t *rows, const json_t *head,
 			for (long k = 1; k <= n + expect + 1; k++)
 				if (k != seq && !row_hash(row, k, hex) &&
 				    !strcmp(hex, cell(row, A_HASH))) {
-					verdict(
+					px_audit_verdict(
 					    res, seq, "reordered",
 					    "entry %ld was moved to position "
 					    "%ld: the audit trail was "
@@ -180,33 +177,36 @@ static void check_chain(const json_t *rows, const json_t *head,
 					    k, seq);
 					return;
 				}
-			verdict(res, seq, "edited",
-				"entry %ld (%s, request %s) was edited: its "
-				"content no longer matches its hash",
-				seq, cell(row, A_ACTION),
-				cell(row, A_REQUEST) ? cell(row, A_REQUEST)
-						     : "-");
+			px_audit_verdict(
+			    res, seq, "edited",
+			    "entry %ld (%s, request %s) was edited: its "
+			    "content no longer matches its hash",
+			    seq, cell(row, A_ACTION),
+			    cell(row, A_REQUEST) ? cell(row, A_REQUEST) : "-");
 			return;
 		}
 		if (seq != expect) {
 			if (seq == expect + 1)
-				verdict(res, expect, "removed",
-					"entry %ld was removed (the trail "
-					"goes from %ld to %ld)",
-					expect, expect - 1, seq);
+				px_audit_verdict(
+				    res, expect, "removed",
+				    "entry %ld was removed (the trail "
+				    "goes from %ld to %ld)",
+				    expect, expect - 1, seq);
 			else
-				verdict(res, expect, "removed",
-					"entries %ld to %ld were removed "
-					"(the trail goes from %ld to %ld)",
-					expect, seq - 1, expect - 1, seq);
+				px_audit_verdict(
+				    res, expect, "removed",
+				    "entries %ld to %ld were removed "
+				    "(the trail goes from %ld to %ld)",
+				    expect, seq - 1, expect - 1, seq);
 			return;
 		}
 		if (strcmp(cell(row, A_PREV), prev)) {
-			verdict(res, seq, "inserted",
-				"entry %ld does not follow entry %ld: its "
-				"previous hash does not match (an entry was "
-				"inserted or replaced)",
-				seq, seq - 1);
+			px_audit_verdict(
+			    res, seq, "inserted",
+			    "entry %ld does not follow entry %ld: its "
+			    "previous hash does not match (an entry was "
+			    "inserted or replaced)",
+			    seq, seq - 1);
 			return;
 		}
 		prev = cell(row, A_HASH);
@@ -214,23 +214,26 @@ static void check_chain(const json_t *rows, const json_t *head,
 	}
 	if (!json_array_size(head)) {
 		if (n)
-			verdict(res, n, "edited",
-				"the audit trail's head record was deleted");
+			px_audit_verdict(
+			    res, n, "edited",
+			    "the audit trail's head record was deleted");
 		return;
 	}
 	row = json_array_get(head, 0);
 	if (atol(cell(row, 0)) > n)
-		verdict(res, n + 1, "removed",
-			atol(cell(row, 0)) == n + 1
-			    ? "entry %ld, the last one, was removed"
-			    : "entries from %ld on, the last ones, were "
-			      "removed",
-			n + 1);
+		px_audit_verdict(
+		    res, n + 1, "removed",
+		    atol(cell(row, 0)) == n + 1
+			? "entry %ld, the last one, was removed"
+			: "entries from %ld on, the last ones, were "
+			  "removed",
+		    n + 1);
 	else if (atol(cell(row, 0)) != n || strcmp(cell(row, 1), prev))
-		verdict(res, n, "edited",
-			"the audit trail's head record does not match entry "
-			"%ld",
-			n);
+		px_audit_verdict(
+		    res, n, "edited",
+		    "the audit trail's head record does not match entry "
+		    "%ld",
+		    n);
 }
 
 /* Compares each request with the state its last audit entry recorded. */
@@ -259,10 +262,11 @@ static int check_requests(px_ledger *l, const json_t *rows,
 			 json_integer_value(json_object_get(req, "id")));
 		entry = json_object_get(last, id);
 		if (!entry) {
-			verdict(res, 0, "request-edited",
-				"request %s has no audit entry: it was added "
-				"by hand",
-				id);
+			px_audit_verdict(
+			    res, 0, "request-edited",
+			    "request %s has no audit entry: it was added "
+			    "by hand",
+			    id);
 			break;
 		}
 		details = json_loads(cell(entry, A_DETAILS), 0, NULL);
@@ -276,10 +280,11 @@ static int check_requests(px_ledger *l, const json_t *rows,
 					was = v;
 					break;
 				}
-			verdict(res, atol(cell(entry, A_SEQ)), "request-edited",
-				"request %s differs from its last audit entry "
-				"%s (field %s): it was edited by hand",
-				id, cell(entry, A_SEQ), was ? k : "?");
+			px_audit_verdict(
+			    res, atol(cell(entry, A_SEQ)), "request-edited",
+			    "request %s differs from its last audit entry "
+			    "%s (field %s): it was edited by hand",
+			    id, cell(entry, A_SEQ), was ? k : "?");
 			json_decref(details);
 			break;
 		}
@@ -294,10 +299,11 @@ static int check_requests(px_ledger *l, const json_t *rows,
 			break;
 		details = json_loads(cell(row, A_DETAILS), 0, NULL);
 		if (details && json_object_get(details, "state"))
-			verdict(res, atol(cell(row, A_SEQ)), "request-edited",
-				"request %s was deleted by hand (last audit "
-				"entry %s)",
-				key, cell(row, A_SEQ));
+			px_audit_verdict(
+			    res, atol(cell(row, A_SEQ)), "request-edited",
+			    "request %s was deleted by hand (last audit "
+			    "entry %s)",
+			    key, cell(row, A_SEQ));
 		json_decref(details);
 	}
 	json_decref(reqs);
@@ -305,22 +311,97 @@ static int check_requests(px_ledger *l, const json_t *rows,
 	return 0;
 }
 
+int px_audit_rows(px_ledger *l, json_t **rows, px_error *err)
+{
+	return px_ledger_query(l, SELECT_ENTRIES "ORDER BY seq", 0, NULL, rows,
+			       err);
+}
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+char *px_audit_rehash(const json_t *rows)
+{
+	size_t n = json_array_size(rows), i;
+	char *hex = malloc(n ? n * 65 : 1);
+	const char *prev = GENESIS;
+	json_t *row;
+
+	if (!hex)
+		return NULL;
+	json_array_foreach (rows, i, row) {
+		if (entry_hash((long)i + 1, prev, or_empty(cell(row, A_AT)),
+			       or_empty(cell(row, A_ACTOR)),
+			       or_empty(cell(row, A_ACTION)),
+			       cell(row, A_REQUEST),
+			       or_empty(cell(row, A_DETAILS)), hex + 65 * i)) {
+			free(hex);
+			return NULL;
+		}
+		prev = hex + 65 * i;
+	}
+	return hex;
+}
+
+int px_audit_head(px_ledger *l, long *entries, char *head, px_error *err)
+{
+	json_t *rows = NULL;
+	int rc;
+
+	if (px_ledger_begin(l, 0, err))
+		return -1;
+	rc = px_ledger_query(l, "SELECT seq, hash FROM px_audit_head", 0, NULL,
+			     &rows, err);
+	px_ledger_rollback(l);
+	if (rc)
+		return -1;
+	*entries = 0;
+	snprintf(head, 65, "%s", GENESIS);
+	if (json_array_size(rows)) {
+		*entries = atol(cell(json_array_get(rows, 0), 0));
+		snprintf(head, 65, "%s", cell(json_array_get(rows, 0), 1));
+	}
+	json_decref(rows);
+	return 0;
+}
+
 int px_audit_verify(px_ledger *l, px_audit_result *res, px_error *err)
 {
+	return px_audit_verify_with(l, NULL, res, err);
+}
+
+int px_audit_verify_with(px_ledger *l, const px_audit_verify_opts *o,
+			 px_audit_result *res, px_error *err)
+{
+	static const px_audit_verify_opts none = {0};
 	json_t *rows = NULL, *head = NULL;
+	px_audit_result cp;
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
 	res->valid = 1;
 	if (px_ledger_begin(l, 0, err))
 		return -1;
-	if (px_ledger_query(l, SELECT_ENTRIES "ORDER BY seq", 0, NULL, &rows,
-			    err) ||
+	if (px_audit_rows(l, &rows, err) ||
 	    px_ledger_query(l, "SELECT seq, hash FROM px_audit_head", 0, NULL,
 			    &head, err))
 		goto out;
 	res->entries = (long)json_array_size(rows);
 	check_chain(rows, head, res);
+	/* What the checkpoints and witnesses say, the earlier entry wins. */
+	if (px_checkpoints_check(l, rows, o ? o : &none, &cp, err))
+		goto out;
+	res->checkpoints = cp.checkpoints;
+	res->authenticated = cp.authenticated;
+	res->witnesses = cp.witnesses;
+	if (!cp.valid && (res->valid || cp.bad_seq < res->bad_seq)) {
+		res->valid = 0;
+		res->bad_seq = cp.bad_seq;
+		res->problem = cp.problem;
+		memcpy(res->message, cp.message, sizeof(res->message));
+	}
 	if (res->valid && check_requests(l, rows, res, err))
 		goto out;
 	rc = 0;

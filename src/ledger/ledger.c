@@ -90,6 +90,11 @@ static const struct migration {
     {3, "CREATE INDEX px_jobs_batch ON px_jobs (batch)"},
     /* serve asks for the job of a request at every status poll. */
     {4, "CREATE INDEX px_jobs_request ON px_jobs (request_id)"},
+    /* Signed heads of the audit trail (checkpoint.c): statement is the
+     * signed text, signature its detached CMS (DER, base64). */
+    {5, "CREATE TABLE px_checkpoints ("
+	" seq BIGINT PRIMARY KEY, at TEXT NOT NULL,"
+	" statement TEXT NOT NULL, signature TEXT NOT NULL)"},
 };
 
 int px_ledger_begin(px_ledger *l, int write, px_error *err)
@@ -594,8 +599,8 @@ int px_ledger_find_subject(px_ledger *l, const json_t *subject, json_t **out,
 			   px_error *err)
 {
 	/* The text the subject column holds (request_params). */
-	char *key = json_dumps(subject, JSON_COMPACT | JSON_SORT_KEYS |
-					    JSON_ENCODE_ANY);
+	char *key = json_dumps(subject,
+			       JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	const char *p = key;
 	int rc;
 

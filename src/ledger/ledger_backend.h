@@ -62,4 +62,28 @@ int px_ledger_query(px_ledger *l, const char *sql, int n,
 int px_audit_append(px_ledger *l, const char *actor, const char *action,
 		    long request_id, const json_t *details, px_error *err);
 
+/* The previous hash of entry 1, and the head of an empty trail. */
+#define PX_AUDIT_GENESIS                                                       \
+	"0000000000000000000000000000000000000000000000000000000000000000"
+
+/* Marks res broken at entry seq (0: none) with problem (static) and a
+ * message. Returns 0. */
+int px_audit_verdict(px_audit_result *res, long seq, const char *problem,
+		     const char *fmt, ...) PX_PRINTF(4, 5);
+
+/* *rows: every px_audit row, in seq order (new array). */
+int px_audit_rows(px_ledger *l, json_t **rows, px_error *err);
+
+/* The hashes the entries rows (px_audit rows in seq order) would have,
+ * recomputed from their content at their position: 65 bytes (hex, NUL)
+ * per entry, malloc'ed (free()), or NULL when out of memory. */
+char *px_audit_rehash(const json_t *rows);
+
+/* checkpoint.c: compares rows (as above) with every stored checkpoint
+ * and o's witnesses; fills res (its valid, bad_seq, problem, message and
+ * counts). Returns -1 only when they cannot be read. */
+int px_checkpoints_check(px_ledger *l, const json_t *rows,
+			 const px_audit_verify_opts *o, px_audit_result *res,
+			 px_error *err);
+
 #endif

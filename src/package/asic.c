@@ -103,7 +103,7 @@ static int add_timestamp(CMS_ContentInfo *cms, const char *url, px_error *err)
  * signing-certificate-v2 from CMS_CADES), signer and chain included;
  * CAdES-T when the signer has a time-stamp authority. */
 static unsigned char *cms_sign(px_signer *s, const char *data, size_t len,
-			       size_t *der_len, px_error *err)
+			       const char *what, size_t *der_len, px_error *err)
 {
 	const unsigned flags = CMS_BINARY | CMS_DETACHED | CMS_PARTIAL;
 	STACK_OF(X509) *chain = px_signer_chain(s);
@@ -149,9 +149,14 @@ fail:
 	free(der);
 	CMS_ContentInfo_free(cms);
 	BIO_free(in);
-	px_error_set(err, PX_EXIT_SOFTWARE, "cannot sign %s: %s",
-		     PX_ASIC_MANIFEST_NAME, why);
+	px_error_set(err, PX_EXIT_SOFTWARE, "cannot sign %s: %s", what, why);
 	return NULL;
+}
+
+unsigned char *px_signer_sign(px_signer *s, const char *data, size_t len,
+			      const char *what, size_t *der_len, px_error *err)
+{
+	return cms_sign(s, data, len, what, der_len, err);
 }
 
 /* Hands buf (malloc'ed) to libzip; on failure frees it. */
@@ -186,7 +191,8 @@ int px_asic_sign(zip_t *za, const px_digest_entry *entries, size_t n,
 	xml = px_asic_manifest_xml(entries, n, &xml_len);
 	if (!xml)
 		return px_error_oom(err);
-	sig = cms_sign(signer, xml, xml_len, &sig_len, err);
+	sig = cms_sign(signer, xml, xml_len, PX_ASIC_MANIFEST_NAME, &sig_len,
+		       err);
 	if (!sig) {
 		free(xml);
 		return -1;

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <zip.h>
 
+#include "digest.h"
 #include "portex/asic.h"
 #include "portex/verify.h"
 
@@ -572,6 +573,20 @@ static int check_manifest_file(verifier *v, json_t *f, size_t i)
 	return 0;
 }
 
+/* "audit", the ledger's head a package witnesses, is either absent or
+ * exactly {"entries": N >= 0, "head": 64 lowercase hex digits}. */
+static int check_audit_head(verifier *v, const json_t *a)
+{
+	const char *head = json_string_value(json_object_get(a, "head"));
+	const json_t *n = json_object_get(a, "entries");
+	if (a &&
+	    (json_object_size(a) != 2 || !json_is_integer(n) ||
+	     json_integer_value(n) < 0 || !px_is_hex(head, 64) || head[64]))
+		PROBLEM(v, "manifest.json: \"audit\": expected {\"entries\": "
+			   "N, \"head\": 64 lowercase hex digits}");
+	return 0;
+}
+
 /* manifest.json repeats every data file's digest for readers without
  * ASiC tools; it must agree, and gives the record counts. */
 static int check_manifest_json(verifier *v)
@@ -606,6 +621,10 @@ static int check_manifest_json(verifier *v)
 			json_decref(root);
 			return -1;
 		}
+	}
+	if (check_audit_head(v, json_object_get(root, "audit"))) {
+		json_decref(root);
+		return -1;
 	}
 	signer = json_object_get(root, "signer");
 	if (json_is_string(signer) && v->res->signer[0] &&
