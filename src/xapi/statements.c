@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "jsonout.h"
+#include "jsonscan.h"
 #include "package/workfile.h"
 #include "portex/connector.h"
 #include "xapi/xapi.h"
@@ -33,9 +34,17 @@ static const unsigned char namespace_uuid[16] = {
 struct px_xapi {
 	FILE *out;
 	json_t *actor;
-	json_t *unmapped; /* entity -> reason -> count */
+	px_buf actor_text; /* its JSON text, written into every statement */
+	json_t *unmapped;  /* entity -> reason -> count */
 	uint64_t n;
-	px_buf line;
+	/* Reused for every record: no allocation per statement. */
+	px_jfields f;	     /* the record's members */
+	px_buf s[4];	     /* decoded string values */
+	px_buf line;	     /* the statement */
+	px_buf res, ctx, sc; /* its result, context and result.score */
+	px_buf id;	     /* an activity id, then the statement id's name */
+	px_buf rec;	     /* a generic-path record as text */
+	json_t *real;	     /* jansson writes reals (score.scaled) */
 };
 
 void px_uuid5(const char *name, size_t len, char out[37])
@@ -132,8 +141,13 @@ px_xapi *px_xapi_new(const px_config *cfg, const json_t *subject, px_error *err)
 			break;
 		}
 	}
+	if (x->actor && px_json_append(&x->actor_text, x->actor)) {
+		px_error_oom(err);
+		goto fail;
+	}
 	x->unmapped = json_object();
-	if (!x->unmapped) {
+	x->real = json_real(0);
+	if (!x->unmapped || !x->real) {
 		px_error_oom(err);
 		goto fail;
 	}
@@ -158,7 +172,19 @@ void px_xapi_free(px_xapi *x)
 		fclose(x->out);
 	json_decref(x->actor);
 	json_decref(x->unmapped);
+	json_decref(x->real);
+	px_jfields_free(&x->f);
+	px_buf_free(&x->actor_text);
+	px_buf_free(&x->s[0]);
+	px_buf_free(&x->s[1]);
+	px_buf_free(&x->s[2]);
+	px_buf_free(&x->s[3]);
 	px_buf_free(&x->line);
+	px_buf_free(&x->res);
+	px_buf_free(&x->ctx);
+	px_buf_free(&x->sc);
+	px_buf_free(&x->id);
+	px_buf_free(&x->rec);
 	free(x);
 }
 
@@ -183,295 +209,387 @@ static int unmapped(px_xapi *x, const char *entity, const char *reason,
 	return 0;
 }
 
-static const char *str(const json_t *o, const char *k)
+static const px_jmember *get(px_xapi *x, const char *key)
 {
-	return json_string_value(json_object_get(o, k));
+	return px_jfields_get(&x->f, key);
 }
 
-static char *pct_put(char *p, const char *id)
+/* A string member, or NULL (absent or another kind). */
+static const px_jmember *sget(px_xapi *x, const char *key)
 {
+	const px_jmember *m = get(x, key);
+
+	return m && m->kind == PX_JK_STRING ? m : NULL;
+}
+
+/* A string member's value into scratch slot i (NUL-terminated), or NULL.
+ * A slot stays valid until it is used again. */
+static const char *sdec(px_xapi *x, int i, const char *key, int *oom)
+{
+	const px_jmember *m = sget(x, key);
+
+	if (!m)
+		return NULL;
+	if (px_jstring_decode(m->val, m->vlen, &x->s[i])) {
+		*oom = 1;
+		return NULL;
+	}
+	return x->s[i].data;
+}
+
+static int lit(px_buf *b, const char *s)
+{
+	return px_buf_add(b, s, strlen(s));
+}
+
+static int jtext(px_buf *b, const char *s)
+{
+	return px_json_append_text(b, s, strlen(s));
+}
+
+static int raw(px_buf *b, const px_jmember *m)
+{
+	return px_buf_add(b, m->val, m->vlen);
+}
+
+/* A string member as px_json_append() writes its value: the record's own
+ * text unless it holds an escape another writer may spell otherwise
+ * ("\u00e9" for "é"). */
+static int str_out(px_xapi *x, px_buf *b, const px_jmember *m)
+{
+	if (px_jescapes_canonical(m->val, m->vlen))
+		return raw(b, m);
+	if (px_jstring_decode(m->val, m->vlen, &x->s[3]))
+		return -1;
+	return px_json_append_text(b, x->s[3].data, x->s[3].len);
+}
+
+/* ,"key": (no comma before the first member of a buffer) */
+static int key(px_buf *b, const char *k)
+{
+	return (b->len && px_buf_add(b, ",", 1)) || jtext(b, k) ||
+	       px_buf_add(b, ":", 1);
+}
+
+/* A double as jansson writes a real (precision 17); nothing for a value
+ * jansson refuses (inf, NaN), as json_real() gives NULL there. */
+static int real(px_xapi *x, px_buf *b, const char *k, double d)
+{
+	if (json_real_set(x->real, d))
+		return 0;
+	return key(b, k) || px_json_append(b, x->real);
+}
+
+static int pct_put(px_buf *b, const char *id)
+{
+	char e[4];
+
 	for (const unsigned char *c = (const unsigned char *)id; *c; c++) {
 		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		    (*c >= '0' && *c <= '9') || strchr("-._~", *c))
-			*p++ = (char)*c;
-		else
-			p += sprintf(p, "%%%02X", *c);
+		    (*c >= '0' && *c <= '9') || strchr("-._~", *c)) {
+			if (px_buf_add(b, c, 1))
+				return -1;
+		} else {
+			snprintf(e, sizeof(e), "%%%02X", *c);
+			if (px_buf_add(b, e, 3))
+				return -1;
+		}
 	}
-	*p = 0;
-	return p;
+	return 0;
 }
 
-/* base + kind + "/" + id [+ "/" + kind2 + "/" + id2], each id
- * percent-encoded outside the unreserved set. */
-static json_t *activity_id(const char *base, const char *kind, const char *id,
-			   const char *kind2, const char *id2)
+/* base + kind + "/" + id [+ "/" + kind2 + "/" + id2] as a JSON string,
+ * each id percent-encoded outside the unreserved set. */
+/* A non-string member's JSON text as a JSON string (xAPI's response is
+ * a string). A container with another writer's escapes is read and
+ * written again, so its text is px_json_append()'s. */
+static int value_text(px_xapi *x, px_buf *b, const px_jmember *m)
+{
+	json_error_t je;
+	json_t *v;
+	int rc;
+
+	if (m->kind != PX_JK_CONTAINER ||
+	    px_jescapes_canonical(m->val, m->vlen))
+		return px_json_append_text(b, m->val, m->vlen);
+	if (!(v = px_json_load_exact(m->val, m->vlen, JSON_DECODE_ANY, &je,
+				     NULL)))
+		return -1;
+	x->s[3].len = 0;
+	rc = px_json_append(&x->s[3], v) ||
+	     px_json_append_text(b, x->s[3].data, x->s[3].len);
+	json_decref(v);
+	return rc ? -1 : 0;
+}
+
+static int activity_id(px_xapi *x, px_buf *b, const char *base,
+		       const char *kind, const char *id, const char *kind2,
+		       const char *id2)
 {
 	size_t bl = strlen(base);
-	size_t n = bl + strlen(kind) + 3 * strlen(id) + 8 +
-		   (kind2 ? strlen(kind2) + 3 * strlen(id2) : 0);
-	char *s = malloc(n), *p;
 	char last = bl ? base[bl - 1] : '/';
-	json_t *j;
+	px_buf *s = &x->id;
 
-	if (!s)
-		return NULL;
-	p = s + sprintf(s, "%s%s%s/", base,
-			last == '/' || last == '#' || last == ':' ? "" : "/",
-			kind);
-	p = pct_put(p, id);
-	if (kind2) {
-		p += sprintf(p, "/%s/", kind2);
-		pct_put(p, id2);
-	}
-	j = json_string(s);
-	free(s);
-	return j;
+	s->len = 0;
+	if (lit(s, base) ||
+	    lit(s, last == '/' || last == '#' || last == ':' ? "" : "/") ||
+	    lit(s, kind) || lit(s, "/") || pct_put(s, id ? id : ""))
+		return -1;
+	if (kind2 && (lit(s, "/") || lit(s, kind2) || lit(s, "/") ||
+		      pct_put(s, id2 ? id2 : "")))
+		return -1;
+	return px_json_append_text(b, s->data, s->len);
 }
 
-static json_t *activity(json_t *id, const char *type, const char *title)
+/* {"objectType":"Activity","id":...,"definition":{"type":...[,"name":
+ * {"und":title}]}}; title: a string member, left out when empty. */
+static int activity(px_xapi *x, px_buf *b, const char *base, const char *kind,
+		    const char *id, const char *kind2, const char *id2,
+		    const char *type, const px_jmember *title)
 {
-	json_t *a = json_pack("{s:s, s:o, s:{s:s}}", "objectType", "Activity",
-			      "id", id, "definition", "type", type);
-
-	if (a && title && *title)
-		json_object_set_new(json_object_get(a, "definition"), "name",
-				    json_pack("{s:s}", "und", title));
-	return a;
+	if (lit(b, "{\"objectType\":\"Activity\",\"id\":") ||
+	    activity_id(x, b, base, kind, id, kind2, id2) ||
+	    lit(b, ",\"definition\":{\"type\":") || jtext(b, type))
+		return -1;
+	if (title && title->vlen > 2 &&
+	    (lit(b, ",\"name\":{\"und\":") || str_out(x, b, title) ||
+	     lit(b, "}")))
+		return -1;
+	return lit(b, "}}");
 }
 
-static json_t *verb(const char *iri, const char *display)
+/* "verb":{"id":<vocabulary><name>,"display":{"en-US":<name>}} */
+static int verb(px_buf *b, const char *vocabulary, const char *name)
 {
-	return json_pack("{s:s, s:{s:s}}", "id", iri, "display", "en-US",
-			 display);
+	return lit(b, "\"verb\":{\"id\":\"") || lit(b, vocabulary) ||
+	       lit(b, name) || lit(b, "\",\"display\":{\"en-US\":\"") ||
+	       lit(b, name) || lit(b, "\"}}");
 }
 
-/* A number of the record as a JSON number, exact digits kept. */
-static json_t *number(const json_t *v)
-{
-	if (px_decimal_digits(v))
-		return px_decimal_new(px_decimal_digits(v));
-	return json_is_number(v) ? json_deep_copy(v) : NULL;
-}
-
-static int number_or_null(const json_t *v)
-{
-	return v && (px_decimal_digits(v) || json_is_number(v));
-}
-
-/* Sets key to v (a new reference) when v is not NULL. */
-static void set_if(json_t *o, const char *key, json_t *v)
-{
-	if (v)
-		json_object_set_new(o, key, v);
-}
-
-static double num(const json_t *v)
-{
-	const char *d = px_decimal_digits(v);
-
-	return d ? strtod(d, NULL) : json_number_value(v);
-}
-
-static json_t *duration(const json_t *seconds)
+/* "key":"PT<n>S" for a non-negative integer member. */
+static int duration(px_buf *b, const char *k, const px_jmember *m)
 {
 	char d[40];
+	long long s;
 
-	if (!json_is_integer(seconds) || json_integer_value(seconds) < 0)
-		return NULL;
-	snprintf(d, sizeof(d), "PT%" JSON_INTEGER_FORMAT "S",
-		 json_integer_value(seconds));
-	return json_string(d);
+	if (!m || m->kind != PX_JK_INTEGER ||
+	    (s = strtoll(m->val, NULL, 10)) < 0)
+		return 0;
+	snprintf(d, sizeof(d), "PT%lldS", s);
+	return key(b, k) || jtext(b, d);
 }
 
-/* result.score from raw and max; NULL with *why when they disagree. */
-static json_t *score(const json_t *raw, const json_t *max, const char **why)
+/* result.score from raw and max into x->sc; 1 with *why when they
+ * disagree. A decimal max counts as a number, as a real one does on the
+ * JSON path. */
+static int score(px_xapi *x, const px_jmember *raw_m, const px_jmember *max,
+		 const char **why)
 {
-	json_t *s = json_object();
+	px_buf *s = &x->sc;
 
-	if (!s)
-		return NULL;
-	json_object_set_new(s, "raw", number(raw));
-	if (max && json_is_number(max) && num(max) > 0) {
-		double r = num(raw), m = num(max);
+	s->len = 0;
+	if (raw_m && px_jkind_number(raw_m->kind) &&
+	    (key(s, "raw") || raw(s, raw_m)))
+		return -1;
+	if (max && px_jkind_number(max->kind) && px_jnumber(max) > 0) {
+		double r = px_jnumber(raw_m), m = px_jnumber(max);
 
 		if (r > m || r < -m) {
-			json_decref(s);
 			*why = "score outside -max_score..max_score";
-			return NULL;
+			return 1;
 		}
-		json_object_set_new(s, "max", number(max));
-		if (r < 0)
-			json_object_set_new(s, "min", json_real(-m));
-		json_object_set_new(s, "scaled",
-				    json_real(round(r / m * 1e6) / 1e6));
+		if (key(s, "max") || raw(s, max) ||
+		    (r < 0 && real(x, s, "min", -m)) ||
+		    real(x, s, "scaled", round(r / m * 1e6) / 1e6))
+			return -1;
 	}
-	return s;
+	return 0;
 }
 
-/* The statement of one record, or NULL with *why (not an error). */
-static json_t *map(const px_xapi *x, const char *entity, const char *base,
-		   const json_t *r, const char **why)
+static int boolean(const px_jmember *m)
 {
-	json_t *st = json_object(), *res = json_object(), *ctx = NULL;
-	const char *at = NULL;
+	return m && (m->kind == PX_JK_TRUE || m->kind == PX_JK_FALSE);
+}
 
-	if (!st || !res)
-		goto oom;
+/* The verb and object of the record into x->line, its result into x->res
+ * and context into x->ctx, *at its timestamp member. 0; 1 with *why when
+ * the record has no statement; -1 on out of memory. */
+static int map(px_xapi *x, const char *entity, const char *base,
+	       const px_jmember **at, const char **why)
+{
+	px_buf *b = &x->line, *res = &x->res;
+	int oom = 0, rc;
+
+	*at = NULL;
 	if (!strcmp(entity, "progress")) {
-		const char *status = str(r, "status");
-		const char *course = str(r, "course"),
-			   *module = str(r, "module");
+		const char *status = sdec(x, 0, "status", &oom);
+		const char *course = sdec(x, 1, "course", &oom);
+		const char *module = sdec(x, 2, "module", &oom);
+		int done = status && !strcmp(status, "completed");
+		const px_jmember *pc = get(x, "percent");
 
+		if (oom)
+			return -1;
 		if (!course || !status || !strcmp(status, "not_started")) {
 			*why = "not_started: no activity to state";
-			goto none;
+			return 1;
 		}
-		at = !strcmp(status, "completed") && str(r, "completed_at")
-			 ? str(r, "completed_at")
-		     : str(r, "updated_at") ? str(r, "updated_at")
-					    : str(r, "started_at");
-		json_object_set_new(st, "verb",
-				    !strcmp(status, "completed")
-					? verb(ADL "completed", "completed")
-					: verb(ADL "progressed", "progressed"));
-		json_object_set_new(
-		    st, "object",
-		    activity(activity_id(base, "course", course,
-					 module ? "module" : NULL, module),
+		*at = done && sget(x, "completed_at") ? sget(x, "completed_at")
+		      : sget(x, "updated_at")	      ? sget(x, "updated_at")
+						      : sget(x, "started_at");
+		if (verb(b, ADL, done ? "completed" : "progressed") ||
+		    lit(b, ",\"object\":") ||
+		    activity(x, b, base, "course", course,
+			     module ? "module" : NULL, module,
 			     module ? ACT "module" : ACT "course",
-			     str(r, "course_title")));
-		if (!strcmp(status, "completed"))
-			json_object_set_new(res, "completion", json_true());
-		if (json_is_number(json_object_get(r, "percent")) ||
-		    px_decimal_digits(json_object_get(r, "percent")))
-			json_object_set_new(
-			    res, "extensions",
-			    json_pack("{s:I}", CMI5_PROGRESS,
-				      (json_int_t)floor(
-					  num(json_object_get(r, "percent")))));
-		set_if(res, "duration",
-		       duration(json_object_get(r, "time_spent_seconds")));
+			     sget(x, "course_title")))
+			return -1;
+		if (done && (key(res, "completion") || lit(res, "true")))
+			return -1;
+		if (pc && px_jkind_number(pc->kind) &&
+		    (key(res, "extensions") || lit(res, "{") ||
+		     jtext(res, CMI5_PROGRESS) || lit(res, ":") ||
+		     px_json_append_int(res,
+					(long long)floor(px_jnumber(pc))) ||
+		     lit(res, "}")))
+			return -1;
+		if (duration(res, "duration", get(x, "time_spent_seconds")))
+			return -1;
 	} else if (!strcmp(entity, "score")) {
-		json_t *passed = json_object_get(r, "passed"), *sc;
+		const px_jmember *passed = get(x, "passed");
+		const char *as = sdec(x, 0, "assessment", &oom);
+		int t = passed && passed->kind == PX_JK_TRUE;
+		int f = passed && passed->kind == PX_JK_FALSE;
 
-		at = str(r, "taken_at");
-		json_object_set_new(st, "verb",
-				    json_is_true(passed)
-					? verb(ADL "passed", "passed")
-				    : json_is_false(passed)
-					? verb(ADL "failed", "failed")
-					: verb(ADL "attempted", "attempted"));
-		json_object_set_new(
-		    st, "object",
-		    activity(activity_id(base, "assessment",
-					 str(r, "assessment"), NULL, NULL),
-			     ACT "assessment", str(r, "assessment_title")));
-		sc = score(json_object_get(r, "score"),
-			   json_object_get(r, "max_score"), why);
-		if (!sc)
-			goto none;
-		json_object_set_new(res, "score", sc);
-		if (json_is_boolean(passed))
-			json_object_set(res, "success", passed);
-		json_object_set_new(res, "completion", json_true());
+		if (oom)
+			return -1;
+		*at = sget(x, "taken_at");
+		if (verb(b, ADL,
+			 t   ? "passed"
+			 : f ? "failed"
+			     : "attempted") ||
+		    lit(b, ",\"object\":") ||
+		    activity(x, b, base, "assessment", as, NULL, NULL,
+			     ACT "assessment", sget(x, "assessment_title")))
+			return -1;
+		if ((rc = score(x, get(x, "score"), get(x, "max_score"), why)))
+			return rc;
+		if (key(res, "score") || lit(res, "{") ||
+		    px_buf_add(res, x->sc.data, x->sc.len) || lit(res, "}") ||
+		    (boolean(passed) &&
+		     (key(res, "success") || raw(res, passed))) ||
+		    key(res, "completion") || lit(res, "true"))
+			return -1;
 	} else if (!strcmp(entity, "answer")) {
-		json_t *resp = json_object_get(r, "response");
-		json_t *correct = json_object_get(r, "correct");
+		const px_jmember *resp = get(x, "response");
+		const px_jmember *correct = get(x, "correct");
+		const px_jmember *sc = get(x, "score");
+		const char *q = sdec(x, 0, "question", &oom);
+		const char *as = sdec(x, 1, "assessment", &oom);
 
-		at = str(r, "submitted_at");
-		json_object_set_new(st, "verb",
-				    verb(ADL "answered", "answered"));
-		json_object_set_new(
-		    st, "object",
-		    activity(activity_id(base, "question", str(r, "question"),
-					 NULL, NULL),
-			     ACT "cmi.interaction", str(r, "prompt")));
-		if (json_is_string(resp)) {
-			json_object_set(res, "response", resp);
-		} else if (resp) {
-			px_buf b = {0};
-
-			if (px_json_append(&b, resp) || px_buf_add(&b, "", 1))
-				goto oom;
-			json_object_set_new(res, "response",
-					    json_string(b.data));
-			px_buf_free(&b);
-		}
-		if (json_is_boolean(correct))
-			json_object_set(res, "success", correct);
-		if (number_or_null(json_object_get(r, "score")))
-			json_object_set_new(
-			    res, "score",
-			    json_pack("{s:o}", "raw",
-				      number(json_object_get(r, "score"))));
-		if (str(r, "assessment"))
-			ctx = json_pack(
-			    "{s:{s:[o]}}", "contextActivities", "parent",
-			    activity(activity_id(base, "assessment",
-						 str(r, "assessment"), NULL,
-						 NULL),
-				     ACT "assessment", NULL));
+		if (oom)
+			return -1;
+		*at = sget(x, "submitted_at");
+		if (verb(b, ADL, "answered") || lit(b, ",\"object\":") ||
+		    activity(x, b, base, "question", q, NULL, NULL,
+			     ACT "cmi.interaction", sget(x, "prompt")))
+			return -1;
+		/* xAPI's response is a string: any other value as its JSON
+		 * text */
+		if (resp &&
+		    (key(res, "response") ||
+		     (resp->kind == PX_JK_STRING ? str_out(x, res, resp)
+						 : value_text(x, res, resp))))
+			return -1;
+		if (boolean(correct) &&
+		    (key(res, "success") || raw(res, correct)))
+			return -1;
+		if (sc && px_jkind_number(sc->kind) &&
+		    (key(res, "score") || lit(res, "{\"raw\":") ||
+		     raw(res, sc) || lit(res, "}")))
+			return -1;
+		if (as &&
+		    (lit(&x->ctx, "{\"contextActivities\":{\"parent\":[") ||
+		     activity(x, &x->ctx, base, "assessment", as, NULL, NULL,
+			      ACT "assessment", NULL) ||
+		     lit(&x->ctx, "]}}")))
+			return -1;
 	} else if (!strcmp(entity, "connection")) {
-		const char *ev = str(r, "event");
+		const char *ev = sdec(x, 0, "event", &oom);
+		int in = ev && !strcmp(ev, "login");
 
-		at = str(r, "at");
-		if (ev && !strcmp(ev, "login"))
-			json_object_set_new(
-			    st, "verb",
-			    verb(ADL_W3ID "logged-in", "logged-in"));
-		else if (ev && !strcmp(ev, "logout"))
-			json_object_set_new(
-			    st, "verb",
-			    verb(ADL_W3ID "logged-out", "logged-out"));
-		else {
+		if (oom)
+			return -1;
+		*at = sget(x, "at");
+		if (!in && !(ev && !strcmp(ev, "logout"))) {
 			*why = "event with no xAPI verb (not login or logout)";
-			goto none;
+			return 1;
 		}
-		json_object_set_new(
-		    st, "object",
-		    json_pack("{s:s, s:s, s:{s:s}}", "objectType", "Activity",
-			      "id", base, "definition", "type",
-			      "http://id.tincanapi.com/activitytype/lms"));
-		set_if(res, "duration",
-		       duration(json_object_get(r, "duration_seconds")));
+		if (verb(b, ADL_W3ID, in ? "logged-in" : "logged-out") ||
+		    lit(b,
+			",\"object\":{\"objectType\":\"Activity\",\"id\":") ||
+		    jtext(b, base) ||
+		    lit(b, ",\"definition\":{\"type\":"
+			   "\"http://id.tincanapi.com/activitytype/lms\"}}") ||
+		    duration(res, "duration", get(x, "duration_seconds")))
+			return -1;
 	}
-	if (!at) {
+	if (!*at) {
 		*why = "no timestamp";
-		goto none;
+		return 1;
 	}
-	if (!json_object_get(st, "object") || !json_object_get(st, "verb"))
-		goto oom;
-	json_object_set(st, "actor", x->actor);
-	if (json_object_size(res))
-		json_object_set(st, "result", res);
-	if (ctx)
-		json_object_set_new(st, "context", ctx);
-	json_object_set_new(st, "timestamp", json_string(at));
-	json_object_set_new(st, "version", json_string("1.0.3"));
-	json_decref(res);
-	return st;
-none:
-	json_decref(ctx);
-	json_decref(res);
-	json_decref(st);
-	return NULL;
-oom:
-	*why = NULL;
-	json_decref(ctx);
-	json_decref(res);
-	json_decref(st);
-	return NULL;
+	return 0;
 }
 
-int px_xapi_add(px_xapi *x, const char *entity, const json_t *source_cfg,
-		const json_t *record, px_error *err)
+/* The statement id: source, entity and the record's own id, else the
+ * record's text. */
+static int statement_id(px_xapi *x, const char *source, const char *entity,
+			const char *text, size_t len, char uuid[37])
 {
-	const char *base =
-	    str(json_object_get(source_cfg, "xapi"), "activity_base");
-	const char *source = str(source_cfg, "name");
+	px_buf *n = &x->id;
+	int oom = 0;
+	const char *id = sdec(x, 0, "id", &oom);
+	size_t start;
+
+	if (oom)
+		return -1;
+	n->len = 0;
+	if (lit(n, source ? source : "") || lit(n, "\x1f") || lit(n, entity) ||
+	    lit(n, "\x1f"))
+		return -1;
+	start = n->len;
+	if (id ? lit(n, id)
+	       : lit(n, "{") || px_buf_add(n, text, len) || lit(n, "}"))
+		return -1;
+	/* the record as px_json_append() writes it, whoever wrote it */
+	if (!id && !px_jescapes_canonical(text, len)) {
+		json_error_t je;
+		json_t *r = px_json_load_exact(n->data + start, n->len - start,
+					       0, &je, NULL);
+		int rc;
+
+		n->len = start;
+		rc = !r || px_json_append(n, r);
+		json_decref(r);
+		if (rc)
+			return -1;
+	}
+	px_uuid5(n->data, n->len, uuid);
+	return 0;
+}
+
+int px_xapi_add_text(px_xapi *x, const char *entity, const json_t *source_cfg,
+		     const char *text, size_t len, px_error *err)
+{
+	const char *base = json_string_value(json_object_get(
+	    json_object_get(source_cfg, "xapi"), "activity_base"));
+	const char *source =
+	    json_string_value(json_object_get(source_cfg, "name"));
 	const char *why = NULL;
+	const px_jmember *at;
 	char uuid[37];
-	json_t *st;
+	px_buf *b = &x->line;
+	int rc;
 
 	if (!px_xapi_maps(entity))
 		return 0;
@@ -483,34 +601,31 @@ int px_xapi_add(px_xapi *x, const char *entity, const json_t *source_cfg,
 	if (!base)
 		return unmapped(x, entity, "source has no xapi.activity_base",
 				err);
-	st = map(x, entity, base, record, &why);
-	if (!st)
-		return why ? unmapped(x, entity, why, err) : px_error_oom(err);
-
-	/* The id: source, entity and the record's own id, else the record. */
-	x->line.len = 0;
-	if (px_buf_add(&x->line, source ? source : "",
-		       source ? strlen(source) : 0) ||
-	    px_buf_add(&x->line, "\x1f", 1) ||
-	    px_buf_add(&x->line, entity, strlen(entity)) ||
-	    px_buf_add(&x->line, "\x1f", 1) ||
-	    (str(record, "id") ? px_buf_add(&x->line, str(record, "id"),
-					    strlen(str(record, "id")))
-			       : px_json_append(&x->line, record))) {
-		json_decref(st);
+	if ((rc = px_jfields_scan(&x->f, text, len)))
+		return rc < 0 ? px_error_oom(err)
+			      : px_error_set(err, PX_EXIT_SOFTWARE,
+					     "xAPI: a %s record's text is not "
+					     "compact JSON members",
+					     entity);
+	b->len = x->res.len = x->ctx.len = 0;
+	if ((x->n && lit(b, ",\n")) || lit(b, "{"))
 		return px_error_oom(err);
-	}
-	px_uuid5(x->line.data, x->line.len, uuid);
-	json_object_set_new(st, "id", json_string(uuid));
-
-	x->line.len = 0;
-	if ((x->n && px_buf_add(&x->line, ",\n", 2)) ||
-	    px_json_append(&x->line, st)) {
-		json_decref(st);
+	if ((rc = map(x, entity, base, &at, &why)))
+		return rc > 0 ? unmapped(x, entity, why, err)
+			      : px_error_oom(err);
+	if (lit(b, ",\"actor\":") ||
+	    px_buf_add(b, x->actor_text.data, x->actor_text.len) ||
+	    (x->res.len &&
+	     (lit(b, ",\"result\":{") ||
+	      px_buf_add(b, x->res.data, x->res.len) || lit(b, "}"))) ||
+	    (x->ctx.len && (lit(b, ",\"context\":") ||
+			    px_buf_add(b, x->ctx.data, x->ctx.len))) ||
+	    lit(b, ",\"timestamp\":") || str_out(x, b, at) ||
+	    lit(b, ",\"version\":\"1.0.3\",\"id\":") ||
+	    statement_id(x, source, entity, text, len, uuid) ||
+	    jtext(b, uuid) || lit(b, "}"))
 		return px_error_oom(err);
-	}
-	json_decref(st);
-	if (fwrite(x->line.data, 1, x->line.len, x->out) != x->line.len)
+	if (fwrite(b->data, 1, b->len, x->out) != b->len)
 		return px_error_set(err, PX_EXIT_IOERR,
 				    "writing xAPI statements: %s",
 				    strerror(errno));
@@ -518,28 +633,21 @@ int px_xapi_add(px_xapi *x, const char *entity, const json_t *source_cfg,
 	return 0;
 }
 
-int px_xapi_add_text(px_xapi *x, const char *entity, const json_t *source_cfg,
-		     const char *text, size_t len, px_error *err)
+/* A record from the generic path goes through the same text mapping. */
+int px_xapi_add(px_xapi *x, const char *entity, const json_t *source_cfg,
+		const json_t *record, px_error *err)
 {
-	json_error_t je;
-	json_t *r;
-	int rc;
-
 	if (!px_xapi_maps(entity))
 		return 0;
-	x->line.len = 0;
-	if (px_buf_add(&x->line, "{", 1) || px_buf_add(&x->line, text, len) ||
-	    px_buf_add(&x->line, "}", 1))
+	x->rec.len = 0;
+	if (px_json_append(&x->rec, record))
 		return px_error_oom(err);
-	r = px_json_load_exact(x->line.data, x->line.len, 0, &je, NULL);
-	if (!r)
+	if (x->rec.len < 2 || x->rec.data[0] != '{')
 		return px_error_set(err, PX_EXIT_SOFTWARE,
-				    "xAPI: a %s record's text does not parse "
-				    "(%s)",
-				    entity, je.text);
-	rc = px_xapi_add(x, entity, source_cfg, r, err);
-	json_decref(r);
-	return rc;
+				    "xAPI: a %s record is not an object",
+				    entity);
+	return px_xapi_add_text(x, entity, source_cfg, x->rec.data + 1,
+				x->rec.len - 2, err);
 }
 
 int px_xapi_finish(px_xapi *x, FILE **file, uint64_t *statements,
