@@ -29,6 +29,7 @@ struct px_spool {
 	px_spool_format_fn fmt;
 	void *ctx;
 	pthread_t worker;
+	int started; /* the worker runs: a small file never starts one */
 	pthread_mutex_t mu;
 	pthread_cond_t changed;
 	/* A ring of batches, filled by the writer, drained by the worker.
@@ -178,14 +179,6 @@ px_spool *px_spool_open(int fd, const char *path, int level,
 	}
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->changed, NULL);
-	if (pthread_create(&s->worker, NULL, work, s)) {
-		px_error_set(err, PX_EXIT_OSERR, "cannot start a thread");
-		pthread_mutex_destroy(&s->mu);
-		pthread_cond_destroy(&s->changed);
-		fclose(s->fp);
-		deflateEnd(&s->z);
-		goto fail;
-	}
 	return s;
 oom:
 	px_error_oom(err);
@@ -218,9 +211,16 @@ static void release(px_spool *s, unsigned i)
 	s->btext[i].len = 0;
 }
 
-/* Hands the batch being filled to the worker; waits for a free one. */
+/* Hands the batch being filled to the worker, started with the first
+ * full batch; waits for a free one. */
 static int hand_over(px_spool *s, px_error *err)
 {
+	if (!s->started) {
+		if (pthread_create(&s->worker, NULL, work, s))
+			return px_error_set(err, PX_EXIT_OSERR,
+					    "cannot start a thread");
+		s->started = 1;
+	}
 	pthread_mutex_lock(&s->mu);
 	s->count++;
 	s->fill = (s->fill + 1) % QUEUE;
@@ -255,7 +255,7 @@ int px_spool_put_text(px_spool *s, const void *origin, uint64_t n,
 							    : 0;
 }
 
-static void stop(px_spool *s)
+static void stop(px_spool *s, int finish)
 {
 	pthread_mutex_lock(&s->mu);
 	if (s->len[s->fill]) /* the partly filled batch goes too */
@@ -263,7 +263,13 @@ static void stop(px_spool *s)
 	s->closing = 1;
 	pthread_cond_broadcast(&s->changed);
 	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->worker, NULL);
+	/* A file that never filled a batch is written here, on this thread:
+	 * a thread per small entity costs more than its deflate. */
+	if (s->started)
+		pthread_join(s->worker, NULL);
+	else if (finish)
+		work(s);
+	s->started = 0;
 }
 
 static void destroy(px_spool *s)
@@ -288,7 +294,7 @@ int px_spool_close(px_spool *s, px_spool_info *info, px_error *err)
 {
 	int rc = 0;
 
-	stop(s);
+	stop(s, 1);
 	if (fclose(s->fp) && !s->failed) {
 		s->failed = 1;
 		s->fail_errno = errno;
@@ -308,7 +314,7 @@ void px_spool_free(px_spool *s)
 {
 	if (!s)
 		return;
-	stop(s);
+	stop(s, 0);
 	destroy(s);
 }
 

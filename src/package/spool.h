@@ -47,8 +47,11 @@ typedef int (*px_spool_format_fn)(void *ctx, const px_spool_item *item,
 				  px_buf *out, px_error *err);
 
 /* Writes into fd (from its start; the spool writes through a duplicate,
- * fd stays the caller's, who keeps it to read the spool back) and starts
- * the worker. path only names the spool in messages. level: zlib 1..9.
+ * fd stays the caller's, who keeps it to read the spool back). The worker
+ * starts with the first full batch; a file smaller than one batch is
+ * formatted and deflated by px_spool_close() on the caller's thread (a
+ * thread per small entity costs more than its work). path only names the
+ * spool in messages. level: zlib 1..9.
  * Free with px_spool_close() (or px_spool_free() to drop it). */
 px_spool *px_spool_open(int fd, const char *path, int level,
 			px_spool_format_fn fmt, void *ctx, px_error *err);
