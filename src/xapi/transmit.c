@@ -3,9 +3,10 @@
  *
  * Statements are read one at a time from the array and sent as the bytes
  * the package holds (exact numbers stay exact); only the batch in flight
- * is in memory. A batch is confirmed by 200 with ids from that batch or
- * by 204; anything else an LRS would not say (no version header, an id
- * list that is not the batch's) is a failure, not a success. A 409 is
+ * is in memory. A batch is confirmed by 204, or by 200 with ids from that
+ * batch (one it does not name is read back with GET ?statementId=);
+ * anything else an LRS would not say (no version header, an id list that
+ * is not the batch's) is a failure, not a success. A 409 is
  * narrowed down by sending that batch's statements one by one, so the
  * error names the statement the LRS holds differently.
  */
@@ -267,11 +268,14 @@ static void pause_ms(long ms)
 		;
 }
 
-/* POSTs body; returns the HTTP status (retrying transient failures and
- * 429/5xx), or -1 with err. */
-static long post(struct sender *s, const px_buf *body, const char *what,
-		 px_error *err)
+/* POSTs body to <endpoint>statements, or with body NULL GETs the
+ * statement `get_id`; returns the HTTP status (retrying transient
+ * failures and 429/5xx), or -1 with err. */
+static long exchange(struct sender *s, const px_buf *body, const char *get_id,
+		     const char *what, px_error *err)
 {
+	const char *method = body ? "POST" : "GET";
+	char url[1100];
 	struct curl_slist *h = NULL, *t;
 	char why[CURL_ERROR_SIZE + 64] = "", body_txt[300];
 	long wait = s->backoff_ms, status = -1;
@@ -287,9 +291,16 @@ static long post(struct sender *s, const px_buf *body, const char *what,
 		h = t;
 	}
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body->data);
-	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-			 (curl_off_t)body->len);
+	if (body) {
+		snprintf(url, sizeof(url), "%s", s->url);
+		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body->data);
+		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)body->len);
+	} else {
+		snprintf(url, sizeof(url), "%s?statementId=%s", s->url, get_id);
+		curl_easy_setopt(s->curl, CURLOPT_HTTPGET, 1L);
+	}
+	curl_easy_setopt(s->curl, CURLOPT_URL, url);
 	for (long n = 1;; n++) {
 		CURLcode rc;
 
@@ -311,17 +322,18 @@ static long post(struct sender *s, const px_buf *body, const char *what,
 			if (!transient(rc)) {
 				status = -1;
 				px_error_set(err, PX_EXIT_UNAVAILABLE,
-					     "LRS %s: POST %s (%s): %s",
-					     s->lrs->name, s->url, what, why);
+					     "LRS %s: %s %s (%s): %s",
+					     s->lrs->name, method, url, what,
+					     why);
 				break;
 			}
 		}
 		if (n >= s->lrs->attempts) {
 			status = -1;
 			px_error_set(err, PX_EXIT_UNAVAILABLE,
-				     "LRS %s: POST %s (%s): %s (gave up after "
+				     "LRS %s: %s %s (%s): %s (gave up after "
 				     "%ld attempts)",
-				     s->lrs->name, s->url, what, why, n);
+				     s->lrs->name, method, url, what, why, n);
 			break;
 		}
 		pause_ms(wait);
@@ -348,17 +360,48 @@ static int bad_answer(struct sender *s, const char *what, const char *why,
 			    s->lrs->name, s->url, what, s->status, why, body);
 }
 
-/* 200: the body is the ids of the batch's statements. */
+/* A statement the 200 did not name: confirmed only when the LRS returns
+ * it (GET ?statementId=), so a batch is never taken as stored on an
+ * answer that leaves some of it out. */
+static int held_by_lrs(struct sender *s, const struct batch *b, long k,
+		       px_error *err)
+{
+	char what[96], body[300];
+	long status;
+
+	snprintf(what, sizeof(what),
+		 "statement %llu, id %s, not named in the answer to its POST",
+		 (unsigned long long)(b->first + (uint64_t)k), b->id[k]);
+	if ((status = exchange(s, NULL, b->id[k], what, err)) < 0)
+		return -1;
+	if (status == 200)
+		return 0;
+	snippet(s, body, sizeof(body));
+	return px_error_set(err, PX_EXIT_UNAVAILABLE,
+			    "LRS %s: GET %s?statementId=%s (%s): HTTP %ld: "
+			    "the LRS answered 200 to the POST but does not "
+			    "return the statement: %s",
+			    s->lrs->name, s->url, b->id[k], what, status, body);
+}
+
+/* 200: the body lists ids of the batch's statements; any it leaves out
+ * must be readable from the LRS. */
 static int ids_are_the_batch(struct sender *s, const struct batch *b,
 			     const char *what, px_error *err)
 {
 	json_error_t jerr;
 	json_t *a = json_loadb(s->answer.data ? s->answer.data : "",
 			       s->answer.len, 0, &jerr);
+	char *named = calloc((size_t)b->n, 1);
 	size_t i;
 	json_t *v;
 	int ok = json_is_array(a) && json_array_size(a) <= (size_t)b->n;
+	int rc = 0;
 
+	if (!named) {
+		json_decref(a);
+		return px_error_oom(err);
+	}
 	json_array_foreach (a, i, v) {
 		const char *id = json_string_value(v);
 		long k;
@@ -368,13 +411,20 @@ static int ids_are_the_batch(struct sender *s, const struct batch *b,
 				break;
 		if (!id || k == b->n)
 			ok = 0;
+		else
+			named[k] = 1;
 	}
 	json_decref(a);
-	return ok ? 0
-		  : bad_answer(s, what,
-			       "its body is not the list of the statement ids "
-			       "sent",
-			       err);
+	if (!ok)
+		rc = bad_answer(s, what,
+				"its body is not the list of the statement ids "
+				"sent",
+				err);
+	for (long k = 0; !rc && k < b->n; k++)
+		if (!named[k])
+			rc = held_by_lrs(s, b, k, err);
+	free(named);
+	return rc;
 }
 
 static int send_batch(struct sender *s, struct batch *b, px_error *err);
@@ -419,7 +469,7 @@ static int send_batch(struct sender *s, struct batch *b, px_error *err)
 		snprintf(what, sizeof(what), "statements %llu-%llu",
 			 (unsigned long long)b->first,
 			 (unsigned long long)(b->first + (uint64_t)b->n - 1));
-	if ((s->status = post(s, &b->body, what, err)) < 0)
+	if ((s->status = exchange(s, &b->body, NULL, what, err)) < 0)
 		return -1;
 	snippet(s, body, sizeof(body));
 	switch (s->status) {

@@ -227,4 +227,29 @@ test_request_deliver_transmission_points_at_transmit() {
 	[ "$(show 'j["delivery_method"]')" = transmission ] || fail "method"
 }
 
+# An LRS that names only the statements it stored now: the others are
+# read back (GET ?statementId=) before the batch counts as confirmed; one
+# that answers 200 and loses a statement is caught the same way.
+test_statements_a_200_leaves_out_are_read_back_from_the_lrs() {
+	lrs_start --new-ids-only
+	tx_setup
+	/usr/bin/python3 - "$T/pkg/xapi/statements.json" "$T/lrs.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))[1]
+json.dump({s["id"]: s}, open(sys.argv[2], "w"))
+PY
+	expect_exit 0 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	stored_check
+	[ "$(show 'j["status"]')" = delivered ] || fail "not delivered"
+	lrs_stop
+	rm -rf "$T/lrs.json" "$T/out" "$T/pkg" "$T/ledger.db" "$T/alice.zip"
+	lrs_start --forget-last
+	tx_setup
+	expect_exit 69 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	expect_err "statement 4, id $(jget "$T/pkg/xapi/statements.json" 'j[3]["id"]')"
+	expect_err "does not return the statement"
+	[ "$(show 'j["status"]')" = exported ] || fail "a lost statement taken as delivered"
+	[ "$(show 'j["delivery"]["confirmed"]')" = 0 ] || fail "confirmed: $(show 'j["delivery"]')"
+}
+
 run_tests

@@ -23,7 +23,10 @@ restarted between runs. --log appends one line per POST: "N FIRST_ID
 STATUS". Faults: --drop-after K stores the K-th POST, then closes the
 connection without answering and exits (an LRS that goes away mid-batch);
 --bad-answer makes every POST answer 200 with an HTML page; --no-version
-omits the version header.
+omits the version header; --new-ids-only answers 200 with the ids of
+the statements it stored now only (as some LRSs do); --forget-last
+drops the last statement of each batch yet answers 200 with the others'
+ids.
 --port P listens on P again after a restart (else an ephemeral port).
 Usage: lrs.py --port-file F --store F --user U --password P [--log F] ...
 """
@@ -115,6 +118,11 @@ class LRS(BaseHTTPRequestHandler):
                 log(len(batch), ids[0], 409)
                 return self.answer(409, {"error": "statement %s exists with different content" % s["id"]})
         new = [s for s in batch if s["id"] not in store]
+        if ARGS.forget_last and len(new) > 1:
+            new = new[:-1]  # a lying LRS: says 200 but loses one
+            ids = [s["id"] for s in batch[:-1]]
+        if ARGS.new_ids_only:
+            ids = [s["id"] for s in new]
         for s in new:
             s["stored"] = "2026-01-01T00:00:00.000Z"
             store[s["id"]] = s
@@ -167,6 +175,8 @@ if __name__ == "__main__":
     p.add_argument("--drop-after", type=int, default=0)
     p.add_argument("--bad-answer", action="store_true")
     p.add_argument("--no-version", action="store_true")
+    p.add_argument("--new-ids-only", action="store_true")
+    p.add_argument("--forget-last", action="store_true")
     ARGS = p.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), LRS)
     srv.daemon_threads = True
