@@ -32,6 +32,7 @@
 #include "package/zipfd.h"
 #include "package/zipmeta.h"
 #include "timefmt.h"
+#include "package/readme.h"
 #include "package/views.h"
 
 #define MIMETYPE     "application/vnd.etsi.asic-e+zip"
@@ -76,6 +77,7 @@ struct entry {
 	int64_t records;       /* -1 when not a data file */
 	int deflated;	       /* fd holds raw deflate data */
 	px_spool_info spooled; /* its sizes and CRC, when deflated */
+	int clear;	       /* never encrypted (the readme) */
 };
 
 struct px_package {
@@ -535,6 +537,24 @@ static int add_schema(px_package *p, const char *entity, px_error *err)
 	return 0;
 }
 
+/* An encrypted package says in clear what it is and how to open it. */
+static int add_readme(px_package *p, px_error *err)
+{
+	struct entry *e;
+	size_t n;
+
+	if (!p->password)
+		return 0;
+	if (!(e = entry_new(p, PX_README_NAME, err)))
+		return -1;
+	e->data = px_readme_text(&n);
+	e->size = n;
+	e->media_type = "text/plain";
+	e->clear = 1;
+	EVP_Digest(e->data, e->size, e->sha256, NULL, EVP_sha256(), NULL);
+	return 0;
+}
+
 static int add_view(void *ctx, const char *name, uint64_t off, uint64_t size,
 		    const unsigned char sha256[32], const char *media_type,
 		    px_error *err)
@@ -694,8 +714,9 @@ static int add_entry(px_package *p, zip_t *za, const struct entry *e,
 	if (!e->deflated && zip_set_file_compression(za, (zip_uint64_t)idx,
 						     ZIP_CM_DEFLATE, LEVEL))
 		return zip_fail(err, za, e->name);
-	if (p->password && zip_file_set_encryption(za, (zip_uint64_t)idx,
-						   ZIP_EM_AES_256, p->password))
+	if (p->password && !e->clear &&
+	    zip_file_set_encryption(za, (zip_uint64_t)idx, ZIP_EM_AES_256,
+				    p->password))
 		return zip_fail(err, za, e->name);
 	return 0;
 }
@@ -743,7 +764,7 @@ static int entry_rank(const struct entry *e)
 {
 	if (!strcmp(e->name, "manifest.json"))
 		return -1; /* added on its own */
-	if (!strcmp(e->name, "index.html"))
+	if (!strcmp(e->name, "index.html") || e->clear)
 		return 0;
 	if (!strncmp(e->name, "data/", 5))
 		return 1;
@@ -834,7 +855,7 @@ int px_package_finish(px_package *p, json_t *manifest, char sha256_hex[65],
 	for (size_t i = 0; i < p->n_spools; i++)
 		if (add_schema(p, p->spools[i].entity, err))
 			goto fail;
-	if (add_schema(p, "manifest", err))
+	if (add_schema(p, "manifest", err) || add_readme(p, err))
 		goto fail;
 	if (!(files = files_json(p)) ||
 	    json_object_set_new(manifest, "files", files)) {

@@ -21,6 +21,7 @@
 #include "digest.h"
 #include "portex/asic.h"
 #include "portex/verify.h"
+#include "package/readme.h"
 
 #define MAX_XML	      (64u << 20)
 #define MAX_SIG	      (1u << 20)
@@ -414,6 +415,19 @@ static int check_encryption(verifier *v)
 
 	for (size_t i = 0; i < v->n; i++)
 		n += v->ents[i].encrypted;
+	/* Encrypted packages keep only the container's files and the readme
+	 * in clear: personal data in clear beside them is a leak. */
+	for (size_t i = 0; n && i < v->n; i++) {
+		const char *name = v->ents[i].name;
+
+		if (!v->ents[i].encrypted && strcmp(name, MIMETYPE) &&
+		    strncmp(name, "META-INF/", 9) &&
+		    strcmp(name, PX_README_NAME))
+			PROBLEM(v,
+				"%.200s: not encrypted, in a package whose "
+				"other files are",
+				name);
+	}
 	if (n && !v->o->password)
 		PROBLEM(v,
 			"%zu entr%s encrypted and cannot be checked; give "

@@ -105,14 +105,50 @@ test_encrypted_package_opens_with_7z_and_verifies_with_password() {
 	expect_out "encrypted: yes"
 	expect_out "records: 21"
 	expect_exit 0 "$OSSL_VERIFY" "$T/alice.zip" "$T/out/keys/portex.crt" "$T/pw"
-	# mimetype and META-INF stay clear; everything else is AES
+	# mimetype, META-INF and the readme stay clear; everything else is AES
 	/usr/bin/python3 - "$T/alice.zip" <<'PY' || fail "wrong entries encrypted"
 import sys, zipfile
 for i in zipfile.ZipFile(sys.argv[1]).infolist():
     enc = bool(i.flag_bits & 1)
-    clear = i.filename == "mimetype" or i.filename.startswith("META-INF/")
+    clear = i.filename in ("mimetype", "LISEZMOI-README.txt") or \
+        i.filename.startswith("META-INF/")
     assert enc != clear, i.filename
 PY
+	# The readme reads without the password, says how to open the file and
+	# holds nothing of the person; it is listed (so signed) like any file.
+	/usr/bin/python3 - "$T/alice.zip" "$T/x/manifest.json" <<'PY' || fail "readme"
+import hashlib, json, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+raw = z.read("LISEZMOI-README.txt")
+text = raw.decode("utf-8-sig")
+for want in ("7-Zip", "7z x", "mot de passe", "transmis à part", "password",
+             "sent to you separately", "index.html"):
+    assert want in text, want
+for personal in ("Alice", "Martin", "alice.martin", "example.org", "REQ"):
+    assert personal not in text, personal
+files = {f["path"]: f for f in json.load(open(sys.argv[2]))["files"]}
+f = files["LISEZMOI-README.txt"]
+assert f["sha256"] == hashlib.sha256(raw).hexdigest() and f["media_type"] == "text/plain", f
+PY
+	grep -qF 'URI="LISEZMOI-README.txt"' "$T/x/META-INF/ASiCManifest.xml" ||
+		fail "the readme is not signed"
+	# an unencrypted package has none
+	expect_exit 0 export_alice --out "$T/plain.zip"
+	/usr/bin/python3 -c 'import sys, zipfile
+assert "LISEZMOI-README.txt" not in zipfile.ZipFile(sys.argv[1]).namelist()' \
+		"$T/plain.zip" || fail "a readme in an unencrypted package"
+}
+
+# Personal data in clear beside encrypted entries is a leak verify names.
+test_a_clear_file_in_an_encrypted_package_does_not_verify() {
+	demo_setup
+	printf 'correct horse battery\n' >"$T/pw"
+	expect_exit 0 export_alice --password-file "$T/pw"
+	/usr/bin/python3 -c 'import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "a") as z:
+    z.writestr("data/leak.json", "{}")' "$T/alice.zip"
+	expect_exit 1 "$PORTEX" verify "$T/alice.zip" --password-file "$T/pw"
+	expect_err "data/leak.json: not encrypted, in a package whose other files are"
 }
 
 test_encrypted_package_without_or_with_wrong_password_does_not_verify() {
