@@ -16,7 +16,7 @@ check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-14-dev valgrind \
 postgresql python3 python3-jsonschema libtest-json-schema-acceptance-perl \
 openssl unzip p7zip-full libxml2-utils groff-base curl time"
 # Validators and peers portex did not write (signature, browser, mail, load).
-check_pkgs="$check_pkgs gnutls-bin libnss3-tools"
+check_pkgs="$check_pkgs gnutls-bin libnss3-tools gpgsm"
 check_pkgs="$check_pkgs chromium chromium-driver python3-selenium"
 check_pkgs="$check_pkgs python3-aiosmtpd"
 check_pkgs="$check_pkgs wrk"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # End-to-end: packages are trusted by validators portex did not write:
-# GnuTLS certtool and NSS cmsutil take keygen's CA certificate as the trust
+# GnuTLS certtool, NSS cmsutil and gpgsm take keygen's CA certificate as the trust
 # anchor with no warning; the CMS carries no S/MIME capabilities; with
 # SOURCE_DATE_EPOCH an unsigned package is the same bytes on every run.
 . "$PX_TOP/tests/e2e/lib.sh"
@@ -61,6 +61,27 @@ test_nss_cmsutil_verifies_the_package_with_the_ca_as_anchor() {
 		fail "cmsutil refuses: $(cat out.txt err.txt)"
 	! grep -qi -e "not trusted" -e "error" -e "warn" out.txt err.txt ||
 		fail "cmsutil: $(cat out.txt err.txt)"
+}
+
+test_gpgsm_verifies_the_package_with_the_ca_as_anchor() {
+	command -v gpgsm >/dev/null || fail "gpgsm missing (scripts/deps.sh check: gpgsm)"
+	signed_demo
+	export GNUPGHOME="$T/gnupg"
+	mkdir -m 700 "$GNUPGHOME"
+	# Offline: no CRL to fetch for a one-shot CA; trusted as a root CA.
+	printf 'disable-crl-checks\ndisable-dirmngr\n' >"$GNUPGHOME/gpgsm.conf"
+	openssl x509 -in "$T/ca.pem" -noout -fingerprint -sha1 |
+		sed 's/.*=//; s/://g; s/$/ S/' >"$GNUPGHOME/trustlist.txt"
+	trap 'gpgconf --kill gpg-agent' EXIT
+	gpgsm --batch --import "$T/ca.pem" 2>err.txt || fail "gpgsm import: $(cat err.txt)"
+	gpgsm --batch --status-fd 1 --verify "$T/x/META-INF/signature001.p7s" \
+		"$T/x/META-INF/ASiCManifest.xml" >out.txt 2>err.txt ||
+		fail "gpgsm refuses: $(cat out.txt err.txt)"
+	grep -q "^\[GNUPG:\] GOODSIG" out.txt || fail "gpgsm: $(cat out.txt err.txt)"
+	grep -q "^\[GNUPG:\] TRUST_FULLY" out.txt || fail "gpgsm does not trust it: $(cat out.txt err.txt)"
+	sed 's/xmlenc#sha256/xmlenc#sha512/' "$T/x/META-INF/ASiCManifest.xml" >bad.xml
+	gpgsm --batch --status-fd 1 --verify "$T/x/META-INF/signature001.p7s" bad.xml >out.txt 2>&1 || true
+	grep -q "^\[GNUPG:\] BADSIG" out.txt || fail "gpgsm accepted an edited manifest: $(cat out.txt)"
 }
 
 test_portex_and_openssl_verify_with_the_ca_only() {
