@@ -854,6 +854,10 @@ int px_exporter_run(px_exporter *x, const px_export_subject *js,
 	po.password = o.password;
 	po.signer = r.signer;
 	po.schemas = r.schemas;
+	po.before_publish =
+	    js->before_publish ? js->before_publish : o.before_publish;
+	po.before_publish_ctx =
+	    js->before_publish ? js->before_publish_ctx : o.before_publish_ctx;
 	/* The output is checked before any source is read. */
 	if (!(r.pkg = px_package_new(&po, err)))
 		goto out;

@@ -33,6 +33,13 @@ typedef struct px_export_opts {
 	/* The ledger's audit trail head when the export starts, for
 	 * manifest.json ({"entries": N, "head": hex}), or NULL: borrowed. */
 	const json_t *audit;
+	/* Called with the package's SHA-256 (hex) once it is complete and
+	 * just before it appears at out_path, or NULL. Returning -1 (err
+	 * set) publishes nothing. A caller that records the package
+	 * elsewhere (the ledger) writes its intent here, so that a kill
+	 * between publishing and recording can be settled later. */
+	int (*before_publish)(void *ctx, const char *sha256_hex, px_error *err);
+	void *before_publish_ctx;
 } px_export_opts;
 
 typedef struct px_export_result {
@@ -65,6 +72,9 @@ typedef struct px_export_subject {
 	const char *retrievable_until;
 	const char *scope;   /* "portability"/"access"; NULL: the exporter's */
 	const json_t *audit; /* as px_export_opts.audit */
+	/* As in px_export_opts, for this subject; NULL: the exporter's. */
+	int (*before_publish)(void *ctx, const char *sha256_hex, px_error *err);
+	void *before_publish_ctx;
 } px_export_subject;
 
 typedef struct px_signer px_signer;

@@ -17,7 +17,9 @@
  *   package_sha256, delivery_method, delivered, rejection_reason, closed,
  *   created_at, updated_at (RFC 3339 UTC), delivery (when portex sent the
  *   package itself: {method, state "sending"|"sent"|"failed", to,
- *   message_id, started_at, sent_at, reply, attached, error}). Absent
+ *   message_id, started_at, sent_at, reply, attached, error}),
+ *   package_pending (an export about to publish its package: {path,
+ *   sha256, pid, host, started}; see px_ledger_export_pending()). Absent
  *   values are left out.
  *
  * Lifecycle: received -> awaiting_identity (clock suspended) -> ready ->
@@ -40,7 +42,7 @@
 #include "portex/deadline.h"
 #include "portex/error.h"
 
-#define PX_LEDGER_SCHEMA_VERSION 5
+#define PX_LEDGER_SCHEMA_VERSION 6
 
 typedef struct px_ledger px_ledger;
 
@@ -82,6 +84,29 @@ typedef int (*px_request_change_fn)(void *ctx, json_t *req, json_t *details,
 int px_ledger_change(px_ledger *l, long id, const char *action,
 		     const char *actor, px_request_change_fn fn, void *ctx,
 		     json_t **out, px_error *err);
+
+/* Package publishing (ledger_pending.c). `request export` replaces a
+ * package and then records it: a kill between the two would leave the
+ * ledger naming the old file. So, before publishing, the export records
+ * the new package as pending (committed, audited "request.export-pending");
+ * "exported" clears it. A pending package left by a process that died is
+ * settled by px_ledger_reconcile(): the file at its path has the pending
+ * SHA-256 -> recorded as exported ("request.export-recovered"); otherwise
+ * the pending record is dropped ("request.export-abandoned"). Either way
+ * the ledger then names what is on disk. */
+
+/* Records {path, sha256_hex} as request id's pending package, with this
+ * process as its owner. The request must be able to become exported
+ * (PX_EXIT_DATA otherwise). */
+int px_ledger_export_pending(px_ledger *l, long id, const char *actor,
+			     const char *path, const char *sha256_hex,
+			     px_error *err);
+/* Settles every pending package whose owner is not running (this process
+ * counts as not running: call it when no export of its own is under way).
+ * *settled (may be NULL): new array of {id, action ("recovered" or
+ * "abandoned"), path, sha256}; json_decref(). */
+int px_ledger_reconcile(px_ledger *l, const char *actor, json_t **settled,
+			px_error *err);
 
 /* Today's date on the local clock (the controller's day). */
 px_day px_today(void);

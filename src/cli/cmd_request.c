@@ -634,16 +634,87 @@ static int change(px_ledger *l, const struct opts *o, const char *actor,
 	return PX_OK;
 }
 
+/* Settles packages left pending by an export that was stopped (see
+ * ledger.h) and says what was done on stderr. */
+static int reconcile(px_ledger *l, const char *actor, px_error *err)
+{
+	json_t *done = NULL, *d;
+	size_t i;
+
+	if (px_ledger_reconcile(l, actor, &done, err))
+		return -1;
+	json_array_foreach (done, i, d) {
+		const char *action = s(d, "action");
+
+		if (!strcmp(action, "recovered"))
+			fprintf(stderr,
+				"portex: request %" JSON_INTEGER_FORMAT
+				": %s was published by an export that "
+				"stopped before recording it; recorded now "
+				"(sha256 %s)\n",
+				json_integer_value(json_object_get(d, "id")),
+				s(d, "path"), s(d, "sha256"));
+		else
+			fprintf(stderr,
+				"portex: request %" JSON_INTEGER_FORMAT
+				": an export of %s stopped before "
+				"publishing it; the ledger keeps the package "
+				"it had\n",
+				json_integer_value(json_object_get(d, "id")),
+				s(d, "path"));
+	}
+	json_decref(done);
+	return 0;
+}
+
+/* out_path made absolute without needing the file to exist: the path the
+ * ledger records before and after publishing. malloc'ed, or NULL. */
+static char *absolute_target(const char *out_path)
+{
+	const char *slash = strrchr(out_path, '/');
+	const char *base = slash ? slash + 1 : out_path;
+	char *dir = slash ? strndup(out_path, (size_t)(slash - out_path + 1))
+			  : strdup(".");
+	char *real = dir ? realpath(dir, NULL) : NULL, *out = NULL;
+
+	if (real && *base) {
+		size_t n = strlen(real) + strlen(base) + 2;
+
+		if ((out = malloc(n)))
+			snprintf(out, n, "%s%s%s", real,
+				 strcmp(real, "/") ? "/" : "", base);
+	}
+	free(dir);
+	free(real);
+	return out;
+}
+
+struct pending_hook {
+	px_ledger *l;
+	long id;
+	const char *actor, *path;
+};
+
+static int before_publish(void *ctx, const char *sha256_hex, px_error *err)
+{
+	struct pending_hook *h = ctx;
+
+	return px_ledger_export_pending(h->l, h->id, h->actor, h->path,
+					sha256_hex, err);
+}
+
 static int do_export(px_ledger *l, const px_config *cfg, const struct opts *o,
 		     const char *actor, px_error *err)
 {
-	json_t *req = NULL;
+	json_t *req = NULL, *args;
 	px_export_opts eo = {0};
 	px_export_result res;
+	struct pending_hook hook = {l, o->id, actor, NULL};
 	char id[24], def[64], head[65], *path;
 	json_t *audit;
 	long entries;
 	px_scope scope;
+	px_error ignored = {0};
 	int rc;
 
 	if (!cfg)
@@ -686,20 +757,32 @@ static int do_export(px_ledger *l, const px_config *cfg, const struct opts *o,
 		json_decref(req);
 		return err->code ? -1 : px_error_oom(err);
 	}
+	/* The ledger hears of the package before it replaces the old one. */
+	if (!(path = absolute_target(eo.out_path))) {
+		json_decref(audit);
+		json_decref(req);
+		return px_error_set(err, PX_EXIT_CANTCREAT,
+				    "request %ld: %s: cannot resolve its "
+				    "folder",
+				    o->id, eo.out_path);
+	}
+	hook.path = path;
+	eo.before_publish = before_publish;
+	eo.before_publish_ctx = &hook;
 	rc = px_export(&eo, &res, err);
 	json_decref(audit);
 	json_decref(req);
-	if (rc)
-		return px_error_prefix(err, "request %ld", o->id);
-	path = realpath(eo.out_path, NULL);
-	{
-		json_t *args =
-		    json_pack("{s:s, s:s}", "path", path ? path : eo.out_path,
-			      "sha256", res.sha256);
-
+	if (rc) {
 		free(path);
-		rc = change(l, o, actor, "exported", args, err);
+		/* Publishing failed after the pending record was written:
+		 * drop it now rather than at the next command. */
+		if (px_ledger_reconcile(l, actor, NULL, &ignored))
+			fprintf(stderr, "portex: %s\n", ignored.msg);
+		return px_error_prefix(err, "request %ld", o->id);
 	}
+	args = json_pack("{s:s, s:s}", "path", path, "sha256", res.sha256);
+	free(path);
+	rc = change(l, o, actor, "exported", args, err);
 	/* Then the head with the package's entry is signed. */
 	if (!rc && px_cli_checkpoint(l, cfg, NULL, err))
 		return px_error_prefix(err,
@@ -786,6 +869,7 @@ int cmd_request(int argc, char **argv, px_error *err)
 	const struct sub *sub = NULL;
 	px_config *cfg = NULL;
 	px_ledger *l;
+	char buf[32];
 	int rc;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -812,7 +896,9 @@ int cmd_request(int argc, char **argv, px_error *err)
 				      "identity: give --ask or --verified");
 	}
 	l = px_cli_open_ledger("request", o.config, o.ledger, &cfg, err);
-	rc = l ? run(sub, l, cfg, &o, err) : -1;
+	rc = l ? reconcile(l, actor_name(&o, buf, sizeof(buf)), err) : -1;
+	if (!rc)
+		rc = run(sub, l, cfg, &o, err);
 	px_ledger_close(l);
 	px_config_free(cfg);
 	json_decref(o.subject);

@@ -42,6 +42,7 @@ static const struct col {
     {"created_at", K_TEXT},
     {"updated_at", K_TEXT},
     {"delivery", K_JSON},
+    {"package_pending", K_JSON},
 };
 #define NCOLS ((int)(sizeof(cols) / sizeof(cols[0])))
 
@@ -95,6 +96,9 @@ static const struct migration {
     {5, "CREATE TABLE px_checkpoints ("
 	" seq BIGINT PRIMARY KEY, at TEXT NOT NULL,"
 	" statement TEXT NOT NULL, signature TEXT NOT NULL)"},
+    /* A package about to be published by `request export`
+     * (ledger_pending.c): never a file the ledger does not know. */
+    {6, "ALTER TABLE px_requests ADD COLUMN package_pending TEXT"},
 };
 
 int px_ledger_begin(px_ledger *l, int write, px_error *err)

@@ -314,6 +314,13 @@ static int close_as(json_t *req, const char *to, const json_t *args,
 	return set_str(req, "closed", buf, err);
 }
 
+/* The package is recorded: nothing is pending any more. */
+static int clear_pending(json_t *req)
+{
+	json_object_del(req, "package_pending"); /* -1 when absent: fine */
+	return 0;
+}
+
 int px_request_apply(json_t *req, const char *action, const json_t *args,
 		     px_day today, json_t *details, px_error *err)
 {
@@ -337,7 +344,8 @@ int px_request_apply(json_t *req, const char *action, const json_t *args,
 		     need(args, "sha256", "the package digest", err) ||
 		     px_request_transition(req, "exported", err) ||
 		     set_str(req, "package_path", str(args, "path"), err) ||
-		     set_str(req, "package_sha256", str(args, "sha256"), err);
+		     set_str(req, "package_sha256", str(args, "sha256"), err) ||
+		     clear_pending(req);
 	else if (!strcmp(action, "deliver")) {
 		if (!one_of(str(args, "method"), methods))
 			return px_error_set(

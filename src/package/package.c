@@ -88,6 +88,8 @@ struct px_package {
 	int index_fd; /* index.html */
 	int views_fd; /* csv/ and html/, one after the other */
 	int force;
+	int (*before_publish)(void *, const char *, px_error *);
+	void *before_publish_ctx;
 	char *password;
 	px_signer *signer;
 	px_schemas *schemas;
@@ -158,6 +160,8 @@ px_package *px_package_new(const px_package_opts *o, px_error *err)
 	p->password = o->password ? strdup(o->password) : NULL;
 	p->doc_names = json_object();
 	p->force = o->force;
+	p->before_publish = o->before_publish;
+	p->before_publish_ctx = o->before_publish_ctx;
 	p->signer = o->signer;
 	p->schemas = o->schemas;
 	free(copy);
@@ -879,6 +883,9 @@ int px_package_finish(px_package *p, json_t *manifest, char sha256_hex[65],
 	}
 	px_hex(sha, 32, sha256_hex);
 	*entries = (unsigned)p->n_entries + 1 + (p->signer ? 2 : 0);
+	if (p->before_publish &&
+	    p->before_publish(p->before_publish_ctx, sha256_hex, err))
+		goto fail;
 	if (publish(p, err))
 		goto fail;
 	px_package_abort(p); /* the archive is in place: drop the spool */

@@ -23,6 +23,10 @@ typedef struct px_package_opts {
 	    *password;	     /* AES-256 for entries outside META-INF, or NULL */
 	px_signer *signer;   /* NULL: unsigned */
 	px_schemas *schemas; /* borrowed; outlives the package */
+	/* Called with the finished archive's SHA-256 (hex) just before it
+	 * is published, or NULL: a failure (err set) publishes nothing. */
+	int (*before_publish)(void *ctx, const char *sha256_hex, px_error *err);
+	void *before_publish_ctx;
 } px_package_opts;
 
 /* Checks the target can be written (folder exists and is writable, no

@@ -111,16 +111,82 @@ scenario_lifecycle() {
 	/usr/bin/python3 -m zipfile -e "$T/alice.zip" "$T/pkg"
 	[ "$(jget "$T/pkg/manifest.json" 'j["request"]')" = "$id" ] ||
 		fail "manifest does not name request $id: $(head -c 400 "$T/pkg/manifest.json")"
+	# The package is recorded as pending before it is published, then as
+	# exported (see scenario_export_killed_around_publishing).
 	expect_exit 0 "$PORTEX" audit verify $c
-	expect_out "intact: 5 entries"
+	expect_out "intact: 6 entries"
 	expect_exit 0 "$PORTEX" audit log $c --request "$id"
 	for a in request.add request.identity-ask request.identity-verified \
-		request.exported request.deliver; do
+		request.export-pending request.exported request.deliver; do
 		expect_out "$a"
 	done
 	# Closed: nothing more may happen to it.
 	expect_exit 65 "$PORTEX" request withdraw "$id" $c
 	expect_err "request $id is delivered: it cannot become withdrawn (it is closed)"
+}
+
+# `request export --force` killed (SIGKILL, by tests/tools/kill_at_publish.c)
+# just after the new package replaced the old one, then just before: the
+# next `request` command leaves the ledger naming the file on disk.
+scenario_export_killed_around_publishing() {
+	. "$PX_TOP/tests/e2e/demo.sh"
+	ledger_new
+	demo_setup
+	edit_config "c['ledger'] = '$LEDGER'"
+	cc -shared -fPIC -o "$T/kill.so" "$PX_TOP/tests/tools/kill_at_publish.c" -ldl ||
+		fail "cannot build tests/tools/kill_at_publish.c"
+	local c="--config $T/demo.json" id old new got
+	id=$(add_request "$(days_ago 3)")
+	expect_exit 0 "$PORTEX" request identity "$id" --verified $c
+	expect_exit 0 "$PORTEX" request export "$id" $c --out "$T/alice.zip"
+	old=$(sha256sum <"$T/alice.zip" | cut -d' ' -f1)
+	# A source was corrected: the new package differs.
+	sqlite3 "$T/out/demo.db" "UPDATE users SET first_name = 'Alicia' WHERE id = 1"
+	got=0
+	PX_KILL_PATH="$T/alice.zip" LD_PRELOAD="$T/kill.so" \
+		"$PORTEX" request export "$id" $c --out "$T/alice.zip" --force \
+		>/dev/null 2>&1 || got=$?
+	[ "$got" = 137 ] || fail "export was not killed at publishing (exit $got)"
+	new=$(sha256sum <"$T/alice.zip" | cut -d' ' -f1)
+	[ "$new" != "$old" ] || fail "the killed export did not replace the package"
+	expect_exit 0 "$PORTEX" request show "$id" $c --json
+	[ "$(jget "$T/stdout" 'j["package_sha256"]')" = "$new" ] ||
+		fail "ledger names $(jget "$T/stdout" 'j["package_sha256"]'), the file on disk is $new"
+	expect_err "was published by an export that stopped before recording it"
+	[ "$(jget "$T/stdout" 'j.get("package_pending")')" = None ] ||
+		fail "a pending package is left: $(jget "$T/stdout" 'j["package_pending"]')"
+	[ "$(jget "$T/stdout" 'j["package_path"]')" = "$(realpath "$T/alice.zip")" ] ||
+		fail "recorded path is not the package's"
+	expect_exit 0 "$PORTEX" verify "$T/alice.zip"
+	# Killed just before publishing: the old file stays, and so does the
+	# ledger's record of it.
+	sqlite3 "$T/out/demo.db" "UPDATE users SET first_name = 'Alice' WHERE id = 1"
+	got=0
+	PX_KILL_PATH="$T/alice.zip" PX_KILL_WHEN=before LD_PRELOAD="$T/kill.so" \
+		"$PORTEX" request export "$id" $c --out "$T/alice.zip" --force \
+		>/dev/null 2>&1 || got=$?
+	[ "$got" = 137 ] || fail "export was not killed before publishing (exit $got)"
+	[ "$(sha256sum <"$T/alice.zip" | cut -d' ' -f1)" = "$new" ] ||
+		fail "the package changed although the export was killed first"
+	expect_exit 0 "$PORTEX" request list $c
+	expect_err "stopped before publishing it; the ledger keeps the package it had"
+	expect_exit 0 "$PORTEX" request show "$id" $c --json
+	[ "$(jget "$T/stdout" 'j["package_sha256"]')" = "$new" ] ||
+		fail "ledger no longer names the package on disk"
+	[ "$(jget "$T/stdout" 'j.get("package_pending")')" = None ] ||
+		fail "a pending package is left after the abandoned export"
+	expect_exit 0 "$PORTEX" audit verify $c
+	expect_exit 0 "$PORTEX" audit log $c --request "$id"
+	for a in request.export-pending request.export-recovered \
+		request.export-abandoned; do
+		expect_out "$a"
+	done
+	# The next export records its package with nothing pending.
+	expect_exit 0 "$PORTEX" request export "$id" $c --out "$T/alice.zip" --force --json
+	[ "$(jget "$T/stdout" 'j["package_sha256"]')" = "$(sha256sum <"$T/alice.zip" | cut -d' ' -f1)" ] ||
+		fail "recorded digest is not the package's"
+	[ "$(jget "$T/stdout" 'j.get("package_pending")')" = None ] ||
+		fail "exported request still has a pending package"
 }
 
 scenario_impossible_date_is_refused() {

@@ -10,6 +10,10 @@ test_pg_full_lifecycle_ends_with_a_delivered_verified_package() {
 	scenario_lifecycle
 }
 
+test_pg_export_killed_around_publishing_leaves_the_ledger_naming_the_file() {
+	scenario_export_killed_around_publishing
+}
+
 test_pg_impossible_date_is_refused_and_ledger_unchanged() {
 	scenario_impossible_date_is_refused
 }

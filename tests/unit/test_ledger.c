@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "portex/ledger.h"
 
 static px_day day(const char *s)
@@ -281,6 +282,106 @@ static void test_newer_schema_is_refused(void **state)
 	assert_non_null(strstr(err.msg, "schema version 99, newer than"));
 }
 
+static int make_ready(void *ctx, json_t *req, json_t *details, px_error *err)
+{
+	(void)ctx;
+	(void)details;
+	return px_request_transition(req, "ready", err);
+}
+
+static const char *field(px_ledger *l, long id, const char *name, char *buf,
+			 size_t n)
+{
+	px_error err = PX_ERROR_INIT;
+	json_t *req = NULL;
+	const char *v;
+
+	assert_int_equal(px_ledger_get(l, id, &req, &err), 0);
+	v = json_string_value(json_object_get(req, name));
+	snprintf(buf, n, "%s", v ? v : "(none)");
+	if (!strcmp(name, "package_pending"))
+		snprintf(buf, n, "%s",
+			 json_object_get(req, name) ? "pending" : "(none)");
+	json_decref(req);
+	return buf;
+}
+
+/* A ledger of schema version 5 (before package_pending) is migrated; a
+ * package left pending is recorded when the file holds it, dropped
+ * otherwise, and the audit chain stays whole. */
+static void test_older_ledger_migrates_and_settles_pending_packages(void **state)
+{
+	struct fixture *f = *state;
+	px_error err = PX_ERROR_INIT;
+	px_audit_result r;
+	px_ledger *l;
+	json_t *done = NULL;
+	char zip[128], buf[128], hex[65];
+	unsigned char sha[32];
+	FILE *out;
+
+	px_ledger_close(filled(f));
+	run_sql(f->path, "ALTER TABLE px_requests DROP COLUMN package_pending;"
+			 "UPDATE px_schema SET version = 5");
+	assert_non_null(l = px_ledger_open(f->uri, NULL, &err));
+	assert_int_equal(px_ledger_change(l, 2, "request.ready", "tester",
+					  make_ready, NULL, NULL, &err),
+			 0);
+	snprintf(zip, sizeof(zip), "%s/p.zip", f->dir);
+	assert_non_null(out = fopen(zip, "w"));
+	fputs("the new package", out);
+	fclose(out);
+	assert_int_equal(px_sha256_file(zip, sha, NULL), 0);
+	px_hex(sha, 32, hex);
+
+	/* Published, not recorded: the file holds the pending digest. */
+	assert_int_equal(
+	    px_ledger_export_pending(l, 2, "tester", zip, hex, &err), 0);
+	assert_string_equal(field(l, 2, "package_pending", buf, sizeof(buf)),
+			    "pending");
+	assert_int_equal(px_ledger_reconcile(l, "tester", &done, &err), 0);
+	assert_int_equal(json_array_size(done), 1);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(done, 0), "action")),
+			    "recovered");
+	json_decref(done);
+	assert_string_equal(field(l, 2, "status", buf, sizeof(buf)),
+			    "exported");
+	assert_string_equal(field(l, 2, "package_sha256", buf, sizeof(buf)),
+			    hex);
+	assert_string_equal(field(l, 2, "package_pending", buf, sizeof(buf)),
+			    "(none)");
+
+	/* Recorded as pending, never published: dropped, the old stays. */
+	assert_int_equal(px_ledger_export_pending(
+			     l, 2, "tester", zip,
+			     "0000000000000000000000000000000000000000000000000"
+			     "000000000000000",
+			     &err),
+			 0);
+	assert_int_equal(px_ledger_reconcile(l, "tester", &done, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(done, 0), "action")),
+			    "abandoned");
+	json_decref(done);
+	assert_string_equal(field(l, 2, "package_sha256", buf, sizeof(buf)),
+			    hex);
+	assert_string_equal(field(l, 2, "package_pending", buf, sizeof(buf)),
+			    "(none)");
+	/* Nothing pending: nothing to do. */
+	assert_int_equal(px_ledger_reconcile(l, "tester", &done, &err), 0);
+	assert_int_equal(json_array_size(done), 0);
+	json_decref(done);
+	/* A withdrawn request cannot take a package. */
+	assert_int_equal(
+	    px_ledger_export_pending(l, 1, "tester", zip, hex, &err), -1);
+	assert_int_equal(err.code, PX_EXIT_DATA);
+	assert_int_equal(px_audit_verify(l, &r, &err), 0);
+	assert_true(r.valid);
+	px_ledger_close(l);
+	unlink(zip);
+}
+
 static void test_unknown_ledger_kind_is_a_config_error(void **state)
 {
 	px_error err = PX_ERROR_INIT;
@@ -307,6 +408,9 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_older_ledger_migrates_and_settles_pending_packages, setup,
+		teardown),
 	    cmocka_unit_test(test_unknown_ledger_kind_is_a_config_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
