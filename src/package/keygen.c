@@ -1,7 +1,8 @@
 /*
  * keygen.c - a signing key and its certificate, for demos and tests. The
- * key is created 0600 from the first byte on (never chmod'ed after the
- * fact) in a temporary file, then moved into place.
+ * key is written 0600 into a file with no name, which gets its name only
+ * when complete (package/workfile.h); missing folders are created, a
+ * key's with mode 0700.
  *
  * The certificate is issued by a one-shot CA whose key never leaves this
  * process: validators (NSS, GnuTLS, gpgsm, pkijs) want a trust anchor that
@@ -11,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +23,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "package/workfile.h"
 #include "portex/asic.h"
 
 static EVP_PKEY *make_key(px_key_type type)
@@ -139,27 +140,89 @@ static int make_certs(EVP_PKEY *key, const char *cn, int days, X509 **cert,
 	return -1;
 }
 
-/* Writes the bytes of b to a new file beside `path` created with mode,
- * O_EXCL so nothing already there is followed or truncated. Fills tmp. */
-static int write_tmp(const char *path, BIO *b, mode_t mode, char *tmp,
-		     size_t tmp_size, px_error *err)
+/* The folder part of path ("." when none): malloc'ed, or NULL. */
+static char *folder_of(const char *path)
 {
-	char *data;
-	long len = BIO_get_mem_data(b, &data);
-	ssize_t w;
-	int fd;
+	const char *slash = strrchr(path, '/');
 
-	snprintf(tmp, tmp_size, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0)
-		return px_error_set(err, PX_EXIT_CANTCREAT,
-				    "cannot create %s: %s", path,
-				    strerror(errno));
+	if (!slash)
+		return strdup(".");
+	return strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+/* mkdir -p of path's folder, each folder made with mode (0700 for a
+ * key's: nobody else lists or reaches what is in it). A folder that is
+ * there is used as it is. */
+static int make_folders(const char *path, const char *opt, mode_t mode,
+			px_error *err)
+{
+	char *dir = folder_of(path);
+	struct stat st;
+	int rc = 0;
+
+	if (!dir)
+		return px_error_oom(err);
+	for (char *p = dir + 1;; p++) {
+		char c = *p;
+
+		if (c && c != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, mode) && errno != EEXIST) {
+			rc = px_error_set(err, PX_EXIT_CANTCREAT,
+					  "%s %s: cannot create the folder "
+					  "%s: %s",
+					  opt, path, dir, strerror(errno));
+			break;
+		}
+		if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+			rc = px_error_set(err, PX_EXIT_CANTCREAT,
+					  "%s %s: %s is not a folder", opt,
+					  path, dir);
+			break;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	free(dir);
+	return rc;
+}
+
+/* The files keygen writes: key, certificate (signer then CA) and, when
+ * asked, the CA alone. Each is written whole into a nameless file beside
+ * its target (package/workfile.h), so a crash leaves no copy of the key
+ * under any name; then they are published, the key last: a kill on the
+ * way leaves at most certificates, never a key without its certificate. A
+ * failure takes back what was published. */
+struct out {
+	const char *path, *opt;
+	BIO *bio;
+	mode_t mode, dir_mode;
+	px_workfile w;
+	int placed;
+};
+
+static int write_one(struct out *f, px_error *err)
+{
+	char *data, *dir;
+	long len = BIO_get_mem_data(f->bio, &data);
+	ssize_t w;
+
+	if (make_folders(f->path, f->opt, f->dir_mode, err))
+		return -1;
+	if (!(dir = folder_of(f->path)))
+		return px_error_oom(err);
+	if (px_workfile_new(&f->w, dir, f->path, err)) {
+		free(dir);
+		return -1;
+	}
+	free(dir);
 	/* umask may only have removed bits; make the mode exact. */
-	if (fchmod(fd, mode))
+	if (fchmod(f->w.fd, f->mode))
 		goto fail;
 	while (len > 0) {
-		w = write(fd, data, (size_t)len);
+		w = write(f->w.fd, data, (size_t)len);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -167,38 +230,24 @@ static int write_tmp(const char *path, BIO *b, mode_t mode, char *tmp,
 		data += w;
 		len -= w;
 	}
-	if (fsync(fd))
-		goto fail;
-	if (close(fd)) {
-		fd = -1;
-		goto fail;
-	}
 	return 0;
 fail:
-	px_error_set(err, PX_EXIT_CANTCREAT, "cannot write %s: %s", path,
-		     strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return -1;
+	return px_error_set(err, PX_EXIT_CANTCREAT, "cannot write %s: %s",
+			    f->path, strerror(errno));
 }
 
-/* Moves tmp to path. Without force, link() fails when path exists, so a
- * file that appeared since the first check is still never replaced. */
-static int place(const char *tmp, const char *path, int force, px_error *err)
+/* Gives f its name. Without force the link fails when a file is there,
+ * so one that appeared since the first check is still never replaced. */
+static int place(struct out *f, int force, px_error *err)
 {
-	int rc = force ? rename(tmp, path) : link(tmp, path);
+	int eexist;
 
-	if (rc)
-		return px_error_set(
-		    err, errno == EEXIST ? PX_EXIT_USAGE : PX_EXIT_CANTCREAT,
-		    errno == EEXIST ? "%s exists; give --force to "
-				      "replace it"
-				    : "cannot create %s: %s",
-		    path, strerror(errno));
-	if (!force)
-		unlink(tmp);
-	return 0;
+	if (!px_workfile_publish(&f->w, f->path, force, &eexist, err))
+		return 0;
+	if (eexist)
+		px_error_set(err, PX_EXIT_USAGE,
+			     "%s exists; give --force to replace it", f->path);
+	return -1;
 }
 
 static int refuse_existing(const char *path, px_error *err)
@@ -212,40 +261,23 @@ static int refuse_existing(const char *path, px_error *err)
 	return 0;
 }
 
-/* The files keygen writes: key, certificate (signer then CA) and, when
- * asked, the CA alone. All are written complete beside their target
- * before any is moved into place; a failure takes back what was placed. */
-struct out {
-	const char *path;
-	BIO *bio;
-	mode_t mode;
-	char tmp[PATH_MAX + 32];
-	int placed;
-};
-
 static int write_files(struct out *f, int n, int force, px_error *err)
 {
 	int i, rc = -1;
 
-	for (i = 0; i < n; i++) {
-		if (write_tmp(f[i].path, f[i].bio, f[i].mode, f[i].tmp,
-			      sizeof(f[i].tmp), err)) {
-			f[i].tmp[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (write_one(&f[i], err))
 			goto out;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		if (place(f[i].tmp, f[i].path, force, err))
+	for (i = n - 1; i >= 0; i--) { /* f[0], the key, last */
+		if (place(&f[i], force, err))
 			goto out;
-		f[i].tmp[0] = '\0';
 		f[i].placed = 1;
 	}
 	rc = 0;
 out:
 	for (i = 0; i < n; i++) {
-		if (f[i].tmp[0])
-			unlink(f[i].tmp);
-		/* a key without its certificate is of no use: take it back */
+		px_workfile_drop(&f[i].w);
+		/* a certificate without its key is of no use: take it back */
 		if (rc && f[i].placed)
 			unlink(f[i].path);
 	}
@@ -274,9 +306,9 @@ static int write_all(const px_keygen_opts *o, EVP_PKEY *key, X509 *cert,
 		     X509 *ca, px_error *err)
 {
 	struct out f[3] = {
-	    {.path = o->key_path, .mode = 0600},
-	    {.path = o->cert_path, .mode = 0644},
-	    {.path = o->ca_path, .mode = 0644},
+	    {o->key_path, "--key", NULL, 0600, 0700, {.fd = -1}, 0},
+	    {o->cert_path, "--cert", NULL, 0644, 0755, {.fd = -1}, 0},
+	    {o->ca_path, "--ca", NULL, 0644, 0755, {.fd = -1}, 0},
 	};
 	int n = o->ca_path ? 3 : 2, rc = -1;
 

@@ -77,11 +77,52 @@ test_keygen_usage_errors() {
 	expect_out "usage: portex keygen"
 }
 
-test_keygen_into_a_missing_folder_fails_cleanly() {
-	expect_exit 73 "$PORTEX" keygen --key nowhere/k.pem --cert c.pem
-	expect_err "cannot create nowhere/k.pem"
+# Issue 13 "keygen creates missing folders": a key's folders are private.
+test_keygen_creates_missing_folders_the_keys_private() {
+	umask 022
+	expect_exit 0 "$PORTEX" keygen --key new/keys/k.pem --cert new/certs/c.pem \
+		--ca pub/ca.pem
+	[ "$(stat -c %a new/keys/k.pem)" = 600 ] || fail "key mode $(stat -c %a new/keys/k.pem)"
+	[ "$(stat -c %a new)" = 700 ] || fail "key's parent folder mode $(stat -c %a new)"
+	[ "$(stat -c %a new/keys)" = 700 ] || fail "key folder mode $(stat -c %a new/keys)"
+	[ "$(stat -c %a new/certs)" = 755 ] || fail "certificate folder mode $(stat -c %a new/certs)"
+	[ "$(stat -c %a pub)" = 755 ] || fail "CA folder mode $(stat -c %a pub)"
+	openssl pkey -in new/keys/k.pem -noout 2>/dev/null || fail "key is not a PEM private key"
+	openssl verify -CAfile pub/ca.pem new/certs/c.pem >/dev/null ||
+		fail "certificate does not chain to the CA"
+}
+
+test_keygen_where_a_folder_is_a_file_fails_cleanly() {
+	echo x >plain
+	expect_exit 73 "$PORTEX" keygen --key plain/k.pem --cert c.pem
+	expect_err "--key plain/k.pem: plain is not a folder"
 	[ ! -e c.pem ] || fail "certificate written without its key"
-	[ -z "$(ls -A | grep tmp)" ] || fail "temporary file left: $(ls -A)"
+	[ -z "$(ls -A | grep -v -x -e stdout -e stderr -e plain)" ] || fail "files left: $(ls -A)"
+}
+
+# SIGKILL at the worst moment (tests/tools/kill_at_publish.c): just before
+# the key gets its name, then just after. No copy of the private key may
+# be left under any other name, and a key never stays without its
+# certificate.
+test_keygen_killed_while_publishing_leaves_no_copy_of_the_key() {
+	cc -shared -fPIC -o "$T/kill.so" "$PX_TOP/tests/tools/kill_at_publish.c" -ldl ||
+		fail "cannot build tests/tools/kill_at_publish.c"
+	mkdir d
+	for when in before after; do
+		rm -f d/*
+		got=0
+		PX_KILL_PATH=d/k.pem PX_KILL_WHEN=$when LD_PRELOAD="$T/kill.so" \
+			"$PORTEX" keygen --key d/k.pem --cert d/c.pem >/dev/null 2>&1 || got=$?
+		[ "$got" = 137 ] || fail "keygen was not killed $when publishing the key (exit $got)"
+		held=$(grep -l "PRIVATE KEY" d/* 2>/dev/null | grep -v -x d/k.pem || true)
+		[ -z "$held" ] || fail "killed $when publishing: a copy of the key is left in $held ($(ls -A d))"
+		[ -z "$(ls -A d | grep -v -x -e k.pem -e c.pem)" ] ||
+			fail "killed $when publishing: files left: $(ls -A d)"
+		if [ -e d/k.pem ]; then
+			[ -e d/c.pem ] || fail "the key was published without its certificate"
+		fi
+	done
+	[ -e d/k.pem ] || fail "killed after publishing, but no key"
 }
 
 run_tests
