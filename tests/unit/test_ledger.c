@@ -309,7 +309,8 @@ static const char *field(px_ledger *l, long id, const char *name, char *buf,
 /* A ledger of schema version 5 (before package_pending) is migrated; a
  * package left pending is recorded when the file holds it, dropped
  * otherwise, and the audit chain stays whole. */
-static void test_older_ledger_migrates_and_settles_pending_packages(void **state)
+static void
+test_older_ledger_migrates_and_settles_pending_packages(void **state)
 {
 	struct fixture *f = *state;
 	px_error err = PX_ERROR_INIT;
