@@ -210,7 +210,8 @@ static const px_config_keys root_table[] = {
     {NULL, NULL},
 };
 
-static const char *const source_keys[] = {"name", "connector", "xapi", NULL};
+static const char *const source_keys[] = {"name",     "connector",   "xapi",
+					  "timezone", "minor_units", NULL};
 static const char *const source_xapi_keys[] = {"activity_base", NULL};
 static const px_config_keys source_table[] = {
     {"", source_keys},

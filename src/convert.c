@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "convert.h"
 #include "timefmt.h"
@@ -143,6 +142,11 @@ int px_conv_dmy(const char *text, char *out, size_t n)
 		return -1;
 	snprintf(out, n, "%04u-%02u-%02u", y, m, d);
 	return 0;
+}
+
+int px_conv_zone_known(const char *zone)
+{
+	return zone && px_tz_shared(zone) != NULL;
 }
 
 int px_conv_local_time(const char *text, const char *zone, char *out, size_t n)

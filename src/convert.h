@@ -30,4 +30,7 @@ int px_conv_dmy(const char *text, char *out, size_t n);
  * zone is unknown. */
 int px_conv_local_time(const char *text, const char *zone, char *out, size_t n);
 
+/* 1 when zone names a zone portex can read ("Europe/Paris"), else 0. */
+int px_conv_zone_known(const char *zone);
+
 #endif

@@ -262,6 +262,67 @@ static int check_subject_keys(const struct run *r, px_error *err)
 
 /* Every entity named, every placeholder given by --subject or provided by
  * some resolve step: checked before any query runs. */
+/* A source's or collection's declared conversions (normalise.h) onto n.
+ * obj: the source or collection config object; where: its JSON path. */
+static int declared(px_normaliser *n, const struct src *s, const json_t *obj,
+		    const char *where, int all_fields, px_error *err)
+{
+	const json_t *tz = json_object_get(obj, "timezone");
+	const json_t *mu = json_object_get(obj, "minor_units"), *v;
+	const char *k;
+	char why[PX_ERROR_MAX];
+
+	if (tz && (!json_is_string(tz) ||
+		   px_normaliser_set_zone(n, json_string_value(tz), err))) {
+		snprintf(why, sizeof(why), "%s",
+			 json_is_string(tz) ? err->msg
+					    : "expected an IANA time zone name "
+					      "(\"Europe/Paris\")");
+		return px_error_set(err, PX_EXIT_CONFIG, "%s: %s/timezone: %s",
+				    s->cfg.config_file, where, why);
+	}
+	if (mu && !json_is_object(mu))
+		return px_error_set(err, PX_EXIT_CONFIG,
+				    "%s: %s/minor_units: expected an object "
+				    "{\"field\": digits after the point}",
+				    s->cfg.config_file, where);
+	json_object_foreach ((json_t *)mu, k, v) {
+		/* A source's table covers all its collections: a field
+		 * another entity has is not an error here. */
+		if (all_fields && px_normaliser_kind(n, k) == PX_NK_NONE)
+			continue;
+		if (!json_is_integer(v))
+			return px_error_set(err, PX_EXIT_CONFIG,
+					    "%s: %s/minor_units/%s: expected "
+					    "a number of digits (2 for cents)",
+					    s->cfg.config_file, where, k);
+		if (px_normaliser_set_minor_units(
+			n, k, (int)json_integer_value(v), err)) {
+			snprintf(why, sizeof(why), "%s", err->msg);
+			return px_error_set(err, PX_EXIT_CONFIG,
+					    "%s: %s/minor_units/%s: %s",
+					    s->cfg.config_file, where, k, why);
+		}
+	}
+	return 0;
+}
+
+/* The source's conversions, then its collection j's (which win). */
+static int conversions(px_normaliser *n, const struct src *s, size_t j,
+		       px_error *err)
+{
+	const json_t *coll =
+	    json_array_get(json_object_get(s->cfg.json, "collections"), j);
+	char where[64];
+
+	snprintf(where, sizeof(where), "%s/collections/%zu", s->json_path, j);
+	return declared(n, s, s->cfg.json, s->json_path, 1, err) ||
+		       (json_is_object(coll) &&
+			declared(n, s, coll, where, 0, err))
+		   ? -1
+		   : 0;
+}
+
 static int check_plans(struct run *r, px_error *err)
 {
 	for (size_t i = 0; i < r->n_srcs; i++) {
@@ -275,8 +336,20 @@ static int check_plans(struct run *r, px_error *err)
 			json_t *needs = json_object_get(c, "needs"), *n;
 			size_t k;
 
-			if (!px_schemas_record(r->schemas, entity))
+			const json_t *schema;
+			px_normaliser *probe;
+			int bad;
+
+			if (!(schema = px_schemas_record(r->schemas, entity)))
 				return unknown_entity(r, s, j, entity, err);
+			/* Declared conversions are checked before any
+			 * source is read. */
+			if (!(probe = px_normaliser_new(schema, NULL, "", "")))
+				return px_error_oom(err);
+			bad = conversions(probe, s, j, err);
+			px_normaliser_free(probe);
+			if (bad)
+				return -1;
 			json_array_foreach (needs, k, n) {
 				const char *key = json_string_value(n);
 				if (!json_object_get(r->keys, key) &&
@@ -512,6 +585,10 @@ static int fetch_all(struct run *r, px_error *err)
 						   s->cfg.name, k.category);
 			if (!k.norm)
 				return px_error_oom(err);
+			if (conversions(k.norm, s, j, err)) {
+				px_normaliser_free(k.norm);
+				return -1;
+			}
 			int rc = fetch_one(r, s, j, &k, err);
 			px_normaliser_free(k.norm);
 			if (rc)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert.h"
 #include "jsonout.h"
 #include "portex/connector.h"
 #include "timefmt.h"
@@ -48,11 +49,14 @@ static json_t *to_string(const json_t *v, int decimal)
 }
 
 static json_t *coerce(const json_t *schema, json_t *v, int parse_json,
-		      char *why, size_t whysz);
+		      const char *zone, char *why, size_t whysz);
 
-static json_t *coerce_timestamp(json_t *v, char *why, size_t whysz)
+/* zone: the IANA zone a text without offset is read in (NULL: UTC). */
+static json_t *coerce_timestamp(json_t *v, const char *zone, char *why,
+				size_t whysz)
 {
 	char out[48];
+	int rc;
 
 	if (json_is_integer(v)) {
 		/* Epoch seconds: how SQLite applications often store time. */
@@ -64,6 +68,18 @@ static json_t *coerce_timestamp(json_t *v, char *why, size_t whysz)
 		if (px_is_rfc3339_utc(json_string_value(v),
 				      json_string_length(v)))
 			return json_incref(v);
+		if (zone) {
+			rc = px_conv_local_time(json_string_value(v), zone, out,
+						sizeof(out));
+			if (!rc)
+				return json_string(out);
+			snprintf(why, whysz,
+				 "expected a timestamp (RFC 3339, or "
+				 "YYYY-MM-DD HH:MM:SS in %s) that exists "
+				 "there, got \"%.40s\"",
+				 zone, json_string_value(v));
+			return NULL;
+		}
 		if (!px_rfc3339_utc(json_string_value(v), out, sizeof(out)))
 			return json_string(out);
 		snprintf(why, whysz,
@@ -103,8 +119,8 @@ static json_t *parse_text(json_t *v, char *why, size_t whysz)
 	return parsed;
 }
 
-static json_t *coerce_children(const json_t *schema, json_t *v, char *why,
-			       size_t whysz)
+static json_t *coerce_children(const json_t *schema, json_t *v,
+			       const char *zone, char *why, size_t whysz)
 {
 	const json_t *props = json_object_get(schema, "properties");
 	const json_t *items = json_object_get(schema, "items");
@@ -114,7 +130,7 @@ static json_t *coerce_children(const json_t *schema, json_t *v, char *why,
 		json_t *out = json_array(), *e;
 		size_t i;
 		json_array_foreach (v, i, e) {
-			json_t *c = coerce(items, e, 0, sub, sizeof(sub));
+			json_t *c = coerce(items, e, 0, zone, sub, sizeof(sub));
 			if (!c) {
 				snprintf(why, whysz, "/%zu%s%s", i,
 					 sub[0] == '/' ? "" : ": ", sub);
@@ -130,8 +146,9 @@ static json_t *coerce_children(const json_t *schema, json_t *v, char *why,
 		const char *k;
 		json_object_foreach (v, k, e) {
 			const json_t *ps = json_object_get(props, k);
-			json_t *c = ps ? coerce(ps, e, 0, sub, sizeof(sub))
-				       : json_incref(e);
+			json_t *c =
+			    ps ? coerce(ps, e, 0, zone, sub, sizeof(sub))
+			       : json_incref(e);
 			if (!c) {
 				snprintf(why, whysz, "/%s%s%s", k,
 					 sub[0] == '/' ? "" : ": ", sub);
@@ -253,7 +270,7 @@ static json_t *coerce_number(json_t *v, int integer)
 /* Returns a new reference (possibly v itself) or NULL with `why` set. On
  * a nested failure `why` starts with the JSON pointer below this value. */
 static json_t *coerce_kind(enum kind k, const json_t *schema, json_t *v,
-			   char *why, size_t whysz)
+			   const char *zone, char *why, size_t whysz)
 {
 	json_t *p, *c;
 
@@ -262,7 +279,7 @@ static json_t *coerce_kind(enum kind k, const json_t *schema, json_t *v,
 	case K_JSON:
 		return parse_text(v, why, whysz);
 	case K_TIMESTAMP:
-		return coerce_timestamp(v, why, whysz);
+		return coerce_timestamp(v, zone, why, whysz);
 	case K_DATE:
 		return coerce_date(v, why, whysz);
 	case K_STRING:
@@ -279,7 +296,7 @@ static json_t *coerce_kind(enum kind k, const json_t *schema, json_t *v,
 	case K_CONTAINER:
 		if (!(p = parse_text(v, why, whysz)))
 			return NULL;
-		c = coerce_children(schema, p, why, whysz);
+		c = coerce_children(schema, p, zone, why, whysz);
 		json_decref(p);
 		return c;
 	case K_ANY:
@@ -289,16 +306,53 @@ static json_t *coerce_kind(enum kind k, const json_t *schema, json_t *v,
 }
 
 static json_t *coerce(const json_t *schema, json_t *v, int parse_json,
-		      char *why, size_t whysz)
+		      const char *zone, char *why, size_t whysz)
 {
 	return coerce_kind(parse_json ? K_JSON : kind_of(schema), schema, v,
-			   why, whysz);
+			   zone, why, whysz);
+}
+
+/* Money counted in minor units (1990 cents): the same digits with the
+ * decimal point `scale` places in ("19.90"), by the conversion REST's
+ * "minor_units" uses (convert.c). Only whole numbers are counts. */
+static json_t *coerce_minor_units(json_t *v, int scale, char *why, size_t whysz)
+{
+	const char *digits = px_decimal_digits(v);
+	char text[64], out[160];
+	const char *in = NULL;
+
+	if (json_is_integer(v)) {
+		snprintf(text, sizeof(text), "%lld",
+			 (long long)json_integer_value(v));
+		in = text;
+	} else if (digits || json_is_string(v)) {
+		in = digits ? digits : json_string_value(v);
+	} else if (json_is_real(v) && isfinite(json_real_value(v)) &&
+		   json_real_value(v) == floor(json_real_value(v)) &&
+		   fabs(json_real_value(v)) < 9e15) {
+		/* A float column holding whole cents (1990.0). */
+		snprintf(text, sizeof(text), "%.0f", json_real_value(v));
+		in = text;
+	}
+	if (in && !px_conv_scaled(in, scale, out, sizeof(out)))
+		return json_string(out);
+	if (json_is_real(v))
+		px_real_text(json_real_value(v), text, sizeof(text));
+	snprintf(why, whysz,
+		 "expected a whole number of minor units (\"minor_units\": "
+		 "%d), got %.60s",
+		 scale,
+		 in		   ? in
+		 : json_is_real(v) ? text
+				   : "a value that is not a number");
+	return NULL;
 }
 
 struct field {
 	const char *name; /* borrowed from the schema */
 	const json_t *schema;
 	enum kind kind;
+	int scaled, scale; /* money in minor units, 10^scale per unit */
 };
 
 struct px_normaliser {
@@ -306,6 +360,7 @@ struct px_normaliser {
 	struct field *fields;
 	size_t n;
 	json_t *source, *category;
+	char *zone; /* for timestamps without an offset; NULL: UTC */
 };
 
 static int listed(const json_t *list, const char *name)
@@ -357,16 +412,21 @@ void px_normaliser_free(px_normaliser *n)
 	if (!n)
 		return;
 	free(n->fields);
+	free(n->zone);
 	json_decref(n->source);
 	json_decref(n->category);
 	free(n);
 }
 
 /* One field's value, coerced: a new reference or NULL with err set. */
-static json_t *coerce_field(const struct field *f, json_t *v, px_error *err)
+static json_t *coerce_field(const px_normaliser *n, const struct field *f,
+			    json_t *v, px_error *err)
 {
 	char why[512];
-	json_t *c = coerce_kind(f->kind, f->schema, v, why, sizeof(why));
+	json_t *c =
+	    f->scaled
+		? coerce_minor_units(v, f->scale, why, sizeof(why))
+		: coerce_kind(f->kind, f->schema, v, n->zone, why, sizeof(why));
 
 	if (!c)
 		px_error_set(err, PX_EXIT_DATA, "field %s%s%s", f->name,
@@ -386,7 +446,7 @@ int px_normaliser_apply(px_normaliser *n, json_t *fields, px_error *err)
 			json_object_del(fields, f->name);
 			continue;
 		}
-		if (!(c = coerce_field(f, in, err)))
+		if (!(c = coerce_field(n, f, in, err)))
 			return -1;
 		if (c == in) {
 			json_decref(c);
@@ -438,7 +498,47 @@ json_t *px_normaliser_coerce(const px_normaliser *n, const char *field,
 			     "field %s: not in the schema", field);
 		return NULL;
 	}
-	return coerce_field(f, v, err);
+	return coerce_field(n, f, v, err);
+}
+
+int px_normaliser_set_zone(px_normaliser *n, const char *zone, px_error *err)
+{
+	char *copy;
+
+	if (!px_conv_zone_known(zone))
+		return px_error_set(err, PX_EXIT_CONFIG,
+				    "unknown time zone \"%s\" (expected an "
+				    "IANA name such as \"Europe/Paris\")",
+				    zone);
+	if (!(copy = strdup(zone)))
+		return px_error_oom(err);
+	free(n->zone);
+	n->zone = copy;
+	return 0;
+}
+
+int px_normaliser_set_minor_units(px_normaliser *n, const char *field,
+				  int scale, px_error *err)
+{
+	struct field *f = (struct field *)field_named(n, field);
+
+	if (!f)
+		return px_error_set(err, PX_EXIT_CONFIG,
+				    "\"%s\" is not a field of the entity",
+				    field);
+	if (f->kind != K_DECIMAL)
+		return px_error_set(err, PX_EXIT_CONFIG,
+				    "field %s is not money (a decimal string): "
+				    "minor units do not apply",
+				    field);
+	if (scale < 0 || scale > 30)
+		return px_error_set(err, PX_EXIT_CONFIG,
+				    "field %s: %d minor-unit digits: expected "
+				    "0 to 30",
+				    field, scale);
+	f->scaled = 1;
+	f->scale = scale;
+	return 0;
 }
 
 const json_t *px_normaliser_source(const px_normaliser *n)

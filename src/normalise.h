@@ -26,6 +26,17 @@ int px_normaliser_apply(px_normaliser *n, json_t *fields, px_error *err);
 
 void px_normaliser_free(px_normaliser *n);
 
+/* Declared conversions (a source's or collection's "timezone" and
+ * "minor_units"). Zone: timestamps written without an offset are read as
+ * wall-clock times there (IANA name, DST-correct; a time in the spring gap
+ * is an error), instead of UTC. Minor units: field (money) holds a whole
+ * count of 10^-scale units, 1990 with scale 2 -> "19.90". Both return 0, or
+ * -1 with err (PX_EXIT_CONFIG: unknown zone, a field that is not money or
+ * not in the schema, scale not 0..30); the caller adds the config path. */
+int px_normaliser_set_zone(px_normaliser *n, const char *zone, px_error *err);
+int px_normaliser_set_minor_units(px_normaliser *n, const char *field,
+				  int scale, px_error *err);
+
 /* For a row encoder (encode/rowenc.h), which writes most values without
  * a JSON object and hands the rest to the normaliser one by one: what a
  * field of the schema is coerced to. */

@@ -127,8 +127,8 @@ json_t *px_sql_needs(const char *sql)
 }
 
 const char *const px_sql_resolve_keys[] = {"provides", "query", NULL};
-const char *const px_sql_collection_keys[] = {"entity", "category", "query",
-					      "json", NULL};
+const char *const px_sql_collection_keys[] = {
+    "entity", "category", "query", "json", "timezone", "minor_units", NULL};
 
 static const char *const categories[] = {"provided", "observed", "derived"};
 

@@ -896,7 +896,7 @@ int cmd_request(int argc, char **argv, px_error *err)
 				      "identity: give --ask or --verified");
 	}
 	l = px_cli_open_ledger("request", o.config, o.ledger, &cfg, err);
-	rc = l ? reconcile(l, actor_name(&o, buf, sizeof(buf)), err) : -1;
+	rc = l ? reconcile(l, px_cli_actor(o.actor, buf, sizeof(buf)), err) : -1;
 	if (!rc)
 		rc = run(sub, l, cfg, &o, err);
 	px_ledger_close(l);
