@@ -812,7 +812,7 @@ static int fetch_row(struct query *q, const PGresult *r, int row, void *ctx,
 		     px_error *err)
 {
 	struct fetch_ctx *f = ctx;
-	px_record rec = {NULL, NULL, 0};
+	px_record rec = {NULL, NULL, 0, NULL};
 	unsigned char *bytes = NULL;
 	int rc = 0;
 

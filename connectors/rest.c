@@ -144,6 +144,8 @@ static void close_rest(px_source *s)
 		return;
 	rest_http_free(s);
 	rest_auth_free(s);
+	if (s->download)
+		fclose(s->download);
 	json_decref(s->profile);
 	json_decref(s->plan);
 	free(s->profile_path);

@@ -49,6 +49,7 @@ typedef struct rest_resp {
 	double retry_after; /* seconds from Retry-After, or -1 */
 	char *location;	    /* Location (an async job's status), or NULL */
 	long rl_limit, rl_remaining, rl_reset; /* RateLimit-*, or -1 */
+	size_t sunk; /* bytes of a 2xx body written to the call's sink */
 } rest_resp;
 
 /* What a request sends besides the URL (all borrowed; zero = a GET of a
@@ -62,6 +63,8 @@ typedef struct rest_call {
 	long max_body;			  /* a cap below the page cap, or 0 */
 	int allow_404, accept_202;
 	int no_auth; /* a file on another server: no credentials sent */
+	FILE *sink;  /* a 2xx body goes here (from its start), not to
+			memory; max_body still caps it */
 } rest_call;
 
 struct px_source {
@@ -86,7 +89,8 @@ struct px_source {
 	char *client_cert, *client_key;	   /* mutual TLS, or NULL */
 	int concurrency;		   /* fan-out requests at once */
 	struct curl_slist *static_headers; /* the profile's "headers" */
-	uint64_t rng;			   /* jitter */
+	FILE *download; /* documents' bytes on their way (px_connector_file) */
+	uint64_t rng;	/* jitter */
 
 	/* auth */
 	enum rest_auth_type auth;

@@ -49,6 +49,18 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	struct rest_xfer *x = ud;
 
 	n *= size;
+	if (x->sink && x->r->status >= 200 && x->r->status < 300) {
+		if (x->r->sunk + n > (size_t)x->max_body) {
+			x->too_big = 1;
+			return 0;
+		}
+		if (fwrite(p, 1, n, x->sink) != n) {
+			x->io = 1;
+			return 0;
+		}
+		x->r->sunk += n;
+		return n;
+	}
 	if (x->r->body.len + n > (size_t)x->max_body) {
 		x->too_big = 1;
 		return 0;
@@ -150,6 +162,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 		r->body.data = keep;
 		r->body.len = keep_len;
 		r->body.cap = keep_cap;
+		/* the status decides where the body goes (a sink takes 2xx) */
+		r->status = strtol(p + strcspn(p, " "), NULL, 10);
 		return len;
 	}
 	if (!(colon = memchr(p, ':', nl)))
@@ -312,6 +326,17 @@ int rest_xfer_start(px_source *s, const struct rest_req *q, CURL *h,
 		bad = add_header(x, e->data);
 	if (bad)
 		return -1;
+	/* every attempt writes the sink from its start */
+	if (c && c->sink) {
+		x->sink = c->sink;
+		if (fflush(x->sink) || fseeko(x->sink, 0, SEEK_SET) ||
+		    ftruncate(fileno(x->sink), 0)) {
+			o->rc = CURLE_WRITE_ERROR;
+			snprintf(o->why, sizeof(o->why),
+				 "cannot rewind the download's work file");
+			return -1;
+		}
+	}
 	if (q->auth && rest_auth_apply(s, &x->hdrs, x->u, err)) {
 		o->auth_failed = 1;
 		return -1;
@@ -369,8 +394,12 @@ void rest_xfer_run(px_source *s, CURL *const *h, struct rest_xfer *x, size_t n)
 
 void rest_xfer_finish(CURL *h, struct rest_xfer *x, struct rest_outcome *o)
 {
+	if (x->sink && fflush(x->sink))
+		x->io = 1;
 	if (x->started) {
 		o->rc = x->oom ? CURLE_OUT_OF_MEMORY : x->rc;
+		if (x->io)
+			o->rc = CURLE_WRITE_ERROR;
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->r->status);
 		snprintf(o->why, sizeof(o->why), "%s",
 			 x->err[0] ? x->err : curl_easy_strerror(o->rc));

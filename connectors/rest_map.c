@@ -290,9 +290,9 @@ static int value_conv(px_source *s, const json_t *step, size_t n,
 
 /* A document's bytes from the URL in the item: on the partner's server
  * with its credentials, elsewhere (https only) without them; at most
- * max_bytes. */
+ * max_bytes. They go to the source's download file, not to memory. */
 static int download(px_source *s, const json_t *step, size_t n,
-		    const json_t *spec, const json_t *v, unsigned char **bytes,
+		    const json_t *spec, const json_t *v, FILE **file,
 		    size_t *len, px_error *err)
 {
 	json_t *cap = json_object_get(spec, "max_bytes");
@@ -319,15 +319,16 @@ static int download(px_source *s, const json_t *step, size_t n,
 			 ? (long)json_integer_value(cap)
 			 : DOWNLOAD_CAP;
 	c.no_auth = !rest_same_origin(url, s->base_url);
+	if (!s->download &&
+	    !(s->download = px_connector_file("a downloaded document", err)))
+		goto out;
+	c.sink = s->download;
 	if (!rest_request(s, url, what, &c, &r, err)) {
-		*bytes = (unsigned char *)r.body.data;
-		*len = r.body.len;
-		if (!*bytes && !(*bytes = malloc(1)))
-			px_error_oom(err);
-		else
-			rc = 0;
-		r.body.data = NULL;
+		*file = s->download;
+		*len = r.sunk;
+		rc = 0;
 	}
+out:
 	rest_resp_free(&r);
 	curl_url_cleanup(u);
 	curl_free(url);
@@ -335,6 +336,7 @@ static int download(px_source *s, const json_t *step, size_t n,
 }
 
 struct content {
+	FILE *file;	      /* a download (the source's), or NULL */
 	unsigned char *bytes; /* owned, or NULL */
 	const char *text;     /* borrowed from the item */
 	size_t len;
@@ -359,7 +361,7 @@ static int map_field(px_source *s, const json_t *step, json_t *item, size_t n,
 	v = translate(spec, v);
 	conv = conv ? conv : "none";
 	if (!strcmp(field, "content") && !strcmp(conv, "download"))
-		return download(s, step, n, spec, v, &ct->bytes, &ct->len, err);
+		return download(s, step, n, spec, v, &ct->file, &ct->len, err);
 	if (!strcmp(field, "content")) {
 		if (!json_is_string(v))
 			return bad(s, step, n, field, "a string", v, err);
@@ -412,7 +414,7 @@ int rest_map_emit(px_source *s, const json_t *step, json_t *item, size_t n,
 {
 	json_t *fields = json_object_get(step, "fields"), *spec;
 	struct content ct = {0};
-	px_record rec = {json_object(), NULL, 0};
+	px_record rec = {json_object(), NULL, 0, NULL};
 	const char *k;
 	int rc = 0;
 
@@ -430,6 +432,10 @@ int rest_map_emit(px_source *s, const json_t *step, json_t *item, size_t n,
 	if (ct.bytes || ct.text) {
 		rec.content =
 		    ct.bytes ? ct.bytes : (const unsigned char *)ct.text;
+		rec.content_len = ct.len;
+	}
+	if (ct.file) {
+		rec.content_file = ct.file;
 		rec.content_len = ct.len;
 	}
 	rc = emit(ctx, &rec, err) ? -1 : 0;

@@ -35,7 +35,8 @@ struct rest_outcome {
 struct rest_xfer {
 	rest_resp *r;
 	long max_body;
-	int too_big, oom, started, added;
+	int too_big, oom, io, started, added;
+	FILE *sink; /* the call's, or NULL */
 	CURLcode rc;
 	struct curl_slist *hdrs;
 	CURLU *u;

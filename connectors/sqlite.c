@@ -183,7 +183,7 @@ static int emit_row(px_source *s, sqlite3_stmt *st, const px_cell *cells,
 		    int ncol, const char *what, const px_row_sink *sink,
 		    px_error *err)
 {
-	px_record rec = {json_object(), NULL, 0};
+	px_record rec = {json_object(), NULL, 0, NULL};
 	int bad = !rec.fields;
 
 	if (bad)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "package/workfile.h"
 #include "path.h"
 
 extern const px_connector px_connector_sqlite;
@@ -100,4 +101,9 @@ int px_cfg_error(px_error *err, const px_source_cfg *cfg, const char *subpath,
 char *px_cfg_resolve_path(const px_source_cfg *cfg, const char *path)
 {
 	return px_path_join(cfg->base_dir, path);
+}
+
+FILE *px_connector_file(const char *what, px_error *err)
+{
+	return px_workfile_stream(what, err);
 }

@@ -467,22 +467,26 @@ static int emit(void *ctx, const px_record *rec, px_error *err)
 	struct sink *k = ctx;
 	json_t *out = rec->fields;
 	int is_doc = !strcmp(k->entity, "document");
+	/* a driver older than ABI 4 has no content_file in its records */
+	FILE *file = k->s->conn->abi >= 4 ? rec->content_file : NULL;
+	int has = rec->content || file;
 
 	k->n++;
 	if (px_interrupt_check(err, "no package written"))
 		return -1;
 	if (px_normaliser_apply(k->norm, out, err))
 		return record_error(err, k, "%s", err->msg);
-	if (is_doc && !rec->content)
+	if (is_doc && !has)
 		return record_error(err, k,
 				    "a document needs a \"content\" column "
 				    "with its bytes");
-	if (!is_doc && rec->content)
+	if (!is_doc && has)
 		return record_error(err, k,
 				    "field content: only a document carries "
 				    "content");
 	if (is_doc && px_package_document(k->r->pkg, k->s->cfg.name, out,
-					  rec->content, rec->content_len, err))
+					  rec->content, rec->content_len,
+					  rec->content ? NULL : file, err))
 		return -1;
 	if (k->r->xapi &&
 	    px_xapi_add(k->r->xapi, k->entity, k->s->cfg.json, out, err))

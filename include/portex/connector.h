@@ -27,12 +27,14 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "portex/config.h"
 #include "portex/error.h"
 
-/* 2 added config_keys, 3 reset; drivers built for 1 or 2 still load. */
-#define PX_CONNECTOR_ABI     3
+/* 2 added config_keys, 3 reset, 4 px_record.content_file; drivers built
+ * for 1 to 3 still load (their records are read without content_file). */
+#define PX_CONNECTOR_ABI     4
 #define PX_CONNECTOR_ABI_MIN 1
 
 typedef struct px_source px_source; /* driver-private state */
@@ -45,6 +47,11 @@ typedef struct px_record {
 	json_t *fields;		      /* column alias -> value; no nulls */
 	const unsigned char *content; /* a document's bytes, or NULL */
 	size_t content_len;
+	/* ABI 4: or the bytes in a file (content NULL), content_len of them
+	 * from its start, so that a document never has to fit in memory.
+	 * Still the driver's: portex reads it during emit, never closes it.
+	 * px_connector_file() makes one. */
+	FILE *content_file;
 } px_record;
 
 /* The sink. Returns 0, or -1 with err set to stop the fetch; the driver
@@ -105,6 +112,12 @@ typedef struct px_connector {
 /* Built-in drivers and plugins. The result is static or lives as long as
  * the process (plugins are never unloaded). NULL when unknown. */
 const px_connector *px_connector_find(const char *name);
+
+/* A nameless work file in $TMPDIR (gone with its last descriptor, even on
+ * a crash), open "w+", for a document on its way (px_record.content_file).
+ * The caller fclose()s it. NULL with err set (PX_EXIT_CANTCREAT naming
+ * `what`). */
+FILE *px_connector_file(const char *what, px_error *err);
 
 /* Loads a plugin and registers its driver. Checks the ABI version. */
 int px_connector_load(const char *so_path, px_error *err);

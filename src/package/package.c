@@ -422,8 +422,56 @@ static int write_at(int fd, const void *data, size_t len, uint64_t off)
 	return 0;
 }
 
+/* The document's bytes (data, or len bytes of f from its start) appended
+ * to the documents' work file, hashed on the way: a chunk at a time, so a
+ * document from a file never sits in memory whole. */
+static int put_document(px_package *p, const unsigned char *data, size_t len,
+			FILE *f, unsigned char sha256[32], px_error *err)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char chunk[64 * 1024];
+	size_t left = len;
+	int rc = -1;
+
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(md);
+		return px_error_oom(err);
+	}
+	if (f && fseeko(f, 0, SEEK_SET)) {
+		px_error_set(err, PX_EXIT_IOERR,
+			     "cannot read a document's work file: %s",
+			     strerror(errno));
+		goto out;
+	}
+	while (left) {
+		size_t n = left < sizeof(chunk) ? left : sizeof(chunk);
+		const unsigned char *b = data ? data + (len - left) : chunk;
+
+		if (f && fread(chunk, 1, n, f) != n) {
+			px_error_set(err, PX_EXIT_IOERR,
+				     "a document's work file ends before its "
+				     "%zu bytes",
+				     len);
+			goto out;
+		}
+		if (write_at(p->docs_fd, b, n, p->docs_end)) {
+			cantcreat(err, "documents in", p->tmpdir);
+			goto out;
+		}
+		EVP_DigestUpdate(md, b, n);
+		p->docs_end += n;
+		left -= n;
+	}
+	EVP_DigestFinal_ex(md, sha256, NULL);
+	rc = 0;
+out:
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
 int px_package_document(px_package *p, const char *source, json_t *record,
-			const unsigned char *data, size_t len, px_error *err)
+			const unsigned char *data, size_t len, FILE *f,
+			px_error *err)
 {
 	const char *name = json_string_value(json_object_get(record, "name"));
 	char safe[DOC_NAME_MAX + 1], unique[DOC_NAME_MAX + 16];
@@ -457,10 +505,8 @@ int px_package_document(px_package *p, const char *source, json_t *record,
 	 * nameless file lives only as long as its descriptor. */
 	e->fd = p->docs_fd;
 	e->off = p->docs_end;
-	if (write_at(p->docs_fd, data, len, p->docs_end))
-		return cantcreat(err, "documents in", p->tmpdir);
-	p->docs_end += len;
-	EVP_Digest(data, len, e->sha256, NULL, EVP_sha256(), NULL);
+	if (put_document(p, data, len, f, e->sha256, err))
+		return -1;
 	e->size = len;
 	e->media_type = "application/octet-stream";
 	px_hex(e->sha256, 32, shahex);

@@ -51,9 +51,11 @@ int px_package_text(px_package *p, const char *entity, const char *text,
 		    size_t len, const char *source, uint64_t n, px_error *err);
 
 /* Stores a document's bytes under files/<source>/<safe name> and sets
- * "size", "sha256" and "path" in record. */
+ * "size", "sha256" and "path" in record. The bytes are data, or when data
+ * is NULL the first len bytes of f (read from its start, borrowed). */
 int px_package_document(px_package *p, const char *source, json_t *record,
-			const unsigned char *data, size_t len, px_error *err);
+			const unsigned char *data, size_t len, FILE *f,
+			px_error *err);
 
 /* Adds the whole of f (an unlinked temporary file) as entry
  * `name`, listed in the manifest with media_type and `records` (-1: not a

@@ -182,6 +182,25 @@ test_document_over_the_size_cap_fails_65() {
 		"size cap of 100000 bytes"
 }
 
+# A document goes to a work file on its way, not to memory: 3 MB arrive
+# whole, byte for byte, also after a 429 on the first attempt.
+test_large_document_is_stored_whole() {
+	tallis_start
+	tallis_profile 's/"max_bytes": 100000/"max_bytes": 4000000/'
+	mock_fault 429 1 /files/cert-1
+	mock_fault large-file 1 /files/cert-1
+	expect_exit 0 export_subject alice@example.org
+	check_package
+	unpack "$T/out.zip" "$T/pkg"
+	/usr/bin/python3 - "$T/pkg/files/tallis/cert-1.pdf" <<'PY' || fail "cert-1.pdf is not the 3 MB document"
+import sys
+want = (bytes(range(256)) * 256 * 46)[:3000000]
+assert open(sys.argv[1], "rb").read() == want
+PY
+	grep -q "cert-2.pdf" "$T/pkg/files/tallis/cert-2.pdf" || fail "cert-2.pdf is not its own document"
+	grep -q '"size":3000000' "$T/pkg/data/document.json" || fail "size: $(cat "$T/pkg/data/document.json")"
+}
+
 test_rate_limit_of_zero_fails_69() {
 	tallis_start
 	tallis_config

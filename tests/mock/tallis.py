@@ -12,6 +12,7 @@ CSV), RateLimit-* headers, and mutual TLS when server.py is given
 --client-ca.
 """
 import json
+import os
 import secrets
 import threading
 import time
@@ -27,6 +28,10 @@ WINDOW_SECONDS = 1
 DELAY_SECONDS = 0.4  # fault "delay": requests held this long overlap
 
 T0 = 1700000000
+
+# fault "large-file": a document this big (bench/rest_download.sh sets it),
+# sent 64 KiB at a time: bytes 0..255 over and over
+LARGE_BYTES = int(os.environ.get("TALLIS_LARGE_BYTES", 3000000))
 
 PDF = b"%PDF-1.4\n% Tallis certificate\n" + b"x" * 2000 + b"\n%%EOF\n"
 
@@ -151,6 +156,8 @@ class Tallis:
             return h.send_json(200, {"data": [{"id": user["id"]}] if user else []}, rl)
         if parts[0] == "files":
             name = parts[1]
+            if fault == "large-file":
+                return self.send_large(h, rl)
             if fault == "big-file":
                 return h.send_raw(200, b"%PDF-1.4\n" + b"y" * 300000, "application/pdf", rl)
             return h.send_raw(200, PDF.replace(b"certificate", name.encode()),
@@ -209,6 +216,19 @@ class Tallis:
                 out["@odata.nextLink"] = "/tallis/v2/users/%s/certificates?$skip=%d" % (user["id"], skip + 2)
             return h.send_json(200, out, rl)
         return h.send_json(404, {"error": "not found"}, rl)
+
+    def send_large(self, h, rl):
+        chunk = bytes(range(256)) * 256
+        h.send_response(200)
+        h.send_header("Content-Type", "application/pdf")
+        h.send_header("Content-Length", str(LARGE_BYTES))
+        for k, v in rl.items():
+            h.send_header(k, v)
+        h.end_headers()
+        left = LARGE_BYTES
+        while left > 0:
+            h.wfile.write(chunk[:min(left, len(chunk))])
+            left -= len(chunk)
 
     def export(self, h, method, rest, body, rl, fault):
         if method == "POST" and not rest:
