@@ -99,6 +99,7 @@ struct px_source {
 	char *key_value;   /* ... and value; or the bearer token (secrets) */
 	char *client_id;   /* OAuth2 */
 	char *client_secret;
+	void *jwt_key; /* EVP_PKEY of private_key_jwt, or NULL */
 	char *token_url;
 	char *token; /* cached access token */
 	time_t token_expiry;
@@ -147,6 +148,13 @@ void rest_add_secret(px_source *s, const char *secret);
 /* "Authorization: Basic <base64 of user:pass>", malloc'd; the caller wipes
  * and frees it. NULL on out of memory. */
 char *rest_basic_header(const char *user, const char *pass);
+
+/* rest_jwt.c: private_key_jwt. Loads the PEM RSA key at path into
+ * s->jwt_key (freed by rest_auth_free()); -1 with a config error. */
+int rest_jwt_load_key(px_source *s, const char *path, px_error *err);
+/* A fresh signed client assertion for the token request, malloc'd; NULL
+ * with err set. */
+char *rest_jwt_assertion(px_source *s, px_error *err);
 
 /* rest_http.c */
 int rest_http_init(px_source *s, px_error *err);

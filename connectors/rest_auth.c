@@ -9,6 +9,7 @@
  *   basic                      username + password
  * Every secret is registered for redaction and wiped on close.
  */
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -161,25 +162,54 @@ static int init_basic(px_source *s, px_error *err)
 	return 0;
 }
 
+/* private_key_jwt: the config's auth.private_key names the PEM file. */
+static int jwt_key_from_cfg(px_source *s, px_error *err)
+{
+	json_t *v = json_object_get(json_object_get(s->cfg->json, "auth"),
+				    "private_key");
+	char *path;
+	int rc;
+
+	if (!json_is_string(v) || !json_string_length(v))
+		return px_cfg_error(err, s->cfg, "/auth/private_key",
+				    "expected the path of the PEM RSA key "
+				    "(the profile's client_auth is "
+				    "\"private_key_jwt\")");
+	if (!(path = px_cfg_resolve_path(s->cfg, json_string_value(v))))
+		return px_error_oom(err);
+	rc = rest_jwt_load_key(s, path, err);
+	free(path);
+	return rc;
+}
+
 static int init_oauth2(px_source *s, const json_t *a, px_error *err)
 {
 	const char *url = json_string_value(json_object_get(a, "token_url"));
 	const char *path = json_string_value(json_object_get(a, "token_path"));
+	const char *how = json_string_value(json_object_get(a, "client_auth"));
 	size_t n;
 
 	char *basic;
 
-	if (secret_from_cfg(s, "client_id", &s->client_id, err) ||
-	    secret_from_cfg(s, "client_secret", &s->client_secret, err))
+	if (secret_from_cfg(s, "client_id", &s->client_id, err))
 		return -1;
-	/* client_secret_basic sends base64(id:secret): a token endpoint
-	 * that echoes the request must not print it either. */
-	if (!(basic = rest_basic_header(s->client_id, s->client_secret)))
-		return px_error_oom(err);
-	n = strlen("Authorization: Basic ");
-	memmove(basic, basic + n, strlen(basic + n) + 1);
-	if (add_owned(s, basic))
-		return px_error_oom(err);
+	if (how && !strcmp(how, "private_key_jwt")) {
+		if (jwt_key_from_cfg(s, err))
+			return -1;
+	} else {
+		if (secret_from_cfg(s, "client_secret", &s->client_secret, err))
+			return -1;
+		/* client_secret_basic sends base64(id:secret): a token
+		 * endpoint that echoes the request must not print it
+		 * either. */
+		if (!(basic =
+			  rest_basic_header(s->client_id, s->client_secret)))
+			return px_error_oom(err);
+		n = strlen("Authorization: Basic ");
+		memmove(basic, basic + n, strlen(basic + n) + 1);
+		if (add_owned(s, basic))
+			return px_error_oom(err);
+	}
 	if (url) {
 		/* The client secret goes there: never in clear over a
 		 * network. */
@@ -271,17 +301,38 @@ static int fetch_token(px_source *s, px_error *err)
 	int rc = -1;
 
 	id = curl_easy_escape(NULL, s->client_id, 0);
-	sec = curl_easy_escape(NULL, s->client_secret, 0);
-	if (!id || !sec)
+	sec = s->client_secret ? curl_easy_escape(NULL, s->client_secret, 0)
+			       : NULL;
+	if (!id || (s->client_secret && !sec))
 		goto oom;
 	if (rest_buf_printf(&form, "grant_type=client_credentials"))
 		goto oom;
 	if (form_param(&form, "scope", scope) ||
 	    form_param(&form, "audience", aud))
 		goto oom;
-	if (in_body &&
-	    rest_buf_printf(&form, "&client_id=%s&client_secret=%s", id, sec))
+	if (s->jwt_key) {
+		/* RFC 7523 2.2: the assertion instead of any secret */
+		char *jwt = rest_jwt_assertion(s, err);
+		int bad;
+
+		if (!jwt)
+			goto out;
+		bad = rest_buf_printf(
+		    &form,
+		    "&client_id=%s&client_assertion_type=urn%%3Aietf%%"
+		    "3Aparams%%3Aoauth%%3Aclient-assertion-type%%"
+		    "3Ajwt-bearer&client_assertion=%s",
+		    id, jwt);
+		explicit_bzero(jwt, strlen(jwt));
+		free(jwt);
+		if (bad)
+			goto oom;
+		in_body = 1;
+	} else if (in_body &&
+		   rest_buf_printf(&form, "&client_id=%s&client_secret=%s", id,
+				   sec)) {
 		goto oom;
+	}
 	if (rest_post_form(
 		s, s->token_url, form.data, in_body ? NULL : s->client_id,
 		in_body ? NULL : s->client_secret, "OAuth2 token", &r, err))
@@ -405,6 +456,8 @@ void rest_auth_free(px_source *s)
 	wipe(&s->client_id);
 	wipe(&s->client_secret);
 	wipe(&s->token);
+	EVP_PKEY_free(s->jwt_key);
+	s->jwt_key = NULL;
 	free(s->token_url);
 	s->token_url = NULL;
 	for (size_t i = 0; i < s->n_owned; i++)

@@ -95,8 +95,8 @@ static int check_auth(px_source *s, px_error *err)
 		    !one_of(str(a, "client_auth"), how))
 			return perr(s, err, "/auth/client_auth",
 				    "expected \"client_secret_basic\" (or "
-				    "\"basic\") or \"client_secret_post\" (or "
-				    "\"body\")");
+				    "\"basic\"), \"client_secret_post\" (or "
+				    "\"body\") or \"private_key_jwt\"");
 	}
 	if (!strcmp(t, "api_key")) {
 		if (!one_of(str(a, "in"), ins))

@@ -201,6 +201,47 @@ PY
 	grep -q '"size":3000000' "$T/pkg/data/document.json" || fail "size: $(cat "$T/pkg/data/document.json")"
 }
 
+# private_key_jwt (RFC 7523): the token request carries a JWT signed with
+# the client's RSA key; the mock checks the RS256 signature with openssl and
+# the claims. A key the partner does not know is refused, and no form of
+# the key reaches the output.
+jwt_setup() {
+	tallis_start
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/jwt.key" 2>/dev/null
+	openssl pkey -in "$T/jwt.key" -pubout -out "$T/jwt.pub" 2>/dev/null
+	# shellcheck disable=SC2086
+	curl -sf ${MOCK_CURL_ARGS:-} -X POST --data "{\"jwt_public_key\": \"$T/jwt.pub\"}" \
+		"$URL/_control" >/dev/null || fail "cannot reach the mock's /_control"
+	sed 's/"client_auth": "client_secret_post"/"client_auth": "private_key_jwt"/' \
+		"$PX_TOP/tests/mock/tallis.json" >"$T/tl.json"
+}
+
+test_private_key_jwt_gets_a_token_without_a_secret() {
+	jwt_setup
+	tallis_config "$T/tl.json" "{\"auth\": {\"client_id\": \"\${TL_CLIENT_ID}\", \"private_key\": \"$T/jwt.key\"}}"
+	expect_exit 0 export_subject alice@example.org
+	check_package
+	[ "$(records purchase)" = 14 ] || fail "$(records purchase) purchases"
+	[ "$(mock_stat jwt_verified)" -ge 1 ] || fail "no client assertion verified"
+}
+
+test_private_key_jwt_with_an_unknown_key_is_refused() {
+	jwt_setup
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/other.key" 2>/dev/null
+	tallis_config "$T/tl.json" "{\"auth\": {\"client_id\": \"\${TL_CLIENT_ID}\", \"private_key\": \"$T/other.key\"}, \"max_attempts\": 1}"
+	failed_cleanly 65 "source tallis" "OAuth2 token" "credentials refused"
+	[ "$(mock_stat jwt_verified)" = 0 ] || fail "a JWT from an unknown key was verified"
+	! grep -q "$(sed -n 2p "$T/other.key")" "$T/stderr" "$T/stdout" 2>/dev/null ||
+		fail "the private key reached the output"
+}
+
+test_private_key_jwt_needs_a_readable_rsa_key() {
+	jwt_setup
+	echo "not a key" >"$T/bad.key"
+	tallis_config "$T/tl.json" "{\"auth\": {\"client_id\": \"\${TL_CLIENT_ID}\", \"private_key\": \"$T/bad.key\"}}"
+	failed_cleanly 78 "/auth/private_key" "expected a PEM RSA private key"
+}
+
 test_rate_limit_of_zero_fails_69() {
 	tallis_start
 	tallis_config

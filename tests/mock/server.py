@@ -177,8 +177,10 @@ class State:
         self.faults = []  # [name, times left, path substring]
         self.stats = {"connections": 0, "requests": 0, "tokens_issued": 0,
                       "unauthorized": 0, "faults_served": 0,
-                      "ratelimited": 0, "max_inflight": 0}
+                      "ratelimited": 0, "max_inflight": 0,
+                      "jwt_verified": 0}
         self.inflight = 0
+        self.jwt_public_key = None  # PEM path: Tallis takes client JWTs
 
     def take_fault(self, path, explicit=False):
         """The fault to serve on path; explicit: only one naming a path."""
@@ -317,6 +319,8 @@ class Handler(BaseHTTPRequestHandler):
                                          cfg.get("path", "")])
                 if "token_ttl" in cfg:
                     STATE.token_ttl = cfg["token_ttl"]
+                if "jwt_public_key" in cfg:  # Tallis private_key_jwt
+                    STATE.jwt_public_key = cfg["jwt_public_key"]
             return self.send_json(200, {"ok": True})
         if u.path == "/_reset":
             self.read_body()

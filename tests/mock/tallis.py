@@ -11,9 +11,12 @@ dd/mm/yyyy dates, documents by URL, an asynchronous export job (NDJSON and
 CSV), RateLimit-* headers, and mutual TLS when server.py is given
 --client-ca.
 """
+import base64
 import json
 import os
 import secrets
+import subprocess
+import tempfile
 import threading
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -83,6 +86,7 @@ class Tallis:
         self.window_start = 0.0
         self.window_used = 0
         self.tokens = set()
+        self.jtis = set()
         self.lock = threading.Lock()  # requests come in on several threads
 
     def reset(self):
@@ -134,8 +138,48 @@ class Tallis:
             return h.send_json(404, {"error": "no such attempt"}, rl)
         return self.route(h, method, path, q, body, rl, fault)
 
+    def jwt_ok(self, h, form, state):
+        """private_key_jwt (RFC 7523): the assertion's RS256 signature
+        checked by openssl against the key given by /_control, and its
+        claims (iss = sub = client, aud = this endpoint, exp, one jti)."""
+        if form.get("client_assertion_type") != \
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" or \
+                not state.jwt_public_key:
+            return False
+        try:
+            head, claims, sig = form["client_assertion"].split(".")
+            dec = lambda p: base64.urlsafe_b64decode(p + "=" * (-len(p) % 4))
+            hdr, c = json.loads(dec(head)), json.loads(dec(claims))
+            with tempfile.TemporaryDirectory() as d:
+                with open(d + "/in", "wb") as f:
+                    f.write((head + "." + claims).encode())
+                with open(d + "/sig", "wb") as f:
+                    f.write(dec(sig))
+                ok = subprocess.run(
+                    ["openssl", "dgst", "-sha256", "-verify", state.jwt_public_key,
+                     "-signature", d + "/sig", d + "/in"],
+                    capture_output=True).returncode == 0
+        except (KeyError, ValueError):
+            return False
+        now = time.time()
+        good = ok and hdr.get("alg") == "RS256" and \
+            c.get("iss") == c.get("sub") == CLIENT_ID and \
+            str(c.get("aud", "")).endswith("/tallis/token") and \
+            c.get("iat", 0) <= now + 5 and now < c.get("exp", 0) <= now + 600 and \
+            c.get("jti") and c["jti"] not in self.jtis
+        if good:
+            self.jtis.add(c["jti"])
+            with state.lock:
+                state.stats["jwt_verified"] += 1
+        return good
+
     def token(self, h, body, state):
         form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
+        if "client_assertion" in form:
+            if "client_secret" in form or form.get("client_id") != CLIENT_ID or \
+                    not self.jwt_ok(h, form, state):
+                return h.send_json(401, {"error": "invalid_client"})
+            form["client_secret"] = CLIENT_SECRET  # authenticated by key
         if form.get("client_id") != CLIENT_ID or \
                 form.get("client_secret") != CLIENT_SECRET or \
                 form.get("audience") != AUDIENCE or \
