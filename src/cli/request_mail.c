@@ -26,8 +26,11 @@
 #include "digest.h"
 #include "jsonout.h"
 #include "mail/mail.h"
+#include "package/manifest_read.h"
 #include "package/workfile.h"
 #include "secret.h"
+#include "serve/link.h"
+#include "serve/serve_config.h"
 #include "timefmt.h"
 
 static const char *str(const json_t *o, const char *k)
@@ -92,8 +95,7 @@ static const char fr_subject[] = "Vos données personnelles ({{controller}}, "
 static const char fr_text[] =
     "Bonjour,\n\n"
     "Vous avez demandé à {{controller}} une copie de vos données "
-    "personnelles (demande n° {{request}}). Le paquet est joint à ce "
-    "message : {{package}}, {{size}} octets.\n\n"
+    "personnelles (demande n° {{request}}). {{delivery_fr}}\n\n"
     "{{until_fr}}"
     "Ouvrez-le avec n'importe quel outil ZIP, puis ouvrez index.html dans "
     "un navigateur : la page présente vos données, et le dossier data/ "
@@ -114,8 +116,7 @@ static const char en_subject[] = "Your personal data ({{controller}}, "
 static const char en_text[] =
     "Hello,\n\n"
     "You asked {{controller}} for a copy of your personal data (request "
-    "{{request}}). The package is attached to this message: {{package}}, "
-    "{{size}} bytes.\n\n"
+    "{{request}}). {{delivery_en}}\n\n"
     "{{until_en}}"
     "Open it with any ZIP tool, then open index.html in a browser: the "
     "page shows your data, and the data/ folder holds it as JSON to reuse "
@@ -285,6 +286,100 @@ static int send_password(const px_smtp *s, const px_config *cfg,
 	return 0;
 }
 
+/* ---- download link, retrievable-until ----------------------------- */
+
+/* The link `portex serve` answers for request id's package (the config's
+ * serve section: link_key, link_days, public_url, which must be set: the
+ * address a learner reaches). It runs from when the package was written,
+ * as serve's downloads do. */
+static int download_link(const px_config *cfg, long id, const char *path,
+			 char *url, size_t n, px_error *err)
+{
+	px_serve_config sc;
+	struct stat st;
+	int64_t expires;
+	int rc = 0;
+
+	if (!px_config_str(cfg, "serve.public_url"))
+		return px_error_set(err, PX_EXIT_CONFIG,
+				    "%s: /serve/public_url: not set; a package "
+				    "over smtp.attach_max_bytes goes as a "
+				    "download link from portex serve, which "
+				    "needs the address learners reach",
+				    cfg->path);
+	memset(&sc, 0, sizeof(sc));
+	if (px_serve_config_load(cfg, NULL, &sc, err))
+		return -1;
+	if (stat(path, &st))
+		rc = px_error_set(err, PX_EXIT_IOERR, "%s: %s", path,
+				  strerror(errno));
+	else if ((expires = (int64_t)st.st_mtime + sc.link_seconds) <=
+		 (int64_t)time(NULL))
+		rc = px_error_set(err, PX_EXIT_DATA,
+				  "request %ld: the download link of %s "
+				  "expired (serve.link_days after it was "
+				  "written); export it again",
+				  id, path);
+	else if (px_link_url(sc.public_url, sc.link_key, id, expires, url, n))
+		rc = px_error_set(err, PX_EXIT_CONFIG,
+				  "%s: /serve/public_url: too long for a link",
+				  cfg->path);
+	px_serve_config_clear(&sc);
+	return rc;
+}
+
+/* "YYYY-MM-DD" as a French and an English reader write it. */
+static int spell_date(const char *ymd, char *fr, char *en, size_t n)
+{
+	static const char *const mois[] = {"janvier", "février",  "mars",
+					   "avril",   "mai",	  "juin",
+					   "juillet", "août",	  "septembre",
+					   "octobre", "novembre", "décembre"};
+	static const char *const months[] = {"January", "February", "March",
+					     "April",	"May",	    "June",
+					     "July",	"August",   "September",
+					     "October", "November", "December"};
+	int y, m, d;
+
+	if (!ymd || sscanf(ymd, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 ||
+	    m > 12 || d < 1 || d > 31)
+		return -1;
+	snprintf(fr, n, "%d%s %s %d", d, d == 1 ? "er" : "", mois[m - 1], y);
+	snprintf(en, n, "%d %s %d", d, months[m - 1], y);
+	return 0;
+}
+
+/* The package's own retrievable-until date (manifest.json), spelt into
+ * the {{until_fr}} / {{until_en}} lines; both stay "" when the package
+ * has none. */
+static int until_lines(const char *path, char *fr, char *en, size_t n,
+		       px_error *err)
+{
+	json_t *m = px_package_manifest(path, err);
+	const char *until;
+	char dfr[64], den[64];
+
+	*fr = *en = '\0';
+	if (!m)
+		return -1;
+	until = json_string_value(json_object_get(m, "retrievable_until"));
+	if (until && spell_date(until, dfr, den, sizeof(dfr))) {
+		json_decref(m);
+		return px_error_set(err, PX_EXIT_DATA,
+				    "%s: manifest.json: retrievable_until "
+				    "\"%s\" is not a date YYYY-MM-DD",
+				    path, until);
+	}
+	if (until) {
+		snprintf(fr, n, "Le paquet peut être récupéré jusqu'au %s.\n\n",
+			 dfr);
+		snprintf(en, n, "The package can be retrieved until %s.\n\n",
+			 den);
+	}
+	json_decref(m);
+	return 0;
+}
+
 int px_request_deliver_email(px_ledger *l, const px_config *cfg,
 			     const struct px_deliver_opts *o, px_error *err)
 {
@@ -293,10 +388,12 @@ int px_request_deliver_email(px_ledger *l, const px_config *cfg,
 	px_smtp s = {0};
 	px_buf subject = {0}, text = {0};
 	char id[96], reply[512] = "", fp[100], at[40], num[24];
+	char url[1200], how_fr[1500], how_en[1500], until_fr[160],
+	    until_en[160];
 	const char *lang, *to;
 	struct vars v = {0};
 	px_mail m = {0};
-	int rc = -1;
+	int rc = -1, linked;
 
 	if (px_ledger_get(l, o->id, &req, err))
 		return -1;
@@ -331,13 +428,29 @@ int px_request_deliver_email(px_ledger *l, const px_config *cfg,
 			     o->id);
 		goto out;
 	}
-	if (pkg.bytes > (uint64_t)s.attach_max) {
-		px_error_set(
-		    err, PX_EXIT_DATA,
-		    "package %s is %s bytes, over smtp.attach_max_bytes "
-		    "(%ld): deliver it by download instead",
-		    pkg.path, pkg.size, s.attach_max);
+	/* Too big to attach: a link to portex serve instead. */
+	linked = pkg.bytes > (uint64_t)s.attach_max;
+	if ((linked &&
+	     download_link(cfg, o->id, pkg.path, url, sizeof(url), err)) ||
+	    until_lines(pkg.path, until_fr, until_en, sizeof(until_fr), err))
 		goto out;
+	if (linked) {
+		snprintf(how_fr, sizeof(how_fr),
+			 "Le paquet (%s, %s octets) est trop volumineux pour "
+			 "être joint : téléchargez-le à cette adresse :\n%s",
+			 pkg.name, pkg.size, url);
+		snprintf(how_en, sizeof(how_en),
+			 "The package (%s, %s bytes) is too large to attach: "
+			 "download it from this address:\n%s",
+			 pkg.name, pkg.size, url);
+	} else {
+		snprintf(how_fr, sizeof(how_fr),
+			 "Le paquet est joint à ce message : %s, %s octets.",
+			 pkg.name, pkg.size);
+		snprintf(how_en, sizeof(how_en),
+			 "The package is attached to this message: %s, %s "
+			 "bytes.",
+			 pkg.name, pkg.size);
 	}
 	lang = o->lang ? o->lang : px_config_str(cfg, "locale");
 	if (!lang)
@@ -352,8 +465,11 @@ int px_request_deliver_email(px_ledger *l, const px_config *cfg,
 	var(&v, "size", pkg.size);
 	var(&v, "sha256", pkg.sha256);
 	var(&v, "fingerprint", fp);
-	var(&v, "until_fr", "");
-	var(&v, "until_en", "");
+	var(&v, "until_fr", until_fr);
+	var(&v, "until_en", until_en);
+	var(&v, "delivery_fr", how_fr);
+	var(&v, "delivery_en", how_en);
+	var(&v, "link", linked ? url : "");
 	var(&v, "password_fr",
 	    o->password_file ? "Le paquet est chiffré : son mot de passe vous "
 			       "parvient dans un message séparé.\n\n"
@@ -369,7 +485,7 @@ int px_request_deliver_email(px_ledger *l, const px_config *cfg,
 	now_rfc3339(at, sizeof(at));
 	delivery = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "method",
 			     "email", "to", to, "message_id", id, "started_at",
-			     at, "attached", 1, "sha256", pkg.sha256);
+			     at, "attached", !linked, "sha256", pkg.sha256);
 	if (!delivery) {
 		px_error_oom(err);
 		goto out;
@@ -382,9 +498,11 @@ int px_request_deliver_email(px_ledger *l, const px_config *cfg,
 	m.subject = subject.data;
 	m.message_id = id;
 	m.text = text.data;
-	m.attach_path = pkg.path;
-	m.attach_name = pkg.name;
-	m.attach_type = "application/vnd.etsi.asic-e+zip";
+	if (!linked) {
+		m.attach_path = pkg.path;
+		m.attach_name = pkg.name;
+		m.attach_type = "application/vnd.etsi.asic-e+zip";
+	}
 	if (send_one(&s, &m, reply, sizeof(reply), err) ||
 	    (o->password_file &&
 	     send_password(&s, cfg, o, to, delivery, err))) {

@@ -18,11 +18,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zip.h>
 
 #include "digest.h"
 #include "interrupt.h"
 #include "package/package.h"
+#include "package/manifest_read.h"
 #include "package/workfile.h"
 #include "path.h"
 #include "portex/verify.h"
@@ -350,25 +350,10 @@ void px_outdir_unlock(px_outdir *d, const char *id)
 
 static json_t *manifest_entities(const char *path)
 {
-	int zerr;
-	zip_t *za = zip_open(path, ZIP_RDONLY, &zerr);
-	zip_stat_t st;
-	zip_file_t *f;
-	char *buf = NULL;
-	json_t *m = NULL, *all = NULL, *src;
+	px_error ignored = PX_ERROR_INIT;
+	json_t *m = px_package_manifest(path, &ignored), *all, *src;
 	size_t i;
 
-	if (!za)
-		return NULL;
-	if (!zip_stat(za, "manifest.json", 0, &st) && st.size < (64u << 20) &&
-	    (buf = malloc(st.size + 1)) &&
-	    (f = zip_fopen(za, "manifest.json", 0))) {
-		if (zip_fread(f, buf, st.size) == (zip_int64_t)st.size)
-			m = json_loadb(buf, st.size, 0, NULL);
-		zip_fclose(f);
-	}
-	free(buf);
-	zip_close(za);
 	all = m ? json_object() : NULL;
 	json_array_foreach (json_object_get(m, "sources"), i, src) {
 		const char *k;

@@ -161,7 +161,7 @@ int px_api_package(px_serve *s, px_call *c)
 	case PX_LINK_OK:
 		break;
 	}
-	if (px_serve_load(s, c, &req))
+	if (px_serve_load_linked(s, c, &req, 1))
 		return MHD_YES;
 	st = str(req, "status");
 	path = str(req, "package_path");

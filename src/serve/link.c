@@ -44,6 +44,22 @@ void px_link_sign(const char *key, long id, int64_t expires,
 	OPENSSL_cleanse(d, sizeof(d));
 }
 
+int px_link_url(const char *public_url, const char *key, long id,
+		int64_t expires, char *out, size_t n)
+{
+	char sig[PX_LINK_SIG_LEN];
+	size_t len = strlen(public_url);
+	int w;
+
+	/* "https://h/base/" and "https://h/base" give the same link. */
+	while (len && public_url[len - 1] == '/')
+		len--;
+	px_link_sign(key, id, expires, sig);
+	w = snprintf(out, n, "%.*s/v1/exports/%ld/package?expires=%lld&sig=%s",
+		     (int)len, public_url, id, (long long)expires, sig);
+	return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
 /* A decimal Unix time, nothing else (no sign, no spaces, no 0x). */
 static int parse_time(const char *s, int64_t *out)
 {

@@ -22,6 +22,14 @@ typedef enum px_link_verdict {
 void px_link_sign(const char *key, long id, int64_t expires,
 		  char sig[PX_LINK_SIG_LEN]);
 
+/* The download link of request id's package, valid until expires, as
+ * `portex serve` at public_url answers it: "<public_url>/v1/exports/<id>/
+ * package?expires=<expires>&sig=<sig>", written into out (n bytes).
+ * Used by serve's API and by `request deliver --method email`. 0, or -1
+ * when out is too small. */
+int px_link_url(const char *public_url, const char *key, long id,
+		int64_t expires, char *out, size_t n);
+
 /* Checks the query values (either may be NULL) against id at time now.
  * The signature is compared in constant time and checked before the
  * expiry, so an edited expiry is ALTERED, not EXPIRED. */

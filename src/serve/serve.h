@@ -86,6 +86,10 @@ void px_serve_log_ledger_error(const px_error *err);
  * reference), or 1 when answered already (404 for an unknown id or one
  * that is not the portal's, 503/500 when the ledger fails). */
 int px_serve_load(px_serve *s, struct px_call *c, json_t **req);
+/* The same for a request reached through a signed link (linked 1): any
+ * channel's, since the officer may have mailed the link. */
+int px_serve_load_linked(px_serve *s, struct px_call *c, json_t **req,
+			 int linked);
 /* Answers a ledger failure: 503 + Retry-After when it is busy or
  * unreachable, else 500; the message goes to the log only. */
 int px_serve_ledger_problem(struct px_call *c, const px_error *err);

@@ -5,6 +5,7 @@
 . "$PX_TOP/tests/e2e/lib.sh"
 . "$PX_TOP/tests/e2e/ledger.sh"
 . "$PX_TOP/tests/e2e/demo.sh"
+. "$PX_TOP/tests/e2e/serve.sh"
 BACKEND=sqlite
 SMTP_PASSWORD_VALUE=s3cret-smtp
 
@@ -114,6 +115,51 @@ test_email_delivery_arrives_with_the_package_attached_and_is_recorded() {
 	expect_out "request.delivery-started"
 	expect_out "request.deliver"
 	expect_exit 0 "$PORTEX" audit verify $C
+	smtp_stop
+}
+
+test_a_package_over_attach_max_goes_as_a_serve_link_with_its_until_date() {
+	smtp_start
+	serve_setup
+	export SMTP_PASSWORD=$SMTP_PASSWORD_VALUE
+	edit_config "c['smtp'] = {'url': 'smtp://127.0.0.1:$SMTP_PORT', 'username': 'portex', 'password': '\${SMTP_PASSWORD}', 'from': 'dpo@editions.example', 'ca_file': '$T/smtp.crt', 'attach_max_bytes': 1000}"
+	C="--config $T/demo.json"
+	serve_start
+	[ "$(create "$ALICE")" = 202 ] || fail "POST: $(cat "$T/body")"
+	ID=$(body 'j["id"]')
+	wait_status "$ID" ready
+	pkg=$T/out/packages/portex-request-$ID.zip
+	# No public address for links: a config error, nothing sent.
+	expect_exit 78 "$PORTEX" request deliver "$ID" --method email $C
+	expect_err "/serve/public_url"
+	[ ! -f "$T/mail/1.eml" ] || fail "a message left"
+	[ "$(status_of "$ID")" = exported ] || fail "status changed"
+	edit_config "c['serve']['public_url'] = '$BASE/'"
+	expect_exit 0 "$PORTEX" request deliver "$ID" --method email $C --json
+	[ "$(jget "$T/stdout" 'j["delivery"]["attached"]')" = False ] || fail "recorded as attached"
+	local eml=$T/mail/1.eml
+	[ "$(mail_check "$eml" 'len(atts)')" = 0 ] || fail "the package was attached"
+	mail_check "$eml" 'body' >"$T/body.txt"
+	url=$(grep -o "$BASE/v1/exports/$ID/package?expires=[0-9]*&sig=[A-Za-z0-9_-]*" "$T/body.txt" | head -1)
+	[ -n "$url" ] || fail "no download link in: $(cat "$T/body.txt")"
+	[ "$(curl -s -o "$T/got.zip" -w '%{http_code}' "$url")" = 200 ] || fail "the link does not download"
+	cmp -s "$T/got.zip" "$pkg" || fail "the link gives another file"
+	expect_exit 0 "$PORTEX" verify "$T/got.zip"
+	# The until lines are the manifest's retrievable_until, in words.
+	unpack "$pkg" "$T/pkg"
+	/usr/bin/python3 - "$T/pkg/manifest.json" "$T/body.txt" <<'PY' || fail "until line: $(grep -i 'jusqu\|until' "$T/body.txt")"
+import json, sys
+y, m, d = map(int, json.load(open(sys.argv[1]))["retrievable_until"].split("-"))
+mois = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+        "septembre", "octobre", "novembre", "décembre"]
+months = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+body = open(sys.argv[2]).read()
+assert f"jusqu'au {d}{'er' if d == 1 else ''} {mois[m - 1]} {y}." in body
+assert f"retrieved until {d} {months[m - 1]} {y}." in body
+PY
+	[ "$(status_of "$ID")" = delivered ] || fail "not delivered"
+	serve_stop
 	smtp_stop
 }
 
