@@ -235,7 +235,7 @@ static void stamp(json_t *delivery, const char *key)
 {
 	char at[40];
 
-	px_rfc3339_from_epoch((int64_t)time(NULL), -1, at, sizeof(at));
+	px_rfc3339_from_epoch((int64_t)time(NULL), 0, at, sizeof(at));
 	json_object_set_new(delivery, key, json_string(at));
 }
 

@@ -224,7 +224,7 @@ static const char *recipient(const json_t *req, const char *to)
 
 static void now_rfc3339(char *out, size_t n)
 {
-	px_rfc3339_from_epoch((int64_t)time(NULL), -1, out, n);
+	px_rfc3339_from_epoch((int64_t)time(NULL), 0, out, n);
 }
 
 /* Sends m from the smtp section's sender, dated now, through an unlinked
@@ -400,7 +400,8 @@ int px_request_deliver_email(px_ledger *l, const px_config *cfg,
 	if (px_delivery_possible(req, err))
 		goto out;
 	prev = json_object_get(req, "delivery");
-	if (!strcmp(str(prev, "state"), "sending") && !o->resend) {
+	if (!strcmp(str(prev, "method"), "email") &&
+	    !strcmp(str(prev, "state"), "sending") && !o->resend) {
 		px_error_set(err, PX_EXIT_DATA,
 			     "request %ld: an email (Message-ID %s) was being "
 			     "sent to %s at %s and its outcome is unknown; "

@@ -90,6 +90,9 @@ test_transmit_stores_every_statement_once_and_records_the_receipt() {
 	[ "$(show 'j["delivery"]["statements"]')" = "$N" ] || fail "count"
 	[ "$(show 'j["delivery"]["lrs_version"]')" = 1.0.3 ] || fail "version"
 	[ "$(show 'j["delivery"]["to"]')" = "$LRS_URL" ] || fail "to"
+	# Times are now's, in seconds (regression: they were read as milliseconds: 1970).
+	[ "$(show 'j["delivery"]["sent_at"][:4]')" = "$(date -u +%Y)" ] || fail "sent_at: $(show 'j["delivery"]["sent_at"]')"
+	[ "$(show 'j["delivery"]["started_at"][:4]')" = "$(date -u +%Y)" ] || fail "started_at"
 	"$PORTEX" request show "$ID" $C >"$T/show.txt" 2>&1
 	"$PORTEX" audit verify $C >/dev/null || fail "audit trail broken"
 	! grep -rqF "$LRS_PASS" "$T/show.json" "$T/show.txt" "$T/stdout" "$T/stderr" "$T/ledger.db" ||
@@ -250,6 +253,19 @@ PY
 	expect_err "does not return the statement"
 	[ "$(show 'j["status"]')" = exported ] || fail "a lost statement taken as delivered"
 	[ "$(show 'j["delivery"]["confirmed"]')" = 0 ] || fail "confirmed: $(show 'j["delivery"]')"
+}
+
+# A transmission killed before its first answer leaves "sending"; that is
+# not an email of unknown outcome, so email delivery is not blocked by it
+# (regression: the email guard looked at the state only).
+test_a_killed_transmission_does_not_block_email_delivery() {
+	lrs_start --hang
+	tx_setup
+	timeout -s KILL 3 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C >/dev/null 2>&1 || true
+	[ "$(show 'j["delivery"]["state"]')" = sending ] || fail "state: $(show 'j["delivery"]')"
+	expect_exit 64 "$PORTEX" request deliver "$ID" --method email $C
+	expect_err "smtp"
+	! grep -q "Message-ID" "$T/stderr" || fail "email blocked by the transmission: $(cat "$T/stderr")"
 }
 
 run_tests

@@ -26,7 +26,7 @@ connection without answering and exits (an LRS that goes away mid-batch);
 omits the version header; --new-ids-only answers 200 with the ids of
 the statements it stored now only (as some LRSs do); --forget-last
 drops the last statement of each batch yet answers 200 with the others'
-ids.
+ids; --hang never answers a POST.
 --port P listens on P again after a restart (else an ephemeral port).
 Usage: lrs.py --port-file F --store F --user U --password P [--log F] ...
 """
@@ -35,6 +35,7 @@ import base64
 import json
 import os
 import sys
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -99,6 +100,8 @@ class LRS(BaseHTTPRequestHandler):
             return self.answer(404, {"error": "not found"})
         if not self.checks():
             return
+        if ARGS.hang:
+            time.sleep(60)  # a sender killed meanwhile never hears back
         try:
             body = json.loads(raw)
         except ValueError as e:
@@ -177,6 +180,7 @@ if __name__ == "__main__":
     p.add_argument("--no-version", action="store_true")
     p.add_argument("--new-ids-only", action="store_true")
     p.add_argument("--forget-last", action="store_true")
+    p.add_argument("--hang", action="store_true")
     ARGS = p.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), LRS)
     srv.daemon_threads = True
