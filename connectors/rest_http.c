@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "rest_xfer.h"
 
 #define RETRY_AFTER_MAX (366.0 * 86400)
@@ -30,7 +31,7 @@ void rest_sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
-	while (ms > 0 && nanosleep(&ts, &ts))
+	while (ms > 0 && nanosleep(&ts, &ts) && !px_interrupted())
 		;
 }
 
@@ -383,6 +384,15 @@ void rest_xfer_run(px_source *s, CURL *const *h, struct rest_xfer *x, size_t n)
 				if (m->msg == CURLMSG_DONE &&
 				    m->easy_handle == h[i])
 					x[i].rc = m->data.result;
+		/* An interrupted export must not wait for a partner that
+		 * hangs: the poll wakes at least once a second. */
+		if (running && px_interrupted()) {
+			for (i = 0; i < n; i++)
+				if (x[i].rc ==
+				    CURLE_OUT_OF_MEMORY) /* not done */
+					x[i].rc = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
 		if (running &&
 		    curl_multi_poll(s->multi, NULL, 0, 1000, NULL) != CURLM_OK)
 			break;

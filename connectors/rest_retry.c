@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "rest_xfer.h"
 
 #define BACKOFF_BASE_MS 250
@@ -160,6 +161,10 @@ static int perform(px_source *s, const struct rest_req *q,
 			goto fail;
 		if (rc == CURLE_OUT_OF_MEMORY) {
 			px_error_oom(err);
+			goto fail;
+		}
+		if (rc == CURLE_ABORTED_BY_CALLBACK) {
+			px_interrupt_check(err, "no package written");
 			goto fail;
 		}
 		if (too_big == 1) {

@@ -8,6 +8,12 @@
  * (timeout(1) sends SIGTERM twice); one later than that ends the process
  * at once with PX_EXIT_INTERRUPTED, which leaves nothing either, as
  * working files have no name until they are published.
+ *
+ * Drain mode (bulk, worker: many exports in one process) adds a step in
+ * front: the first request only asks to stop (px_stop_requested()) - no
+ * new job is started, the exports in flight finish and are recorded; a
+ * later one interrupts them as above (px_interrupted()), and one after
+ * that ends the process.
  */
 #ifndef PX_INTERRUPT_H
 #define PX_INTERRUPT_H
@@ -18,9 +24,15 @@
 #define PX_EXIT_INTERRUPTED 130
 
 void px_interrupt_install(void);
+/* The same, in drain mode. */
+void px_interrupt_install_drain(void);
 
-/* 1 once a signal arrived. */
+/* 1 once the work in flight must stop: the first signal, or in drain
+ * mode the second. */
 int px_interrupted(void);
+
+/* 1 once any signal arrived: start nothing new. */
+int px_stop_requested(void);
 
 /* When interrupted: sets err ("interrupted: <what>") and returns -1;
  * otherwise returns 0. */

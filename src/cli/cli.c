@@ -5,7 +5,9 @@
 
 #include "cli/commands.h"
 #include "portex/config.h"
+#include "interrupt.h"
 #include "portex/ledger.h"
+#include "queue/pool.h"
 
 int px_usage_error(px_error *err, const char *cmd, const char *fmt, ...)
 {
@@ -50,4 +52,30 @@ const char *px_cli_actor(const char *given, char *buf, size_t n)
 		return pw->pw_name;
 	snprintf(buf, n, "uid %u", (unsigned)geteuid());
 	return buf;
+}
+
+void px_cli_pool_tick(px_pool *p, int *told)
+{
+	if (*told || !px_stop_requested())
+		return;
+	*told = 1;
+	px_pool_stop(p);
+	/* after the progress bar's line, on a terminal */
+	fprintf(stderr,
+		"%sportex: stopping: no new export is started; the "
+		"ones in flight are being finished and recorded "
+		"(signal again to abandon them)\n",
+		isatty(2) ? "\n" : "");
+}
+
+int px_cli_pool_stopped(px_error *err, const char *rest)
+{
+	if (!px_stop_requested())
+		return 0;
+	return px_error_set(
+	    err, PX_EXIT_INTERRUPTED, "stopped by a signal; %s; %s",
+	    px_interrupted() ? "the exports in flight were abandoned "
+			       "(no file left)"
+			     : "the exports in flight were finished",
+	    rest);
 }

@@ -331,7 +331,7 @@ static int run_pool(const px_config *cfg, const struct args *a, px_job **jobs,
 	json_t *index = NULL;
 	px_pool *p;
 	double t0 = now_s();
-	int tty = isatty(2) && !a->json, rc;
+	int tty = isatty(2) && !a->json, rc, told = 0;
 
 	if (px_outdir_read(dir, &index, err))
 		return -1;
@@ -344,10 +344,10 @@ static int run_pool(const px_config *cfg, const struct args *a, px_job **jobs,
 		struct timespec ts = {0, 200 * 1000 * 1000};
 
 		px_pool_stats_get(p, &st);
-		if (st.ok + st.skipped + st.failed >= st.total)
+		if (st.ok + st.skipped + st.failed >= st.total ||
+		    !px_pool_live(p))
 			break;
-		if (px_interrupted())
-			break;
+		px_cli_pool_tick(p, &told);
 		if (tty)
 			bar(&st, t0, 0);
 		nanosleep(&ts, NULL);
@@ -358,7 +358,7 @@ static int run_pool(const px_config *cfg, const struct args *a, px_job **jobs,
 		bar(&st, t0, 1);
 	if (rc)
 		return -1;
-	if (px_interrupt_check(err, "stopped; run again to finish"))
+	if (px_cli_pool_stopped(err, "run again to export the rest"))
 		return -1;
 	if (a->json)
 		printf("{\"subjects\": %llu, \"exported\": %llu, \"skipped\": "
@@ -411,7 +411,7 @@ int cmd_bulk(int argc, char **argv, px_error *err)
 			     a.out_dir);
 		goto out;
 	}
-	px_interrupt_install();
+	px_interrupt_install_drain();
 	if (a.subjects ? px_subjects_read(a.subjects, &subjects, err)
 		       : px_cohort_subjects(cfg, a.cohort, a.since, a.until,
 					    &subjects, err))

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/commands.h"
 #include "interrupt.h"
@@ -50,7 +51,7 @@ int cmd_worker(int argc, char **argv, px_error *err)
 	px_pool_stats st;
 	px_config *cfg;
 	px_pool *p;
-	int c, as_json = 0;
+	int c, as_json = 0, told = 0;
 	char *end;
 
 	optind = 1;
@@ -100,10 +101,16 @@ int cmd_worker(int argc, char **argv, px_error *err)
 		return -1;
 	eo.config = cfg;
 	po.ledger_uri = ledger;
-	px_interrupt_install();
+	px_interrupt_install_drain();
 	if (!(p = px_pool_start(&po, err))) {
 		px_config_free(cfg);
 		return -1;
+	}
+	while (px_pool_live(p)) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+
+		px_cli_pool_tick(p, &told);
+		nanosleep(&ts, NULL);
 	}
 	if (px_pool_wait(p, &st, err)) {
 		px_config_free(cfg);
@@ -125,7 +132,7 @@ int cmd_worker(int argc, char **argv, px_error *err)
 		       (unsigned long long)st.skipped,
 		       (unsigned long long)st.failed,
 		       (unsigned long long)st.retried);
-	if (px_interrupt_check(err, "jobs in flight went back to the queue"))
+	if (px_cli_pool_stopped(err, "the jobs not finished are in the queue"))
 		return -1;
 	return 0;
 }

@@ -48,6 +48,17 @@ const char *px_cli_actor(const char *given, char *buf, size_t n);
  * (px_audit_checkpoint); *entries (may be NULL): the entries covered. */
 int px_cli_checkpoint(struct px_ledger *l, const struct px_config *cfg,
 		      long *entries, px_error *err);
+/* Shared by bulk and worker, called every tick while their pool runs:
+ * on the first SIGINT/SIGTERM, stops the pool (no job is started any
+ * more) and says once on stderr that the exports in flight are being
+ * finished. *told starts at 0. */
+struct px_pool;
+void px_cli_pool_tick(struct px_pool *p, int *told);
+
+/* After the pool returned: when a signal stopped it, sets err (exit 130)
+ * saying whether the exports in flight were finished or abandoned (a
+ * second signal), then `rest`, and returns -1; else returns 0. */
+int px_cli_pool_stopped(px_error *err, const char *rest);
 
 /* Shared by commands: a usage error (exit 64) that points at --help. */
 int px_usage_error(px_error *err, const char *cmd, const char *fmt, ...)

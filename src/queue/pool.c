@@ -30,9 +30,9 @@ struct px_pool {
 	px_pool_opts o;
 	px_export_opts eo;
 	struct worker *w;
-	int n_workers, started;
+	int n_workers, started, live;
 	pthread_t heart;
-	int heart_started;
+	int heart_started, heart_stop;
 	char owner[256];
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -75,7 +75,7 @@ static int stopping(px_pool *p)
 	pthread_mutex_lock(&p->mu);
 	s = p->stop;
 	pthread_mutex_unlock(&p->mu);
-	return s || px_interrupted();
+	return s || px_stop_requested();
 }
 
 /* Waits ms or until woken. */
@@ -270,8 +270,11 @@ static int produce(struct worker *w, px_job *j, px_job_outcome *out, char *sha,
 			return -1;
 		count(p, &p->st.retried, 1);
 		backoff(p, backoff_ms(j->attempts));
+		/* Not failed, only not tried again: a rerun will. */
 		if (stopping(p))
-			return -1;
+			return px_error_set(err, PX_EXIT_INTERRUPTED,
+					    "stopped before attempt %d: %s",
+					    j->attempts + 1, err->msg);
 		j->attempts++;
 	}
 	memcpy(sha, res.sha256, 65);
@@ -496,9 +499,14 @@ static void *work(void *arg)
 		run_job(w, j);
 		px_job_free(j);
 	}
+	pthread_mutex_lock(&p->mu);
+	p->live--;
+	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
+/* Renews the leases of the jobs in flight until every worker has
+ * returned: a stop request lets them finish, so they still need it. */
 static void *heartbeat(void *arg)
 {
 	px_pool *p = arg;
@@ -506,15 +514,23 @@ static void *heartbeat(void *arg)
 	int lease = p->o.lease_s ? p->o.lease_s : PX_QUEUE_LEASE;
 	px_ledger *l = open_ledger(p, &err);
 
-	while (l && !stopping(p)) {
-		idle(p, lease * 1000 / 3);
-		if (stopping(p))
+	pthread_mutex_lock(&p->mu);
+	while (l && !p->heart_stop) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += lease / 3 ? lease / 3 : 1;
+		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+		if (p->heart_stop)
 			break;
+		pthread_mutex_unlock(&p->mu);
 		px_error_clear(&err);
 		/* A renewal that fails is tried again at the next beat; a
 		 * lease lost meanwhile shows when the job finishes. */
 		px_queue_renew(l, p->owner, lease, px_queue_now(), NULL, &err);
+		pthread_mutex_lock(&p->mu);
 	}
+	pthread_mutex_unlock(&p->mu);
 	px_ledger_close(l);
 	return NULL;
 }
@@ -583,7 +599,13 @@ px_pool *px_pool_start(const px_pool_opts *o, px_error *err)
 		p->heart_started = 1;
 	}
 	for (int i = 0; i < p->n_workers; i++) {
+		pthread_mutex_lock(&p->mu);
+		p->live++; /* before it can return */
+		pthread_mutex_unlock(&p->mu);
 		if (pthread_create(&p->w[i].th, NULL, work, &p->w[i])) {
+			pthread_mutex_lock(&p->mu);
+			p->live--;
+			pthread_mutex_unlock(&p->mu);
 			px_error_set(err, PX_EXIT_OSERR,
 				     "cannot start a thread");
 			note_error(p, err);
@@ -599,6 +621,16 @@ void px_pool_stats_get(px_pool *p, px_pool_stats *out)
 	pthread_mutex_lock(&p->mu);
 	*out = p->st;
 	pthread_mutex_unlock(&p->mu);
+}
+
+int px_pool_live(px_pool *p)
+{
+	int n;
+
+	pthread_mutex_lock(&p->mu);
+	n = p->live;
+	pthread_mutex_unlock(&p->mu);
+	return n;
 }
 
 void px_pool_wake(px_pool *p)
@@ -622,7 +654,10 @@ int px_pool_wait(px_pool *p, px_pool_stats *out, px_error *err)
 
 	for (int i = 0; i < p->started; i++)
 		pthread_join(p->w[i].th, NULL);
-	px_pool_stop(p);
+	pthread_mutex_lock(&p->mu);
+	p->stop = p->heart_stop = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
 	if (p->heart_started)
 		pthread_join(p->heart, NULL);
 	if (out)

@@ -16,10 +16,13 @@
  * subject is exported; then the outcome is recorded (ledger, then one
  * index.ndjson line). One failing subject never stops the others.
  *
- * On SIGINT/SIGTERM (px_interrupted()) the exports in flight stop through
- * their error path (their temporary files are removed, no package
- * appears), a claimed job is released to the queue, and the workers
- * return.
+ * Once a stop is requested (px_pool_stop(), or a signal:
+ * px_stop_requested()) no job is started any more; the jobs in flight are
+ * finished, published and recorded, then the workers return. When the
+ * exports in flight are interrupted (px_interrupted(): a signal outside
+ * drain mode, or the second one in it) they stop through their error
+ * path (their working files vanish, no package appears), a claimed job is
+ * released to the queue unrecorded, and the workers return.
  */
 #ifndef PX_POOL_H
 #define PX_POOL_H
@@ -89,6 +92,9 @@ px_pool *px_pool_start(const px_pool_opts *opts, px_error *err);
 
 /* A snapshot of the counters; callable from any thread. */
 void px_pool_stats_get(px_pool *p, px_pool_stats *out);
+
+/* The workers that have not returned yet. */
+int px_pool_live(px_pool *p);
 
 /* Wakes idle workers (a job was just enqueued). */
 void px_pool_wake(px_pool *p);

@@ -15,11 +15,13 @@ Serves, on 127.0.0.1 and an ephemeral port:
 HTTP/1.1 with keep-alive; counts the TCP connections that carried partner
 requests. Faults are injected with POST /_control {"fault": NAME, "times":
 N, "path": SUBSTRING} or --fault NAME[:TIMES[:PATH]] (repeatable); NAME is
-one of 429, 429-date, 429-huge, 500, slow, expired-token, malformed,
+one of 429, 429-date, 429-huge, 500, slow, hold, expired-token, malformed,
 truncated, loop, long-link, echo-secret (also on POST /oauth/token when its
 path is named); Tallis (tallis.py) also knows delay, 404, big-file,
 ratelimit-0, job-never-finishes. /_stats max_inflight is the most Tallis
-requests answered at once. Usage:
+requests answered at once. A request on hold waits (counted in /_stats
+"held") until POST /_control {"release": true}, then is answered normally:
+a test can act while an export is known to be in flight. Usage:
   server.py [--port-file F] [--fault ...] [--token-ttl S] [--slow-seconds S]
             [--tls-cert PEM --tls-key PEM [--client-ca PEM]]
 The chosen port is printed on stdout (one line) and written to --port-file.
@@ -170,6 +172,7 @@ class State:
         self.lock = threading.Lock()
         self.token_ttl = token_ttl
         self.slow_seconds = slow_seconds
+        self.released = threading.Event()
         self.reset()
 
     def reset(self):
@@ -178,7 +181,7 @@ class State:
         self.stats = {"connections": 0, "requests": 0, "tokens_issued": 0,
                       "unauthorized": 0, "faults_served": 0,
                       "ratelimited": 0, "max_inflight": 0,
-                      "jwt_verified": 0}
+                      "jwt_verified": 0, "held": 0}
         self.inflight = 0
         self.jwt_public_key = None  # PEM path: Tallis takes client JWTs
 
@@ -288,6 +291,13 @@ class Handler(BaseHTTPRequestHandler):
         elif name == "slow":
             time.sleep(STATE.slow_seconds)
             return False  # then answer normally, far too late
+        elif name == "hold":
+            with STATE.lock:
+                STATE.stats["held"] += 1
+            STATE.released.wait()
+            with STATE.lock:
+                STATE.stats["held"] -= 1
+            return False  # then answer normally
         elif name == "malformed":
             self.send_json(200, None, raw=b'{"data": [{"id": 1,, "oops"')
         elif name == "truncated":
@@ -313,6 +323,8 @@ class Handler(BaseHTTPRequestHandler):
         u = urlsplit(self.path)
         if u.path == "/_control":
             cfg = json.loads(self.read_body() or b"{}")
+            if cfg.get("release"):
+                STATE.released.set()
             with STATE.lock:
                 if "fault" in cfg:
                     STATE.faults.append([cfg["fault"], cfg.get("times", 1),
