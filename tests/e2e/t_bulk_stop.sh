@@ -111,6 +111,15 @@ for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
     print("|".join(str(v) for v in r))' "$T/ledger.db" "$1"
 }
 
+# release_and_expect_finished: the held page answered, $pid exits 130
+# saying the exports in flight were finished.
+release_and_expect_finished() {
+	mock_release
+	exited "$pid"
+	[ "$RC" = 130 ] || fail "exit $RC, expected 130: $(cat "$T/stderr")"
+	expect_err "the exports in flight were finished"
+}
+
 # worker_stopping_in_flight [ARGS]: the three subjects enqueued, a worker
 # (pid $pid) holding many@'s job in flight, SIGTERMed once, and saying so.
 worker_stopping_in_flight() {
@@ -135,10 +144,7 @@ test_sigterm_lets_bulk_finish_the_export_in_flight() {
 	wait_until "many@'s export to reach its answers" held
 	kill -TERM "$pid"
 	wait_until "bulk to say it is stopping" said_stopping
-	mock_release
-	exited "$pid"
-	[ "$RC" = 130 ] || fail "exit $RC, expected 130: $(cat "$T/stderr")"
-	expect_err "the exports in flight were finished"
+	release_and_expect_finished
 	# the one in flight is there, complete and indexed; nobody else
 	check_out 1
 	verify_all
@@ -155,10 +161,7 @@ test_sigterm_lets_worker_finish_its_job_and_record_it() {
 	# Held past its 3 s lease: the heartbeat must keep renewing it
 	# while the job is finished, or the job would be lost.
 	sleep 4
-	mock_release
-	exited "$pid"
-	[ "$RC" = 130 ] || fail "exit $RC, expected 130: $(cat "$T/stderr")"
-	expect_err "the exports in flight were finished"
+	release_and_expect_finished
 	check_out 1
 	verify_all
 	# ledger and index agree: many@'s job done, its request exported,
