@@ -111,10 +111,11 @@ static void test_claim_takes_a_lease_and_expiry_hands_over(void **state)
 	px_error err = PX_ERROR_INIT;
 	px_job *j = NULL, *k = NULL;
 	px_job_outcome out = {.sha256 = "00", .size = 1, .records = 1};
-	int64_t t = px_queue_now();
+	int64_t t;
 	int renewed = 0;
 
 	enqueue(f->l, "a@example.org", 0, NULL);
+	t = px_queue_now(); /* not before: run_after is the enqueue's now */
 	assert_int_equal(px_queue_claim(f->l, "w1", 30, t, &j, &err), 1);
 	assert_string_equal(j->retrievable_until, "2026-11-16");
 	assert_int_equal(j->attempts, 1);
@@ -143,8 +144,8 @@ static void test_transient_failures_back_off_then_die(void **state)
 	px_error err = PX_ERROR_INIT;
 	px_job *j = NULL;
 	px_job_state st;
-	int64_t t = px_queue_now();
 	long id = enqueue(f->l, "a@example.org", 0, NULL);
+	int64_t t = px_queue_now(); /* not before: run_after is now */
 
 	assert_int_equal(px_queue_claim(f->l, "w", 30, t, &j, &err), 1);
 	assert_int_equal(px_queue_fail(f->l, j, "w", PX_EXIT_UNAVAILABLE,
@@ -176,10 +177,12 @@ static void test_bad_data_fails_at_once_and_release_keeps_attempts(void **state)
 	px_error err = PX_ERROR_INIT;
 	px_job *j = NULL;
 	px_job_state st;
-	int64_t t = px_queue_now();
 	long a = enqueue(f->l, "a@example.org", 0, NULL);
+	int64_t t;
 
 	enqueue(f->l, "b@example.org", 0, NULL);
+	/* after the enqueues: a second may tick between (run_after = now) */
+	t = px_queue_now();
 	assert_int_equal(px_queue_claim(f->l, "w", 30, t, &j, &err), 1);
 	assert_int_equal(px_queue_release(f->l, j, "w", &err), 0);
 	px_job_free(j);
