@@ -46,7 +46,8 @@ typedef struct px_export_result {
 	char sha256[65];  /* of the package file, hex */
 	uint64_t size;	  /* bytes */
 	uint64_t records; /* records written, all entities */
-	unsigned files;	  /* entries in the package */
+	unsigned files;	  /* files but mimetype and META-INF/: what
+			   * the signature covers, verify's "files" */
 } px_export_result;
 
 /* Returns 0 with res filled, or -1 with err set (its code is the exit

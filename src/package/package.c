@@ -928,7 +928,8 @@ int px_package_finish(px_package *p, json_t *manifest, char sha256_hex[65],
 		goto fail;
 	}
 	px_hex(sha, 32, sha256_hex);
-	*entries = (unsigned)p->n_entries + 1 + (p->signer ? 2 : 0);
+	/* What verify counts too: the files the signature covers. */
+	*entries = (unsigned)p->n_entries;
 	if (p->before_publish &&
 	    p->before_publish(p->before_publish_ctx, sha256_hex, err))
 		goto fail;

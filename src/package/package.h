@@ -65,7 +65,9 @@ int px_package_stream(px_package *p, const char *name, FILE *f,
 
 /* Completes the package: manifest is everything but "files" (added here);
  * index.html is rendered from it. On success the package is at its target
- * and *sha256_hex / *size describe it; on failure nothing is left behind.
+ * and *sha256_hex / *size describe it, *entries counts its files but
+ * mimetype and META-INF/ (the files the signature covers: verify's
+ * "files"); on failure nothing is left behind.
  * Frees p either way. */
 int px_package_finish(px_package *p, json_t *manifest, char sha256_hex[65],
 		      uint64_t *size, unsigned *entries, px_error *err);

@@ -139,6 +139,22 @@ assert "LISEZMOI-README.txt" not in zipfile.ZipFile(sys.argv[1]).namelist()' \
 		"$T/plain.zip" || fail "a readme in an unencrypted package"
 }
 
+# export and verify count the same files: every entry but mimetype and
+# META-INF/ (the ones the signature covers), as a zip reader lists them.
+test_export_and_verify_count_the_same_files() {
+	demo_setup
+	expect_exit 0 export_alice --scope access --json
+	cp "$T/stdout" "$T/export.json"
+	expect_exit 0 "$PORTEX" verify "$T/alice.zip" --ca "$T/out/keys/portex.crt" --json
+	/usr/bin/python3 - "$T/export.json" "$T/stdout" "$T/alice.zip" <<'PY' || fail "files counts differ"
+import json, sys, zipfile
+e, v = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+names = [n for n in zipfile.ZipFile(sys.argv[3]).namelist()
+         if n != "mimetype" and not n.startswith("META-INF/")]
+assert e["files"] == v["files"] == len(names), (e["files"], v["files"], len(names))
+PY
+}
+
 # Personal data in clear beside encrypted entries is a leak verify names.
 test_a_clear_file_in_an_encrypted_package_does_not_verify() {
 	demo_setup
