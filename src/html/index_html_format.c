@@ -16,7 +16,7 @@
 /* U+202F, the narrow no-break space French groups digits with, and
  * U+00A0 before a currency sign. */
 #define NNBSP "\xE2\x80\xAF"
-#define NBSP "\xC2\xA0"
+#define NBSP  "\xC2\xA0"
 
 const px_tz *px_html_zone(const json_t *manifest)
 {
@@ -131,13 +131,33 @@ int px_html_date(FILE *out, px_lang lang, const char *s)
 	return 0;
 }
 
-/* "-1234567.25" -> "-1 234 567,25" (fr) or "-1,234,567.25" (en). Digits
- * only, as px_decimal_digits and the schemas' money pattern give them. */
+static int plain_decimal(const char *s)
+{
+	const char *p = s + (*s == '-');
+	int dot = 0, any = 0;
+
+	for (; *p; p++) {
+		if (*p == '.' && !dot++ && any)
+			continue;
+		if (!isdigit((unsigned char)*p))
+			return 0;
+		any = 1;
+	}
+	return any && s[strlen(s) - 1] != '.';
+}
+
+/* "-1234567.25" -> "-1 234 567,25" (fr) or "-1,234,567.25" (en). Anything
+ * but plain digits (an exact "1e400" from a source) is written as stored:
+ * grouping an exponent would change what the number says. */
 void px_html_decimal(FILE *out, px_lang lang, const char *digits)
 {
 	const char *dot = strchr(digits, '.'), *p = digits;
 	size_t ilen;
 
+	if (!plain_decimal(digits)) {
+		px_html_text(out, digits);
+		return;
+	}
 	if (*p == '-')
 		fputc(*p++, out);
 	ilen = dot ? (size_t)(dot - p) : strlen(p);
@@ -160,21 +180,6 @@ void px_html_grouped(FILE *out, px_lang lang, json_int_t n)
 	px_html_decimal(out, lang, digits);
 }
 
-static int plain_decimal(const char *s)
-{
-	const char *p = s + (*s == '-');
-	int dot = 0, any = 0;
-
-	for (; *p; p++) {
-		if (*p == '.' && !dot++ && any)
-			continue;
-		if (!isdigit((unsigned char)*p))
-			return 0;
-		any = 1;
-	}
-	return any && s[strlen(s) - 1] != '.';
-}
-
 /* "49,90 €" (fr), "€49.90" (en); a currency without a sign here keeps its
  * ISO 4217 code: "49,90 CHF", "CHF 49.90". */
 static int money(FILE *out, px_lang lang, const char *amount,
@@ -182,8 +187,8 @@ static int money(FILE *out, px_lang lang, const char *amount,
 {
 	static const struct {
 		const char *code, *sign;
-	} signs[] = {{"EUR", "\xE2\x82\xAC"}, {"GBP", "\xC2\xA3"},
-		     {"JPY", "\xC2\xA5"}};
+	} signs[] = {
+	    {"EUR", "\xE2\x82\xAC"}, {"GBP", "\xC2\xA3"}, {"JPY", "\xC2\xA5"}};
 	const char *sign = NULL;
 	int neg = amount[0] == '-';
 
@@ -242,7 +247,8 @@ int px_html_cell(FILE *out, px_lang lang, const px_tz *tz, const char *col,
 		px_html_text(out, word);
 		return 0;
 	}
-	if (!px_html_datetime(out, lang, tz, s, 0) || !px_html_date(out, lang, s))
+	if (!px_html_datetime(out, lang, tz, s, 0) ||
+	    !px_html_date(out, lang, s))
 		return 0;
 	return -1;
 }

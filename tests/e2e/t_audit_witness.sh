@@ -9,8 +9,9 @@
 . "$PX_TOP/tests/e2e/demo.sh"
 BACKEND=sqlite
 
-# Two requests, each exported: entries 1-3 and 4-6, checkpoints 1 and 2,
-# packages $T/a.zip (witness of 2 entries) and $T/b.zip (of 5).
+# Two requests, each exported (add, identity, export-pending, exported):
+# entries 1-4 and 5-8, checkpoints 1 and 2, packages $T/a.zip (witness of
+# 2 entries) and $T/b.zip (of 6: the head before its own export's entries).
 two_exports() {
 	ledger_new
 	demo_setup
@@ -69,25 +70,25 @@ test_each_package_records_the_trail_head_before_its_export() {
 	unpack "$T/b.zip" "$T/pb"
 	[ "$(jget "$T/pa/manifest.json" 'j["audit"]')" = "{'entries': 2, 'head': '$(hash_of 2)'}" ] ||
 		fail "a.zip: $(jget "$T/pa/manifest.json" 'j.get("audit")')"
-	[ "$(jget "$T/pb/manifest.json" 'j["audit"]["entries"]')" = 5 ] || fail "b.zip entries"
-	[ "$(jget "$T/pb/manifest.json" 'j["audit"]["head"]')" = "$(hash_of 5)" ] || fail "b.zip head"
+	[ "$(jget "$T/pb/manifest.json" 'j["audit"]["entries"]')" = 6 ] || fail "b.zip entries"
+	[ "$(jget "$T/pb/manifest.json" 'j["audit"]["head"]')" = "$(hash_of 6)" ] || fail "b.zip head"
 	expect_exit 0 "$PORTEX" verify "$T/b.zip"
 	expect_exit 0 "$PORTEX" audit verify $C --witness "$T/a.zip" --witness "$T/b.zip"
-	expect_out "audit trail intact: 6 entries, 2 signed checkpoints (signatures checked against the certificate given), 2 witnesses"
+	expect_out "audit trail intact: 8 entries, 2 signed checkpoints (signatures checked against the certificate given), 2 witnesses"
 }
 
 test_checkpoint_signature_verifies_with_openssl_cms() {
 	two_exports
 	checkpoint_files 2
-	head -4 "$T/stmt.txt" | grep -qx "head $(hash_of 6)" || fail "statement: $(head -4 "$T/stmt.txt")"
-	[ "$(sed -n 5,7p "$T/stmt.txt" | tr '\n' ' ')" = "$(hash_of 4) $(hash_of 5) $(hash_of 6) " ] ||
-		fail "statement does not list entries 4-6: $(cat "$T/stmt.txt")"
+	head -4 "$T/stmt.txt" | grep -qx "head $(hash_of 8)" || fail "statement: $(head -4 "$T/stmt.txt")"
+	[ "$(sed -n 5,9p "$T/stmt.txt" | tr '\n' ' ')" = "$(hash_of 5) $(hash_of 6) $(hash_of 7) $(hash_of 8) " ] ||
+		fail "statement does not list entries 5-8: $(cat "$T/stmt.txt")"
 	openssl cms -verify -binary -inform DER -in "$T/sig.der" \
 		-content "$T/stmt.txt" -CAfile "$T/out/keys/portex.crt" \
 		-purpose any -out /dev/null 2>"$T/ossl.err" ||
 		fail "openssl refused the checkpoint: $(cat "$T/ossl.err")"
 	grep -q "Verification successful" "$T/ossl.err" || fail "$(cat "$T/ossl.err")"
-	sed -i 's/^entries 6$/entries 7/' "$T/stmt.txt"
+	sed -i 's/^entries 8$/entries 9/' "$T/stmt.txt"
 	if openssl cms -verify -binary -inform DER -in "$T/sig.der" \
 		-content "$T/stmt.txt" -CAfile "$T/out/keys/portex.crt" \
 		-purpose any -out /dev/null 2>/dev/null; then
@@ -113,8 +114,8 @@ test_rehashed_trail_without_checkpoints_is_caught_by_the_packages() {
 	sql "UPDATE px_audit SET details = replace(details, 'alice', 'alicia') WHERE seq = 4"
 	rehash
 	sql "DELETE FROM px_checkpoints"
-	# a.zip (2 entries) still agrees, b.zip (5) does not: 3 to 5.
-	expect_broken 3 "one of entries 3 to 5 was rewritten: the recomputed chain differs from the witness package $T/b.zip at entry 5 (entries up to 2 agree" \
+	# a.zip (2 entries) still agrees, b.zip (6) does not: 3 to 6.
+	expect_broken 3 "one of entries 3 to 6 was rewritten: the recomputed chain differs from the witness package $T/b.zip at entry 6 (entries up to 2 agree" \
 		--witness "$T/a.zip" --witness "$T/b.zip"
 	# With a witness of entry 3 too (the unchanged head of 3), exactly 4.
 	echo "{\"entries\": 3, \"head\": \"$(hash_of 3)\"}" >"$T/w3.json"
@@ -129,14 +130,14 @@ test_truncated_trail_is_named_by_the_checkpoint() {
 	# Seen without the config too (the checkpoints are in the ledger).
 	expect_exit 1 "$PORTEX" audit verify --ledger "$LEDGER"
 	expect_broken 5 "entries from 5 on, the last ones, were removed: signed checkpoint 2 ("
-	expect_out "covers 6 entries, the ledger holds 4"
+	expect_out "covers 8 entries, the ledger holds 4"
 }
 
 test_reordered_and_rehashed_entries_are_named() {
 	two_exports
 	sql "UPDATE px_audit SET seq = 99 WHERE seq = 4; UPDATE px_audit SET seq = 4 WHERE seq = 5; UPDATE px_audit SET seq = 5 WHERE seq = 99"
 	rehash
-	expect_broken 4 "entry 4 differs from signed checkpoint 2 ("
+	expect_broken 4 "entry 4 differs from signed checkpoint 1 ("
 }
 
 test_checkpoint_resigned_by_another_key_is_refused() {
@@ -163,7 +164,7 @@ for seq, stmt in db.execute("SELECT seq, statement FROM px_checkpoints ORDER BY 
 db.commit()
 PY
 	expect_exit 1 "$PORTEX" audit verify $C
-	expect_out "checkpoint 1 (entries 1 to 3): its signature does not verify: signed by another certificate than the one given"
+	expect_out "checkpoint 1 (entries 1 to 4): its signature does not verify: signed by another certificate than the one given"
 	# Without the controller's certificate, only what a checkpoint carries.
 	expect_exit 0 "$PORTEX" audit verify --ledger "$LEDGER"
 	expect_out "signatures checked only against their own certificate"
@@ -184,9 +185,9 @@ test_checkpoint_command_signs_new_entries_only() {
 	"$PORTEX" request add $C --subject email=bob@example.org \
 		--received "$(days_ago 1)" >/dev/null || fail "add failed"
 	expect_exit 0 "$PORTEX" audit checkpoint $C
-	expect_out "checkpoint signed: 7 entries"
+	expect_out "checkpoint signed: 9 entries"
 	checkpoint_files 3
-	sed -n 4p "$T/stmt.txt" | grep -qx "from 7" || fail "$(cat "$T/stmt.txt")"
+	sed -n 4p "$T/stmt.txt" | grep -qx "from 9" || fail "$(cat "$T/stmt.txt")"
 }
 
 test_witness_without_audit_head_is_refused() {
