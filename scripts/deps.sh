@@ -22,6 +22,8 @@ check_pkgs="$check_pkgs python3-aiosmtpd"
 check_pkgs="$check_pkgs wrk"
 # serve's /metrics is read back with Prometheus' own parser.
 check_pkgs="$check_pkgs python3-prometheus-client"
+# serve's answers are checked against docs/openapi.yaml (read with PyYAML).
+check_pkgs="$check_pkgs python3-yaml"
 # npm may come with a nodejs from elsewhere (Debian's npm would conflict):
 # ask Debian for it only when there is none.
 command -v npm >/dev/null 2>&1 || check_pkgs="$check_pkgs nodejs npm"
