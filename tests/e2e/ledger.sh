@@ -61,6 +61,23 @@ add_request() {
 	jget "$T/add.json" 'j["id"]'
 }
 
+# exported_request OUT RECEIVED [add args]: records a request for Alice
+# received on RECEIVED through the config in $C, verifies her identity,
+# exports her package to OUT; prints the request's id.
+exported_request() {
+	local out=$1 received=$2 id
+	shift 2
+	"$PORTEX" request add $C --subject email=alice.martin@example.org \
+		--received "$received" --json "$@" >"$T/r.json" ||
+		fail "request add failed"
+	id=$(jget "$T/r.json" 'j["id"]')
+	"$PORTEX" request identity "$id" --verified $C >/dev/null ||
+		fail "request identity failed"
+	"$PORTEX" request export "$id" $C --out "$out" >/dev/null 2>"$T/export.err" ||
+		fail "request export failed: $(cat "$T/export.err")"
+	echo "$id"
+}
+
 # expect_unchanged CMD...: CMD leaves every ledger row as it was
 expect_unchanged() {
 	ledger_dump >"$T/before"

@@ -53,6 +53,16 @@ wait_working() {
 	return 1
 }
 
+# expect_valid_package ZIP: Python's zipfile and tests/tools/check_package.py
+# (the published schemas, the manifest's digests) both accept ZIP.
+expect_valid_package() {
+	/usr/bin/python3 -m zipfile -t "$1" >/dev/null ||
+		fail "python3 -m zipfile -t rejects the package"
+	/usr/bin/python3 "$PX_TOP/tests/tools/check_package.py" "$1" \
+		--repo-schemas "$PX_TOP/schemas" >"$T/check" 2>&1 ||
+		fail "check_package.py: $(cat "$T/check")"
+}
+
 expect_file() {
 	[ -s "$1" ] || fail "$1 missing or empty"
 }

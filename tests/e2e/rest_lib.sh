@@ -41,11 +41,7 @@ export_subject() {
 }
 
 check_package() {
-	/usr/bin/python3 -m zipfile -t "$T/out.zip" >/dev/null ||
-		fail "python3 -m zipfile -t rejects the package"
-	/usr/bin/python3 "$PX_TOP/tests/tools/check_package.py" "$T/out.zip" \
-		--repo-schemas "$PX_TOP/schemas" >"$T/check" 2>&1 ||
-		fail "check_package.py: $(cat "$T/check")"
+	expect_valid_package "$T/out.zip"
 }
 
 # records ENTITY: how many records data/ENTITY.json holds

@@ -17,17 +17,9 @@ two_exports() {
 	demo_setup
 	edit_config "c['ledger'] = '$LEDGER'"
 	C="--config $T/demo.json"
-	local id p
+	local p
 	for p in a b; do
-		"$PORTEX" request add $C --subject email=alice.martin@example.org \
-			--received "$(days_ago 3)" --json >"$T/r.json" ||
-			fail "request add failed"
-		id=$(jget "$T/r.json" 'j["id"]')
-		"$PORTEX" request identity "$id" --verified $C >/dev/null ||
-			fail "identity failed"
-		"$PORTEX" request export "$id" $C --out "$T/$p.zip" \
-			>/dev/null 2>"$T/export.err" ||
-			fail "request export failed: $(cat "$T/export.err")"
+		exported_request "$T/$p.zip" "$(days_ago 3)" >/dev/null
 	done
 }
 

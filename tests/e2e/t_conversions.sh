@@ -44,11 +44,7 @@ JSON
 export_ok() {
 	expect_exit 0 "$PORTEX" export --config "$T/c.json" \
 		--subject email=a@example.org --unsigned --out "$T/p.zip"
-	/usr/bin/python3 -m zipfile -t "$T/p.zip" >/dev/null ||
-		fail "python3 -m zipfile -t rejects the package"
-	/usr/bin/python3 "$PX_TOP/tests/tools/check_package.py" "$T/p.zip" \
-		--repo-schemas "$PX_TOP/schemas" >"$T/check" 2>&1 ||
-		fail "check_package.py: $(cat "$T/check")"
+	expect_valid_package "$T/p.zip"
 	/usr/bin/python3 -m zipfile -e "$T/p.zip" "$T/pkg"
 }
 

@@ -44,13 +44,8 @@ mail_setup() {
 	export SMTP_PASSWORD=$SMTP_PASSWORD_VALUE
 	edit_config "c['ledger'] = '$LEDGER'; c['smtp'] = {'url': 'smtp://127.0.0.1:$SMTP_PORT', 'username': 'portex', 'password': '\${SMTP_PASSWORD}', 'from': 'dpo@editions.example', 'from_name': 'Éditions Exemple — DPO', 'reply_to': 'contact-donnees@editions.example', 'ca_file': '$T/smtp.crt', 'officer': 'officer@editions.example'}"
 	C="--config $T/demo.json"
-	"$PORTEX" request add $C --subject email=alice.martin@example.org \
-		--requester alice.martin@example.org --received "$(today)" \
-		--json >"$T/r.json" || fail "add failed"
-	ID=$(jget "$T/r.json" 'j["id"]')
-	"$PORTEX" request identity "$ID" --verified $C >/dev/null || fail "identity"
-	"$PORTEX" request export "$ID" $C --out "$T/alice.zip" >/dev/null 2>&1 ||
-		fail "export failed"
+	ID=$(exported_request "$T/alice.zip" "$(today)" \
+		--requester alice.martin@example.org)
 }
 
 status_of() {

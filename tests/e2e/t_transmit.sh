@@ -42,13 +42,8 @@ tx_setup() {
 	export LRS_KEY=$LRS_USER LRS_SECRET=$LRS_PASS
 	edit_config "c['ledger'] = '$LEDGER'; c.setdefault('xapi', {})['lrs'] = {'campus': {'endpoint': '$LRS_URL', 'username': '\${LRS_KEY}', 'password': '\${LRS_SECRET}', 'batch_size': 4}}"
 	C="--config $T/demo.json"
-	"$PORTEX" request add $C --subject email=alice.martin@example.org \
-		--requester alice.martin@example.org --received "$(today)" \
-		--json >"$T/r.json" || fail "add failed"
-	ID=$(jget "$T/r.json" 'j["id"]')
-	"$PORTEX" request identity "$ID" --verified $C >/dev/null || fail "identity"
-	"$PORTEX" request export "$ID" $C --out "$T/alice.zip" >/dev/null 2>&1 ||
-		fail "export failed"
+	ID=$(exported_request "$T/alice.zip" "$(today)" \
+		--requester alice.martin@example.org)
 	unpack "$T/alice.zip" "$T/pkg"
 	N=$(jget "$T/pkg/xapi/statements.json" 'len(j)')
 	[ "$N" -gt 8 ] || fail "the demo has only $N statements: batches untested"
