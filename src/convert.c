@@ -144,16 +144,10 @@ int px_conv_dmy(const char *text, char *out, size_t n)
 	return 0;
 }
 
-int px_conv_zone_known(const char *zone)
-{
-	return zone && px_tz_shared(zone) != NULL;
-}
-
-int px_conv_local_time(const char *text, const char *zone, char *out, size_t n)
+int px_conv_zoned_time(const char *text, const px_tz *tz, char *out, size_t n)
 {
 	char utc[48];
 	const char *frac;
-	const px_tz *tz;
 	int y, mo, d, h, mi, sec;
 	int64_t t;
 	size_t len = strlen(text);
@@ -166,7 +160,7 @@ int px_conv_local_time(const char *text, const char *zone, char *out, size_t n)
 		snprintf(out, n, "%s", utc);
 		return 0;
 	}
-	if (!(tz = px_tz_shared(zone)))
+	if (!tz)
 		return -2;
 	if (sscanf(utc, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi,
 		   &sec) != 6)
@@ -184,4 +178,9 @@ int px_conv_local_time(const char *text, const char *zone, char *out, size_t n)
 		strncat(out, frac, n - strlen(out) - 1);
 	}
 	return 0;
+}
+
+int px_conv_local_time(const char *text, const char *zone, char *out, size_t n)
+{
+	return px_conv_zoned_time(text, px_tz_shared(zone), out, n);
 }

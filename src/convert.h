@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "tz.h"
+
 /* An integer's digits ("-1990", any length) divided by 10^scale, exactly:
  * ("1990", 2) -> "19.90", ("-5", 2) -> "-0.05", ("12", -1) -> "120".
  * scale from -30 to 30. */
@@ -30,7 +32,9 @@ int px_conv_dmy(const char *text, char *out, size_t n);
  * zone is unknown. */
 int px_conv_local_time(const char *text, const char *zone, char *out, size_t n);
 
-/* 1 when zone names a zone portex can read ("Europe/Paris"), else 0. */
-int px_conv_zone_known(const char *zone);
+/* The same with the zone already resolved (px_tz_shared), for callers that
+ * convert many values in one zone: no lookup per value. Returns -2 when
+ * tz is NULL and the text has no offset of its own. */
+int px_conv_zoned_time(const char *text, const px_tz *tz, char *out, size_t n);
 
 #endif

@@ -49,10 +49,10 @@ static json_t *to_string(const json_t *v, int decimal)
 }
 
 static json_t *coerce(const json_t *schema, json_t *v, int parse_json,
-		      const char *zone, char *why, size_t whysz);
+		      const px_tz *tz, char *why, size_t whysz);
 
-/* zone: the IANA zone a text without offset is read in (NULL: UTC). */
-static json_t *coerce_timestamp(json_t *v, const char *zone, char *why,
+/* tz: the zone a text without offset is read in (NULL: UTC). */
+static json_t *coerce_timestamp(json_t *v, const px_tz *tz, char *why,
 				size_t whysz)
 {
 	char out[48];
@@ -68,8 +68,8 @@ static json_t *coerce_timestamp(json_t *v, const char *zone, char *why,
 		if (px_is_rfc3339_utc(json_string_value(v),
 				      json_string_length(v)))
 			return json_incref(v);
-		if (zone) {
-			rc = px_conv_local_time(json_string_value(v), zone, out,
+		if (tz) {
+			rc = px_conv_zoned_time(json_string_value(v), tz, out,
 						sizeof(out));
 			if (!rc)
 				return json_string(out);
@@ -77,7 +77,7 @@ static json_t *coerce_timestamp(json_t *v, const char *zone, char *why,
 				 "expected a timestamp (RFC 3339, or "
 				 "YYYY-MM-DD HH:MM:SS in %s) that exists "
 				 "there, got \"%.40s\"",
-				 zone, json_string_value(v));
+				 px_tz_name(tz), json_string_value(v));
 			return NULL;
 		}
 		if (!px_rfc3339_utc(json_string_value(v), out, sizeof(out)))
@@ -119,8 +119,8 @@ static json_t *parse_text(json_t *v, char *why, size_t whysz)
 	return parsed;
 }
 
-static json_t *coerce_children(const json_t *schema, json_t *v,
-			       const char *zone, char *why, size_t whysz)
+static json_t *coerce_children(const json_t *schema, json_t *v, const px_tz *tz,
+			       char *why, size_t whysz)
 {
 	const json_t *props = json_object_get(schema, "properties");
 	const json_t *items = json_object_get(schema, "items");
@@ -130,7 +130,7 @@ static json_t *coerce_children(const json_t *schema, json_t *v,
 		json_t *out = json_array(), *e;
 		size_t i;
 		json_array_foreach (v, i, e) {
-			json_t *c = coerce(items, e, 0, zone, sub, sizeof(sub));
+			json_t *c = coerce(items, e, 0, tz, sub, sizeof(sub));
 			if (!c) {
 				snprintf(why, whysz, "/%zu%s%s", i,
 					 sub[0] == '/' ? "" : ": ", sub);
@@ -146,9 +146,8 @@ static json_t *coerce_children(const json_t *schema, json_t *v,
 		const char *k;
 		json_object_foreach (v, k, e) {
 			const json_t *ps = json_object_get(props, k);
-			json_t *c =
-			    ps ? coerce(ps, e, 0, zone, sub, sizeof(sub))
-			       : json_incref(e);
+			json_t *c = ps ? coerce(ps, e, 0, tz, sub, sizeof(sub))
+				       : json_incref(e);
 			if (!c) {
 				snprintf(why, whysz, "/%s%s%s", k,
 					 sub[0] == '/' ? "" : ": ", sub);
@@ -270,7 +269,7 @@ static json_t *coerce_number(json_t *v, int integer)
 /* Returns a new reference (possibly v itself) or NULL with `why` set. On
  * a nested failure `why` starts with the JSON pointer below this value. */
 static json_t *coerce_kind(enum kind k, const json_t *schema, json_t *v,
-			   const char *zone, char *why, size_t whysz)
+			   const px_tz *tz, char *why, size_t whysz)
 {
 	json_t *p, *c;
 
@@ -279,7 +278,7 @@ static json_t *coerce_kind(enum kind k, const json_t *schema, json_t *v,
 	case K_JSON:
 		return parse_text(v, why, whysz);
 	case K_TIMESTAMP:
-		return coerce_timestamp(v, zone, why, whysz);
+		return coerce_timestamp(v, tz, why, whysz);
 	case K_DATE:
 		return coerce_date(v, why, whysz);
 	case K_STRING:
@@ -296,7 +295,7 @@ static json_t *coerce_kind(enum kind k, const json_t *schema, json_t *v,
 	case K_CONTAINER:
 		if (!(p = parse_text(v, why, whysz)))
 			return NULL;
-		c = coerce_children(schema, p, zone, why, whysz);
+		c = coerce_children(schema, p, tz, why, whysz);
 		json_decref(p);
 		return c;
 	case K_ANY:
@@ -306,10 +305,10 @@ static json_t *coerce_kind(enum kind k, const json_t *schema, json_t *v,
 }
 
 static json_t *coerce(const json_t *schema, json_t *v, int parse_json,
-		      const char *zone, char *why, size_t whysz)
+		      const px_tz *tz, char *why, size_t whysz)
 {
-	return coerce_kind(parse_json ? K_JSON : kind_of(schema), schema, v,
-			   zone, why, whysz);
+	return coerce_kind(parse_json ? K_JSON : kind_of(schema), schema, v, tz,
+			   why, whysz);
 }
 
 /* Money counted in minor units (1990 cents): the same digits with the
@@ -360,7 +359,8 @@ struct px_normaliser {
 	struct field *fields;
 	size_t n;
 	json_t *source, *category;
-	char *zone; /* for timestamps without an offset; NULL: UTC */
+	/* for timestamps without an offset (shared, never freed); NULL: UTC */
+	const px_tz *tz;
 };
 
 static int listed(const json_t *list, const char *name)
@@ -412,7 +412,6 @@ void px_normaliser_free(px_normaliser *n)
 	if (!n)
 		return;
 	free(n->fields);
-	free(n->zone);
 	json_decref(n->source);
 	json_decref(n->category);
 	free(n);
@@ -426,7 +425,7 @@ static json_t *coerce_field(const px_normaliser *n, const struct field *f,
 	json_t *c =
 	    f->scaled
 		? coerce_minor_units(v, f->scale, why, sizeof(why))
-		: coerce_kind(f->kind, f->schema, v, n->zone, why, sizeof(why));
+		: coerce_kind(f->kind, f->schema, v, n->tz, why, sizeof(why));
 
 	if (!c)
 		px_error_set(err, PX_EXIT_DATA, "field %s%s%s", f->name,
@@ -503,17 +502,14 @@ json_t *px_normaliser_coerce(const px_normaliser *n, const char *field,
 
 int px_normaliser_set_zone(px_normaliser *n, const char *zone, px_error *err)
 {
-	char *copy;
+	const px_tz *tz = zone ? px_tz_shared(zone) : NULL;
 
-	if (!px_conv_zone_known(zone))
+	if (!tz)
 		return px_error_set(err, PX_EXIT_CONFIG,
 				    "unknown time zone \"%s\" (expected an "
 				    "IANA name such as \"Europe/Paris\")",
-				    zone);
-	if (!(copy = strdup(zone)))
-		return px_error_oom(err);
-	free(n->zone);
-	n->zone = copy;
+				    zone ? zone : "");
+	n->tz = tz;
 	return 0;
 }
 
