@@ -29,6 +29,7 @@ int cmd_purge(int argc, char **argv, px_error *err);
 int cmd_serve(int argc, char **argv, px_error *err);
 int cmd_profile(int argc, char **argv, px_error *err);
 int cmd_transmit(int argc, char **argv, px_error *err);
+int cmd_schema(int argc, char **argv, px_error *err);
 
 /* Shared by the ledger's commands: loads the config (when config is not
  * NULL) and opens the ledger it names, or `uri`. A usage problem points at

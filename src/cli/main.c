@@ -27,6 +27,7 @@ static const struct {
     {"purge", cmd_purge, "delete bulk packages past their retrievable date"},
     {"profile", cmd_profile, "check a REST partner profile offline"},
     {"transmit", cmd_transmit, "send a package's xAPI statements to an LRS"},
+    {"schema", cmd_schema, "list each entity's fields (what aliases may use)"},
 };
 
 static void usage(FILE *out)
