@@ -33,12 +33,14 @@ bench_pkgs="$build_pkgs postgresql zip python3-psycopg2"
 
 # npm packages the tests use, installed under build/npm.
 npm_pkgs="ajv-cli@5 ajv-formats@2 xapi-validation @redocly/cli axe-core"
+# PKI.js (with its ASN.1 parser) checks signatures in t_trust.sh.
+npm_pkgs="$npm_pkgs pkijs@3 asn1js@3"
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 install_npm() {
 	command -v npm >/dev/null 2>&1 || {
-		echo "portex: npm not found; the tests that need ajv, xapi-validation, redocly or axe-core skip" >&2
+		echo "portex: npm not found; the tests that need ajv, xapi-validation, redocly, axe-core or pkijs skip" >&2
 		return 0
 	}
 	stamp="$root/build/npm/.installed"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # End-to-end: packages are trusted by validators portex did not write:
-# GnuTLS certtool, NSS cmsutil and gpgsm take keygen's CA certificate as the trust
-# anchor with no warning; the CMS carries no S/MIME capabilities; with
+# GnuTLS certtool, NSS cmsutil, gpgsm and PKI.js take keygen's CA certificate as
+# the trust anchor with no warning; the CMS carries no S/MIME capabilities; with
 # SOURCE_DATE_EPOCH an unsigned package is the same bytes on every run.
 . "$PX_TOP/tests/e2e/lib.sh"
 . "$PX_TOP/tests/e2e/demo.sh"
@@ -82,6 +82,54 @@ test_gpgsm_verifies_the_package_with_the_ca_as_anchor() {
 	sed 's/xmlenc#sha256/xmlenc#sha512/' "$T/x/META-INF/ASiCManifest.xml" >bad.xml
 	gpgsm --batch --status-fd 1 --verify "$T/x/META-INF/signature001.p7s" bad.xml >out.txt 2>&1 || true
 	grep -q "^\[GNUPG:\] BADSIG" out.txt || fail "gpgsm accepted an edited manifest: $(cat out.txt)"
+}
+
+PKIJS="$PX_TOP/tests/tools/pkijs_verify.js"
+
+# have_pkijs: pkijs is under build/npm (scripts/deps.sh npm); skips, with a
+# message, only where npm is absent
+have_pkijs() {
+	[ -f "$PX_TOP/build/npm/node_modules/pkijs/package.json" ] && return 0
+	command -v npm >/dev/null && fail "npm is here but pkijs is not under build/npm: run scripts/deps.sh npm"
+	echo "  skip: npm absent, pkijs not installed" >&2
+	return 1
+}
+
+# pkijs_verify SIG DATA CA: tests/tools/pkijs_verify.js, output in out.txt
+pkijs_verify() {
+	node "$PKIJS" "$@" >out.txt 2>&1
+}
+
+test_pkijs_verifies_the_package_with_the_ca_as_only_anchor() {
+	have_pkijs || return 0
+	signed_demo
+	pkijs_verify "$T/x/META-INF/signature001.p7s" "$T/x/META-INF/ASiCManifest.xml" "$T/ca.pem" ||
+		fail "pkijs refuses keygen's package: $(cat out.txt)"
+	grep -qx "pkijs: signature valid, chain: portex test <- portex test CA" out.txt ||
+		fail "pkijs: $(cat out.txt)"
+}
+
+test_pkijs_refuses_an_edited_manifest_and_an_untrusted_ca() {
+	have_pkijs || return 0
+	signed_demo
+	sed 's/xmlenc#sha256/xmlenc#sha512/' "$T/x/META-INF/ASiCManifest.xml" >bad.xml
+	! pkijs_verify "$T/x/META-INF/signature001.p7s" bad.xml "$T/ca.pem" ||
+		fail "pkijs accepted an edited manifest: $(cat out.txt)"
+	grep -q "Message digest doesn't match" out.txt || fail "pkijs: $(cat out.txt)"
+	"$PORTEX" keygen --key other.key --cert other.crt --ca other-ca.pem --name other >/dev/null
+	! pkijs_verify "$T/x/META-INF/signature001.p7s" "$T/x/META-INF/ASiCManifest.xml" other-ca.pem ||
+		fail "pkijs accepted another CA as anchor: $(cat out.txt)"
+	grep -q "No valid certificate paths found" out.txt || fail "pkijs: $(cat out.txt)"
+	# the checker is strict about anchors: a self-signed CA:FALSE certificate,
+	# as keygen made before it made a CA, is refused
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout old.key \
+		-out old.crt -subj "/CN=old" -days 30 -addext "basicConstraints=critical,CA:FALSE" \
+		-addext "keyUsage=critical,digitalSignature,nonRepudiation" 2>/dev/null
+	openssl cms -sign -binary -nosmimecap -in "$T/x/META-INF/ASiCManifest.xml" -signer old.crt \
+		-inkey old.key -outform DER -out old.p7s
+	! pkijs_verify old.p7s "$T/x/META-INF/ASiCManifest.xml" old.crt ||
+		fail "pkijs accepted a CA:FALSE anchor: $(cat out.txt)"
+	grep -q "not a CA certificate" out.txt || fail "pkijs: $(cat out.txt)"
 }
 
 test_portex_and_openssl_verify_with_the_ca_only() {
