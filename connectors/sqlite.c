@@ -1,7 +1,16 @@
 /*
- * sqlite.c - the SQLite driver. Opens the file read-only (and immutable
- * to other writers' journals it never touches), binds :name placeholders
- * as parameters, and steps rows straight into the sink.
+ * sqlite.c - the SQLite driver. Opens the file read-only, binds :name
+ * placeholders as parameters, and steps rows straight into the sink.
+ *
+ * In bulk one connection serves many subjects. Each statement is prepared
+ * the first time a subject needs it and reused (reset, bindings cleared)
+ * for the next ones. Each subject gets its own read transaction, begun
+ * before its first statement and ended once its last has run (end()):
+ * its collections see one state of the file, the next subject sees what
+ * was committed since, and no lock is held between subjects, so that
+ * the platform's writers are never blocked (in rollback-journal mode a
+ * reader's shared lock keeps every writer out) for longer than one
+ * subject's reads.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -14,7 +23,62 @@ struct px_source {
 	const px_source_cfg *cfg;
 	sqlite3 *db;
 	json_t *plan;
+	/* Prepared on first use, by step index; NULL: not yet. */
+	sqlite3_stmt **resolve_st, **coll_st;
+	size_t n_resolve, n_coll;
+	/* A fetch's row, reused: room for `cap` columns. */
+	px_cell *cells;
+	const char **names;
+	size_t cap;
 };
+
+/* The subject's read transaction. BEGIN alone is deferred: the read of
+ * the schema is what takes the snapshot (WAL) or the shared lock
+ * (rollback journal), now, before any of the subject's statements, so
+ * that the sources of one export start from the same moment. It also
+ * makes a missing or corrupt file "unavailable", not an SQL error later. */
+static int begin(px_source *s, const char *file, px_error *err)
+{
+	int rc =
+	    sqlite3_exec(s->db, "BEGIN; SELECT count(*) FROM sqlite_schema",
+			 NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	px_error_set(err, PX_EXIT_UNAVAILABLE,
+		     "source %s: cannot open SQLite file %s: %s", s->cfg->name,
+		     file, sqlite3_errmsg(s->db));
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Nothing was written: ending the read transaction releases its
+ * snapshot and lock. Every statement was reset after its last row. */
+static void end_sqlite(px_source *s)
+{
+	if (s && s->db && !sqlite3_get_autocommit(s->db) &&
+	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void close_sqlite(px_source *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; s->resolve_st && i < s->n_resolve; i++)
+		sqlite3_finalize(s->resolve_st[i]);
+	for (size_t i = 0; s->coll_st && i < s->n_coll; i++)
+		sqlite3_finalize(s->coll_st[i]);
+	end_sqlite(s);
+	sqlite3_close(s->db);
+	json_decref(s->plan);
+	free(s->resolve_st);
+	free(s->coll_st);
+	free(s->cells);
+	free(s->names);
+	free(s);
+}
 
 static int open_sqlite(const px_source_cfg *cfg, px_source **out, json_t **plan,
 		       px_error *err)
@@ -35,40 +99,53 @@ static int open_sqlite(const px_source_cfg *cfg, px_source **out, json_t **plan,
 		return px_error_oom(err);
 	}
 	s->cfg = cfg;
+	s->n_resolve = json_array_size(json_object_get(cfg->json, "resolve"));
+	s->n_coll = json_array_size(json_object_get(cfg->json, "collections"));
+	s->resolve_st = calloc(s->n_resolve + 1, sizeof(*s->resolve_st));
+	s->coll_st = calloc(s->n_coll + 1, sizeof(*s->coll_st));
+	if (!s->resolve_st || !s->coll_st) {
+		close_sqlite(s);
+		free(file);
+		return px_error_oom(err);
+	}
 	/* One thread uses the connection: no per-call mutex. */
 	rc = sqlite3_open_v2(file, &s->db,
 			     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_busy_timeout(s->db, 5000);
-		/* One read transaction for the whole export, begun by the
-		 * schema read: every collection sees the file as it was
-		 * when the export began, never a mix of two states (the
-		 * snapshot PostgreSQL's REPEATABLE READ gives). Opening is
-		 * lazy too: reading the schema now makes a missing or
-		 * corrupt file "unavailable", not an SQL error later. */
-		rc = sqlite3_exec(s->db,
-				  "BEGIN; SELECT count(*) FROM sqlite_schema",
-				  NULL, NULL, NULL);
-	}
 	if (rc != SQLITE_OK) {
 		px_error_set(
 		    err, PX_EXIT_UNAVAILABLE,
 		    "source %s: cannot open SQLite file %s: %s", cfg->name,
 		    file, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-		sqlite3_close(s->db);
-		free(s);
+		close_sqlite(s);
 		free(file);
 		return -1;
 	}
+	sqlite3_busy_timeout(s->db, 5000);
+	rc = begin(s, file, err);
 	free(file);
-	if (px_sql_plan(cfg, &s->plan, err)) {
-		sqlite3_close(s->db);
-		free(s);
+	if (rc || px_sql_plan(cfg, &s->plan, err)) {
+		close_sqlite(s);
 		return -1;
 	}
 	*plan = json_incref(s->plan);
 	*out = s;
 	return 0;
+}
+
+/* The next subject: a fresh read transaction, so that it sees what was
+ * committed since the last one. */
+static int reset_sqlite(px_source *s, px_error *err)
+{
+	json_t *path = json_object_get(s->cfg->json, "path");
+	char *file;
+	int rc;
+
+	end_sqlite(s);
+	if (!(file = px_cfg_resolve_path(s->cfg, json_string_value(path))))
+		return px_error_oom(err);
+	rc = begin(s, file, err);
+	free(file);
+	return rc;
 }
 
 /* Binds every :name parameter sqlite found in the statement to the
@@ -89,6 +166,10 @@ static int bind_keys(sqlite3_stmt *st, const json_t *keys)
 	return 0;
 }
 
+/* The statement of step i of member ("resolve" or "collections"), with
+ * the subject's keys bound: prepared the first time, then reused. The
+ * caller sqlite3_reset()s it once done, which releases its hold on the
+ * read transaction. */
 static int prepare(px_source *s, const char *member, size_t i,
 		   const json_t *keys, sqlite3_stmt **st, const char **what,
 		   px_error *err)
@@ -97,24 +178,36 @@ static int prepare(px_source *s, const char *member, size_t i,
 	const char *sql = json_string_value(json_object_get(step, "query"));
 	int resolve = !strcmp(member, "resolve");
 	const char *kind = resolve ? "resolve" : "collection";
+	sqlite3_stmt **slot = resolve ? &s->resolve_st[i] : &s->coll_st[i];
 
 	*what = json_string_value(
 	    json_object_get(step, resolve ? "provides" : "entity"));
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+	if (i >= (resolve ? s->n_resolve : s->n_coll))
+		return px_error_set(err, PX_EXIT_SOFTWARE,
+				    "source %s: no %s step %zu", s->cfg->name,
+				    kind, i);
+	if (*slot) {
+		sqlite3_reset(*slot);
+		sqlite3_clear_bindings(*slot);
+	} else if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				      slot, NULL) != SQLITE_OK) {
+		*slot = NULL;
 		return px_error_set(
 		    err, PX_EXIT_DATA, "source %s: %s %s: SQL error: %s",
 		    s->cfg->name, kind, *what, sqlite3_errmsg(s->db));
-	/* A statement that would write is refused before it runs, on top
-	 * of the read-only connection. */
-	if (!sqlite3_stmt_readonly(*st)) {
-		sqlite3_finalize(*st);
+	} else if (!sqlite3_stmt_readonly(*slot)) {
+		/* A statement that would write is refused before it runs,
+		 * on top of the read-only connection. */
+		sqlite3_finalize(*slot);
+		*slot = NULL;
 		return px_error_set(err, PX_EXIT_DATA,
 				    "source %s: %s %s: the query writes; "
 				    "sources are read-only",
 				    s->cfg->name, kind, *what);
 	}
+	*st = *slot;
 	if (bind_keys(*st, keys)) {
-		sqlite3_finalize(*st);
+		sqlite3_clear_bindings(*st);
 		return px_error_set(err, PX_EXIT_SOFTWARE,
 				    "source %s: %s %s: cannot bind identity "
 				    "keys",
@@ -222,37 +315,52 @@ static int resolve_sqlite(px_source *s, size_t i, const json_t *keys,
 	sqlite3_stmt *st;
 	const char *what;
 	char *found = NULL;
-	int rc;
+	int rc, bad = 0;
 
 	if (prepare(s, "resolve", i, keys, &st, &what, err))
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!bad && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);
 		if (!v)
 			continue;
-		if (found && strcmp(found, v)) {
-			free(found);
-			sqlite3_finalize(st);
-			return px_error_set(
+		if (found && strcmp(found, v))
+			bad = px_error_set(
 			    err, PX_EXIT_DATA,
 			    "source %s: resolve %s: the identity matches "
 			    "more than one record; refusing to guess",
 			    s->cfg->name, what);
-		}
-		if (!found && !(found = strdup(v))) {
-			sqlite3_finalize(st);
-			return px_error_oom(err);
-		}
+		else if (!found && !(found = strdup(v)))
+			bad = px_error_oom(err);
 	}
-	if (rc != SQLITE_DONE) {
+	if (!bad && rc != SQLITE_DONE)
+		bad = step_error(s, what, err);
+	sqlite3_reset(st);
+	if (bad) {
 		free(found);
-		step_error(s, what, err);
-		sqlite3_finalize(st);
 		return -1;
 	}
-	sqlite3_finalize(st);
 	*value = found;
 	return found != NULL;
+}
+
+/* Room for a row of ncol columns in s->cells and s->names. */
+static int row_room(px_source *s, int ncol, px_error *err)
+{
+	size_t n = (size_t)ncol + 1;
+	px_cell *cells;
+	const char **names;
+
+	if (n <= s->cap)
+		return 0;
+	cells = realloc(s->cells, n * sizeof(*cells));
+	if (cells)
+		s->cells = cells;
+	names = cells ? realloc(s->names, n * sizeof(*names)) : NULL;
+	if (!names)
+		return px_error_oom(err);
+	s->names = names;
+	s->cap = n;
+	return 0;
 }
 
 /* Rows go to the sink's row function when it has one, and through the
@@ -261,37 +369,32 @@ int px_sqlite_fetch_rows(px_source *s, size_t i, const json_t *keys,
 			 const px_row_sink *sink, px_error *err)
 {
 	sqlite3_stmt *st;
-	const char *what, **names = NULL;
-	px_cell *cells = NULL;
-	int rc = SQLITE_DONE, ncol, bad = 0;
+	const char *what;
+	int rc = SQLITE_DONE, ncol, bad;
 
 	if (prepare(s, "collections", i, keys, &st, &what, err))
 		return -1;
 	ncol = sqlite3_column_count(st);
-	cells = calloc((size_t)ncol + 1, sizeof(*cells));
-	names = calloc((size_t)ncol + 1, sizeof(*names));
-	if (!cells || !names)
-		bad = px_error_oom(err);
+	bad = row_room(s, ncol, err);
 	for (int c = 0; c < ncol && !bad; c++)
-		names[c] = sqlite3_column_name(st, c);
+		s->names[c] = sqlite3_column_name(st, c);
 	if (!bad && sink->columns &&
-	    sink->columns(sink->ctx, names, (size_t)ncol, err))
+	    sink->columns(sink->ctx, s->names, (size_t)ncol, err))
 		bad = -1;
 	while (!bad && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int taken = 1;
 
-		row_cells(st, cells, ncol);
+		row_cells(st, s->cells, ncol);
 		if (sink->row)
-			taken = sink->row(sink->ctx, cells, (size_t)ncol, err);
+			taken =
+			    sink->row(sink->ctx, s->cells, (size_t)ncol, err);
 		if (taken < 0 ||
-		    (taken && emit_row(s, st, cells, ncol, what, sink, err)))
+		    (taken && emit_row(s, st, s->cells, ncol, what, sink, err)))
 			bad = -1;
 	}
 	if (!bad && rc != SQLITE_DONE)
 		bad = step_error(s, what, err);
-	sqlite3_finalize(st);
-	free(cells);
-	free(names);
+	sqlite3_reset(st);
 	return bad ? -1 : 0;
 }
 
@@ -301,17 +404,6 @@ static int fetch_sqlite(px_source *s, size_t i, const json_t *keys,
 	px_row_sink sink = {.emit = emit, .ctx = ctx};
 
 	return px_sqlite_fetch_rows(s, i, keys, &sink, err);
-}
-
-static void close_sqlite(px_source *s)
-{
-	if (!s)
-		return;
-	/* Nothing was written: ending the read transaction is all. */
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_close(s->db);
-	json_decref(s->plan);
-	free(s);
 }
 
 static const char *const source_keys[] = {"path", "resolve", "collections",
@@ -330,4 +422,6 @@ const px_connector px_connector_sqlite = {
     .fetch = fetch_sqlite,
     .close = close_sqlite,
     .config_keys = config_keys,
+    .reset = reset_sqlite,
+    .end = end_sqlite,
 };

@@ -862,6 +862,20 @@ static int prepare_sources(px_exporter *x, px_error *err)
 	return 0;
 }
 
+/* The subject's reads are over: each source releases what it held for
+ * them (a read transaction and its locks) before the package is built
+ * and signed, and while the worker waits for the next subject. Safe to
+ * call twice. */
+static void end_sources(px_exporter *x)
+{
+	for (size_t i = 0; i < x->n_srcs; i++) {
+		struct src *s = &x->srcs[i];
+
+		if (s->handle && s->conn->abi >= 5 && s->conn->end)
+			s->conn->end(s->handle);
+	}
+}
+
 /* entity -> records, all sources together, for index.ndjson. */
 static json_t *entity_totals(const struct run *r)
 {
@@ -954,6 +968,7 @@ int px_exporter_run(px_exporter *x, const px_export_subject *js,
 	    px_processing_check(o.config, r.schemas, err) ||
 	    resolve_identity(&r, err) || fetch_all(&r, err))
 		goto out;
+	end_sources(x);
 	for (size_t i = 0; i < r.n_srcs; i++)
 		any |= r.srcs[i].found;
 	if (!any) {
@@ -978,6 +993,7 @@ int px_exporter_run(px_exporter *x, const px_export_subject *js,
 			       &res->files, err);
 	r.pkg = NULL;
 out:
+	end_sources(x);
 	if (rc && err->code == PX_EXIT_UNAVAILABLE)
 		x->reopen = 1;
 	px_package_abort(r.pkg);
@@ -1036,6 +1052,7 @@ int px_exporter_resolve(px_exporter *x, const json_t *subject,
 	if (rc && keys)
 		*keys = json_incref(r.keys);
 out:
+	end_sources(x);
 	if (rc < 0 && err->code == PX_EXIT_UNAVAILABLE)
 		x->reopen = 1;
 	json_decref(r.keys);

@@ -42,8 +42,8 @@ typedef struct px_cell {
 	size_t len;
 } px_cell;
 
-/* Called once per statement with its column names (borrowed for the
- * statement's life), before any row. Returns 0 or -1 with err set. */
+/* Called once per fetch with its column names (borrowed until the fetch
+ * returns), before any row. Returns 0 or -1 with err set. */
 typedef int (*px_columns_fn)(void *ctx, const char *const *names, size_t n,
 			     px_error *err);
 

@@ -9,7 +9,10 @@
  *   open(cfg)         -> a px_source and its plan (below)
  *   resolve(step i)   -> for each resolve step, once its keys are known
  *   fetch(coll j)     -> for each collection, once its keys are known
+ *   end()             -> the subject's reads are over (ABI 5)
  *   close()
+ * In bulk, one source serves many subjects: open, then for each subject
+ * [reset() but before the first], resolve, fetch, end(); close at last.
  *
  * The plan a driver returns from open() tells the pipeline what each step
  * needs and gives, so that sources run in the order their keys allow:
@@ -32,9 +35,10 @@
 #include "portex/config.h"
 #include "portex/error.h"
 
-/* 2 added config_keys, 3 reset, 4 px_record.content_file; drivers built
- * for 1 to 3 still load (their records are read without content_file). */
-#define PX_CONNECTOR_ABI     4
+/* 2 added config_keys, 3 reset, 4 px_record.content_file, 5 end; drivers
+ * built for 1 to 4 still load (their records are read without
+ * content_file, and nothing is ended between subjects). */
+#define PX_CONNECTOR_ABI     5
 #define PX_CONNECTOR_ABI_MIN 1
 
 typedef struct px_source px_source; /* driver-private state */
@@ -107,6 +111,15 @@ typedef struct px_connector {
 	 * aborted transaction). Returns 0, or -1 when the source must be
 	 * opened afresh (closed and opened again). */
 	int (*reset)(px_source *src, px_error *err);
+
+	/* ABI 5, may be NULL. Called once a subject's last statement has
+	 * run (the export goes on to package and sign), or it failed: the
+	 * driver releases what the subject held (its read transaction, the
+	 * locks that come with it), so that nothing is held between
+	 * subjects, however long a worker waits for the next one. reset()
+	 * is still called before the next subject. Never fails: a source
+	 * that cannot end cleanly fails its next reset(). */
+	void (*end)(px_source *src);
 } px_connector;
 
 /* Built-in drivers and plugins. The result is static or lives as long as
