@@ -634,9 +634,7 @@ static int change(px_ledger *l, const struct opts *o, const char *actor,
 	return PX_OK;
 }
 
-/* Settles packages left pending by an export that was stopped (see
- * ledger.h) and says what was done on stderr. */
-static int reconcile(px_ledger *l, const char *actor, px_error *err)
+int px_cli_reconcile(px_ledger *l, const char *actor, px_error *err)
 {
 	json_t *done = NULL, *d;
 	size_t i;
@@ -896,7 +894,9 @@ int cmd_request(int argc, char **argv, px_error *err)
 				      "identity: give --ask or --verified");
 	}
 	l = px_cli_open_ledger("request", o.config, o.ledger, &cfg, err);
-	rc = l ? reconcile(l, px_cli_actor(o.actor, buf, sizeof(buf)), err) : -1;
+	rc = l ? px_cli_reconcile(l, px_cli_actor(o.actor, buf, sizeof(buf)),
+				  err)
+	       : -1;
 	if (!rc)
 		rc = run(sub, l, cfg, &o, err);
 	px_ledger_close(l);

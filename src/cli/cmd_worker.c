@@ -13,7 +13,7 @@
 
 static const char usage[] =
     "usage: portex worker --config F [--jobs N] [--once] [--ledger URI]\n"
-    "                     [--lease SECONDS] [--json]\n"
+    "                     [--lease SECONDS] [--batch NAME]... [--json]\n"
     "\n"
     "Claims jobs from the ledger's queue and exports them, each into the\n"
     "out-dir it was queued for (a shared folder when workers run on\n"
@@ -27,11 +27,46 @@ static const char usage[] =
     "  --once           exit when no job is left to run (cron, CI)\n"
     "  --ledger URI     the ledger holding the queue (default: the config's)\n"
     "  --lease SECONDS  lease length (default 60)\n"
+    "  --batch NAME     only jobs of batch NAME (repeatable; default: every\n"
+    "                   batch; serve's jobs are batch \"portal\", bulk's\n"
+    "                   the --batch given to bulk --enqueue)\n"
     "  --json           print the summary as JSON\n"
     "\n"
     "SIGTERM or SIGINT: the exports in flight stop without leaving a\n"
     "file, their jobs go back to the queue, and the worker exits 130.\n"
     "exit: 0 ok, 64 usage, 69 ledger unavailable, 78 config error\n";
+
+/* A ledger write retried (busy ledger), or given up: said on stderr. */
+static void ledger_retry(void *ctx, const px_job *j, int n, long ms,
+			 const px_error *e)
+{
+	(void)ctx;
+	if (n)
+		fprintf(
+		    stderr,
+		    "portex: job %ld: %s; trying again in %ld ms (try %d)\n",
+		    j->id, e->msg, ms, n + 1);
+	else
+		fprintf(stderr,
+			"portex: job %ld: not recorded: %s; it is taken again "
+			"when its lease runs out\n",
+			j->id, e->msg);
+}
+
+/* Before any export of its own: the packages a killed worker (or any
+ * portex of this host) left pending are settled from what is on disk. */
+static int reconcile(const px_config *cfg, const char *ledger, px_error *err)
+{
+	char actor[256];
+	px_ledger *l = px_ledger_open_config(cfg, *ledger ? ledger : NULL, err);
+	int rc;
+
+	if (!l)
+		return -1;
+	rc = px_cli_reconcile(l, px_cli_actor(NULL, actor, sizeof(actor)), err);
+	px_ledger_close(l);
+	return rc;
+}
 
 int cmd_worker(int argc, char **argv, px_error *err)
 {
@@ -42,12 +77,15 @@ int cmd_worker(int argc, char **argv, px_error *err)
 	    {"ledger", required_argument, NULL, 'l'},
 	    {"lease", required_argument, NULL, 'L'},
 	    {"json", no_argument, NULL, 'J'},
+	    {"batch", required_argument, NULL, 'b'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *ledger = "";
+	const char *batches[PX_QUEUE_MAX_BATCHES];
 	px_export_opts eo = {.scope = PX_SCOPE_PORTABILITY};
-	px_pool_opts po = {.export = &eo, .jobs = 1};
+	px_pool_opts po = {
+	    .export = &eo, .jobs = 1, .on_ledger_retry = ledger_retry};
 	px_pool_stats st;
 	px_config *cfg;
 	px_pool *p;
@@ -85,6 +123,14 @@ int cmd_worker(int argc, char **argv, px_error *err)
 		case 'J':
 			as_json = 1;
 			break;
+		case 'b':
+			if (po.n_batches == PX_QUEUE_MAX_BATCHES)
+				return px_usage_error(err, "worker",
+						      "more than %d --batch",
+						      PX_QUEUE_MAX_BATCHES);
+			batches[po.n_batches++] = optarg;
+			po.batches = batches;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -102,7 +148,7 @@ int cmd_worker(int argc, char **argv, px_error *err)
 	eo.config = cfg;
 	po.ledger_uri = ledger;
 	px_interrupt_install_drain();
-	if (!(p = px_pool_start(&po, err))) {
+	if (reconcile(cfg, ledger, err) || !(p = px_pool_start(&po, err))) {
 		px_config_free(cfg);
 		return -1;
 	}

@@ -61,6 +61,11 @@ void px_cli_pool_tick(struct px_pool *p, int *told);
  * second signal), then `rest`, and returns -1; else returns 0. */
 int px_cli_pool_stopped(px_error *err, const char *rest);
 
+/* Settles packages left pending by an export that was stopped (see
+ * ledger.h, px_ledger_reconcile()) and says what was done on stderr.
+ * Returns 0 or -1. */
+int px_cli_reconcile(struct px_ledger *l, const char *actor, px_error *err);
+
 /* Shared by commands: a usage error (exit 64) that points at --help. */
 int px_usage_error(px_error *err, const char *cmd, const char *fmt, ...)
     PX_PRINTF(3, 4);

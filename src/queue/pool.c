@@ -17,6 +17,11 @@
 #include "timefmt.h"
 
 #define MAX_DIRS 16
+/* A ledger write of a job's run is tried this many times while the
+ * ledger is busy, waiting 200 ms, 400 ms... between tries (each try
+ * itself waits out SQLite's busy timeout). */
+#define LEDGER_TRIES	8
+#define LEDGER_RETRY_MS 200
 
 struct worker {
 	px_pool *p;
@@ -96,28 +101,52 @@ static void idle(px_pool *p, int ms)
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* The out-dir of a package, opened once per pool. */
-static px_outdir *outdir_of(px_pool *p, const char *package, px_error *err)
+/* 1 when j's outcome gets an index.ndjson line in its folder: every job
+ * but serve's (see PX_QUEUE_BATCH_PORTAL). */
+static int keeps_index(const px_job *j)
 {
-	const char *slash = strrchr(package, '/');
-	size_t n = slash ? (size_t)(slash - package) : 0;
-	char dir[4096];
-	px_outdir *d = NULL;
+	return strcmp(j->batch, PX_QUEUE_BATCH_PORTAL) != 0;
+}
 
-	snprintf(dir, sizeof(dir), "%.*s", n ? (int)n : 1, n ? package : ".");
+/* The out-dir of a package, opened once per pool. A folder without an
+ * index (serve's) only has the leftovers of killed runs swept, once:
+ * returns 0 with *out NULL. Returns -1 with err. */
+static int outdir_of(px_pool *p, const px_job *j, px_outdir **out,
+		     px_error *err)
+{
+	const char *slash = strrchr(j->package, '/');
+	size_t n = slash ? (size_t)(slash - j->package) : 0;
+	char dir[4096];
+	int i, rc = 0;
+
+	*out = NULL;
+	snprintf(dir, sizeof(dir), "%.*s", n ? (int)n : 1,
+		 n ? j->package : ".");
 	pthread_mutex_lock(&p->mu);
-	for (int i = 0; i < p->n_dirs; i++)
+	for (i = 0; i < p->n_dirs; i++)
 		if (!strcmp(p->dirs[i].path, dir))
-			d = p->dirs[i].d;
-	if (!d && p->n_dirs < MAX_DIRS && (d = px_outdir_open(dir, err))) {
-		p->dirs[p->n_dirs].path = strdup(dir);
-		p->dirs[p->n_dirs++].d = d;
-	} else if (!d && !err->code)
-		px_error_set(err, PX_EXIT_CANTCREAT,
-			     "more than %d output folders in one pool",
-			     MAX_DIRS);
+			break;
+	if (i < p->n_dirs) {
+		if (keeps_index(j) && !(*out = p->dirs[i].d))
+			rc = px_error_set(err, PX_EXIT_CANTCREAT,
+					  "%s is serve's package folder: a job "
+					  "of batch %s may not write there",
+					  dir, j->batch);
+	} else if (p->n_dirs == MAX_DIRS)
+		rc = px_error_set(err, PX_EXIT_CANTCREAT,
+				  "more than %d output folders in one pool",
+				  MAX_DIRS);
+	else if (keeps_index(j) ? !(*out = px_outdir_open(dir, err))
+				: (px_sweep_temporaries(dir), 0))
+		rc = -1;
+	else if (!(p->dirs[p->n_dirs].path = strdup(dir))) {
+		px_outdir_close(*out);
+		*out = NULL;
+		rc = px_error_oom(err);
+	} else
+		p->dirs[p->n_dirs++].d = *out;
 	pthread_mutex_unlock(&p->mu);
-	return d;
+	return rc;
 }
 
 /* "/d/0123abcd.zip" -> "0123abcd". */
@@ -214,10 +243,14 @@ static int backoff_ms(int attempts)
 			 : b * px_queue_backoff(attempts - 1));
 }
 
+struct publish_hook;
+static int before_publish(void *ctx, const char *sha256_hex, px_error *err);
+
 /* Exports j, or adopts the package already there. Returns 0 with out
  * filled, or -1 with err (its code says what failed). */
-static int produce(struct worker *w, px_job *j, px_job_outcome *out, char *sha,
-		   json_t **entities, px_error *err)
+static int produce(struct worker *w, px_job *j, struct publish_hook *hook,
+		   px_job_outcome *out, char *sha, json_t **entities,
+		   px_error *err)
 {
 	px_pool *p = w->p;
 	unsigned long long size = 0, records = 0;
@@ -234,6 +267,10 @@ static int produce(struct worker *w, px_job *j, px_job_outcome *out, char *sha,
 
 	memset(out, 0, sizeof(*out));
 	out->sha256 = sha;
+	if (hook) {
+		s.before_publish = before_publish;
+		s.before_publish_ctx = hook;
+	}
 	if (j->request_id) {
 		snprintf(req, sizeof(req), "%ld", j->request_id);
 		s.request_id = req;
@@ -314,6 +351,91 @@ static void report(px_pool *p, const px_job *j, px_job_end *e,
 	p->o.on_done(p->o.on_done_ctx, j, e);
 }
 
+/* Whether a ledger write that failed with err is worth another try
+ * (attempt counts from 0): the ledger was busy (SQLite: another process
+ * held the write lock past the busy timeout) or unreachable (69). Waits
+ * the backoff first, telling on_ledger_retry. A stop request does not cut
+ * it short: the job in flight still needs recording; a second signal
+ * (px_interrupted()) does. */
+static int retry_ledger(px_pool *p, const px_job *j, int attempt, px_error *err)
+{
+	const char *base = getenv("PORTEX_LEDGER_RETRY_MS");
+	long ms = base && *base ? atol(base) : LEDGER_RETRY_MS;
+
+	if (err->code != PX_EXIT_UNAVAILABLE || attempt + 1 >= LEDGER_TRIES ||
+	    px_interrupted())
+		return 0;
+	for (int i = 0; i < attempt && ms < 30000; i++)
+		ms *= 2;
+	if (p->o.on_ledger_retry)
+		p->o.on_ledger_retry(p->o.on_done_ctx, j, attempt + 1, ms, err);
+	for (long slept = 0; slept < ms && !px_interrupted(); slept += 50) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	px_error_clear(err);
+	return 1;
+}
+
+struct publish_hook {
+	struct worker *w;
+	const px_job *j;
+};
+
+/* Before the package appears at its path: the ledger request records it
+ * as pending (ledger.h, "Package publishing"), so that a kill between
+ * publishing and px_queue_finish() is settled by px_ledger_reconcile(). */
+static int before_publish(void *ctx, const char *sha256_hex, px_error *err)
+{
+	struct publish_hook *h = ctx;
+	px_pool *p = h->w->p;
+	int rc;
+
+	for (int a = 0;
+	     (rc = px_ledger_export_pending(h->w->l, h->j->request_id, p->owner,
+					    h->j->package, sha256_hex, err)) &&
+	     retry_ledger(p, h->j, a, err);
+	     a++)
+		;
+	return rc;
+}
+
+static int finish(struct worker *w, const px_job *j, const px_job_outcome *o,
+		  px_error *err)
+{
+	int rc;
+
+	for (int a = 0;
+	     (rc = px_queue_finish(w->l, j, w->p->owner, o, err)) < 0 &&
+	     err->code != PX_EXIT_DATA && retry_ledger(w->p, j, a, err);
+	     a++)
+		;
+	return rc;
+}
+
+static int fail(struct worker *w, const px_job *j, int code, const char *msg,
+		px_job_state *st, px_error *err)
+{
+	int rc;
+
+	for (int a = 0; (rc = px_queue_fail(w->l, j, w->p->owner, code, msg,
+					    px_queue_now(), st, err)) < 0 &&
+			retry_ledger(w->p, j, a, err);
+	     a++)
+		;
+	return rc;
+}
+
+static void release(struct worker *w, const px_job *j)
+{
+	px_error err = PX_ERROR_INIT;
+
+	for (int a = 0; px_queue_release(w->l, j, w->p->owner, &err) < 0 &&
+			retry_ledger(w->p, j, a, &err);
+	     a++)
+		;
+}
+
 /* The request of a finished job was closed (withdrawn, rejected) while it
  * ran: nobody will deliver or purge that package, so it goes, and the job
  * ends failed. Returns what px_queue_fail() returns. */
@@ -321,8 +443,17 @@ static int closed_meanwhile(struct worker *w, px_job *j, px_error *why,
 			    px_job_state *st, px_error *err)
 {
 	unlink(j->package);
-	return px_queue_fail(w->l, j, w->p->owner, PX_EXIT_DATA, why->msg,
-			     px_queue_now(), st, err);
+	return fail(w, j, PX_EXIT_DATA, why->msg, st, err);
+}
+
+/* A ledger write about j failed for good: the job is not recorded, the
+ * pool goes on. Its lease runs out and a later claim takes it over (a
+ * package published meanwhile is adopted then; a pending record is
+ * settled by the next start's px_ledger_reconcile()). */
+static void unrecorded(px_pool *p, const px_job *j, const px_error *e)
+{
+	if (p->o.on_ledger_retry)
+		p->o.on_ledger_retry(p->o.on_done_ctx, j, 0, 0, e);
 }
 
 static void run_job(struct worker *w, px_job *j)
@@ -333,29 +464,34 @@ static void run_job(struct worker *w, px_job *j)
 	px_job_end end = {0};
 	json_t *entities = NULL;
 	char id[256], sha[65] = "";
-	px_outdir *d = outdir_of(p, j->package, &err);
+	px_outdir *d = NULL;
+	struct publish_hook hook = {w, j};
 	struct timespec t0;
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
-	if (!d) {
+	if (outdir_of(p, j, &d, &err)) {
 		note_error(p, &err);
 		if (ledger_mode(p))
-			px_queue_release(w->l, j, p->owner, &e2);
+			release(w, j);
 		return;
 	}
 	id_of(j->package, id, sizeof(id));
-	if (px_outdir_lock(d, id, &err)) {
+	/* Without an index (serve's folder) nothing is locked: the job's
+	 * lease and its unique package path keep two exports of it apart,
+	 * and a package is published without replacing one. */
+	if (d && px_outdir_lock(d, id, &err)) {
 		if (ledger_mode(p))
-			px_queue_release(w->l, j, p->owner, &e2);
+			release(w, j);
 		return;
 	}
-	rc = produce(w, j, &out, sha, &entities, &err);
+	rc = produce(w, j, ledger_mode(p) && j->request_id ? &hook : NULL, &out,
+		     sha, &entities, &err);
 	if (rc && (err.code == PX_EXIT_INTERRUPTED || px_interrupted())) {
 		/* Stopped, not failed: the job goes back as it was. */
 		if (ledger_mode(p))
-			px_queue_release(w->l, j, p->owner, &e2);
+			release(w, j);
 		end.state = PX_JOB_QUEUED;
 		end.released = 1;
 		end.code = PX_EXIT_INTERRUPTED;
@@ -365,7 +501,7 @@ static void run_job(struct worker *w, px_job *j)
 		int lost = 0;
 
 		if (ledger_mode(p)) {
-			lost = px_queue_finish(w->l, j, p->owner, &out, &e2);
+			lost = finish(w, j, &out, &e2);
 			if (lost < 0 && e2.code == PX_EXIT_DATA) {
 				px_error why = e2;
 
@@ -377,23 +513,38 @@ static void run_job(struct worker *w, px_job *j)
 				end.message = why.msg;
 				if (!lost)
 					report(p, j, &end, &t0);
-				if (lost)
-					note_error(p, &e2);
+				if (lost < 0)
+					unrecorded(p, j, &e2);
 				count(p, &p->st.failed, 1);
 				goto out;
 			}
-			if (lost < 0)
-				note_error(p, &e2);
+			if (lost < 0) {
+				/* Recording failed for good: the job says so
+				 * (a transient failure, retried later; the
+				 * package is adopted then). */
+				px_error why = e2;
+				px_job_state st = PX_JOB_QUEUED;
+
+				px_error_clear(&e2);
+				if (fail(w, j, why.code, why.msg, &st, &e2))
+					unrecorded(p, j, &why);
+				end.state = st;
+				end.code = why.code;
+				end.message = why.msg;
+				count(p, &p->st.retried, 1);
+				report(p, j, &end, &t0);
+				goto out;
+			}
 		}
 		if (lost > 0)
 			count(p, &p->st.lost, 1);
-		else if (!lost) {
+		else {
 			json_t *had = json_object_get(p->o.index, id);
 
 			count(p, out.adopted ? &p->st.skipped : &p->st.ok, 1);
 			if (!out.adopted)
 				count(p, &p->st.records, out.records);
-			if (!(out.adopted && indexed(had, sha)) &&
+			if (d && !(out.adopted && indexed(had, sha)) &&
 			    append(d, j, "ok", &out, 0, NULL, &e2))
 				note_error(p, &e2);
 			end.state = PX_JOB_DONE;
@@ -405,16 +556,15 @@ static void run_job(struct worker *w, px_job *j)
 		int lost = 0;
 
 		if (ledger_mode(p)) {
-			lost = px_queue_fail(w->l, j, p->owner, err.code,
-					     err.msg, px_queue_now(), &st, &e2);
+			lost = fail(w, j, err.code, err.msg, &st, &e2);
 			if (lost < 0)
-				note_error(p, &e2);
+				unrecorded(p, j, &e2);
 		} else if (px_queue_transient(err.code))
 			st = PX_JOB_DEAD;
 		if (!lost && st != PX_JOB_QUEUED) {
 			count(p, &p->st.failed, 1);
-			if (append(d, j, px_job_state_name(st), NULL, err.code,
-				   err.msg, &e2))
+			if (d && append(d, j, px_job_state_name(st), NULL,
+					err.code, err.msg, &e2))
 				note_error(p, &e2);
 		} else if (!lost)
 			count(p, &p->st.retried, 1);
@@ -426,22 +576,29 @@ static void run_job(struct worker *w, px_job *j)
 		}
 	}
 out:
-	px_outdir_unlock(d, id);
+	if (d)
+		px_outdir_unlock(d, id);
 	json_decref(entities);
 }
 
-/* Ledger mode, --once: 1 while some job may still run (queued, or
- * running under some lease). */
+/* Ledger mode, --once: 1 while some job of the pool's batches may still
+ * run (queued, or running under some lease). */
 static int pending(struct worker *w, px_error *err)
 {
-	json_t *c = NULL;
-	int n;
+	const px_pool_opts *o = &w->p->o;
+	size_t i = 0;
+	json_int_t n = 0;
 
-	if (px_queue_counts(w->l, NULL, &c, err))
-		return -1;
-	n = (int)(json_integer_value(json_object_get(c, "queued")) +
-		  json_integer_value(json_object_get(c, "running")));
-	json_decref(c);
+	do {
+		json_t *c = NULL;
+
+		if (px_queue_counts(w->l, o->n_batches ? o->batches[i] : NULL,
+				    &c, err))
+			return -1;
+		n += json_integer_value(json_object_get(c, "queued")) +
+		     json_integer_value(json_object_get(c, "running"));
+		json_decref(c);
+	} while (++i < o->n_batches);
 	return n > 0;
 }
 
@@ -469,10 +626,10 @@ static void *work(void *arg)
 			px_job_free(j);
 			continue;
 		}
-		int rc =
-		    px_queue_claim(w->l, p->owner,
-				   p->o.lease_s ? p->o.lease_s : PX_QUEUE_LEASE,
-				   px_queue_now(), &j, &err);
+		int rc = px_queue_claim_in(
+		    w->l, p->owner,
+		    p->o.lease_s ? p->o.lease_s : PX_QUEUE_LEASE,
+		    px_queue_now(), p->o.batches, p->o.n_batches, &j, &err);
 		if (rc < 0) {
 			/* A busy SQLite ledger is worth another try. */
 			if (err.code == PX_EXIT_UNAVAILABLE) {

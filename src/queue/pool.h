@@ -59,6 +59,11 @@ typedef struct px_pool_opts {
 	 * dead); else wait for more until px_pool_stop(). */
 	int once;
 	int poll_ms; /* idle wait between claims; 0: 1000 */
+	/* Ledger mode: claim only jobs of these batches (serve: its own
+	 * "portal" ones); n_batches 0: any. Borrowed for the pool's life;
+	 * at most PX_QUEUE_MAX_BATCHES. */
+	const char *const *batches;
+	size_t n_batches;
 
 	/* List mode: the jobs (the pool takes them and frees them). */
 	px_job **list;
@@ -73,7 +78,13 @@ typedef struct px_pool_opts {
 	 * (ledger, index), for every job that ran (not when the lease was
 	 * lost to another worker). j and e are borrowed for the call. */
 	void (*on_done)(void *ctx, const px_job *j, const px_job_end *e);
-	void *on_done_ctx;
+	/* Called on the worker's thread when a ledger write about j failed
+	 * with e: attempt n (from 1) is tried again in ms milliseconds; n 0:
+	 * it failed for good, the job is left to its lease (the pool goes
+	 * on). NULL: nothing said. */
+	void (*on_ledger_retry)(void *ctx, const px_job *j, int n, long ms,
+				const px_error *e);
+	void *on_done_ctx; /* both hooks' ctx */
 } px_pool_opts;
 
 typedef struct px_pool_stats {

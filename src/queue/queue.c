@@ -251,12 +251,37 @@ fail_out:
 int px_queue_claim(px_ledger *l, const char *owner, int lease_s, int64_t now,
 		   px_job **out, px_error *err)
 {
-	char t[24], until[24], stamp[48];
+	return px_queue_claim_in(l, owner, lease_s, now, NULL, 0, out, err);
+}
+
+int px_queue_claim_in(px_ledger *l, const char *owner, int lease_s, int64_t now,
+		      const char *const *batches, size_t n, px_job **out,
+		      px_error *err)
+{
+	char t[24], until[24], stamp[48], sql[1024];
+	const char *p[1 + PX_QUEUE_MAX_BATCHES];
+	size_t len;
 	json_t *rows = NULL;
 	px_job *j;
 	int pg = is_pg(l);
 
 	*out = NULL;
+	if (n > PX_QUEUE_MAX_BATCHES)
+		return px_error_set(err, PX_EXIT_USAGE,
+				    "more than %d batches to claim from",
+				    PX_QUEUE_MAX_BATCHES);
+	len = (size_t)snprintf(sql, sizeof(sql),
+			       "SELECT " JOB_COLS " FROM px_jobs WHERE "
+			       "((state = 'queued' AND run_after <= $1) OR "
+			       "(state = 'running' AND lease_until < $1))");
+	p[0] = t;
+	for (size_t i = 0; i < n; i++) {
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s$%zu",
+					i ? ", " : " AND batch IN (", i + 2);
+		p[i + 1] = batches[i];
+	}
+	snprintf(sql + len, sizeof(sql) - len, "%s ORDER BY id LIMIT 1%s",
+		 n ? ")" : "", pg ? " FOR UPDATE SKIP LOCKED" : "");
 	snprintf(t, sizeof(t), "%lld", (long long)now);
 	snprintf(until, sizeof(until), "%lld", (long long)(now + lease_s));
 	rfc3339_now(stamp, sizeof(stamp));
@@ -264,21 +289,8 @@ int px_queue_claim(px_ledger *l, const char *owner, int lease_s, int64_t now,
 	 * the write lock first, so the read and the update are one step. */
 	if (px_ledger_begin(l, !pg, err))
 		return -1;
-	{
-		const char *p[] = {t};
-		if (px_ledger_query(
-			l,
-			pg ? "SELECT " JOB_COLS " FROM px_jobs WHERE "
-			     "(state = 'queued' AND run_after <= $1) OR "
-			     "(state = 'running' AND lease_until < $1) "
-			     "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
-			   : "SELECT " JOB_COLS " FROM px_jobs WHERE "
-			     "(state = 'queued' AND run_after <= $1) OR "
-			     "(state = 'running' AND lease_until < $1) "
-			     "ORDER BY id LIMIT 1",
-			1, p, &rows, err))
-			goto fail;
-	}
+	if (px_ledger_query(l, sql, (int)n + 1, p, &rows, err))
+		goto fail;
 	if (!json_array_size(rows)) {
 		json_decref(rows);
 		px_ledger_rollback(l);
@@ -290,7 +302,7 @@ int px_queue_claim(px_ledger *l, const char *owner, int lease_s, int64_t now,
 	rows = NULL;
 	{
 		char id[24];
-		const char *p[] = {id, owner, until, stamp};
+		const char *u[] = {id, owner, until, stamp};
 
 		snprintf(id, sizeof(id), "%ld", j->id);
 		if (px_ledger_query(
@@ -298,7 +310,7 @@ int px_queue_claim(px_ledger *l, const char *owner, int lease_s, int64_t now,
 			"UPDATE px_jobs SET state = 'running', attempts = "
 			"attempts + 1, lease_owner = $2, lease_until = $3, "
 			"updated_at = $4 WHERE id = $1",
-			4, p, NULL, err) ||
+			4, u, NULL, err) ||
 		    px_ledger_commit(l, err)) {
 			px_job_free(j);
 			goto fail;
@@ -385,6 +397,28 @@ static int mark_exported(void *ctx, json_t *req, json_t *details, px_error *err)
 				err);
 }
 
+/* 1 when j's request is exported with this very package (recorded by
+ * px_ledger_reconcile() for a run killed after publishing it), 0 when
+ * not, -1. */
+static int recorded_already(px_ledger *l, const px_job *j, const char *sha,
+			    px_error *err)
+{
+	json_t *req = NULL;
+	const char *st, *path, *digest;
+	int rc;
+
+	if (px_ledger_get(l, j->request_id, &req, err))
+		return -1;
+	st = json_string_value(json_object_get(req, "status"));
+	path = json_string_value(json_object_get(req, "package_path"));
+	digest = json_string_value(json_object_get(req, "package_sha256"));
+	rc = st && !strcmp(st, "exported") && path &&
+	     !strcmp(path, j->package) && digest && !strcmp(digest, sha) &&
+	     !json_object_get(req, "package_pending");
+	json_decref(req);
+	return rc;
+}
+
 int px_queue_finish(px_ledger *l, const px_job *j, const char *owner,
 		    const px_job_outcome *o, px_error *err)
 {
@@ -405,7 +439,10 @@ int px_queue_finish(px_ledger *l, const px_job *j, const char *owner,
 	}
 	rc = settle(l, j, owner, "done", NULL, 0, 0, NULL, text, err);
 	free(text);
-	if (rc == 0 && j->request_id) {
+	if (rc == 0 && j->request_id &&
+	    (rc = recorded_already(l, j, o->sha256, err)) == 1)
+		rc = 0; /* px_ledger_reconcile() recorded it after a kill */
+	else if (rc == 0 && j->request_id) {
 		json_t *args = json_pack("{s:s, s:s}", "path", j->package,
 					 "sha256", o->sha256);
 		rc = args ? px_ledger_change(l, j->request_id,

@@ -50,6 +50,11 @@ typedef enum px_job_state {
 /* "queued", "running", "done", "failed", "dead". Static. */
 const char *px_job_state_name(px_job_state s);
 
+/* The batch of `portex serve`'s jobs. Their folder is the one serve
+ * downloads from, and the ledger is their only record: the pool writes no
+ * index.ndjson there (its lines carry identity keys). */
+#define PX_QUEUE_BATCH_PORTAL "portal"
+
 #define PX_QUEUE_MAX_ATTEMPTS 5
 #define PX_QUEUE_LEASE	      60 /* seconds */
 
@@ -105,6 +110,15 @@ int px_queue_enqueue(px_ledger *l, const px_job_spec *spec, long *job_id,
  * ready (queue empty, or only future retries and live leases), -1. */
 int px_queue_claim(px_ledger *l, const char *owner, int lease_s, int64_t now,
 		   px_job **out, px_error *err);
+
+/* At most this many batches in one claim's filter. */
+#define PX_QUEUE_MAX_BATCHES 16
+
+/* As px_queue_claim(), but only jobs whose batch is one of the n names
+ * in batches (n 0: any batch; "" names the jobs queued without one). */
+int px_queue_claim_in(px_ledger *l, const char *owner, int lease_s, int64_t now,
+		      const char *const *batches, size_t n, px_job **out,
+		      px_error *err);
 
 /* Extends to now + lease_s the lease of every job owner runs. *renewed
  * (may be NULL): how many. Returns 0 or -1. */

@@ -87,9 +87,8 @@ void px_serve_job_done(void *ctx, const px_job *j, const px_job_end *e)
 {
 	px_serve *s = ctx;
 
-	/* serve's workers also take the ledger's other jobs (bulk ones):
-	 * the portal hears only of its own. */
-	if (strcmp(j->batch, PX_SERVE_BATCH) || !j->request_id)
+	/* serve's workers claim only its own batch. */
+	if (!j->request_id)
 		return;
 	if (e->state == PX_JOB_DONE) {
 		px_metrics_export(s->metrics, "ok", e->seconds);

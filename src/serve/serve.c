@@ -222,6 +222,44 @@ static void drain(px_serve *s, struct MHD_Daemon *d)
 	MHD_stop_daemon(d);
 }
 
+/* Before this process exports anything: packages left pending by a
+ * killed export (a worker's or serve's, on this host) are settled from
+ * what is on disk, and said. */
+static int reconcile(px_serve *s, px_error *err)
+{
+	json_t *done = NULL, *d;
+	size_t i;
+
+	if (px_ledger_reconcile(s->ledger, PX_SERVE_ACTOR, &done, err))
+		return -1;
+	json_array_foreach (done, i, d) {
+		json_t *f =
+		    json_pack("{s:O, s:O}", "id", json_object_get(d, "id"),
+			      "outcome", json_object_get(d, "action"));
+		px_log_event("warning", "export.settled", f);
+		json_decref(f);
+	}
+	json_decref(done);
+	return 0;
+}
+
+static void ledger_retry(void *ctx, const px_job *j, int n, long ms,
+			 const px_error *e)
+{
+	json_t *f =
+	    json_pack("{s:I, s:I, s:s}", "id", (json_int_t)j->request_id, "job",
+		      (json_int_t)j->id, "error", e->msg);
+
+	(void)ctx;
+	if (n) {
+		json_object_set_new(f, "try", json_integer(n + 1));
+		json_object_set_new(f, "in_ms", json_integer(ms));
+	}
+	px_log_event(n ? "warning" : "error",
+		     n ? "ledger.retry" : "ledger.unrecorded", f);
+	json_decref(f);
+}
+
 static int start(px_serve *s, const px_config *cfg, const char *listen,
 		 px_error *err)
 {
@@ -235,7 +273,8 @@ static int start(px_serve *s, const px_config *cfg, const char *listen,
 		return px_error_set(err, PX_EXIT_CANTCREAT,
 				    "cannot create %s: %s", s->sc.out_dir,
 				    strerror(errno));
-	if (!(s->ledger = px_ledger_open_config(cfg, NULL, err)))
+	if (!(s->ledger = px_ledger_open_config(cfg, NULL, err)) ||
+	    reconcile(s, err))
 		return -1;
 	if (!(s->metrics = px_metrics_new()))
 		return px_error_oom(err);
@@ -249,10 +288,16 @@ static int start(px_serve *s, const px_config *cfg, const char *listen,
 				     .scope = PX_SCOPE_PORTABILITY};
 		/* Each worker opens its own connection to the config's
 		 * ledger; a signing key that does not load fails here. */
+		static const char *const own[] = {PX_SERVE_BATCH};
+		/* Only serve's own jobs: a bulk batch in the same ledger is
+		 * for `portex worker` processes. */
 		px_pool_opts po = {.export = &eo,
 				   .jobs = (int)s->sc.workers,
 				   .ledger_uri = "",
+				   .batches = own,
+				   .n_batches = 1,
 				   .on_done = px_serve_job_done,
+				   .on_ledger_retry = ledger_retry,
 				   .on_done_ctx = s};
 
 		if (!(s->resolver = px_exporter_new(&eo, err)))

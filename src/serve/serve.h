@@ -44,7 +44,7 @@ int px_serve_run(const px_config *cfg, const char *listen, px_error *err);
 
 #define PX_SERVE_CHANNEL  "portal"
 #define PX_SERVE_ACTOR	  "portal"
-#define PX_SERVE_BATCH	  "portal" /* the queue's batch of serve's jobs */
+#define PX_SERVE_BATCH	  PX_QUEUE_BATCH_PORTAL /* serve's jobs */
 #define PX_SERVE_MAX_BODY (64 * 1024)
 
 typedef struct px_serve {

@@ -16,9 +16,9 @@ ready_export() {
 	URL=$(body 'j["download_url"]')
 }
 
-# packages_left: what the package folder holds besides the queue's index
+# packages_left: what the package folder holds
 packages_left() {
-	ls -A "$T/out/packages" | grep -vx index.ndjson || true
+	ls -A "$T/out/packages"
 }
 
 # ledger_requests: how many requests the ledger holds
@@ -67,7 +67,7 @@ test_portal_creates_polls_downloads_and_the_package_verifies() {
 	[ "$(jget "$T/req.json" 'j["status"]')" = delivered ] || fail "not delivered: $(cat "$T/req.json")"
 	[ "$(jget "$T/req.json" 'j["delivery_method"]')" = download ] || fail "delivery method"
 	[ "$(jget "$T/req.json" '[e["action"] for e in j["audit"]]')" = \
-		"['request.add', 'request.identity-verified', 'request.exported', 'package.download']" ] ||
+		"['request.add', 'request.identity-verified', 'request.export-pending', 'request.exported', 'package.download']" ] ||
 		fail "audit: $(jget "$T/req.json" '[e["action"] for e in j["audit"]]')"
 	expect_exit 0 "$PORTEX" audit verify --ledger "sqlite:$T/ledger.db"
 	# The link's expiry is the one announced: seven days by default.
@@ -324,6 +324,156 @@ test_a_portex_worker_exports_what_serve_queued_and_a_restart_keeps_it() {
 	"$PORTEX" request show "$ID" --ledger "sqlite:$T/ledger.db" --json >"$T/req.json"
 	[ "$(jget "$T/req.json" 'j["channel"]')" = portal ] || fail "channel"
 	expect_exit 0 "$PORTEX" audit verify --ledger "sqlite:$T/ledger.db"
+	serve_stop
+}
+
+# A bulk batch queued in the same ledger is for `portex worker`: serve's
+# pool exports only its own (batch portal) jobs.
+test_serve_exports_only_its_own_batch_and_worker_batch_selects() {
+	serve_setup "c['bulk'] = {'salt_env': 'PX_TEST_SALT'}"
+	export PX_TEST_SALT=bulk-salt-5e0f1c2b3a496877
+	mkdir -p "$T/bulk"
+	printf 'email\nalice.martin@example.org\n' >"$T/subjects.csv"
+	expect_exit 0 "$PORTEX" bulk --config "$T/demo.json" --out-dir "$T/bulk" \
+		--subjects "$T/subjects.csv" --enqueue --json
+	batch=$(jget "$T/stdout" 'j["batch"]')
+	serve_start
+	ready_export
+	serve_stop
+	[ "$(sqlite3 "$T/ledger.db" "SELECT batch, state FROM px_jobs ORDER BY id")" = "$batch|queued
+portal|done" ] || fail "jobs: $(sqlite3 "$T/ledger.db" "SELECT id, batch, state FROM px_jobs")"
+	[ -z "$(ls -A "$T/bulk" | grep '\.zip$')" ] || fail "serve exported the bulk job: $(ls "$T/bulk")"
+	# A worker for the portal only has nothing to do; one for the bulk
+	# batch exports it.
+	expect_exit 0 "$PORTEX" worker --config "$T/demo.json" --once --batch portal --json
+	[ "$(jget "$T/stdout" 'j["exported"]')" = 0 ] || fail "worker --batch portal: $(cat "$T/stdout")"
+	expect_exit 0 "$PORTEX" worker --config "$T/demo.json" --once --batch "$batch" --json
+	[ "$(jget "$T/stdout" 'j["exported"]')" = 1 ] || fail "worker --batch bulk: $(cat "$T/stdout")"
+	[ "$(sqlite3 "$T/ledger.db" "SELECT state FROM px_jobs WHERE batch = '$batch'")" = done ] ||
+		fail "the bulk job is not done"
+}
+
+# queued_for EMAIL: a portal request for EMAIL recorded and queued by a
+# serve without workers (then stopped); $ID, $PKG (its package path).
+queued_for() {
+	serve_setup "s['workers'] = 0"
+	serve_start
+	[ "$(create "{\"subject\": {\"email\": \"$1\"}}")" = 202 ] || fail "POST: $(cat "$T/body")"
+	ID=$(body 'j["id"]')
+	serve_stop
+	PKG=$(sqlite3 "$T/ledger.db" "SELECT package FROM px_jobs WHERE request_id = $ID")
+	cc -shared -fPIC -o "$T/kill.so" "$PX_TOP/tests/tools/kill_at_publish.c" -ldl ||
+		fail "cannot build tests/tools/kill_at_publish.c"
+}
+
+# killed_worker WHEN: `portex worker` SIGKILLed just before or after
+# publishing $PKG, then rerun once its lease has run out.
+killed_worker() {
+	local got=0
+	PX_KILL_PATH="$PKG" PX_KILL_WHEN=$1 LD_PRELOAD="$T/kill.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		"$PORTEX" worker --config "$T/demo.json" --once >/dev/null 2>&1 || got=$?
+	[ "$got" = 137 ] || fail "worker was not killed at publishing (exit $got)"
+	PORTEX_QUEUE_NOW=$(($(date +%s) + 3600)) \
+		expect_exit 0 "$PORTEX" worker --config "$T/demo.json" --once --json
+}
+
+# settled_once: the ledger names the file on disk, nothing pending, the
+# job done, the trail intact.
+settled_once() {
+	expect_exit 0 "$PORTEX" request show "$ID" --ledger "sqlite:$T/ledger.db" --json
+	[ "$(jget "$T/stdout" 'j["package_sha256"]')" = "$(sha256sum <"$PKG" | cut -d' ' -f1)" ] ||
+		fail "the ledger names $(jget "$T/stdout" 'j.get("package_sha256")'), not the file on disk"
+	[ "$(jget "$T/stdout" 'j["status"]')" = exported ] || fail "status $(jget "$T/stdout" 'j["status"]')"
+	[ "$(jget "$T/stdout" 'j.get("package_pending")')" = None ] ||
+		fail "a pending package is left: $(jget "$T/stdout" 'j["package_pending"]')"
+	[ "$(sqlite3 "$T/ledger.db" "SELECT count(*), state FROM px_jobs GROUP BY state")" = "1|done" ] ||
+		fail "jobs: $(sqlite3 "$T/ledger.db" "SELECT * FROM px_jobs")"
+	expect_exit 0 "$PORTEX" verify "$PKG"
+	expect_exit 0 "$PORTEX" audit verify --ledger "sqlite:$T/ledger.db"
+	"$PORTEX" audit log --ledger "sqlite:$T/ledger.db" --request "$ID" >"$T/audit"
+}
+
+test_a_worker_killed_just_before_publishing_exports_again_on_rerun() {
+	queued_for alice.martin@example.org
+	killed_worker before
+	[ "$(jget "$T/stdout" 'j["exported"]')" = 1 ] || fail "rerun: $(cat "$T/stdout")"
+	settled_once
+	for a in request.export-pending request.export-abandoned request.exported; do
+		grep -q "$a" "$T/audit" || fail "$a not in the trail: $(cat "$T/audit")"
+	done
+	[ "$(grep -c 'request.exported' "$T/audit")" = 1 ] || fail "exported twice: $(cat "$T/audit")"
+}
+
+test_a_worker_killed_just_after_publishing_is_recorded_once_on_rerun() {
+	queued_for alice.martin@example.org
+	killed_worker after
+	expect_file "$PKG"
+	[ "$(jget "$T/stdout" 'j["adopted"]')" = 1 ] || fail "rerun: $(cat "$T/stdout")"
+	expect_err "was published by an export that stopped before recording it"
+	settled_once
+	grep -q request.export-recovered "$T/audit" || fail "not recovered: $(cat "$T/audit")"
+	! grep -q 'request.exported' "$T/audit" || fail "recorded twice: $(cat "$T/audit")"
+}
+
+# A finish that meets the ledger locked past SQLite's busy timeout (a
+# long `request` command, a backup) is tried again; the worker does not
+# stop, and the job is recorded once the lock is gone.
+test_a_busy_ledger_at_finish_is_retried_not_fatal() {
+	queued_for alice.martin@example.org
+	cc -shared -fPIC -o "$T/stall.so" "$PX_TOP/tests/tools/stall_at_publish.c" -ldl ||
+		fail "cannot build tests/tools/stall_at_publish.c"
+	PX_STALL_PATH="$PKG" PX_STALL_FLAG="$T/stalled" LD_PRELOAD="$T/stall.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		PORTEX_LEDGER_RETRY_MS=100 \
+		"$PORTEX" worker --config "$T/demo.json" --once --json >"$T/stdout" 2>"$T/stderr" &
+	local worker=$! rc=0
+	for _ in $(seq 600); do [ -e "$T/stalled" ] && break; sleep 0.05; done
+	[ -e "$T/stalled" ] || fail "the worker never reached publishing: $(cat "$T/stderr")"
+	/usr/bin/python3 - "$T/ledger.db" "$T/locked" "$T/unlock" <<'PY' &
+import os, sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.05)
+db.execute("ROLLBACK")
+PY
+	local locker=$!
+	for _ in $(seq 200); do [ -e "$T/locked" ] && break; sleep 0.05; done
+	rm "$T/stalled"
+	for _ in $(seq 600); do grep -q "trying again" "$T/stderr" && break; sleep 0.05; done
+	touch "$T/unlock"
+	wait "$locker"
+	wait "$worker" || rc=$?
+	[ "$rc" = 0 ] || fail "worker exited $rc: $(cat "$T/stderr")"
+	grep -q "is locked by another process.*trying again in 100 ms" "$T/stderr" ||
+		fail "no retry said: $(cat "$T/stderr")"
+	[ "$(jget "$T/stdout" 'j["exported"]')" = 1 ] || fail "worker: $(cat "$T/stdout")"
+	settled_once
+}
+
+# Serve's package folder holds packages only: the identity keys of
+# index.ndjson are neither written there nor served by any route.
+test_serve_package_folder_has_no_index_and_no_route_serves_one() {
+	serve_setup
+	serve_start
+	ready_export
+	[ ! -e "$T/out/packages/index.ndjson" ] || fail "index.ndjson in serve's folder: $(cat "$T/out/packages/index.ndjson")"
+	# One left there (by an older portex): no path reaches it.
+	echo '{"subject": {"email": "alice.martin@example.org"}}' >"$T/out/packages/index.ndjson"
+	for path in /index.ndjson /v1/index.ndjson /v1/exports/index.ndjson \
+		/v1/exports/index.ndjson/package /v1/exports/../index.ndjson \
+		/v1/exports/%2e%2e/index.ndjson /v1/exports/$ID/../../index.ndjson \
+		"/v1/exports/$ID/package/../index.ndjson" /packages/index.ndjson; do
+		code=$(api GET "$path" --path-as-is)
+		case $code in 4??) ;; *) fail "GET $path: $code" ;; esac
+		! grep -q alice "$T/body" || fail "GET $path served the index: $(cat "$T/body")"
+	done
+	# Nor with the package's signed link and another name.
+	code=$(curl -s --path-as-is -o "$T/body" -w '%{http_code}' "${URL/\/package?/\/..\/..\/index.ndjson?}")
+	case $code in 4??) ;; *) fail "signed link to the index: $code" ;; esac
+	! grep -q alice "$T/body" || fail "the index was served"
 	serve_stop
 }
 
