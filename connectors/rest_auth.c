@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "httpshare.h"
 #include "rest.h"
 
 static long now_s(void)
@@ -295,9 +296,10 @@ static int fetch_token(px_source *s, px_error *err)
 	    how && (!strcmp(how, "body") || !strcmp(how, "client_secret_post"));
 	rest_resp r = {0};
 	rest_buf form = {0};
-	json_t *doc, *tok, *type, *exp;
+	json_t *doc;
 	char *id = NULL, *sec = NULL;
-	long long ttl = 0;
+	const char *why;
+	long long ttl;
 	int rc = -1;
 
 	id = curl_easy_escape(NULL, s->client_id, 0);
@@ -350,30 +352,15 @@ static int fetch_token(px_source *s, px_error *err)
 			     s->cfg->name, red, r.status);
 		goto out;
 	}
-	tok = json_object_get(doc, "access_token");
-	type = json_object_get(doc, "token_type");
-	exp = json_object_get(doc, "expires_in");
-	if (!json_is_string(tok) || !json_string_length(tok) ||
-	    (type && (!json_is_string(type) ||
-		      strcasecmp(json_string_value(type), "bearer"))) ||
-	    (exp && (rest_json_int(exp, &ttl) || ttl < 0))) {
+	wipe(&s->token);
+	if (px_oauth2_answer(doc, &s->token, &ttl, &why)) {
 		px_error_set(err, PX_EXIT_DATA,
 			     "source %s: OAuth2 token: the token endpoint's "
-			     "answer lacks a bearer \"access_token\" or has "
-			     "a bad \"expires_in\"",
-			     s->cfg->name);
+			     "answer has %s",
+			     s->cfg->name, why);
 	} else {
-		wipe(&s->token);
-		if (!(s->token = strdup(json_string_value(tok)))) {
-			px_error_oom(err);
-		} else {
-			/* Refresh a little before expiry, so a token never
-			 * dies in flight: a minute, or half a short life. */
-			long margin = ttl / 2 < 60 ? (long)(ttl / 2) : 60;
-			s->token_expiry =
-			    exp ? (time_t)(now_s() + ttl - margin) : 0;
-			rc = 0;
-		}
+		s->token_expiry = (time_t)px_oauth2_refresh_at(now_s(), ttl);
+		rc = 0;
 	}
 	json_decref(doc);
 	goto out;

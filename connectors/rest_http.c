@@ -14,10 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "httpshare.h"
 #include "interrupt.h"
 #include "rest_xfer.h"
-
-#define RETRY_AFTER_MAX (366.0 * 86400)
 
 long rest_now_ms(void)
 {
@@ -67,30 +66,6 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 		return 0;
 	}
 	return px_buf_add(&x->r->body, p, n) ? 0 : n;
-}
-
-/* Retry-After: delay-seconds or an HTTP-date (RFC 9110 10.2.3). A
- * partner's number is capped (a year; beyond any retry budget) so that
- * "1e300" or "inf" never reaches a conversion to long. */
-static double parse_retry_after(const char *v)
-{
-	char *e;
-	double d;
-	time_t t;
-
-	/* digits only: strtod would also take "nan", "inf", hex */
-	if (*v && v[strspn(v, "0123456789.eE+")] == '\0') {
-		d = strtod(v, &e);
-		if (e != v && !*e)
-			return isfinite(d) && d < RETRY_AFTER_MAX
-				   ? d
-				   : RETRY_AFTER_MAX;
-	}
-	t = curl_getdate(v, NULL);
-	if (t == -1)
-		return -1;
-	d = difftime(t, time(NULL));
-	return d > 0 ? (d < RETRY_AFTER_MAX ? d : RETRY_AFTER_MAX) : 0;
 }
 
 /* Link: <url>; rel="next", <url>; rel="prev" (RFC 8288). Returns the next
@@ -181,7 +156,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 		return 0;
 	}
 	if (header_is(p, name, "Retry-After")) {
-		r->retry_after = parse_retry_after(v);
+		r->retry_after = px_retry_after(v);
 	} else if (header_is(p, name, "Location")) {
 		free(r->location);
 		r->location = v;

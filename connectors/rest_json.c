@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "httpshare.h"
 #include "rest.h"
 
 /* Formatted text may hold a secret (a form body): wiped after use. */
@@ -267,20 +268,7 @@ out:
 
 int rest_json_int(const json_t *v, long long *out)
 {
-	const char *t = px_decimal_digits(v);
-	char *e;
-
-	if (json_is_integer(v)) {
-		*out = json_integer_value(v);
-		return 0;
-	}
-	if (!t && json_is_string(v))
-		t = json_string_value(v);
-	if (!t || !*t)
-		return -1;
-	errno = 0;
-	*out = strtoll(t, &e, 10);
-	return *e || errno ? -1 : 0;
+	return px_json_int(v, out);
 }
 
 static const char b64[] =
