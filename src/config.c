@@ -141,8 +141,8 @@ static int is_safe_name(const char *s)
 /* "processing" is checked whole against manifest.schema.json's
  * $defs/processing (src/processing.c), whose objects allow no other key. */
 static const char *const root_keys[] = {
-    "controller", "locale",  "ledger",	   "signing", "deadline",
-    "plugins",	  "sources", "smtp",	   "serve",   "cohorts",
+    "controller", "locale",  "ledger",	   "signing",  "deadline",
+    "plugins",	  "sources", "smtp",	   "serve",    "cohorts",
     "bulk",	  "xapi",    "processing", "timezone", NULL};
 static const char *const controller_keys[] = {"name", "contact", NULL};
 static const char *const signing_keys[] = {
@@ -151,8 +151,10 @@ static const char *const deadline_keys[] = {"calendar", NULL};
 static const char *const xapi_keys[] = {"home_page", "lrs", NULL};
 /* portex transmit's receiving LRSs (src/xapi/lrs_config.c; names free). */
 static const char *const xapi_lrs_keys[] = {
-    "endpoint",	  "username",	     "password", "ca_file",
-    "batch_size", "timeout_seconds", NULL};
+    "endpoint",	  "username",	     "password",	 "oauth2", "ca_file",
+    "batch_size", "timeout_seconds", "max_wait_seconds", NULL};
+static const char *const xapi_lrs_oauth2_keys[] = {
+    "token_url", "client_id", "client_secret", "scope", NULL};
 static const char *const smtp_keys[] = {"url",
 					"username",
 					"password",
@@ -200,6 +202,7 @@ static const px_config_keys root_table[] = {
     {"/smtp", smtp_keys},
     {"/xapi", xapi_keys},
     {"/xapi/lrs/*", xapi_lrs_keys},
+    {"/xapi/lrs/*/oauth2", xapi_lrs_oauth2_keys},
     {"/smtp/templates", smtp_template_langs},
     {"/smtp/templates/*", smtp_template_keys},
     {"/serve", serve_keys},

@@ -3,8 +3,13 @@
  *
  * "xapi": {"lrs": {"NAME": {"endpoint": "https://lrs.example/xapi/",
  *          "username": "${LRS_KEY}", "password": "${LRS_SECRET}",
- *          "batch_size": 100, "timeout_seconds": 60, "ca_file": "ca.pem"}}}
- * Credentials live in the environment (${VAR}); they are never printed.
+ *          "batch_size": 100, "timeout_seconds": 60, "ca_file": "ca.pem",
+ *          "max_wait_seconds": 300}}}
+ * or, instead of username and password, OAuth2 client credentials:
+ *          "oauth2": {"token_url": "https://lrs.example/oauth/token",
+ *                     "client_id": "${LRS_ID}", "client_secret":
+ * "${LRS_SECRET}", "scope": "statements/write"} Credentials live in the
+ * environment (${VAR}); they are never printed.
  */
 #include <openssl/crypto.h>
 #include <stdlib.h>
@@ -17,6 +22,8 @@
 #define LRS_MAX_BATCH	    1000
 #define LRS_DEFAULT_TIMEOUT 60
 #define LRS_ATTEMPTS	    4
+#define LRS_DEFAULT_WAIT    300
+#define LRS_MAX_WAIT	    86400
 
 static int cfg_fail(const px_config *cfg, px_error *err, const char *name,
 		    const char *key, const char *what)
@@ -82,7 +89,8 @@ static char *with_slash(const char *url)
 static int opt_str(const px_config *cfg, const json_t *e, const char *name,
 		   const char *key, const char **out, px_error *err)
 {
-	const json_t *v = json_object_get(e, key);
+	const char *last = strrchr(key, '/');
+	const json_t *v = json_object_get(e, last ? last + 1 : key);
 
 	*out = NULL;
 	if (!v)
@@ -119,10 +127,45 @@ static int dup_or_null(const char *s, char **out)
 	return s && !*out ? -1 : 0;
 }
 
+/* "oauth2": {token_url, client_id, client_secret[, scope]}. */
+static int oauth2_entry(const px_config *cfg, const char *name, const json_t *o,
+			px_lrs *lrs, px_error *err)
+{
+	const char *url, *id, *secret, *scope, *why;
+
+	if (!json_is_object(o))
+		return cfg_fail(cfg, err, name, "oauth2",
+				"expected an object {token_url, client_id, "
+				"client_secret, scope}");
+	if (opt_str(cfg, o, name, "oauth2/token_url", &url, err) ||
+	    opt_str(cfg, o, name, "oauth2/client_id", &id, err) ||
+	    opt_str(cfg, o, name, "oauth2/client_secret", &secret, err) ||
+	    opt_str(cfg, o, name, "oauth2/scope", &scope, err))
+		return -1;
+	if (!url || !id || !secret)
+		return cfg_fail(cfg, err, name,
+				!url  ? "oauth2/token_url"
+				: !id ? "oauth2/client_id"
+				      : "oauth2/client_secret",
+				"missing (OAuth2 client credentials need "
+				"token_url, client_id and client_secret, the "
+				"last two from ${VAR})");
+	/* The client secret goes there: never in clear over a network. */
+	if ((why = endpoint_problem(url)))
+		return cfg_fail(cfg, err, name, "oauth2/token_url", why);
+	if (dup_or_null(url, &lrs->token_url) ||
+	    dup_or_null(id, &lrs->client_id) ||
+	    dup_or_null(secret, &lrs->client_secret) ||
+	    dup_or_null(scope, &lrs->scope))
+		return px_error_oom(err);
+	return 0;
+}
+
 static int from_entry(const px_config *cfg, const char *name, const json_t *e,
 		      px_lrs *lrs, px_error *err)
 {
 	const char *url, *user, *pw, *ca, *why;
+	const json_t *o2 = json_object_get(e, "oauth2");
 
 	if (!json_is_object(e))
 		return cfg_fail(cfg, err, name, NULL, "expected an object");
@@ -133,7 +176,9 @@ static int from_entry(const px_config *cfg, const char *name, const json_t *e,
 	    opt_long(cfg, e, name, "batch_size", LRS_DEFAULT_BATCH,
 		     LRS_MAX_BATCH, &lrs->batch, err) ||
 	    opt_long(cfg, e, name, "timeout_seconds", LRS_DEFAULT_TIMEOUT, 3600,
-		     &lrs->timeout, err))
+		     &lrs->timeout, err) ||
+	    opt_long(cfg, e, name, "max_wait_seconds", LRS_DEFAULT_WAIT,
+		     LRS_MAX_WAIT, &lrs->max_wait, err))
 		return -1;
 	if (!url)
 		return cfg_fail(cfg, err, name, "endpoint",
@@ -144,6 +189,12 @@ static int from_entry(const px_config *cfg, const char *name, const json_t *e,
 	if (!user != !pw)
 		return cfg_fail(cfg, err, name, user ? "password" : "username",
 				"username and password go together");
+	if (o2 && user)
+		return cfg_fail(cfg, err, name, "oauth2",
+				"either username and password (Basic) or "
+				"oauth2, not both");
+	if (o2 && oauth2_entry(cfg, name, o2, lrs, err))
+		return -1;
 	if (dup_or_null(name, &lrs->name) ||
 	    !(lrs->endpoint = with_slash(url)) ||
 	    dup_or_null(user, &lrs->username) ||
@@ -181,6 +232,7 @@ static int from_env(const char *url, px_lrs *lrs, px_error *err)
 				    "PORTEX_LRS_PASSWORD go together");
 	lrs->batch = LRS_DEFAULT_BATCH;
 	lrs->timeout = LRS_DEFAULT_TIMEOUT;
+	lrs->max_wait = LRS_DEFAULT_WAIT;
 	if (dup_or_null(url, &lrs->name) ||
 	    !(lrs->endpoint = with_slash(url)) ||
 	    dup_or_null(user && *user ? user : NULL, &lrs->username) ||
@@ -226,12 +278,21 @@ int px_lrs_from_config(const px_config *cfg, const char *to, px_lrs *lrs,
 	return rc ? -1 : 0;
 }
 
+static void wipe(char *s)
+{
+	if (s) {
+		OPENSSL_cleanse(s, strlen(s));
+		free(s);
+	}
+}
+
 void px_lrs_clear(px_lrs *lrs)
 {
-	if (lrs->password) {
-		OPENSSL_cleanse(lrs->password, strlen(lrs->password));
-		free(lrs->password);
-	}
+	wipe(lrs->password);
+	wipe(lrs->client_secret);
+	wipe(lrs->client_id);
+	free(lrs->token_url);
+	free(lrs->scope);
 	free(lrs->name);
 	free(lrs->endpoint);
 	free(lrs->username);

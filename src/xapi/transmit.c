@@ -9,6 +9,12 @@
  * is not the batch's) is a failure, not a success. A 409 is
  * narrowed down by sending that batch's statements one by one, so the
  * error names the statement the LRS holds differently.
+ *
+ * OAuth2: a bearer token from the client-credentials grant, asked for
+ * before the first request and again shortly before it expires or once
+ * after a 401 (an LRS may revoke it early). Every credential, its
+ * encoded forms and the token are redacted from what reaches a message
+ * (px_redact, shared with the REST connector).
  */
 #include <ctype.h>
 #include <curl/curl.h>
@@ -18,6 +24,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "httpshare.h"
 #include "jsonout.h"
 #include "xapi/lrs.h"
 
@@ -148,16 +158,33 @@ struct batch {
 	long n;
 };
 
+#define MAX_FORMS 6
+
 struct sender {
 	const px_lrs *lrs;
-	CURL *curl;
+	CURL *curl;  /* the Statement API */
+	CURL *tcurl; /* the token endpoint, made on first use */
 	char url[1024];
 	char curl_err[CURL_ERROR_SIZE];
 	px_buf answer;
 	char version[32];
+	char retry_after[64]; /* the last answer's Retry-After, or "" */
 	long status;
 	long backoff_ms;
+	char *token;		/* OAuth2 access token, or NULL */
+	long refresh_at;	/* monotonic seconds; 0: no expiry */
+	char *forms[MAX_FORMS]; /* encoded forms of the secrets, to redact */
 	px_lrs_report *r;
+};
+
+/* One HTTP request: a POST of body (len bytes) or, body NULL, a GET. */
+struct call {
+	CURL *curl;
+	const char *url, *what;
+	const char *body;
+	size_t len;
+	const char *ctype; /* the POST's Content-Type */
+	int lrs;	   /* to the LRS: version header, credentials */
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *ctx)
@@ -170,66 +197,138 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 	return px_buf_add(&s->answer, p, len) ? 0 : len;
 }
 
+/* The value of header `name` (lower case, with ':') in p, into out. */
+static void header_value(const char *p, size_t len, const char *name, char *out,
+			 size_t n)
+{
+	size_t nn = strlen(name), vn;
+	const char *v;
+
+	if (len <= nn || strncasecmp(p, name, nn))
+		return;
+	v = p + nn;
+	vn = len - nn;
+	while (vn && (*v == ' ' || *v == '\t'))
+		v++, vn--;
+	while (vn && isspace((unsigned char)v[vn - 1]))
+		vn--;
+	if (vn >= n)
+		vn = n - 1;
+	memcpy(out, v, vn);
+	out[vn] = '\0';
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 {
 	struct sender *s = ctx;
 	size_t len = size * n;
-	static const char name[] = "x-experience-api-version:";
 
-	if (len > sizeof(name) - 1 && !strncasecmp(p, name, sizeof(name) - 1)) {
-		const char *v = p + sizeof(name) - 1;
-		size_t vn = len - (sizeof(name) - 1);
-
-		while (vn && (*v == ' ' || *v == '\t'))
-			v++, vn--;
-		while (vn && isspace((unsigned char)v[vn - 1]))
-			vn--;
-		if (vn >= sizeof(s->version))
-			vn = sizeof(s->version) - 1;
-		memcpy(s->version, v, vn);
-		s->version[vn] = '\0';
-	}
+	header_value(p, len, "x-experience-api-version:", s->version,
+		     sizeof(s->version));
+	header_value(p, len, "retry-after:", s->retry_after,
+		     sizeof(s->retry_after));
 	return len;
 }
 
-/* A printable excerpt of the answer, with the password (should an LRS
- * echo it) masked. */
+static void wipe(char **p)
+{
+	if (*p) {
+		OPENSSL_cleanse(*p, strlen(*p));
+		free(*p);
+		*p = NULL;
+	}
+}
+
+/* A secret's forms as portex sends it: base64 of id:secret (Basic),
+ * URL-encoded (a form). An LRS or token endpoint echoing a request must
+ * not put them in a message either. */
+static int add_basic_form(struct sender *s, int k, const char *user,
+			  const char *pw)
+{
+	size_t n = strlen(user) + strlen(pw) + 1;
+	char *pair = malloc(n + 1);
+	unsigned char *b64 = malloc(4 * ((n + 2) / 3) + 1);
+	int rc = pair && b64 ? 0 : -1;
+
+	if (!rc) {
+		snprintf(pair, n + 1, "%s:%s", user, pw);
+		EVP_EncodeBlock(b64, (const unsigned char *)pair, (int)n);
+		s->forms[k] = (char *)b64;
+		b64 = NULL;
+	}
+	wipe(&pair);
+	free(b64);
+	return rc;
+}
+
+static int make_forms(struct sender *s, px_error *err)
+{
+	const px_lrs *l = s->lrs;
+	char *esc;
+
+	if (l->username && add_basic_form(s, 0, l->username, l->password))
+		return px_error_oom(err);
+	if (l->token_url) {
+		if (add_basic_form(s, 1, l->client_id, l->client_secret))
+			return px_error_oom(err);
+		if (!(esc = curl_easy_escape(NULL, l->client_secret, 0)))
+			return px_error_oom(err);
+		s->forms[2] = strdup(esc);
+		OPENSSL_cleanse(esc, strlen(esc));
+		curl_free(esc);
+		if (!s->forms[2])
+			return px_error_oom(err);
+	}
+	return 0;
+}
+
+/* text with every credential and the token masked (px_redact). */
+static void redact(const struct sender *s, const char *text, char *out,
+		   size_t n)
+{
+	const char *all[MAX_FORMS + 3] = {s->lrs->password,
+					  s->lrs->client_secret, s->token};
+	size_t k = 3;
+
+	for (int i = 0; i < MAX_FORMS; i++)
+		all[k++] = s->forms[i];
+	px_redact(all, k, text, out, n);
+}
+
+/* A printable excerpt of the answer, with every credential masked. */
 static void snippet(const struct sender *s, char *out, size_t n)
 {
-	size_t j = 0;
-	const char *pw = s->lrs->password;
+	char *text = malloc(s->answer.len + 1);
 
-	for (size_t i = 0; i < s->answer.len && j + 4 < n; i++) {
-		unsigned char c = (unsigned char)s->answer.data[i];
-
-		if (pw && *pw && s->answer.len - i >= strlen(pw) &&
-		    !memcmp(s->answer.data + i, pw, strlen(pw))) {
-			memcpy(out + j, "***", 3);
-			j += 3;
-			i += strlen(pw) - 1;
-			continue;
-		}
-		out[j++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+	if (!text) {
+		snprintf(out, n, "(body not shown: out of memory)");
+		return;
 	}
-	out[j] = '\0';
-	if (!j)
+	memcpy(text, s->answer.data ? s->answer.data : "", s->answer.len);
+	text[s->answer.len] = '\0';
+	redact(s, text, out, n);
+	free(text);
+	for (char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+	if (!*out)
 		snprintf(out, n, "(empty body)");
 }
 
-static int setup(struct sender *s, px_error *err)
+static CURL *new_handle(struct sender *s, px_error *err)
 {
-	CURL *c = s->curl = curl_easy_init();
+	CURL *c = curl_easy_init();
 	const char *ca = s->lrs->ca_file;
 
-	if (!c)
-		return px_error_oom(err);
+	if (!c) {
+		px_error_oom(err);
+		return NULL;
+	}
 	if (!ca && (ca = getenv("CURL_CA_BUNDLE")) && !*ca)
 		ca = NULL;
 	if (!ca && (ca = getenv("SSL_CERT_FILE")) && !*ca)
 		ca = NULL;
-	snprintf(s->url, sizeof(s->url), "%sstatements", s->lrs->endpoint);
-	if (curl_easy_setopt(c, CURLOPT_URL, s->url) ||
-	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") ||
+	if (curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") ||
 	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) ||
 	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) ||
 	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->curl_err) ||
@@ -240,9 +339,22 @@ static int setup(struct sender *s, px_error *err)
 	    curl_easy_setopt(c, CURLOPT_TIMEOUT, s->lrs->timeout) ||
 	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
 			     s->lrs->timeout < 30 ? s->lrs->timeout : 30L) ||
-	    (ca && curl_easy_setopt(c, CURLOPT_CAINFO, ca)))
-		return px_error_set(err, PX_EXIT_SOFTWARE,
-				    "libcurl refused an option");
+	    (ca && curl_easy_setopt(c, CURLOPT_CAINFO, ca))) {
+		curl_easy_cleanup(c);
+		px_error_set(err, PX_EXIT_SOFTWARE,
+			     "libcurl refused an option");
+		return NULL;
+	}
+	return c;
+}
+
+static int setup(struct sender *s, px_error *err)
+{
+	CURL *c;
+
+	if (make_forms(s, err) || !(c = s->curl = new_handle(s, err)))
+		return -1;
+	snprintf(s->url, sizeof(s->url), "%sstatements", s->lrs->endpoint);
 	if (s->lrs->username &&
 	    (curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) ||
 	     curl_easy_setopt(c, CURLOPT_USERNAME, s->lrs->username) ||
@@ -268,82 +380,270 @@ static void pause_ms(long ms)
 		;
 }
 
-/* POSTs body to <endpoint>statements, or with body NULL GETs the
- * statement `get_id`; returns the HTTP status (retrying transient
- * failures and 429/5xx), or -1 with err. */
-static long exchange(struct sender *s, const px_buf *body, const char *get_id,
-		     const char *what, px_error *err)
+static long now_s(void)
 {
-	const char *method = body ? "POST" : "GET";
-	char url[1100];
-	struct curl_slist *h = NULL, *t;
-	char why[CURL_ERROR_SIZE + 64] = "", body_txt[300];
-	long wait = s->backoff_ms, status = -1;
+	struct timespec ts;
 
-	static const char *const headers[] = {
-	    "Content-Type: application/json; charset=utf-8",
-	    "X-Experience-API-Version: 1.0.3", "Expect:", NULL};
-	for (int i = 0; headers[i]; i++) {
-		if (!(t = curl_slist_append(h, headers[i]))) {
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec;
+}
+
+static int fetch_token(struct sender *s, px_error *err);
+
+/* The headers of one attempt (the bearer token may have changed). */
+static struct curl_slist *headers_for(const struct sender *s,
+				      const struct call *q)
+{
+	struct curl_slist *h = NULL, *t;
+	char ctype[96], bearer[4096];
+	const char *lines[5] = {"Expect:", NULL, NULL, NULL, NULL};
+	int k = 1;
+
+	if (q->body) {
+		snprintf(ctype, sizeof(ctype), "Content-Type: %s", q->ctype);
+		lines[k++] = ctype;
+	}
+	if (q->lrs)
+		lines[k++] = "X-Experience-API-Version: 1.0.3";
+	else
+		lines[k++] = "Accept: application/json";
+	if (q->lrs && s->token) {
+		if ((size_t)snprintf(bearer, sizeof(bearer),
+				     "Authorization: Bearer %s",
+				     s->token) >= sizeof(bearer))
+			return NULL; /* refused by fetch_token already */
+		lines[k++] = bearer;
+	}
+	for (int i = 0; i < k; i++) {
+		if (!(t = curl_slist_append(h, lines[i]))) {
 			curl_slist_free_all(h);
-			return px_error_oom(err);
+			h = NULL;
+			break;
 		}
 		h = t;
 	}
-	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, h);
-	if (body) {
-		snprintf(url, sizeof(url), "%s", s->url);
-		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body->data);
-		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)body->len);
+	OPENSSL_cleanse(bearer, sizeof(bearer));
+	return h;
+}
+
+/* Sends q; returns the HTTP status (retrying transient failures, 429
+ * and 5xx, waiting as Retry-After says; with OAuth2 a 401 once more
+ * with a fresh token), or -1 with err. */
+static long perform(struct sender *s, const struct call *q, px_error *err)
+{
+	const char *method = q->body ? "POST" : "GET";
+	struct curl_slist *h = NULL;
+	char why[CURL_ERROR_SIZE + 64] = "", body_txt[300], url[1100];
+	long wait = s->backoff_ms, status = -1;
+	int oauth2 = q->lrs && s->lrs->token_url, refreshed = 0;
+
+	redact(s, q->url, url, sizeof(url));
+	if (q->body) {
+		curl_easy_setopt(q->curl, CURLOPT_POSTFIELDS, q->body);
+		curl_easy_setopt(q->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)q->len);
 	} else {
-		snprintf(url, sizeof(url), "%s?statementId=%s", s->url, get_id);
-		curl_easy_setopt(s->curl, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(q->curl, CURLOPT_HTTPGET, 1L);
 	}
-	curl_easy_setopt(s->curl, CURLOPT_URL, url);
+	curl_easy_setopt(q->curl, CURLOPT_URL, q->url);
 	for (long n = 1;; n++) {
 		CURLcode rc;
+		double after = -1;
 
+		if (oauth2 && (!s->token ||
+			       (s->refresh_at && now_s() >= s->refresh_at))) {
+			if (fetch_token(s, err)) {
+				status = -1;
+				break;
+			}
+		}
+		curl_slist_free_all(h);
+		if (!(h = headers_for(s, q))) {
+			status = px_error_oom(err);
+			break;
+		}
+		curl_easy_setopt(q->curl, CURLOPT_HTTPHEADER, h);
 		s->answer.len = 0;
-		s->version[0] = s->curl_err[0] = '\0';
-		rc = curl_easy_perform(s->curl);
+		s->version[0] = s->curl_err[0] = s->retry_after[0] = '\0';
+		rc = curl_easy_perform(q->curl);
 		if (rc == CURLE_OK) {
-			curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE,
+			curl_easy_getinfo(q->curl, CURLINFO_RESPONSE_CODE,
 					  &status);
+			if (status == 401 && oauth2 && !refreshed) {
+				/* An expired or revoked token: one fresh
+				 * token, then a 401 is final. */
+				refreshed = 1;
+				wipe(&s->token);
+				n--;
+				continue;
+			}
 			if (status != 429 && status < 500)
 				break;
 			snippet(s, body_txt, sizeof(body_txt));
 			snprintf(why, sizeof(why), "HTTP %ld: %s", status,
 				 body_txt);
+			/* Unreadable: the usual backoff, as the REST
+			 * connector does. */
+			if ((status == 429 || status == 503) &&
+			    s->retry_after[0])
+				after = px_retry_after(s->retry_after);
+			if (after > (double)s->lrs->max_wait) {
+				status = px_error_set(
+				    err, PX_EXIT_UNAVAILABLE,
+				    "LRS %s: %s %s (%s): HTTP %ld: the LRS "
+				    "asks to wait %.0f s (Retry-After: %s), "
+				    "more than max_wait_seconds (%ld): try "
+				    "again later; nothing after the statements "
+				    "confirmed so far was sent",
+				    s->lrs->name, method, url, q->what, status,
+				    after, s->retry_after, s->lrs->max_wait);
+				break;
+			}
 		} else {
 			snprintf(why, sizeof(why), "%s",
 				 s->curl_err[0] ? s->curl_err
 						: curl_easy_strerror(rc));
 			if (!transient(rc)) {
-				status = -1;
-				px_error_set(err, PX_EXIT_UNAVAILABLE,
-					     "LRS %s: %s %s (%s): %s",
-					     s->lrs->name, method, url, what,
-					     why);
+				status = px_error_set(err, PX_EXIT_UNAVAILABLE,
+						      "LRS %s: %s %s (%s): %s",
+						      s->lrs->name, method, url,
+						      q->what, why);
 				break;
 			}
 		}
 		if (n >= s->lrs->attempts) {
-			status = -1;
-			px_error_set(err, PX_EXIT_UNAVAILABLE,
-				     "LRS %s: %s %s (%s): %s (gave up after "
-				     "%ld attempts)",
-				     s->lrs->name, method, url, what, why, n);
+			status = px_error_set(
+			    err, PX_EXIT_UNAVAILABLE,
+			    "LRS %s: %s %s (%s): %s (gave up after %ld "
+			    "attempts)",
+			    s->lrs->name, method, url, q->what, why, n);
 			break;
 		}
-		pause_ms(wait);
+		/* after <= max_wait (a day at most): in range of a long */
+		pause_ms(after >= 0 ? (long)(after * 1000) : wait);
 		wait = wait * 2 > 8000 ? 8000 : wait * 2;
 	}
-	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(q->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(h);
-	if (status >= 0)
+	if (status >= 0 && q->lrs)
 		s->r->status = status;
 	return status;
+}
+
+/* The client-credentials grant (RFC 6749 4.4), the client authenticated
+ * with HTTP Basic (2.3.1). */
+static int fetch_token(struct sender *s, px_error *err)
+{
+	const px_lrs *l = s->lrs;
+	px_buf form = {0};
+	struct call q = {0};
+	char body[300], url[1100], *esc = NULL;
+	const char *why;
+	json_error_t jerr;
+	json_t *doc = NULL;
+	long long ttl;
+	long status;
+	int rc = -1;
+
+	wipe(&s->token);
+	if (!s->tcurl &&
+	    (!(s->tcurl = new_handle(s, err)) ||
+	     curl_easy_setopt(s->tcurl, CURLOPT_HTTPAUTH,
+			      (long)CURLAUTH_BASIC) ||
+	     curl_easy_setopt(s->tcurl, CURLOPT_USERNAME, l->client_id) ||
+	     curl_easy_setopt(s->tcurl, CURLOPT_PASSWORD, l->client_secret)))
+		return s->tcurl ? px_error_set(err, PX_EXIT_SOFTWARE,
+					       "libcurl refused the "
+					       "credentials option")
+				: -1;
+	static const char grant[] = "grant_type=client_credentials";
+	if (px_buf_add(&form, grant, sizeof(grant) - 1) ||
+	    (l->scope && (!(esc = curl_easy_escape(NULL, l->scope, 0)) ||
+			  px_buf_add(&form, "&scope=", 7) ||
+			  px_buf_add(&form, esc, strlen(esc)))) ||
+	    px_buf_add(&form, "", 1)) {
+		curl_free(esc);
+		px_buf_free(&form);
+		return px_error_oom(err);
+	}
+	curl_free(esc);
+	q.curl = s->tcurl;
+	q.url = l->token_url;
+	q.what = "OAuth2 token, client credentials";
+	q.body = form.data;
+	q.len = form.len - 1;
+	q.ctype = "application/x-www-form-urlencoded";
+	redact(s, l->token_url, url, sizeof(url));
+	if ((status = perform(s, &q, err)) < 0)
+		goto out;
+	snippet(s, body, sizeof(body));
+	if (status != 200) {
+		int refused = status == 400 || status == 401 || status == 403;
+
+		px_error_set(err,
+			     refused ? PX_EXIT_CONFIG : PX_EXIT_UNAVAILABLE,
+			     "LRS %s: OAuth2 token: POST %s: HTTP %ld: %s: %s",
+			     l->name, url, status,
+			     refused ? "client credentials refused: check "
+				       "oauth2.client_id, client_secret and "
+				       "scope"
+				     : "not what a token endpoint answers to "
+				       "the client-credentials grant",
+			     body);
+		goto out;
+	}
+	/* A broken answer may hold a token that is not redacted yet: its
+	 * body is not shown. */
+	doc = json_loadb(s->answer.data ? s->answer.data : "", s->answer.len, 0,
+			 &jerr);
+	if (!doc || px_oauth2_answer(doc, &s->token, &ttl, &why)) {
+		px_error_set(err, PX_EXIT_UNAVAILABLE,
+			     "LRS %s: OAuth2 token: POST %s: HTTP 200: the "
+			     "answer is %s%s (body not shown)",
+			     l->name, url, doc ? "not a token: it has " : "",
+			     doc ? why : "not JSON");
+		goto out;
+	}
+	if (strlen(s->token) > 3000) {
+		wipe(&s->token);
+		px_error_set(err, PX_EXIT_UNAVAILABLE,
+			     "LRS %s: OAuth2 token: POST %s: the access "
+			     "token is over 3000 bytes",
+			     l->name, url);
+		goto out;
+	}
+	s->refresh_at = px_oauth2_refresh_at(now_s(), ttl);
+	rc = 0;
+out:
+	json_decref(doc);
+	if (s->answer.data)
+		OPENSSL_cleanse(s->answer.data, s->answer.len);
+	s->answer.len = 0;
+	px_buf_free(&form);
+	return rc;
+}
+
+/* POSTs body to <endpoint>statements, or with body NULL GETs the
+ * statement `get_id`: perform() on the Statement API. */
+static long exchange(struct sender *s, const px_buf *body, const char *get_id,
+		     const char *what, px_error *err)
+{
+	char url[1100];
+	struct call q = {0};
+
+	q.curl = s->curl;
+	q.what = what;
+	q.lrs = 1;
+	q.url = url;
+	if (body) {
+		snprintf(url, sizeof(url), "%s", s->url);
+		q.body = body->data;
+		q.len = body->len;
+		q.ctype = "application/json; charset=utf-8";
+	} else {
+		snprintf(url, sizeof(url), "%s?statementId=%s", s->url, get_id);
+	}
+	return perform(s, &q, err);
 }
 
 /* ---- judging the answer ---------------------------------------------- */
@@ -504,14 +804,20 @@ static int send_batch(struct sender *s, struct batch *b, px_error *err)
 				    s->lrs->name, s->url, what, body);
 	case 401:
 	case 403:
-		return px_error_set(err, PX_EXIT_CONFIG,
-				    "LRS %s: POST %s: HTTP %ld: credentials "
-				    "refused (%s): check the LRS's username "
-				    "and password: %s",
-				    s->lrs->name, s->url, s->status,
-				    s->lrs->username ? "Basic, as configured"
-						     : "none were given",
-				    body);
+		return px_error_set(
+		    err, PX_EXIT_CONFIG,
+		    "LRS %s: POST %s: HTTP %ld: credentials "
+		    "refused (%s): %s: %s",
+		    s->lrs->name, s->url, s->status,
+		    s->lrs->token_url  ? "an OAuth2 bearer token, refreshed "
+					 "once"
+		    : s->lrs->username ? "Basic, as configured"
+				       : "none were given",
+		    s->lrs->token_url ? "check the client's rights at the "
+					"LRS (oauth2.scope)"
+				      : "check the LRS's username and "
+					"password",
+		    body);
 	case 404:
 	case 405:
 		return px_error_set(err, PX_EXIT_CONFIG,
@@ -605,6 +911,10 @@ int px_lrs_send(const px_lrs *lrs, FILE *in, uint64_t resume_from,
 	if (!rc)
 		rc = flush(&s, &b, progress, ctx, err);
 	curl_easy_cleanup(s.curl);
+	curl_easy_cleanup(s.tcurl);
+	wipe(&s.token);
+	for (int i = 0; i < MAX_FORMS; i++)
+		wipe(&s.forms[i]);
 	px_buf_free(&s.answer);
 	px_buf_free(&b.body);
 	px_buf_free(&st);

@@ -68,6 +68,35 @@ for s in sent:
 PY
 }
 
+OA_ID=portex-client-7d2
+OA_SECRET=oauth-s3cret-91be44
+
+# oauth_start [lrs.py args]: an LRS that takes OAuth2 bearer tokens only
+# (from its /oauth/token, for $OA_ID:$OA_SECRET, scope statements/write)
+oauth_start() {
+	lrs_start --client-id "$OA_ID" --client-secret "$OA_SECRET" \
+		--scope statements/write --token-log "$T/tokens.log" "$@"
+}
+
+# oauth_config: campus authenticates with OAuth2 client credentials
+oauth_config() {
+	export LRS_CLIENT=$OA_ID LRS_CLIENT_SECRET=$OA_SECRET
+	edit_config "e = c['xapi']['lrs']['campus']; e.pop('username'); e.pop('password'); e['oauth2'] = {'token_url': '${LRS_URL%xapi/}oauth/token', 'client_id': '\${LRS_CLIENT}', 'client_secret': '\${LRS_CLIENT_SECRET}', 'scope': 'statements/write'}"
+}
+
+tokens() { grep -c "^$1" "$T/tokens.log" 2>/dev/null || true; }
+
+# no_leak SECRET...: none of them in portex's output, the ledger or the
+# request as shown; nor any token the LRS issued
+no_leak() {
+	"$PORTEX" request show "$ID" $C --json >"$T/show.json" 2>&1
+	"$PORTEX" request show "$ID" $C >"$T/show.txt" 2>&1
+	for s in "$@" tok-; do
+		! grep -rqF -- "$s" "$T/show.json" "$T/show.txt" "$T/stdout" "$T/stderr" "$T/ledger.db" ||
+			fail "'$s' leaked: $(grep -rlF -- "$s" "$T/show.json" "$T/show.txt" "$T/stdout" "$T/stderr" "$T/ledger.db")"
+	done
+}
+
 posts() { if [ -f "$T/lrs.log" ]; then wc -l <"$T/lrs.log" | tr -d ' '; else echo 0; fi; }
 
 test_transmit_stores_every_statement_once_and_records_the_receipt() {
@@ -261,6 +290,102 @@ test_a_killed_transmission_does_not_block_email_delivery() {
 	expect_exit 64 "$PORTEX" request deliver "$ID" --method email $C
 	expect_err "smtp"
 	! grep -q "Message-ID" "$T/stderr" || fail "email blocked by the transmission: $(cat "$T/stderr")"
+}
+
+test_oauth2_client_credentials_deliver_every_statement() {
+	oauth_start
+	tx_setup
+	oauth_config
+	expect_exit 0 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	expect_out "request $ID delivered by xAPI transmission to campus"
+	stored_check
+	[ "$(posts)" = "$(( (N + 3) / 4 ))" ] || fail "$(posts) POSTs"
+	[ "$(tokens grant)" = 1 ] || fail "tokens: $(cat "$T/tokens.log")"
+	[ "$(tokens 401)" = 0 ] || fail "refused: $(cat "$T/tokens.log")"
+	[ "$(show 'j["status"]')" = delivered ] || fail "not delivered"
+	no_leak "$OA_SECRET"
+	"$PORTEX" audit verify $C >/dev/null || fail "audit trail broken"
+}
+
+# A token announced as expiring at once (expires_in 0) is renewed before
+# each request, never sent stale; one the LRS stops accepting early
+# (revoked, or a clock ahead) is renewed once on the 401.
+test_an_expiring_oauth2_token_is_refreshed() {
+	oauth_start --expires-in 0 --token-uses 1
+	tx_setup
+	oauth_config
+	expect_exit 0 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	stored_check
+	[ "$(tokens grant)" = "$(posts)" ] || fail "$(tokens grant) tokens for $(posts) POSTs"
+	[ "$(tokens 401)" = 0 ] || fail "a stale token was sent: $(cat "$T/tokens.log")"
+	[ "$(show 'j["status"]')" = delivered ] || fail "not delivered"
+	lrs_stop
+	rm -rf "$T/lrs.json" "$T/lrs.log" "$T/tokens.log" "$T/out" "$T/pkg" "$T/ledger.db" "$T/alice.zip"
+	oauth_start --token-uses 2
+	tx_setup
+	oauth_config
+	expect_exit 0 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	stored_check
+	b=$(posts)
+	[ "$(tokens grant)" = "$(( (b + 1) / 2 ))" ] || fail "$(tokens grant) tokens for $b POSTs: $(cat "$T/tokens.log")"
+	[ "$(tokens "401 expired")" = "$(( (b + 1) / 2 - 1 ))" ] || fail "401s: $(cat "$T/tokens.log")"
+	[ "$(show 'j["status"]')" = delivered ] || fail "not delivered"
+	no_leak "$OA_SECRET"
+}
+
+test_oauth2_credentials_refused_fail_with_78_and_leak_nothing() {
+	oauth_start
+	tx_setup
+	oauth_config
+	export LRS_CLIENT_SECRET=not-the-client-secret-3a9d
+	expect_exit 78 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	expect_err "LRS campus: OAuth2 token: POST ${LRS_URL%xapi/}oauth/token: HTTP 401: client credentials refused"
+	grep -q '"got": "Basic \*\*\*"' "$T/stderr" || fail "the echoed Basic header is not masked: $(cat "$T/stderr")"
+	[ "$(show 'j["status"]')" = exported ] || fail "recorded as delivered"
+	[ "$(show 'j["delivery"]["state"]')" = failed ] || fail "failure not recorded"
+	[ "$(posts)" = 0 ] || fail "statements were sent"
+	[ ! -s "$T/lrs.json" ] || [ "$(jget "$T/lrs.json" 'len(j)')" = 0 ] || fail "LRS stored statements"
+	echoed=$(printf '%s' "$OA_ID:not-the-client-secret-3a9d" | base64 -w0)
+	no_leak not-the-client-secret-3a9d "$echoed"
+	# A token the LRS never accepts (a client without the right): one
+	# renewal, then 78 as well.
+	lrs_stop
+	oauth_start --port "$(cat "$T/lrs.port")" --token-uses 0
+	export LRS_CLIENT_SECRET=$OA_SECRET
+	expect_exit 78 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	expect_err "HTTP 401: credentials refused (an OAuth2 bearer token, refreshed once)"
+	[ "$(tokens grant)" = 2 ] || fail "tokens: $(cat "$T/tokens.log")"
+	[ "$(show 'j["status"]')" = exported ] || fail "recorded as delivered"
+	no_leak "$OA_SECRET"
+}
+
+# 429/503 with Retry-After: the LRS is given the time it asks for (the
+# mock answers 429 again, logged "early", to a POST that comes sooner),
+# in seconds and as an HTTP date.
+test_retry_after_in_seconds_or_as_a_date_is_waited_for() {
+	lrs_start --busy 2 --retry-after 1,date+2
+	tx_setup
+	expect_exit 0 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	! grep -q early "$T/lrs.log" || fail "retried before Retry-After: $(cat "$T/lrs.log")"
+	stored_check
+	[ "$(show 'j["status"]')" = delivered ] || fail "not delivered"
+}
+
+test_a_retry_after_beyond_max_wait_ends_with_69_naming_it() {
+	lrs_start --busy 1 --retry-after 1e300
+	tx_setup
+	expect_exit 69 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	expect_err "Retry-After: 1e300"
+	expect_err "more than max_wait_seconds (300)"
+	[ "$(show 'j["status"]')" = exported ] || fail "recorded as delivered"
+	[ "$(show 'j["delivery"]["state"]')" = failed ] || fail "failure not recorded"
+	lrs_stop
+	lrs_start --port "$(cat "$T/lrs.port")" --busy 1 --busy-status 429 --retry-after 90
+	edit_config "c['xapi']['lrs']['campus']['max_wait_seconds'] = 60"
+	expect_exit 69 "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C
+	expect_err "HTTP 429: the LRS asks to wait 90 s (Retry-After: 90), more than max_wait_seconds (60)"
+	[ "$(show 'j["status"]')" = exported ] || fail "recorded as delivered"
+	[ ! -s "$T/lrs.json" ] || [ "$(jget "$T/lrs.json" 'len(j)')" = 0 ] || fail "LRS stored statements"
 }
 
 run_tests

@@ -143,6 +143,23 @@ test_xapi_config_schema_agrees_with_portex() {
 	ajv "$T/demo.json" || fail "ajv refuses a config portex accepts: $(cat "$T/ajv.out")"
 	expect_exit 0 export_alice
 	cp "$T/demo.json" "$T/good.json"
+	# OAuth2 client credentials instead of Basic, and a Retry-After bound.
+	edit_config "e = c['xapi']['lrs']['campus']; e.pop('username'); e.pop('password'); e['max_wait_seconds'] = 120; e['oauth2'] = {'token_url': 'https://lrs.example/oauth/token', 'client_id': 'i', 'client_secret': 's', 'scope': 'statements/write'}"
+	ajv "$T/demo.json" || fail "ajv refuses an OAuth2 config portex accepts: $(cat "$T/ajv.out")"
+	expect_exit 0 export_alice --force
+	cp "$T/demo.json" "$T/good-oauth2.json"
+	for bad in "c['xapi']['lrs']['campus']['oauth2']['scpe'] = 'x'" \
+		"del c['xapi']['lrs']['campus']['oauth2']['client_secret']" \
+		"c['xapi']['lrs']['campus']['oauth2']['token_url'] = 'http://lrs.example/oauth/token'" \
+		"c['xapi']['lrs']['campus'].update(username='k', password='p')" \
+		"c['xapi']['lrs']['campus']['max_wait_seconds'] = 0"; do
+		cp "$T/good-oauth2.json" "$T/demo.json"
+		edit_config "$bad"
+		! ajv "$T/demo.json" || fail "ajv accepts: $bad"
+		"$PORTEX" transmit "$T/alice.zip" --to campus --request 1 \
+			--config "$T/demo.json" --ledger "sqlite:$T/l.db" >"$T/stdout" 2>"$T/stderr" && fail "portex accepts: $bad"
+		grep -q "/xapi/lrs/campus" "$T/stderr" || fail "portex on '$bad': $(cat "$T/stderr")"
+	done
 	for bad in "c['xapi']['lrs']['campus']['batch_sise'] = 5" \
 		"c['xapi']['lrs']['campus']['endpoint'] = 'http://lrs.example/xapi/'" \
 		"del c['xapi']['lrs']['campus']['password']" \

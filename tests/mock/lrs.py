@@ -28,13 +28,34 @@ the statements it stored now only (as some LRSs do); --forget-last
 drops the last statement of each batch yet answers 200 with the others'
 ids; --hang never answers a POST.
 --port P listens on P again after a restart (else an ephemeral port).
+
+OAuth2 (--client-id ID --client-secret S; then the Statement API takes a
+bearer token instead of Basic credentials):
+  POST /oauth/token       RFC 6749 4.4: form grant_type=client_credentials
+                          (else 400 unsupported_grant_type), the client
+                          authenticated with HTTP Basic (else 401
+                          invalid_client); --scope X: the form's scope must
+                          be X (else 400 invalid_scope). Answers
+                          {access_token, token_type: Bearer, expires_in}.
+  --expires-in N          the expires_in announced (default 3600);
+  --token-uses K          each token is accepted for K Statement API
+                          requests, then 401 (a token that expired or was
+                          revoked early; 0: refused from the start).
+  --token-log F           one line per event: "grant N", "refused ...",
+                          "401 expired".
+Retry-After (--busy K --retry-after V): the first K POSTs to statements are
+answered --busy-status (503) with Retry-After V; V "date+N" is an HTTP date
+N seconds ahead; "V1,V2" gives V1 to the first busy answer, V2 to the next. A POST arriving before the time it was given is logged
+"early" (in --log) and answered 429 again.
 Usage: lrs.py --port-file F --store F --user U --password P [--log F] ...
 """
 import argparse
 import base64
+import email.utils
 import json
 import os
 import sys
+import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,9 +75,11 @@ class LRS(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
-    def answer(self, status, body=None, ctype="application/json"):
+    def answer(self, status, body=None, ctype="application/json", headers=()):
         data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
         self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
         if not ARGS.no_version:
             self.send_header("X-Experience-API-Version", "1.0.3")
         if status != 204:
@@ -71,10 +94,70 @@ class LRS(BaseHTTPRequestHandler):
         if not v.startswith("1.0."):
             self.answer(400, {"error": "X-Experience-API-Version missing or not 1.0.x: %r" % v})
             return False
+        got = self.headers.get("Authorization", "")
+        if ARGS.client_id:
+            with LOCK:
+                uses = TOKENS.get(got[7:]) if got.startswith("Bearer ") else None
+                if uses is None or uses <= 0:
+                    token_log("401 %s" % ("expired" if uses is not None else "unknown token"))
+                    self.answer(401, {"error": "bearer token expired or unknown"})
+                    return False
+                TOKENS[got[7:]] = uses - 1
+            return True
         want = "Basic " + base64.b64encode(("%s:%s" % (ARGS.user, ARGS.password)).encode()).decode()
-        if self.headers.get("Authorization", "") != want:
+        if got != want:
             self.answer(401, {"error": "credentials refused"})
             return False
+        return True
+
+    def token(self, raw):
+        form = parse_qs(raw.decode(errors="replace"))
+        if self.headers.get("Content-Type", "").split(";")[0] != "application/x-www-form-urlencoded":
+            return self.answer(400, {"error": "invalid_request", "error_description": "expected a form"})
+        want = "Basic " + base64.b64encode(("%s:%s" % (ARGS.client_id, ARGS.client_secret)).encode()).decode()
+        if self.headers.get("Authorization", "") != want:
+            token_log("refused client")
+            # Echoes what it was sent, as careless servers do: portex
+            # must not show it.
+            return self.answer(401, {"error": "invalid_client", "got": self.headers.get("Authorization", "")},
+                               headers=[("WWW-Authenticate", 'Basic realm="lrs"')])
+        if form.get("grant_type") != ["client_credentials"]:
+            token_log("refused grant %r" % form.get("grant_type"))
+            return self.answer(400, {"error": "unsupported_grant_type"})
+        if ARGS.scope and form.get("scope") != [ARGS.scope]:
+            token_log("refused scope %r" % form.get("scope"))
+            return self.answer(400, {"error": "invalid_scope"})
+        with LOCK:
+            STATE["grants"] += 1
+            tok = "tok-%d-%s" % (STATE["grants"], uuid.uuid4().hex)
+            TOKENS[tok] = ARGS.token_uses
+            token_log("grant %d" % STATE["grants"])
+        self.answer(200, {"access_token": tok, "token_type": "Bearer", "expires_in": ARGS.expires_in})
+
+    def busy(self):
+        """True when this POST was answered 'busy' (Retry-After)."""
+        with LOCK:
+            early = time.time() < STATE["not_before"]
+            if not early and STATE["busy"] >= ARGS.busy:
+                return False
+            if early:
+                log(0, "-", "early")
+                status = 429
+            else:
+                STATE["busy"] += 1
+                status = ARGS.busy_status
+            values = ARGS.retry_after.split(",")
+            v = values[(STATE["busy"] - 1) % len(values)]
+            if v.startswith("date+"):
+                when = int(time.time()) + int(v[5:])
+                v = email.utils.formatdate(when, usegmt=True)
+                STATE["not_before"] = when
+            else:
+                try:
+                    STATE["not_before"] = time.time() + float(v)
+                except ValueError:
+                    STATE["not_before"] = 0
+        self.answer(status, {"error": "busy, come back later"}, headers=[("Retry-After", v)])
         return True
 
     def do_GET(self):
@@ -96,9 +179,13 @@ class LRS(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         n = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(n)
+        if url.path == "/oauth/token" and ARGS.client_id:
+            return self.token(raw)
         if url.path != "/xapi/statements":
             return self.answer(404, {"error": "not found"})
         if not self.checks():
+            return
+        if ARGS.busy and self.busy():
             return
         if ARGS.hang:
             time.sleep(60)  # a sender killed meanwhile never hears back
@@ -165,7 +252,15 @@ def log(n, first, status):
             f.write("%d %s %s\n" % (n, first, status))
 
 
-STATE = {"posts": 0}
+def token_log(line):
+    if ARGS.token_log:
+        with open(ARGS.token_log, "a") as f:
+            f.write(line + "\n")
+
+
+STATE = {"posts": 0, "grants": 0, "busy": 0, "not_before": 0}
+TOKENS = {}
+LOCK = threading.Lock()
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
@@ -181,6 +276,15 @@ if __name__ == "__main__":
     p.add_argument("--new-ids-only", action="store_true")
     p.add_argument("--forget-last", action="store_true")
     p.add_argument("--hang", action="store_true")
+    p.add_argument("--client-id")
+    p.add_argument("--client-secret")
+    p.add_argument("--scope")
+    p.add_argument("--expires-in", type=int, default=3600)
+    p.add_argument("--token-uses", type=int, default=1000000)
+    p.add_argument("--token-log")
+    p.add_argument("--busy", type=int, default=0)
+    p.add_argument("--busy-status", type=int, default=503)
+    p.add_argument("--retry-after", default="1")
     ARGS = p.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), LRS)
     srv.daemon_threads = True
