@@ -27,6 +27,7 @@
 #include "package/package.h"
 #include "xapi/xapi.h"
 #include "processing.h"
+#include "progress.h"
 #include "secret.h"
 #include "timefmt.h"
 
@@ -49,10 +50,11 @@ struct px_exporter {
 	px_signer *signer;
 	struct src *srcs;
 	size_t n_srcs;
-	int opened;	  /* sources are open and their plans checked */
-	int ran;	  /* a subject ran since they were opened */
-	int reopen;	  /* the last subject lost a source: open afresh */
-	json_t *entities; /* entity -> records of the last subject */
+	int opened;	       /* sources are open and their plans checked */
+	int ran;	       /* a subject ran since they were opened */
+	int reopen;	       /* the last subject lost a source: open afresh */
+	json_t *entities;      /* entity -> records of the last subject */
+	px_progress *progress; /* the terminal display, or NULL */
 };
 
 /* One subject's run. o is the exporter's options with this subject's
@@ -68,6 +70,7 @@ struct run {
 	px_signer *signer;
 	const char *retrievable_until;
 	px_xapi *xapi; /* NULL: no xapi/statements.json (--format) */
+	int simulate;  /* resolve steps are told, not run (sources check) */
 };
 
 /* What a fetch's records go through on their way to the package. */
@@ -82,7 +85,6 @@ struct sink {
 	int enc_ok;	/* the statement's columns compiled */
 	px_buf text;
 	uint64_t n;
-	int tty;
 };
 
 static const char *const scope_names[] = {"portability", "access"};
@@ -375,10 +377,26 @@ static int resolve_step(struct run *r, struct src *s, size_t j,
 	const char *key = json_string_value(json_object_get(st, "provides"));
 	const json_t *known;
 	char *value = NULL;
-	int rc = s->conn->resolve(s->handle, j, r->keys, &value, err);
+	px_export_step told = {.kind = PX_STEP_RESOLVE,
+			       .source = s->cfg.name,
+			       .key = key,
+			       .found = 1};
+	int rc = r->simulate
+		     ? 1
+		     : s->conn->resolve(s->handle, j, r->keys, &value, err);
 
+	if (rc >= 0 && r->o->on_step) {
+		told.found = rc;
+		r->o->on_step(r->o->on_step_ctx, &told);
+	}
 	if (rc <= 0)
 		return rc;
+	if (r->simulate)
+		return json_object_get(r->keys, key) ||
+			       !json_object_set_new(r->keys, key,
+						    json_string("?"))
+			   ? 0
+			   : px_error_oom(err);
 	s->found = 1;
 	known = json_object_get(r->keys, key);
 	if (known && strcmp(json_string_value(known), value))
@@ -438,11 +456,15 @@ static int resolve_identity(struct run *r, px_error *err)
 
 static void show_progress(struct sink *k, int final)
 {
-	if (!k->tty || (!final && k->n % 10000))
-		return;
-	fprintf(stderr, "\r  %s/%s: %llu record%s%s", k->s->cfg.name, k->entity,
-		(unsigned long long)k->n, k->n == 1 ? "" : "s",
-		final ? "\n" : "");
+	const px_export_opts *o = k->r->o;
+	px_export_step st = {.kind = final ? PX_STEP_FETCHED : PX_STEP_RECORDS,
+			     .source = k->s->cfg.name,
+			     .entity = k->entity,
+			     .category = k->category,
+			     .records = k->n};
+
+	if (o->on_step && (final || !(k->n % 256)))
+		o->on_step(o->on_step_ctx, &st);
 }
 
 static int record_error(px_error *err, struct sink *k, const char *fmt, ...)
@@ -484,6 +506,11 @@ static int emit(void *ctx, const px_record *rec, px_error *err)
 		return record_error(err, k,
 				    "field content: only a document carries "
 				    "content");
+	/* no package: sources check counts */
+	if (!k->r->pkg) {
+		show_progress(k, 0);
+		return 0;
+	}
 	if (is_doc && px_package_document(k->r->pkg, k->s->cfg.name, out,
 					  rec->content, rec->content_len,
 					  rec->content ? NULL : file, err))
@@ -523,6 +550,10 @@ static int row(void *ctx, const px_cell *cells, size_t n, px_error *err)
 	if ((rc = px_rowenc_row(k->enc, cells, n, &k->text)))
 		return rc < 0 ? px_error_oom(err) : 1;
 	k->n++;
+	if (!k->r->pkg) { /* sources check counts */
+		show_progress(k, 0);
+		return px_interrupt_check(err, "stopped");
+	}
 	if (px_interrupt_check(err, "no package written") ||
 	    (k->r->xapi &&
 	     px_xapi_add_text(k->r->xapi, k->entity, k->s->cfg.json,
@@ -575,7 +606,6 @@ static int fetch_all(struct run *r, px_error *err)
 			    .category = json_string_value(
 				json_object_get(c, "category")),
 			    .json_cols = json_object_get(c, "json"),
-			    .tty = r->o->progress && isatty(2),
 			};
 			json_t *cnt;
 
@@ -593,6 +623,7 @@ static int fetch_all(struct run *r, px_error *err)
 				px_normaliser_free(k.norm);
 				return -1;
 			}
+			show_progress(&k, 0);
 			int rc = fetch_one(r, s, j, &k, err);
 			px_normaliser_free(k.norm);
 			if (rc)
@@ -787,6 +818,11 @@ px_exporter *px_exporter_new(const px_export_opts *o, px_error *err)
 		return NULL;
 	}
 	x->o.audit = NULL;
+	if (o->progress && !o->on_step && isatty(2) &&
+	    (x->progress = px_progress_new(stderr))) {
+		x->o.on_step = px_progress_step;
+		x->o.on_step_ctx = x->progress;
+	}
 	x->schemas = px_schemas_load(err);
 	if (!x->schemas || px_export_signer(&x->o, &x->signer, err)) {
 		if (!err->code)
@@ -805,6 +841,7 @@ void px_exporter_free(px_exporter *x)
 	px_signer_free(x->signer);
 	px_schemas_free(x->schemas);
 	json_decref(x->entities);
+	px_progress_free(x->progress);
 	if (x->o.password) {
 		OPENSSL_cleanse((char *)x->o.password, strlen(x->o.password));
 		free((char *)x->o.password);
@@ -1054,6 +1091,48 @@ int px_exporter_resolve(px_exporter *x, const json_t *subject,
 out:
 	end_sources(x);
 	if (rc < 0 && err->code == PX_EXIT_UNAVAILABLE)
+		x->reopen = 1;
+	json_decref(r.keys);
+	return rc;
+}
+
+int px_exporter_check(px_exporter *x, const json_t *subject, uint64_t *records,
+		      px_error *err)
+{
+	px_export_opts o = x->o;
+	struct run r = {.o = &o, .x = x, .schemas = x->schemas};
+	int rc = -1, any = 0;
+
+	*records = 0;
+	if (prepare_sources(x, err))
+		return -1;
+	r.srcs = x->srcs;
+	r.n_srcs = x->n_srcs;
+	r.simulate = !subject;
+	r.keys = subject ? json_deep_copy(subject) : json_object();
+	if (!r.keys || (!subject && entry_keys(&r, r.keys))) {
+		px_error_oom(err);
+		goto out;
+	}
+	o.subject = r.keys;
+	if (check_plans(&r, err) ||
+	    px_processing_check(o.config, r.schemas, err) ||
+	    resolve_identity(&r, err) || (subject && fetch_all(&r, err)))
+		goto out;
+	for (size_t i = 0; i < r.n_srcs; i++) {
+		const char *k;
+		json_t *v;
+
+		any |= r.srcs[i].found;
+		json_object_foreach (r.srcs[i].counts, k, v)
+			*records += (uint64_t)json_integer_value(v);
+	}
+	if (subject && !any)
+		px_error_set(err, PX_EXIT_NOUSER, "subject found in no source");
+	else
+		rc = 0;
+out:
+	if (rc && err->code == PX_EXIT_UNAVAILABLE)
 		x->reopen = 1;
 	json_decref(r.keys);
 	return rc;

@@ -17,6 +17,25 @@ typedef enum px_scope {
 	PX_SCOPE_ACCESS,      /* Art. 15: provided + observed + derived */
 } px_scope;
 
+/* What an export is doing, told to px_export_opts.on_step as it happens:
+ * for a progress display (progress.h) and `portex sources check`. */
+typedef enum px_step_kind {
+	PX_STEP_RESOLVE, /* a resolve step ran: key (provided), found */
+	PX_STEP_RECORDS, /* a collection is being read: records so far
+			  * (0 when it starts, then every 256th) */
+	PX_STEP_FETCHED, /* a collection is read: records, all of them */
+} px_step_kind;
+
+typedef struct px_export_step {
+	px_step_kind kind;
+	const char *source;   /* the source's name */
+	const char *entity;   /* RECORDS, FETCHED: the collection's entity */
+	const char *key;      /* RESOLVE: the identity key the step provides */
+	const char *category; /* RECORDS, FETCHED: the collection's */
+	uint64_t records;     /* RECORDS, FETCHED */
+	int found;	      /* RESOLVE: the step found the subject */
+} px_export_step;
+
 typedef struct px_export_opts {
 	const px_config *config;
 	const json_t *subject; /* identity keys given: {"email": "..."} */
@@ -28,8 +47,12 @@ typedef struct px_export_opts {
 	const char *sign_key;	/* override config "signing.key", or NULL */
 	const char *sign_cert;	/* override config "signing.cert", or NULL */
 	const char *password;	/* encrypt data entries (AES-256), or NULL */
-	int progress;		/* print progress on stderr */
-	int no_xapi;		/* leave xapi/statements.json out */
+	int progress; /* on_step NULL: progress.h's display on stderr when
+		       * stderr is a terminal */
+	/* Told every step (px_export_step), or NULL. Borrowed: ctx. */
+	void (*on_step)(void *ctx, const px_export_step *step);
+	void *on_step_ctx;
+	int no_xapi; /* leave xapi/statements.json out */
 	/* The ledger's audit trail head when the export starts, for
 	 * manifest.json ({"entries": N, "head": hex}), or NULL: borrowed. */
 	const json_t *audit;
@@ -108,6 +131,17 @@ int px_exporter_run(px_exporter *x, const px_export_subject *s,
  * (78). scope NULL: the exporter's. Uses x like px_exporter_run(). */
 int px_exporter_resolve(px_exporter *x, const json_t *subject,
 			const char *scope, json_t **keys, px_error *err);
+
+/* `portex sources check`: opens every source (a database connection, a
+ * REST partner's OAuth2 token), checks the plans, then with subject:
+ * runs the resolve steps and reads every collection in scope, counting
+ * the records an export would hold (told as PX_STEP_FETCHED, *records
+ * the total) without writing anything; without subject (NULL): tells
+ * the resolve steps (PX_STEP_RESOLVE, found 1) in the order they run when
+ * each finds the subject, starting from every key no step provides, and
+ * runs none. Returns 0 or -1 with err, the codes of px_exporter_run(). */
+int px_exporter_check(px_exporter *x, const json_t *subject, uint64_t *records,
+		      px_error *err);
 
 /* {"entity": records, ...} of the last successful run, all sources
  * together; NULL after a failure. Valid until the next run or free. */

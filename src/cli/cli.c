@@ -1,10 +1,13 @@
 /* cli.c - small helpers shared by the command files. */
+#include <jansson.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
 #include "portex/config.h"
+#include "portex/export.h"
 #include "interrupt.h"
 #include "portex/ledger.h"
 #include "queue/pool.h"
@@ -19,6 +22,36 @@ int px_usage_error(px_error *err, const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	return px_error_set(err, PX_EXIT_USAGE, "%s (see 'portex %s --help')",
 			    msg, cmd);
+}
+
+int px_cli_add_subject(json_t *subject, const char *arg, const char *cmd,
+		       px_error *err)
+{
+	const char *eq = strchr(arg, '=');
+	char key[64];
+
+	if (!eq || eq == arg || !eq[1] || (size_t)(eq - arg) >= sizeof(key))
+		return px_usage_error(err, cmd,
+				      "--subject %s: expected KEY=VALUE", arg);
+	memcpy(key, arg, (size_t)(eq - arg));
+	key[eq - arg] = '\0';
+	if (json_object_get(subject, key))
+		return px_usage_error(err, cmd, "--subject %s given twice",
+				      key);
+	return json_object_set_new(subject, key, json_string(eq + 1))
+		   ? px_error_set(err, PX_EXIT_USAGE,
+				  "--subject %s: value is not UTF-8", key)
+		   : 0;
+}
+
+int px_cli_scope(const char *arg, px_scope *out, const char *cmd, px_error *err)
+{
+	return px_scope_parse(arg, out)
+		   ? px_usage_error(err, cmd,
+				    "--scope %s: expected portability or "
+				    "access",
+				    arg)
+		   : 0;
 }
 
 px_ledger *px_cli_open_ledger(const char *cmd, const char *config,

@@ -46,26 +46,6 @@ static const char usage[] =
     "69 source unavailable, 73 cannot write output, 78 config error,\n"
     "130 interrupted (Ctrl-C, SIGTERM): nothing written\n";
 
-/* "k=v" -> subject[k] = v. */
-static int add_subject(json_t *subject, const char *arg, px_error *err)
-{
-	const char *eq = strchr(arg, '=');
-	char key[64];
-
-	if (!eq || eq == arg || !eq[1] || (size_t)(eq - arg) >= sizeof(key))
-		return px_usage_error(err, "export",
-				      "--subject %s: expected KEY=VALUE", arg);
-	memcpy(key, arg, (size_t)(eq - arg));
-	key[eq - arg] = '\0';
-	if (json_object_get(subject, key))
-		return px_usage_error(err, "export", "--subject %s given twice",
-				      key);
-	return json_object_set_new(subject, key, json_string(eq + 1))
-		   ? px_error_set(err, PX_EXIT_USAGE,
-				  "--subject %s: value is not UTF-8", key)
-		   : 0;
-}
-
 static char *read_password(const char *path, px_error *err)
 {
 	char buf[1024];
@@ -163,17 +143,12 @@ int cmd_export(int argc, char **argv, px_error *err)
 			config_path = optarg;
 			break;
 		case 's':
-			if (add_subject(subject, optarg, err))
+			if (px_cli_add_subject(subject, optarg, "export", err))
 				goto out;
 			break;
 		case 'S':
-			if (px_scope_parse(optarg, &o.scope)) {
-				px_usage_error(err, "export",
-					       "--scope %s: expected "
-					       "portability or access",
-					       optarg);
+			if (px_cli_scope(optarg, &o.scope, "export", err))
 				goto out;
-			}
 			break;
 		case 'o':
 			o.out_path = optarg;
@@ -241,6 +216,8 @@ int cmd_export(int argc, char **argv, px_error *err)
 		goto out;
 	o.config = cfg;
 	o.subject = subject;
+	/* on a terminal only (px_exporter_new checks), never beside --json */
+	o.progress = !as_json;
 	px_interrupt_install();
 	if (px_export(&o, &res, err) == 0) {
 		print_result(&o, &res, as_json);

@@ -57,7 +57,7 @@ int cmd_keygen(int argc, char **argv, px_error *err)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o.key_path = optarg;

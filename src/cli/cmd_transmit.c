@@ -111,7 +111,7 @@ static int parse(int argc, char **argv, struct opts *o, px_error *err)
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case O_TO:
 			o->to = optarg;
@@ -145,6 +145,7 @@ static int parse(int argc, char **argv, struct opts *o, px_error *err)
 						      "expected 1..1000",
 						      optarg);
 			break;
+		case 'h':
 		case O_HELP:
 			fputs(usage_text, stdout);
 			return 1;

@@ -160,7 +160,7 @@ int cmd_verify(int argc, char **argv, px_error *err)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			o.tsa_ca_path = optarg;

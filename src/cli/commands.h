@@ -11,9 +11,11 @@
 #ifndef PX_COMMANDS_H
 #define PX_COMMANDS_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "portex/error.h"
+#include "portex/export.h"
 
 typedef int (*px_cmd_fn)(int argc, char **argv, px_error *err);
 
@@ -30,6 +32,15 @@ int cmd_serve(int argc, char **argv, px_error *err);
 int cmd_profile(int argc, char **argv, px_error *err);
 int cmd_transmit(int argc, char **argv, px_error *err);
 int cmd_schema(int argc, char **argv, px_error *err);
+int cmd_sources(int argc, char **argv, px_error *err);
+
+/* "--subject k=v" into subject (k -> v): a usage error of cmd when arg is
+ * not KEY=VALUE, its key was given already or its value is not UTF-8. */
+/* "--scope portability|access" into *out, or a usage error of cmd. */
+int px_cli_scope(const char *arg, px_scope *out, const char *cmd,
+		 px_error *err);
+int px_cli_add_subject(json_t *subject, const char *arg, const char *cmd,
+		       px_error *err);
 
 /* Shared by the ledger's commands: loads the config (when config is not
  * NULL) and opens the ledger it names, or `uri`. A usage problem points at

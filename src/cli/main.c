@@ -27,6 +27,8 @@ static const struct {
     {"purge", cmd_purge, "delete bulk packages past their retrievable date"},
     {"profile", cmd_profile, "check a REST partner profile offline"},
     {"transmit", cmd_transmit, "send a package's xAPI statements to an LRS"},
+    {"sources", cmd_sources,
+     "check the sources: connections, resolve order, counts"},
     {"schema", cmd_schema, "list each entity's fields (what aliases may use)"},
 };
 
