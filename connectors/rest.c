@@ -146,6 +146,7 @@ static void close_rest(px_source *s)
 	rest_auth_free(s);
 	if (s->download)
 		fclose(s->download);
+	rest_export_free(s);
 	json_decref(s->profile);
 	json_decref(s->plan);
 	free(s->profile_path);

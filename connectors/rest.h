@@ -11,6 +11,8 @@
  *   rest_page.c     pagination: page, offset, cursor, Link header
  *   rest_json.c     exact-number JSON parsing, JSON pointers, URL templates
  *   rest_map.c      items -> records: field maps and conversions
+ *   rest_export.c   asynchronous export jobs
+ *   rest_rows.c     the rows of an export's file (json, ndjson, csv, zip)
  */
 #ifndef PORTEX_REST_H
 #define PORTEX_REST_H
@@ -90,7 +92,11 @@ struct px_source {
 	int concurrency;		   /* fan-out requests at once */
 	struct curl_slist *static_headers; /* the profile's "headers" */
 	FILE *download; /* documents' bytes on their way (px_connector_file) */
-	uint64_t rng;	/* jitter */
+	FILE *export_file; /* the last async export's file (rest_export.c) */
+	char *export_key;  /* the job it came from: start request + subject */
+	char *export_url;  /* where it was downloaded from */
+	uint64_t export_size;
+	uint64_t rng; /* jitter */
 
 	/* auth */
 	enum rest_auth_type auth;
@@ -292,6 +298,15 @@ int rest_export_check(px_source *s, const json_t *ex, const char *where,
 int rest_export_run(px_source *s, const json_t *step, const json_t *keys,
 		    const char *what, rest_items_fn fn, void *ctx,
 		    px_error *err);
+/* Drops the export file kept for the next endpoint of the same job. */
+void rest_export_free(px_source *s);
+
+/* rest_rows.c: the rows of an export's file f (size bytes, any position)
+ * in the endpoint's "export" format, handed to fn a batch at a time.
+ * Errors name `what` and url (the file's, for messages). */
+int rest_rows_file(px_source *s, const json_t *ex, FILE *f, uint64_t size,
+		   const char *what, const char *url, rest_items_fn fn,
+		   void *ctx, px_error *err);
 
 /* rest_map.c: one item -> one record, emitted. `n` is the record's number
  * in the collection (1-based) for messages. */

@@ -5,19 +5,22 @@
  * its Location header), poll it (honouring Retry-After, else every
  * poll_seconds) until "state" is one of "done" or "failed", download the
  * file at "result" and hand its rows on like any page of items:
- *   json    the items at "items" in the file (a JSON document)
- *   ndjson  one JSON object per line
- *   csv     RFC 4180 with a header row; every value a string
- * A job that does not finish within max_wait_seconds is an error (69).
+ * (rest_rows.c): json, ndjson, csv, or a zip of those. The file goes to a
+ * nameless work file, not to memory. Several endpoints whose jobs would be
+ * started by the same request (a ZIP with a member per entity) share one
+ * job and its file. A job that does not finish within max_wait_seconds is
+ * an error (69).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "rest.h"
 
-#define BATCH 100 /* rows handed on at once */
+/* A download's cap unless max_bytes says: it goes to a work file, not to
+ * memory. */
+#define EXPORT_CAP (1L << 30)
 
-static const char *const formats[] = {"json", "ndjson", "csv", NULL};
+static const char *const formats[] = {"json", "ndjson", "csv", "zip", NULL};
 
 static int in_list(const json_t *list, const char *v)
 {
@@ -61,8 +64,31 @@ int rest_export_check(px_source *s, const json_t *ex, const char *where,
 		ok |= !strcmp(f, formats[i]);
 	if (!ok)
 		return rest_perr(s, err, sub,
-				 "\"format\": expected \"json\", \"ndjson\" or "
-				 "\"csv\"");
+				 "\"format\": expected \"json\", \"ndjson\", "
+				 "\"csv\" or \"zip\"");
+	if (!strcmp(f, "zip")) {
+		const char *mf =
+		    json_string_value(json_object_get(ex, "member_format"));
+		int mok = 0;
+
+		for (size_t i = 0; mf && formats[i + 1]; i++)
+			mok |= !strcmp(mf, formats[i]);
+		if (!json_is_string(json_object_get(ex, "member")) ||
+		    !*json_string_value(json_object_get(ex, "member")) || !mok)
+			return rest_perr(s, err, sub,
+					 "a \"zip\" export needs \"member\" "
+					 "(the members to read, a glob: "
+					 "\"sessions/*.ndjson\") and "
+					 "\"member_format\" (\"json\", "
+					 "\"ndjson\" or \"csv\")");
+	} else if (json_object_get(ex, "member") ||
+		   json_object_get(ex, "member_format") ||
+		   json_object_get(ex, "max_unzipped_bytes")) {
+		return rest_perr(s, err, sub,
+				 "\"member\", \"member_format\" and "
+				 "\"max_unzipped_bytes\" are for a \"zip\" "
+				 "export only");
+	}
 	if (!json_is_string(json_object_get(ex, "state")) ||
 	    !json_is_string(json_object_get(ex, "result")) ||
 	    !list_ok(json_object_get(ex, "done")))
@@ -103,202 +129,6 @@ static char *job_url(px_source *s, const char *from, const char *link,
 	curl_free(out);
 	curl_url_cleanup(u);
 	return dup;
-}
-
-struct rows {
-	rest_items_fn fn;
-	void *ctx;
-	json_t *batch;
-};
-
-static int flush(struct rows *w, px_error *err)
-{
-	int rc = 0;
-
-	if (json_array_size(w->batch))
-		rc = w->fn(w->ctx, w->batch, err);
-	json_array_clear(w->batch);
-	return rc;
-}
-
-static int add_row(struct rows *w, json_t *row, px_error *err)
-{
-	if (!row || json_array_append_new(w->batch, row))
-		return px_error_oom(err);
-	return json_array_size(w->batch) >= BATCH ? flush(w, err) : 0;
-}
-
-static int ndjson_rows(px_source *s, const rest_resp *r, const char *what,
-		       const char *url, struct rows *w, px_error *err)
-{
-	const char *p = r->body.data ? r->body.data : "",
-		   *end = p + r->body.len;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		rest_resp line = {0};
-		json_t *row;
-
-		line.status = r->status;
-		line.body.data = strndup(p, n);
-		line.body.len = n;
-		p += n + 1;
-		if (!line.body.data)
-			return px_error_oom(err);
-		if (!line.body.data[strspn(line.body.data, " \t\r")]) {
-			free(line.body.data);
-			continue; /* a blank line */
-		}
-		row = rest_json_parse(s, &line, what, url, err);
-		free(line.body.data);
-		if (!row || add_row(w, row, err))
-			return -1;
-	}
-	return 0;
-}
-
-/* One RFC 4180 field at *p; returns it (malloc'd) and moves *p past its
- * separator; *eol is set at the end of a record. */
-static char *csv_field(const char **p, const char *end, int *eol, int *bad)
-{
-	rest_buf b = {0};
-	const char *q = *p;
-
-	*eol = 0;
-	if (q < end && *q == '"') {
-		for (q++;; q++) {
-			if (q >= end) {
-				*bad = 1;
-				break;
-			}
-			if (*q == '"' && q + 1 < end && q[1] == '"') {
-				px_buf_add(&b, "\"", 1);
-				q++;
-			} else if (*q == '"') {
-				q++;
-				break;
-			} else {
-				px_buf_add(&b, q, 1);
-			}
-		}
-	} else {
-		const char *s0 = q;
-		while (q < end && *q != ',' && *q != '\n' && *q != '\r')
-			q++;
-		px_buf_add(&b, s0, (size_t)(q - s0));
-	}
-	if (q < end && *q == ',') {
-		q++;
-	} else {
-		if (q < end && *q == '\r')
-			q++;
-		if (q < end && *q == '\n')
-			q++;
-		*eol = 1;
-	}
-	if (q >= end)
-		*eol = 1;
-	*p = q;
-	if (!b.data)
-		px_buf_add(&b, "", 0);
-	return b.data;
-}
-
-static int csv_rows(px_source *s, const rest_resp *r, const char *what,
-		    struct rows *w, px_error *err)
-{
-	const char *p = r->body.data ? r->body.data : "",
-		   *end = p + r->body.len;
-	json_t *head = json_array(), *row = NULL;
-	size_t col = 0, line = 1;
-	int eol = 0, bad = 0, rc = -1;
-
-	if (!head)
-		return px_error_oom(err);
-	while (p < end && !eol) {
-		char *f = csv_field(&p, end, &eol, &bad);
-		if (!f || json_array_append_new(head, json_string(f))) {
-			free(f);
-			goto oom;
-		}
-		free(f);
-	}
-	while (p < end && !bad) {
-		char *f;
-
-		if (!row && !(row = json_object()))
-			goto oom;
-		f = csv_field(&p, end, &eol, &bad);
-		if (!f)
-			goto oom;
-		if (col >= json_array_size(head)) {
-			free(f);
-			px_error_set(err, PX_EXIT_DATA,
-				     "source %s: %s: CSV line %zu: more "
-				     "fields than the %zu in the header",
-				     s->cfg->name, what, line + 1,
-				     json_array_size(head));
-			goto out;
-		}
-		json_object_set_new(
-		    row, json_string_value(json_array_get(head, col)),
-		    json_string(f));
-		free(f);
-		col++;
-		if (eol) {
-			line++;
-			col = 0;
-			if (add_row(w, row, err)) {
-				row = NULL;
-				goto out;
-			}
-			row = NULL;
-		}
-	}
-	if (bad) {
-		px_error_set(err, PX_EXIT_DATA,
-			     "source %s: %s: CSV: a quoted field is not closed "
-			     "(near line %zu)",
-			     s->cfg->name, what, line + 1);
-		goto out;
-	}
-	rc = 0;
-	goto out;
-oom:
-	px_error_oom(err);
-out:
-	json_decref(row);
-	json_decref(head);
-	return rc;
-}
-
-static int file_rows(px_source *s, const json_t *ex, const rest_resp *r,
-		     const char *what, const char *url, struct rows *w,
-		     px_error *err)
-{
-	const char *f = json_string_value(json_object_get(ex, "format"));
-	const char *ip = json_string_value(json_object_get(ex, "items"));
-	json_t *doc, *items;
-	int rc;
-
-	if (!strcmp(f, "ndjson"))
-		return ndjson_rows(s, r, what, url, w, err);
-	if (!strcmp(f, "csv"))
-		return csv_rows(s, r, what, w, err);
-	if (!(doc = rest_json_parse(s, r, what, url, err)))
-		return -1;
-	items = rest_pointer(doc, ip ? ip : "");
-	if (!json_is_array(items)) {
-		json_decref(doc);
-		return px_error_set(err, PX_EXIT_DATA,
-				    "source %s: %s: the export file has no "
-				    "array at \"%s\"",
-				    s->cfg->name, what, ip ? ip : "");
-	}
-	rc = w->fn(w->ctx, items, err);
-	json_decref(doc);
-	return rc;
 }
 
 /* Polls url until the job is done; returns the result URL (malloc'd). */
@@ -379,38 +209,44 @@ static char *poll_job(px_source *s, const json_t *ex, const char *url,
 	}
 }
 
-int rest_export_run(px_source *s, const json_t *step, const json_t *keys,
-		    const char *what, rest_items_fn fn, void *ctx,
-		    px_error *err)
+/* What identifies a job: the start request as sent, and the subject. */
+static char *job_key(const rest_call *c, const char *url, const json_t *keys)
 {
-	const json_t *ex = json_object_get(step, "export");
-	const json_t *start = json_object_get(ex, "start");
+	char *k = json_dumps(keys, JSON_SORT_KEYS | JSON_COMPACT), *out = NULL;
+	rest_buf b = {0};
+
+	if (k &&
+	    !rest_buf_printf(&b, "%s %s\n%s\n%s", c->method ? c->method : "GET",
+			     url, c->body ? c->body : "", k))
+		out = b.data;
+	else
+		px_buf_free(&b);
+	free(k);
+	return out;
+}
+
+void rest_export_free(px_source *s)
+{
+	if (s->export_file)
+		fclose(s->export_file);
+	s->export_file = NULL;
+	free(s->export_key);
+	free(s->export_url);
+	s->export_key = s->export_url = NULL;
+}
+
+/* Starts the job, polls it and downloads its file into s->export_file. */
+static int run_job(px_source *s, const json_t *ex, const char *url,
+		   rest_call *call, const char *what, px_error *err)
+{
 	const char *su = json_string_value(json_object_get(ex, "status_url"));
-	struct rows w = {fn, ctx, json_array()};
-	rest_step_req sr;
+	json_t *cap = json_object_get(ex, "max_bytes");
+	rest_call c = {0};
 	rest_resp r = {0};
-	CURLU *u = NULL;
-	char *url = NULL, *status = NULL, *result = NULL;
+	char *status = NULL;
 	int rc = -1;
 
-	if (!w.batch)
-		return px_error_oom(err);
-	if (rest_step_prepare(s, start, keys, what, &sr, err))
-		goto out0;
-	if (!json_object_get(start, "method"))
-		sr.call.method = "POST";
-	sr.call.accept_202 = 1;
-	if (!sr.call.body) {
-		sr.call.body = "{}";
-		sr.call.content_type = "Content-Type: application/json";
-	}
-	if (!(u = rest_url_build(s, start, keys, what, err)))
-		goto out;
-	if (curl_url_get(u, CURLUPART_URL, &url, 0)) {
-		px_error_oom(err);
-		goto out;
-	}
-	if (rest_request(s, url, what, &sr.call, &r, err))
+	if (rest_request(s, url, what, call, &r, err))
 		goto out;
 	if (su) {
 		json_t *doc = rest_json_parse(s, &r, what, url, err);
@@ -433,28 +269,68 @@ int rest_export_run(px_source *s, const json_t *step, const json_t *keys,
 		goto out;
 	}
 	rest_resp_free(&r);
-	if (!(result = poll_job(s, ex, status, what, err)))
+	if (!(s->export_url = poll_job(s, ex, status, what, err)))
 		goto out;
-	{
-		rest_call c = {0};
-
-		c.accept = "Accept: */*";
-		c.no_auth = !rest_same_origin(result, s->base_url);
-		c.max_body = (long)num(ex, "max_bytes", 64.0 * 1024 * 1024);
-		if (rest_request(s, result, what, &c, &r, err) ||
-		    file_rows(s, ex, &r, what, result, &w, err) ||
-		    flush(&w, err))
-			goto out;
-	}
+	if (!(s->export_file = px_connector_file("an export file", err)))
+		goto out;
+	c.accept = "Accept: */*";
+	c.no_auth = !rest_same_origin(s->export_url, s->base_url);
+	c.max_body = json_is_integer(cap) && json_integer_value(cap) > 0
+			 ? (long)json_integer_value(cap)
+			 : EXPORT_CAP;
+	c.sink = s->export_file;
+	if (rest_request(s, s->export_url, what, &c, &r, err))
+		goto out;
+	s->export_size = r.sunk;
 	rc = 0;
 out:
-	rest_step_release(&sr);
-out0:
 	rest_resp_free(&r);
+	free(status);
+	return rc;
+}
+
+int rest_export_run(px_source *s, const json_t *step, const json_t *keys,
+		    const char *what, rest_items_fn fn, void *ctx,
+		    px_error *err)
+{
+	const json_t *ex = json_object_get(step, "export");
+	const json_t *start = json_object_get(ex, "start");
+	rest_step_req sr;
+	CURLU *u = NULL;
+	char *url = NULL, *key = NULL;
+	int rc = -1;
+
+	if (rest_step_prepare(s, start, keys, what, &sr, err))
+		return -1;
+	if (!json_object_get(start, "method"))
+		sr.call.method = "POST";
+	sr.call.accept_202 = 1;
+	if (!sr.call.body) {
+		sr.call.body = "{}";
+		sr.call.content_type = "Content-Type: application/json";
+	}
+	if (!(u = rest_url_build(s, start, keys, what, err)))
+		goto out;
+	if (curl_url_get(u, CURLUPART_URL, &url, 0) ||
+	    !(key = job_key(&sr.call, url, keys))) {
+		px_error_oom(err);
+		goto out;
+	}
+	if (!s->export_key || strcmp(s->export_key, key)) {
+		rest_export_free(s);
+		s->export_key = key;
+		key = NULL;
+		if (run_job(s, ex, url, &sr.call, what, err)) {
+			rest_export_free(s);
+			goto out;
+		}
+	}
+	rc = rest_rows_file(s, ex, s->export_file, s->export_size, what,
+			    s->export_url, fn, ctx, err);
+out:
+	rest_step_release(&sr);
+	free(key);
 	curl_free(url);
 	curl_url_cleanup(u);
-	free(status);
-	free(result);
-	json_decref(w.batch);
 	return rc;
 }

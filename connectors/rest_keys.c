@@ -27,10 +27,21 @@ static const char *const for_each[] = {STEP_KEYS, NULL};
 static const char *const field[] = {"path",	 "value",  "convert",
 				    "values",	 "scale",  "timezone",
 				    "max_bytes", "format", NULL};
-static const char *const export_[] = {
-    "start",	    "status_url",	"state",     "done",
-    "failed",	    "result",		"format",    "items",
-    "poll_seconds", "max_wait_seconds", "max_bytes", NULL};
+static const char *const export_[] = {"start",
+				      "status_url",
+				      "state",
+				      "done",
+				      "failed",
+				      "result",
+				      "format",
+				      "items",
+				      "poll_seconds",
+				      "max_wait_seconds",
+				      "max_bytes",
+				      "member",
+				      "member_format",
+				      "max_unzipped_bytes",
+				      NULL};
 static const char *const export_start[] = {STEP_KEYS, NULL};
 
 const px_config_keys rest_profile_keys[] = {

@@ -62,7 +62,7 @@ test_tallis_exports_from_its_profile_alone() {
 	tallis_config
 	expect_exit 0 export_subject alice@example.org
 	check_package
-	for e in profile:1 progress:5 purchase:14 score:4 document:3 connection:5 consent:2; do
+	for e in profile:1 progress:5 purchase:14 score:4 document:3 connection:5 consent:2 licence:3 answer:3; do
 		[ "$(records "${e%:*}")" = "${e#*:}" ] ||
 			fail "${e%:*}: $(records "${e%:*}") records, expected ${e#*:}"
 	done
@@ -85,6 +85,24 @@ test_tallis_exports_from_its_profile_alone() {
 	has connection '"at":"2023-11-14T23:13:20.123Z","event":"login"'
 	has connection '"duration_seconds":60'
 	has consent '"purpose":"analytics, \"basic\"","given":false,"at":"2024-01-15T07:30:00Z"'
+	# a ZIP export: licences from two JSON members (in the archive's
+	# order), answers from its CSV member; one job for both entities
+	/usr/bin/python3 - "$T/pkg/data" <<'PY' || fail "licences or answers from the ZIP export are not exact"
+import json, sys
+d = sys.argv[1]
+lic = [(r["id"], r["product"], r["starts_at"], r["ends_at"], r["status"])
+       for r in json.load(open(d + "/licence.json"))["records"]]
+assert lic == [("lic-1", "Manuel 1", "2023-11-15T22:13:20Z", "2024-11-14T22:13:20Z", "expired"),
+               ("lic-2", "Manuel 2", "2023-11-16T22:13:20Z", "2024-11-15T22:13:20Z", "active"),
+               ("lic-3", "Manuel 3", "2023-11-17T22:13:20Z", "2024-11-16T22:13:20Z", "active")], lic
+ans = [(r["question"], r["response"], r["correct"], r["submitted_at"])
+       for r in json.load(open(d + "/answer.json"))["records"]]
+assert ans == [("q-1", 'réponse 1, "libre"', True, "2024-03-01T13:00:00Z"),
+               ("q-2", 'réponse 2, "libre"', False, "2024-03-02T13:00:00Z"),
+               ("q-3", 'réponse 3, "libre"', True, "2024-03-03T13:00:00Z")], ans
+PY
+	[ "$(mock_stat exports_started)" = 3 ] ||
+		fail "$(mock_stat exports_started) export jobs started: sessions, consents, and one archive for licences and answers"
 	# documents by URL, bytes in files/
 	for i in 1 2 3; do
 		grep -q "cert-$i.pdf" "$T/pkg/files/tallis/cert-$i.pdf" ||
@@ -161,10 +179,60 @@ tallis_profile() {
 
 test_export_job_that_never_finishes_fails_69() {
 	tallis_start
-	tallis_profile 's/"max_wait_seconds": 20,/"max_wait_seconds": 2,/'
+	tallis_profile 's/"max_wait_seconds": 20$/"max_wait_seconds": 2/'
 	mock_fault job-never-finishes -1 /v2/exports
 	failed_cleanly 69 "source tallis" "collection connection" \
 		"export job is not finished after max_wait_seconds" "running"
+}
+
+# A ZIP export the directory of which gives it away is refused before any
+# member is inflated, with portex verify's limits; a member the profile
+# names must be there. Each: exit 65, what and where, no package.
+test_zip_export_bomb_is_refused_65() {
+	tallis_start
+	tallis_config
+	mock_fault zip-bomb -1 /v2/exports
+	failed_cleanly 65 "source tallis" "collection licence" \
+		"ZIP archive is refused" "licences/part-2.json" "a zip bomb?"
+}
+
+test_zip_export_member_missing_fails_65() {
+	tallis_start
+	tallis_config
+	mock_fault zip-no-answers -1 /v2/exports
+	failed_cleanly 65 "source tallis" "collection answer" \
+		'no member matching "answers.csv"' "licences/part-1.json"
+}
+
+test_zip_export_corrupt_archive_fails_65() {
+	tallis_start
+	tallis_config
+	mock_fault zip-corrupt -1 /v2/exports
+	failed_cleanly 65 "source tallis" "collection licence" \
+		"the export file is not a sound ZIP archive"
+}
+
+test_zip_export_unsafe_member_name_fails_65() {
+	tallis_start
+	tallis_config
+	mock_fault zip-unsafe -1 /v2/exports
+	failed_cleanly 65 "source tallis" "collection licence" \
+		'entry "../answers.csv": unsafe name'
+}
+
+# A total cap below the archive's size (max_unzipped_bytes) is refused the
+# same way.
+test_zip_export_over_max_unzipped_bytes_fails_65() {
+	tallis_start
+	tallis_profile 's/"member_format": "json",/"member_format": "json", "max_unzipped_bytes": 100,/'
+	failed_cleanly 65 "collection licence" "expand to more than 100 bytes"
+}
+
+# The export file goes to a work file; its cap (max_bytes) still holds.
+test_export_file_over_max_bytes_fails_65() {
+	tallis_start
+	tallis_profile 's/"poll_seconds": 1,/"poll_seconds": 1, "max_bytes": 300,/'
+	failed_cleanly 65 "source tallis" "collection connection" "size cap of 300 bytes"
 }
 
 test_detail_fetch_404_fails_65() {
@@ -271,6 +339,9 @@ test_profile_check_validates_a_profile_offline() {
 		"$PX_TOP/tests/mock/tallis.json" >"$T/scale.json"
 	expect_exit 78 "$PORTEX" profile check "$T/scale.json"
 	expect_err "/endpoints/2/fields/amount/scale"
+	sed 's/"member_format": "csv",//' "$PX_TOP/tests/mock/tallis.json" >"$T/zip.json"
+	expect_exit 78 "$PORTEX" profile check "$T/zip.json"
+	expect_err '/endpoints/9/export: source (profile check): a "zip" export needs "member"'
 	expect_exit 78 "$PORTEX" profile check "$T/missing.json"
 	expect_err "cannot read the profile"
 	expect_exit 64 "$PORTEX" profile lint "$T/typo.json"
@@ -290,6 +361,12 @@ for p in ("connectors/polylearn.json", "tests/mock/skillhub.json", "tests/mock/t
     errs = [e.message for e in v.iter_errors(json.load(open(top + "/" + p)))]
     assert not errs, (p, errs[:3])
 assert list(v.iter_errors(json.load(open(typo)))), "the typo passed"
+p = json.load(open(top + "/tests/mock/tallis.json"))
+del p["endpoints"][9]["export"]["member_format"]
+assert list(v.iter_errors(p)), "a zip export without member_format passed"
+p["endpoints"][7]["export"]["member"] = "x.csv"
+del p["endpoints"][9]
+assert list(v.iter_errors(p)), "member in a csv export passed"
 PY
 	expect_exit 78 "$PORTEX" profile check "$T/typo.json"
 	expect_err 'did you mean "unnest"?'

@@ -18,7 +18,8 @@ N, "path": SUBSTRING} or --fault NAME[:TIMES[:PATH]] (repeatable); NAME is
 one of 429, 429-date, 429-huge, 500, slow, hold, expired-token, malformed,
 truncated, loop, long-link, echo-secret (also on POST /oauth/token when its
 path is named); Tallis (tallis.py) also knows delay, 404, big-file,
-ratelimit-0, job-never-finishes. /_stats max_inflight is the most Tallis
+ratelimit-0, job-never-finishes, zip-bomb, zip-no-answers, zip-corrupt,
+zip-unsafe, large-export. /_stats max_inflight is the most Tallis
 requests answered at once. A request on hold waits (counted in /_stats
 "held") until POST /_control {"release": true}, then is answered normally:
 a test can act while an export is known to be in flight. Usage:
@@ -380,7 +381,8 @@ class Handler(BaseHTTPRequestHandler):
         u = urlsplit(self.path)
         if u.path == "/_stats":
             with STATE.lock:
-                return self.send_json(200, dict(STATE.stats))
+                return self.send_json(200, dict(STATE.stats,
+                                                exports_started=TALLIS.exports_started))
         self.count()
         name = STATE.take_fault(u.path)
         if name and self.fault(name):

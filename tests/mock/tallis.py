@@ -7,11 +7,12 @@ headers, a POST search for the lookup, JSON:API / HAL / OData next links in
 the body, Stripe-style starting_after + has_more, sub-resources per
 enrolment, per-attempt detail fetches, order lines in cents, {value, scale}
 scores, ISO 8601 durations, epoch micro/nanoseconds, Paris local times,
-dd/mm/yyyy dates, documents by URL, an asynchronous export job (NDJSON and
-CSV), RateLimit-* headers, and mutual TLS when server.py is given
+dd/mm/yyyy dates, documents by URL, an asynchronous export job (NDJSON,
+CSV, and a ZIP holding JSON and CSV members), RateLimit-* headers, and mutual TLS when server.py is given
 --client-ca.
 """
 import base64
+import io
 import json
 import os
 import secrets
@@ -19,6 +20,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import zipfile
 from urllib.parse import parse_qs, urlsplit
 
 CLIENT_ID = "tallis-portex"
@@ -31,6 +33,10 @@ WINDOW_SECONDS = 1
 DELAY_SECONDS = 0.4  # fault "delay": requests held this long overlap
 
 T0 = 1700000000
+
+# fault "large-export": the sessions export has this many rows (bench/
+# rest_export.sh sets it), streamed, every row the same length
+EXPORT_ROWS = int(os.environ.get("TALLIS_EXPORT_ROWS", 100000))
 
 # fault "large-file": a document this big (bench/rest_download.sh sets it),
 # sent 64 KiB at a time: bytes 0..255 over and over
@@ -75,6 +81,16 @@ USERS = {
                      for i in range(1, 6)],
         "consents": [("newsletter", "yes", "2024-05-01 10:00:00"),
                      ("analytics, \"basic\"", "no", "2024-01-15 08:30:00")],
+        # the "archive" export: a ZIP with the licences in two JSON parts
+        # and the answers in a CSV
+        "licences": [{"id": "lic-%d" % i, "product": "Manuel %d" % i,
+                      "org": "Lycée Tallis", "from": T0 + i * 86400,
+                      "to": T0 + (i + 365) * 86400,
+                      "status": "expired" if i == 1 else "active"}
+                     for i in range(1, 4)],
+        "answers": [("q-%d" % i, "réponse %d, \"libre\"" % i,
+                     "yes" if i % 2 else "no", "2024-03-0%d 14:00:00" % i)
+                    for i in range(1, 4)],
     },
 }
 BY_ID = {u["id"]: u for u in USERS.values()}
@@ -87,6 +103,7 @@ class Tallis:
         self.window_used = 0
         self.tokens = set()
         self.jtis = set()
+        self.exports_started = 0
         self.lock = threading.Lock()  # requests come in on several threads
 
     def reset(self):
@@ -274,15 +291,35 @@ class Tallis:
             h.wfile.write(chunk[:min(left, len(chunk))])
             left -= len(chunk)
 
+    @staticmethod
+    def send_large_export(h, rl):
+        def row(i):
+            return ('{"at_ns": %d, "event": "%s", "ip": "198.51.100.%d", '
+                    '"length": "PT%04dM"}\n' % (
+                        T0 * 1000000000 + i, "login" if i % 2 else "leave",
+                        i % 9 + 1, i % 10000)).encode()
+        size = len(row(0))
+        h.send_response(200)
+        h.send_header("Content-Type", "application/x-ndjson")
+        h.send_header("Content-Length", str(size * EXPORT_ROWS))
+        for k, v in rl.items():
+            h.send_header(k, v)
+        h.end_headers()
+        for start in range(0, EXPORT_ROWS, 1000):
+            h.wfile.write(b"".join(row(i) for i in range(start, min(start + 1000, EXPORT_ROWS))))
+
     def export(self, h, method, rest, body, rl, fault):
         if method == "POST" and not rest:
             req = json.loads(body or b"{}")
             user = BY_ID.get(req.get("user"))
-            if not user or req.get("kind") not in ("sessions", "consents"):
+            if not user or req.get("kind") not in ("sessions", "consents", "archive"):
                 return h.send_json(400, {"error": "bad export request"}, rl)
             job = "job-" + secrets.token_hex(4)
             self.jobs[job] = {"user": user, "kind": req["kind"], "polls": 0,
-                              "never": fault == "job-never-finishes"}
+                              "never": fault == "job-never-finishes",
+                              "fault": fault}
+            with self.lock:
+                self.exports_started += 1
             rl = dict(rl, Location="/tallis/v2/exports/" + job)
             return h.send_json(202, {"id": job}, rl)
         job = self.jobs.get(rest[0]) if rest else None
@@ -295,6 +332,11 @@ class Tallis:
             return h.send_json(200, {"status": "complete",
                                      "file": "/tallis/v2/exports/%s/file" % rest[0]}, rl)
         user = job["user"]
+        if job["kind"] == "archive":
+            return h.send_raw(200, self.archive(user, job["fault"]),
+                              "application/zip", rl)
+        if job["kind"] == "sessions" and job["fault"] == "large-export":
+            return self.send_large_export(h, rl)
         if job["kind"] == "sessions":
             data = "".join(json.dumps(s) + "\n" for s in user["sessions"]).encode()
             return h.send_raw(200, data, "application/x-ndjson", rl)
@@ -302,6 +344,31 @@ class Tallis:
         for p, g, at in user["consents"]:
             lines.append('"%s",%s,%s' % (p.replace('"', '""'), g, at))
         return h.send_raw(200, ("\r\n".join(lines) + "\r\n").encode(), "text/csv", rl)
+
+    @staticmethod
+    def archive(user, fault):
+        """The "archive" export: README.txt, licences/part-1.json,
+        answers.csv, licences/part-2.json, in that order. Faults:
+        zip-bomb (a part of 20 MB of zeros, 1000:1 and more), zip-no-answers
+        (answers.csv left out), zip-corrupt (the archive cut short),
+        zip-unsafe (a member named ../answers.csv)."""
+        lic = user["licences"]
+        csv = ["question,response,correct,submitted"]
+        for q, r, c, at in user["answers"]:
+            csv.append('%s,"%s",%s,%s' % (q, r.replace('"', '""'), c, at))
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("README.txt", "Tallis export\n")
+            z.writestr("licences/part-1.json", json.dumps({"licences": lic[:2]}))
+            if fault != "zip-no-answers":
+                z.writestr("../answers.csv" if fault == "zip-unsafe" else "answers.csv",
+                           "\r\n".join(csv) + "\r\n")
+            if fault == "zip-bomb":
+                z.writestr("licences/part-2.json", b"\0" * (20 << 20))
+            else:
+                z.writestr("licences/part-2.json", json.dumps({"licences": lic[2:]}))
+        data = buf.getvalue()
+        return data[:len(data) * 2 // 3] if fault == "zip-corrupt" else data
 
 
 TALLIS = Tallis()
