@@ -2,11 +2,9 @@
  * complete.c - what serve does when a job of the queue ends (the pool's
  * completion hook): the queue has recorded the outcome in the ledger
  * already (request exported, or the job failed); serve counts it, logs it,
- * keeps the failure in the audit trail and tells the portal.
- *
- * Only jobs that ran in this process are seen here: a `portex worker`
- * that exports a portal request records it in the ledger the same way,
- * and GET /v1/exports/{id} shows it, but no webhook is sent for it.
+ * keeps the failure in the audit trail. The portal's webhook is not sent
+ * from here: outbox.c reads what is owed from the ledger, so a package a
+ * `portex worker` exported is announced too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,28 +47,6 @@ static void log_job(const char *level, const char *event, const px_job *j,
 	json_decref(f);
 }
 
-static void tell_portal(px_serve *s, long id)
-{
-	px_error err = PX_ERROR_INIT;
-	json_t *req = NULL, *view, *body;
-	int rc;
-
-	if (!s->webhook)
-		return;
-	pthread_mutex_lock(&s->ledger_mu);
-	rc = px_ledger_get(s->ledger, id, &req, &err);
-	pthread_mutex_unlock(&s->ledger_mu);
-	if (rc) {
-		px_serve_log_ledger_error(&err);
-		return;
-	}
-	view = px_serve_view(s, req, (int64_t)time(NULL));
-	body = json_pack("{s:s, s:o}", "event", "export.ready", "export", view);
-	px_webhook_send(s->webhook, body);
-	json_decref(body);
-	json_decref(req);
-}
-
 static void record_failure(px_serve *s, const px_job *j, const px_job_end *e)
 {
 	px_error err = PX_ERROR_INIT;
@@ -93,7 +69,8 @@ void px_serve_job_done(void *ctx, const px_job *j, const px_job_end *e)
 	if (e->state == PX_JOB_DONE) {
 		px_metrics_export(s->metrics, "ok", e->seconds);
 		log_job("info", "export.done", j, e);
-		tell_portal(s, j->request_id);
+		/* The webhook is owed from the ledger (outbox.c), whoever
+		 * exported. */
 	} else if (e->released) {
 		/* Nothing was written; the job waits in the queue for the
 		 * next start or another worker. */

@@ -23,9 +23,10 @@
 #include "serve/http.h"
 #include "serve/serve.h"
 
-#define TICK_MS	      200
-#define SWEEP_SECONDS 30
-#define DRAIN_SECONDS 30
+#define TICK_MS	       200
+#define SWEEP_SECONDS  30
+#define OUTBOX_SECONDS 1
+#define DRAIN_SECONDS  30
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -185,6 +186,7 @@ static void wait_for_signal(px_serve *s)
 {
 	int64_t next_purge = (int64_t)time(NULL);
 	int64_t next_sweep = next_purge + SWEEP_SECONDS;
+	int64_t next_outbox = next_purge;
 
 	while (!px_interrupted()) {
 		int64_t now = (int64_t)time(NULL);
@@ -196,6 +198,10 @@ static void wait_for_signal(px_serve *s)
 		if (now >= next_sweep) {
 			sweep(s);
 			next_sweep = now + SWEEP_SECONDS;
+		}
+		if (now >= next_outbox) {
+			px_serve_outbox_scan(s);
+			next_outbox = now + OUTBOX_SECONDS;
 		}
 		sleep_ms(TICK_MS);
 	}
@@ -278,9 +284,10 @@ static int start(px_serve *s, const px_config *cfg, const char *listen,
 		return -1;
 	if (!(s->metrics = px_metrics_new()))
 		return px_error_oom(err);
-	if (s->sc.webhook_url && !(s->webhook = px_webhook_start(
-				       s->sc.webhook_url, s->sc.webhook_secret,
-				       s->sc.webhook_attempts)))
+	if (s->sc.webhook_url &&
+	    !(s->webhook = px_webhook_start(
+		  s->sc.webhook_url, s->sc.webhook_secret,
+		  s->sc.webhook_attempts, px_serve_webhook_done, s)))
 		return px_error_set(err, PX_EXIT_OSERR,
 				    "cannot start the webhook thread");
 	{

@@ -6,7 +6,8 @@
  *   serve.c        start, resume waiting requests, purge timer, SIGTERM
  *   http.c         libmicrohttpd, routes, body limit, JSON answers
  *   exports.c      POST /v1/exports, GET /v1/exports/{id}
- *   complete.c     a job's end: metrics, log, audit, webhook
+ *   complete.c     a job's end: metrics, log, audit
+ *   outbox.c       the webhooks owed, read from the ledger
  *   download.c     GET /v1/exports/{id}/package (Range, ETag)
  *   ratelimit.c    one request per subject per interval
  *   auth.c, link.c, metrics.c, accesslog.c, webhook.c
@@ -77,6 +78,13 @@ int px_serve_counts(px_serve *s, long *queued, long *running, px_error *err);
 /* The export view of a request (what GET /v1/exports/{id} answers): a new
  * reference, or NULL on out of memory. Call without ledger_mu. */
 json_t *px_serve_view(px_serve *s, const json_t *req, int64_t now);
+/* outbox.c: queues the webhooks the ledger says are owed (any process's
+ * exports); called now and then. Call without ledger_mu. */
+void px_serve_outbox_scan(px_serve *s);
+/* The webhook's end of a delivery (px_webhook_done_fn; ctx: px_serve):
+ * recorded in the request's audit trail. */
+void px_serve_webhook_done(void *ctx, long id, int delivered, long status,
+			   long attempts);
 /* complete.c: the pool's completion hook (ctx is the px_serve). */
 void px_serve_job_done(void *ctx, const px_job *j, const px_job_end *e);
 /* Logs a ledger failure for the operator. */

@@ -22,6 +22,7 @@
 
 struct delivery {
 	struct delivery *next;
+	long id;
 	char *body;
 	long attempt; /* attempts made */
 	struct timespec due;
@@ -32,8 +33,11 @@ struct px_webhook {
 	long attempts;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	px_webhook_done_fn done;
+	void *done_ctx;
 	struct delivery *pending;
 	long n_pending;
+	long current; /* the id being posted, 0: none */
 	int stopping;
 	pthread_t thread;
 };
@@ -65,11 +69,11 @@ static size_t discard(char *p, size_t s, size_t n, void *ctx)
 }
 
 /* One POST; the HTTP status, or 0 when it never got one. */
-static long post(px_webhook *h, const char *body)
+static long post(px_webhook *h, long id, const char *body)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *hdr = NULL;
-	char ts[64], sig[96], sh[128];
+	char ts[64], sig[96], sh[128], dh[64];
 	long long now = (long long)time(NULL);
 	long status = 0;
 
@@ -78,7 +82,9 @@ static long post(px_webhook *h, const char *body)
 	px_webhook_signature(h->secret, now, body, sig);
 	snprintf(ts, sizeof(ts), "X-Portex-Timestamp: %lld", now);
 	snprintf(sh, sizeof(sh), "X-Portex-Signature: %s", sig);
+	snprintf(dh, sizeof(dh), "X-Portex-Delivery: %ld", id);
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	hdr = curl_slist_append(hdr, dh);
 	hdr = curl_slist_append(hdr, ts);
 	hdr = curl_slist_append(hdr, sh);
 	curl_easy_setopt(c, CURLOPT_URL, h->url);
@@ -135,26 +141,39 @@ static void free_delivery(struct delivery *d)
 	free(d);
 }
 
+/* The delivery is over: told, then forgotten. */
+static void ended(px_webhook *h, struct delivery *d, int ok, long status)
+{
+	if (h->done)
+		h->done(h->done_ctx, d->id, ok, status, d->attempt);
+	pthread_mutex_lock(&h->mu);
+	h->current = 0;
+	pthread_mutex_unlock(&h->mu);
+	free_delivery(d);
+}
+
 static void deliver(px_webhook *h, struct delivery *d)
 {
-	long status = post(h, d->body);
+	long status = post(h, d->id, d->body);
 
 	d->attempt++;
 	if (status >= 200 && status < 300) {
-		json_t *f = json_pack("{s:i, s:I}", "status", (int)status,
+		json_t *f = json_pack("{s:I, s:i, s:I}", "id",
+				      (json_int_t)d->id, "status", (int)status,
 				      "attempt", (json_int_t)d->attempt);
 		px_log_event("info", "webhook.delivered", f);
 		json_decref(f);
-		free_delivery(d);
+		ended(h, d, 1, status);
 		return;
 	}
 	json_t *f =
-	    json_pack("{s:i, s:I, s:I}", "status", (int)status, "attempt",
-		      (json_int_t)d->attempt, "of", (json_int_t)h->attempts);
+	    json_pack("{s:I, s:i, s:I, s:I}", "id", (json_int_t)d->id, "status",
+		      (int)status, "attempt", (json_int_t)d->attempt, "of",
+		      (json_int_t)h->attempts);
 	if (d->attempt >= h->attempts) {
 		px_log_event("error", "webhook.given_up", f);
 		json_decref(f);
-		free_delivery(d);
+		ended(h, d, 0, status);
 		return;
 	}
 	px_log_event("warning", "webhook.retry", f);
@@ -163,6 +182,7 @@ static void deliver(px_webhook *h, struct delivery *d)
 	pthread_mutex_lock(&h->mu);
 	insert(h, d);
 	h->n_pending++;
+	h->current = 0;
 	pthread_mutex_unlock(&h->mu);
 }
 
@@ -188,6 +208,7 @@ static void *run(void *arg)
 		}
 		h->pending = d->next;
 		h->n_pending--;
+		h->current = d->id;
 		pthread_mutex_unlock(&h->mu);
 		deliver(h, d);
 		pthread_mutex_lock(&h->mu);
@@ -196,12 +217,15 @@ static void *run(void *arg)
 	return NULL;
 }
 
-px_webhook *px_webhook_start(const char *url, const char *secret, long attempts)
+px_webhook *px_webhook_start(const char *url, const char *secret, long attempts,
+			     px_webhook_done_fn done, void *done_ctx)
 {
 	px_webhook *h = calloc(1, sizeof(*h));
 
 	if (!h)
 		return NULL;
+	h->done = done;
+	h->done_ctx = done_ctx;
 	h->url = url;
 	h->secret = secret;
 	h->attempts = attempts;
@@ -216,31 +240,53 @@ px_webhook *px_webhook_start(const char *url, const char *secret, long attempts)
 	return h;
 }
 
-void px_webhook_send(px_webhook *h, const json_t *body)
+/* 1 when delivery id is pending or being posted. Under h->mu. */
+static int known(const px_webhook *h, long id)
+{
+	if (h->current == id)
+		return 1;
+	for (const struct delivery *d = h->pending; d; d = d->next)
+		if (d->id == id)
+			return 1;
+	return 0;
+}
+
+int px_webhook_send(px_webhook *h, long id, const json_t *body)
 {
 	struct delivery *d;
 
 	if (!h)
-		return;
+		return 0;
+	pthread_mutex_lock(&h->mu);
+	if (known(h, id)) {
+		pthread_mutex_unlock(&h->mu);
+		return 0;
+	}
+	pthread_mutex_unlock(&h->mu);
 	d = calloc(1, sizeof(*d));
 	if (!d ||
 	    !(d->body = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS))) {
 		free(d);
 		px_log_event("error", "webhook.dropped", NULL);
-		return;
+		return -1;
 	}
+	d->id = id;
 	clock_gettime(CLOCK_REALTIME, &d->due);
 	pthread_mutex_lock(&h->mu);
-	if (h->n_pending >= MAX_PENDING) {
+	if (h->n_pending >= MAX_PENDING || known(h, id)) {
+		int full = h->n_pending >= MAX_PENDING;
+
 		pthread_mutex_unlock(&h->mu);
 		free_delivery(d);
-		px_log_event("error", "webhook.dropped", NULL);
-		return;
+		if (full)
+			px_log_event("error", "webhook.dropped", NULL);
+		return full ? -1 : 0;
 	}
 	insert(h, d);
 	h->n_pending++;
 	pthread_cond_signal(&h->cv);
 	pthread_mutex_unlock(&h->mu);
+	return 1;
 }
 
 void px_webhook_stop(px_webhook *h)

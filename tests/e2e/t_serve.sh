@@ -523,19 +523,25 @@ test_a_full_queue_answers_503_with_retry_after() {
 	serve_stop
 }
 
-test_webhook_is_signed_and_retried_until_the_portal_takes_it() {
+# hook_start: the portal's webhook receiver on a free port; it logs each
+# call to $T/hook.log ({ts, sig, id, body, answered}) and answers 500 to
+# the first call, and to every call while $T/hook.fail exists; else 204.
+# $HOOK_URL; $hook its pid.
+hook_start() {
 	cat >"$T/hook.py" <<'PY'
-import http.server, json, sys
+import http.server, json, os, sys
 calls = []
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         calls.append(1)
+        code = 500 if len(calls) == 1 or os.path.exists(sys.argv[3]) else 204
         with open(sys.argv[2], "a") as f:
             f.write(json.dumps({"ts": self.headers["X-Portex-Timestamp"],
                                 "sig": self.headers["X-Portex-Signature"],
-                                "body": body.decode()}) + "\n")
-        self.send_response(500 if len(calls) == 1 else 204)
+                                "id": self.headers["X-Portex-Delivery"],
+                                "body": body.decode(), "answered": code}) + "\n")
+        self.send_response(code)
         self.end_headers()
     def log_message(self, *a):
         pass
@@ -543,26 +549,97 @@ s = http.server.HTTPServer(("127.0.0.1", 0), H)
 open(sys.argv[1], "w").write(str(s.server_port))
 s.serve_forever()
 PY
-	/usr/bin/python3 "$T/hook.py" "$T/hook.port" "$T/hook.log" &
+	/usr/bin/python3 "$T/hook.py" "$T/hook.port" "$T/hook.log" "$T/hook.fail" &
 	hook=$!
 	for _ in $(seq 100); do [ -s "$T/hook.port" ] && break; sleep 0.05; done
+	HOOK_URL="http://127.0.0.1:$(cat "$T/hook.port")/portex"
 	export PX_TEST_HOOK_SECRET=hook-secret-00112233445566778899
-	serve_setup "s['webhook'] = {'url': 'http://127.0.0.1:$(cat "$T/hook.port")/portex', 'secret': '\${PX_TEST_HOOK_SECRET}'}"
-	serve_start
-	ready_export
-	for _ in $(seq 100); do [ "$(wc -l <"$T/hook.log" 2>/dev/null)" -ge 2 ] && break; sleep 0.1; done
-	kill "$hook"
-	[ "$(wc -l <"$T/hook.log")" = 2 ] || fail "expected a failed attempt and a retry: $(cat "$T/hook.log")"
-	/usr/bin/python3 - "$T/hook.log" "$PX_TEST_HOOK_SECRET" "$ID" "$URL" <<'PY' || fail "webhook check failed"
+}
+
+# hook_calls N: waits (bounded) until the receiver has had N calls
+hook_calls() {
+	for _ in $(seq 200); do [ "$(wc -l <"$T/hook.log" 2>/dev/null)" -ge "$1" ] && break; sleep 0.05; done
+	[ "$(wc -l <"$T/hook.log" 2>/dev/null)" -ge "$1" ] || fail "expected $1 webhook calls: $(cat "$T/hook.log" 2>/dev/null)"
+}
+
+# hook_taken N: waits (bounded) until the receiver has taken N calls (204)
+hook_taken() {
+	for _ in $(seq 200); do [ "$(grep -c '"answered": 204' "$T/hook.log" 2>/dev/null)" -ge "$1" ] && break; sleep 0.05; done
+	[ "$(grep -c '"answered": 204' "$T/hook.log" 2>/dev/null)" -ge "$1" ] || fail "expected $1 webhooks taken: $(cat "$T/hook.log" 2>/dev/null)"
+}
+
+# hook_signed: every call the receiver had is signed with the secret
+hook_signed() {
+	/usr/bin/python3 - "$T/hook.log" "$PX_TEST_HOOK_SECRET" <<'PY' || fail "a webhook is not signed: $(cat "$T/hook.log")"
 import hashlib, hmac, json, sys
 for line in open(sys.argv[1]):
     c = json.loads(line)
     want = "v1=" + hmac.new(sys.argv[2].encode(), (c["ts"] + "." + c["body"]).encode(), hashlib.sha256).hexdigest()
     assert hmac.compare_digest(want, c["sig"]), (want, c["sig"])
-    b = json.loads(c["body"])
+    assert json.loads(c["body"])["export"]["id"] == int(c["id"]), c
+PY
+}
+
+# A package a `portex worker` exported (serve without workers) is
+# announced by serve, once, even across a restart in the middle of its
+# delivery (the portal down, serve stopped before the retry).
+test_webhook_for_a_worker_export_is_delivered_once_across_restarts() {
+	hook_start
+	touch "$T/hook.fail"
+	serve_setup "s['workers'] = 0; s['webhook'] = {'url': '$HOOK_URL', 'secret': '\${PX_TEST_HOOK_SECRET}'}"
+	sqlite3 "$T/out/demo.db" "INSERT INTO users (id, email, created_at, username) VALUES
+		(901, 'b@example.org', '2024-09-01 08:00:00', 'b')"
+	serve_start
+	[ "$(create "$ALICE")" = 202 ] || fail "POST: $(cat "$T/body")"
+	ID=$(body 'j["id"]')
+	expect_exit 0 "$PORTEX" worker --config "$T/demo.json" --once
+	hook_calls 1
+	serve_stop
+	rm "$T/hook.fail"
+	serve_start
+	hook_taken 1
+	# Once delivered it is not sent again: a restart, then a second
+	# export, whose webhook comes after any repeat of the first would.
+	for _ in $(seq 100); do grep -q '"event":"webhook.delivered"' "$T/serve.log" && break; sleep 0.1; done
+	serve_stop
+	serve_start
+	[ "$(create '{"subject": {"email": "b@example.org"}}')" = 202 ] || fail "POST b: $(cat "$T/body")"
+	ID2=$(body 'j["id"]')
+	expect_exit 0 "$PORTEX" worker --config "$T/demo.json" --once
+	hook_taken 2
+	for _ in $(seq 100); do [ "$(grep -c 'webhook.delivered' <("$PORTEX" audit log --ledger "sqlite:$T/ledger.db"))" = 2 ] && break; sleep 0.1; done
+	serve_stop
+	kill "$hook"
+	hook_signed
+	# Refused while the portal was down (once, or again before the
+	# stop), then taken once; the second once.
+	/usr/bin/python3 - "$T/hook.log" "$ID" "$ID2" <<'PY' || fail "deliveries: $(cat "$T/hook.log")"
+import json, sys
+calls = [json.loads(l) for l in open(sys.argv[1])]
+assert [c["id"] for c in calls if c["answered"] == 204] == sys.argv[2:], calls
+assert all(c["id"] == sys.argv[2] for c in calls if c["answered"] != 204), calls
+PY
+	"$PORTEX" audit log --ledger "sqlite:$T/ledger.db" --request "$ID" >"$T/audit"
+	[ "$(grep -c webhook.delivered "$T/audit")" = 1 ] || fail "trail: $(cat "$T/audit")"
+	expect_exit 0 "$PORTEX" audit verify --ledger "sqlite:$T/ledger.db"
+}
+
+test_webhook_is_signed_and_retried_until_the_portal_takes_it() {
+	hook_start
+	serve_setup "s['webhook'] = {'url': '$HOOK_URL', 'secret': '\${PX_TEST_HOOK_SECRET}'}"
+	serve_start
+	ready_export
+	hook_calls 2
+	kill "$hook"
+	[ "$(wc -l <"$T/hook.log")" = 2 ] || fail "expected a failed attempt and a retry: $(cat "$T/hook.log")"
+	hook_signed
+	/usr/bin/python3 - "$T/hook.log" "$ID" "$URL" <<'PY' || fail "webhook body: $(cat "$T/hook.log")"
+import json, sys
+for line in open(sys.argv[1]):
+    b = json.loads(json.loads(line)["body"])
     assert b["event"] == "export.ready", b
-    assert b["export"]["id"] == int(sys.argv[3]) and b["export"]["status"] == "ready", b
-    assert b["export"]["download_url"] == sys.argv[4], b
+    assert b["export"]["id"] == int(sys.argv[2]) and b["export"]["status"] == "ready", b
+    assert b["export"]["download_url"] == sys.argv[3], b
 PY
 	grep -q '"event":"webhook.retry"' "$T/serve.log" || fail "retry not logged"
 	grep -q '"event":"webhook.delivered"' "$T/serve.log" || fail "delivery not logged"
