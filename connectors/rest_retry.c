@@ -228,15 +228,22 @@ static int perform(px_source *s, const struct rest_req *q,
 				   ? r->retry_after
 				   : -1;
 		} else {
+			/* Refused credentials are the operator's to fix in
+			 * the config or its ${VAR}s: 78, as portex transmit
+			 * (DESIGN.md's exit codes); other 4xx are the
+			 * partner's data: 65. */
+			int refused = r->status == 401 || r->status == 403;
+
 			rest_snippet(s, r, body, sizeof(body));
-			px_error_set(err, PX_EXIT_DATA,
-				     "source %s: %s: %s %s: HTTP %ld%s: %s",
-				     s->cfg->name, q->what, q->method, url,
-				     r->status,
-				     r->status == 401 || r->status == 403
-					 ? " (credentials refused)"
-					 : "",
-				     body);
+			px_error_set(
+			    err, refused ? PX_EXIT_CONFIG : PX_EXIT_DATA,
+			    "source %s: %s: %s %s: HTTP %ld%s: %s",
+			    s->cfg->name, q->what, q->method, url, r->status,
+			    refused ? " (credentials refused: check "
+				      "the source's auth in the "
+				      "config)"
+				    : "",
+			    body);
 			goto fail;
 		}
 		if (n >= s->max_attempts) {

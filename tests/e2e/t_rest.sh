@@ -341,11 +341,12 @@ test_unreachable_partner_fails_69() {
 	failed_cleanly 69 "source polylearn" "127.0.0.1:$PORT"
 }
 
-test_wrong_client_secret_fails_65_without_echoing_it() {
+# Refused credentials are a configuration error (78), like transmit's.
+test_wrong_client_secret_fails_78_without_echoing_it() {
 	mock_start
 	write_config polylearn
 	export PL_CLIENT_SECRET=not-the-right-secret-123
-	failed_cleanly 65 "source polylearn" "OAuth2 token" "HTTP 401"
+	failed_cleanly 78 "source polylearn" "OAuth2 token" "HTTP 401 (credentials refused"
 	[ -s "$T/stderr" ] || fail "no stderr captured"
 	if grep -F -- "not-the-right-secret-123" "$T/stderr"; then
 		fail "the client secret reached stderr"

@@ -297,7 +297,7 @@ test_private_key_jwt_with_an_unknown_key_is_refused() {
 	jwt_setup
 	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/other.key" 2>/dev/null
 	tallis_config "$T/tl.json" "{\"auth\": {\"client_id\": \"\${TL_CLIENT_ID}\", \"private_key\": \"$T/other.key\"}, \"max_attempts\": 1}"
-	failed_cleanly 65 "source tallis" "OAuth2 token" "credentials refused"
+	failed_cleanly 78 "source tallis" "OAuth2 token" "credentials refused"
 	[ "$(mock_stat jwt_verified)" = 0 ] || fail "a JWT from an unknown key was verified"
 	! grep -q "$(sed -n 2p "$T/other.key")" "$T/stderr" "$T/stdout" 2>/dev/null ||
 		fail "the private key reached the output"
