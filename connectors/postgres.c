@@ -10,7 +10,7 @@
  * history.
  *
  * The connection is non-blocking and every wait goes through
- * postgres_wait.c: a statement gets the statement timeout plus GRACE_MS
+ * src/pgwait.c: a statement gets the statement timeout plus GRACE_MS
  * before portex stops waiting for a server that no longer answers (the
  * server itself should have cancelled it by then), and a signal ends any
  * wait at once.
@@ -43,31 +43,6 @@ struct px_source {
 	int broken;
 };
 
-/* libpq messages end with a newline and may span lines, the next ones
- * indented: one line, parts joined with "; ". */
-static const char *one_line(const char *msg, char *buf, size_t size)
-{
-	size_t n = 0;
-	int join = 0;
-
-	for (; msg && *msg && n + 3 < size; msg++) {
-		if (*msg == '\n' || *msg == '\r') {
-			join = n > 0;
-		} else if (join && (*msg == ' ' || *msg == '\t')) {
-			continue;
-		} else {
-			if (join) {
-				buf[n++] = ';';
-				buf[n++] = ' ';
-				join = 0;
-			}
-			buf[n++] = *msg;
-		}
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
 /* Names source, host and database; never the conninfo, which may hold a
  * password (libpq's own messages do not). step is "" or "collection x: ". */
 static int unavailable(px_source *s, const char *step, const char *doing,
@@ -81,7 +56,7 @@ static int unavailable(px_source *s, const char *step, const char *doing,
 			    "%s): %s",
 			    s->cfg->name, step, doing,
 			    host && *host ? host : "?", db && *db ? db : "?",
-			    one_line(msg, line, sizeof(line)));
+			    px_pg_one_line(msg, line, sizeof(line)));
 }
 
 /* The conninfo (URI or key=value; absent means libpq's environment alone)
@@ -99,13 +74,13 @@ static int check_conninfo(const px_source_cfg *cfg, const char *conninfo,
 		char line[300];
 		int keyword =
 		    msg && !strncmp(msg, "invalid connection option", 25);
-		rc = px_cfg_error(err, cfg, "/conninfo",
-				  "expected a libpq connection string "
-				  "(\"host=... dbname=...\") or URI "
-				  "(\"postgresql://...\")%s%s",
-				  keyword ? ": " : "",
-				  keyword ? one_line(msg, line, sizeof(line))
-					  : "");
+		rc = px_cfg_error(
+		    err, cfg, "/conninfo",
+		    "expected a libpq connection string "
+		    "(\"host=... dbname=...\") or URI "
+		    "(\"postgresql://...\")%s%s",
+		    keyword ? ": " : "",
+		    keyword ? px_pg_one_line(msg, line, sizeof(line)) : "");
 	}
 	PQfreemem(msg);
 	PQconninfoFree(opts);
@@ -138,37 +113,11 @@ static int read_options(const px_source_cfg *cfg, const char **conninfo,
 	return **conninfo ? check_conninfo(cfg, *conninfo, err) : 0;
 }
 
-/* Connects within connect_timeout (postgres_wait.c). Entries after the
- * conninfo override it: portex needs UTF-8. Those before are defaults the
- * conninfo may change; empty values are ignored, so no conninfo leaves
- * libpq's environment alone and PGCONNECT_TIMEOUT wins over portex's
- * default. Over TCP, keepalives and tcp_user_timeout let the kernel
- * notice a peer that vanished; the deadlines cover a peer that is there
- * but silent, and Unix sockets. */
+/* Connects within connect_timeout (src/pgwait.c). */
 static int connect_source(px_source *s, const char *conninfo, px_error *err)
 {
-	const char *keys[] = {"connect_timeout",
-			      "keepalives",
-			      "keepalives_idle",
-			      "keepalives_interval",
-			      "keepalives_count",
-			      "tcp_user_timeout",
-			      "dbname",
-			      "client_encoding",
-			      "fallback_application_name",
-			      NULL};
-	const char *vals[] = {getenv("PGCONNECT_TIMEOUT") ? "" : "10",
-			      "1",
-			      "30",
-			      "10",
-			      "3",
-			      "60000",
-			      conninfo,
-			      "UTF8",
-			      "portex",
-			      NULL};
 	int64_t waited = 0;
-	int rc = px_pg_connect(keys, vals, &s->conn, &waited);
+	int rc = px_pg_connect(conninfo, &s->conn, &waited);
 	char why[100];
 
 	if (!s->conn)
@@ -226,49 +175,31 @@ static int wait_error(px_source *s, const char *step, int rc, px_error *err)
 			   PQerrorMessage(s->conn), err);
 }
 
-static int failed_result(const PGresult *r)
+/* What was sent (sent: a px_pg_wait_rc), read within the statement's
+ * deadline (px_pg_collect()): the first result that failed, else the
+ * last; NULL with err set when the wait failed. The caller PQclear()s. */
+static PGresult *collect(px_source *s, const char *step, int sent,
+			 px_error *err)
 {
-	ExecStatusType st = PQresultStatus(r);
-	return st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+	PGresult *r;
+	int rc = px_pg_collect(s->conn, sent, statement_deadline(s), &r);
+
+	if (rc)
+		wait_error(s, step, rc, err);
+	return r;
 }
 
 /* Sends sql (with its parameters, when n > 0: one statement; without,
- * several may follow each other) and reads every result within the
- * statement's deadline. Returns the first result that failed, else the
- * last; NULL with err set when the wait failed. The caller PQclear()s. */
-/* The results of what was sent (rc: how sending went, a px_pg_wait_rc),
- * as exec() returns them. */
-static PGresult *collect(px_source *s, const char *step, int rc, px_error *err)
-{
-	int64_t deadline = statement_deadline(s);
-	PGresult *keep = NULL, *r;
-
-	while (!rc && !(rc = px_pg_next(s->conn, deadline, &r)) && r) {
-		if (!keep || !failed_result(keep)) {
-			PQclear(keep);
-			keep = r;
-		} else {
-			PQclear(r);
-		}
-	}
-	if (!rc && !keep)
-		rc = PX_PG_BROKEN;
-	if (rc) {
-		PQclear(keep);
-		wait_error(s, step, rc, err);
-		return NULL;
-	}
-	return keep;
-}
-
+ * several may follow each other) and collect()s its results. */
 static PGresult *exec(px_source *s, const char *step, const char *sql, int n,
 		      const char *const *values, px_error *err)
 {
-	int sent =
-	    n ? PQsendQueryParams(s->conn, sql, n, NULL, values, NULL, NULL, 0)
-	      : PQsendQuery(s->conn, sql);
+	PGresult *r;
+	int rc = px_pg_exec(s->conn, sql, n, values, statement_deadline(s), &r);
 
-	return collect(s, step, sent ? PX_PG_OK : PX_PG_BROKEN, err);
+	if (rc)
+		wait_error(s, step, rc, err);
+	return r;
 }
 
 /* The session settings every value conversion relies on, and the
@@ -307,10 +238,10 @@ static int begin(px_source *s, const char *timeout, px_error *err)
 	PQclear(r);
 	if (!ok) {
 		char line[300];
-		return px_cfg_error(
-		    err, s->cfg, "/statement_timeout",
-		    "not a duration PostgreSQL accepts: %s",
-		    one_line(PQerrorMessage(s->conn), line, sizeof(line)));
+		return px_cfg_error(err, s->cfg, "/statement_timeout",
+				    "not a duration PostgreSQL accepts: %s",
+				    px_pg_one_line(PQerrorMessage(s->conn),
+						   line, sizeof(line)));
 	}
 	/* 0 turns the server's limit off; portex never waits unbounded. */
 	if (ms <= 0)
@@ -495,7 +426,7 @@ static int result_error(struct query *q, const PGresult *r, px_error *err)
 	q->s->broken = 1;
 	if (!msg)
 		msg = PQerrorMessage(q->s->conn);
-	one_line(msg, line, sizeof(line));
+	px_pg_one_line(msg, line, sizeof(line));
 	if (is_connection_loss(q->s, state))
 		return lost(q, msg, err);
 	if (!strcmp(state, "57014"))

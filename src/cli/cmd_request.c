@@ -773,8 +773,12 @@ static int do_export(px_ledger *l, const px_config *cfg, const struct opts *o,
 	if (rc) {
 		free(path);
 		/* Publishing failed after the pending record was written:
-		 * drop it now rather than at the next command. */
-		if (px_ledger_reconcile(l, actor, NULL, &ignored))
+		 * drop it now rather than at the next command. Not when
+		 * something was unavailable: sources are read before that
+		 * record, and a ledger that stopped answering is not asked
+		 * again (the next command settles it). */
+		if (err->code != PX_EXIT_UNAVAILABLE &&
+		    px_ledger_reconcile(l, actor, NULL, &ignored))
 			fprintf(stderr, "portex: %s\n", ignored.msg);
 		return px_error_prefix(err, "request %ld", o->id);
 	}

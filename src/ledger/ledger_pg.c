@@ -3,26 +3,126 @@
  * scoped advisory lock first, so "read the last hash, append" is atomic
  * across processes; lock_timeout bounds the wait like SQLite's busy
  * timeout.
+ *
+ * No wait is unbounded (src/pgwait.c): connecting takes at most
+ * connect_timeout (URI or PGCONNECT_TIMEOUT, 10 s by default), a
+ * statement at most its statement_timeout (the session's, set with
+ * "options=-c statement_timeout=..." or PGOPTIONS; 30 s when it has none)
+ * plus a grace for the server's own cancellation to arrive, and a signal
+ * ends any wait. A connection that was given up on is never used again
+ * (the next transaction, in a process that goes on, gets a new one): the
+ * server rolls back what it had not committed once it runs again.
  */
-#include <libpq-fe.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "ledger/ledger_backend.h"
+#include "pgwait.h"
 
 /* Any fixed number: the ledger's write lock ("px" in ASCII, 0x7078). */
 #define LEDGER_LOCK_KEY "28792"
 #define LOCK_TIMEOUT	"5s"
+/* The session's statement_timeout when it has none (0). */
+#define STATEMENT_DEFAULT    "30s"
+#define STATEMENT_DEFAULT_MS 30000
+/* How much longer than its statement_timeout a statement may go
+ * unanswered (at most; never more than the timeout itself). */
+#define GRACE_MAX_MS 5000
 
 struct pg {
 	PGconn *conn;
 	const char *desc;
+	char *target;	      /* the URI, to connect again */
+	long long timeout_ms; /* statement_timeout in force, once known */
+	int in_tx;	      /* inside a transaction (begin() succeeded) */
+	int writing;	      /* inside a write transaction */
+	/* A wait failed: results may still be on their way, the connection
+	 * is not used again. A long-running process (serve, worker)
+	 * connects afresh at its next transaction. */
+	int gone;
 };
 
 static void quiet(void *arg, const char *message)
 {
 	(void)arg;
 	(void)message; /* NOTICEs ("already exists, skipping") are noise */
+}
+
+static long long timeout_ms(const struct pg *s)
+{
+	return s->timeout_ms > 0 ? s->timeout_ms : STATEMENT_DEFAULT_MS;
+}
+
+static long long grace_ms(const struct pg *s)
+{
+	long long t = timeout_ms(s);
+
+	return t < GRACE_MAX_MS ? t : GRACE_MAX_MS;
+}
+
+/* What a statement does, in the words of an error message. */
+static const char *doing(const char *sql)
+{
+	static const struct {
+		const char *prefix, *what;
+	} verbs[] = {
+	    {"BEGIN", "starting a transaction"},
+	    {"SELECT pg_advisory_xact_lock", "taking the ledger's write lock"},
+	    {"COMMIT", "committing"},
+	    {"SELECT", "reading"},
+	    {"INSERT", "writing"},
+	    {"UPDATE", "writing"},
+	    {"DELETE", "writing"},
+	    {"CREATE", "creating the ledger's tables"},
+	    {"ALTER", "migrating the ledger's tables"},
+	    {"SET", "setting up the session"},
+	};
+
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strncmp(sql, verbs[i].prefix, strlen(verbs[i].prefix)))
+			return verbs[i].what;
+	return "running a statement";
+}
+
+/* What became of the change in progress when a statement got no answer
+ * (or was interrupted): "" outside a write transaction. */
+static const char *outcome(const struct pg *s, const char *sql)
+{
+	if (!strncmp(sql, "COMMIT", 6))
+		return "; whether the change was recorded is unknown until the "
+		       "ledger answers again ('portex request show' or "
+		       "'portex audit log' will tell)";
+	if (s->writing)
+		return "; nothing was recorded (the server rolls the "
+		       "transaction back)";
+	return "";
+}
+
+/* A wait that failed -> its error; the connection is given up on. */
+static int wait_fail(struct pg *s, int rc, const char *sql, px_error *err)
+{
+	char line[300];
+
+	s->gone = 1;
+	if (rc == PX_PG_INTERRUPTED)
+		return px_error_set(err, PX_EXIT_INTERRUPTED,
+				    "interrupted: %s: while %s%s", s->desc,
+				    doing(sql), outcome(s, sql));
+	if (rc == PX_PG_TIMEOUT)
+		return px_error_set(
+		    err, PX_EXIT_UNAVAILABLE,
+		    "%s: no answer within %lld ms (statement_timeout %lld "
+		    "ms + %lld ms) while %s: the server stopped answering, "
+		    "portex gave up%s",
+		    s->desc, timeout_ms(s) + grace_ms(s), timeout_ms(s),
+		    grace_ms(s), doing(sql), outcome(s, sql));
+	return px_error_set(
+	    err, PX_EXIT_UNAVAILABLE, "%s: lost the connection while %s: %s%s",
+	    s->desc, doing(sql),
+	    px_pg_one_line(PQerrorMessage(s->conn), line, sizeof(line)),
+	    outcome(s, sql));
 }
 
 static int pg_fail(struct pg *s, PGresult *r, const char *what, px_error *err)
@@ -45,19 +145,52 @@ static int pg_fail(struct pg *s, PGresult *r, const char *what, px_error *err)
 			     s->desc, LOCK_TIMEOUT);
 		PQclear(r);
 		return -1;
+	} else if (state && !strcmp(state, "57014")) {
+		px_error_set(err, PX_EXIT_UNAVAILABLE,
+			     "%s: statement_timeout (%lld ms) passed while %s; "
+			     "the server cancelled the statement%s",
+			     s->desc, timeout_ms(s), doing(what),
+			     s->writing ? ": nothing was recorded" : "");
+		PQclear(r);
+		return -1;
 	}
 	px_error_set(err, code, "%s: %s: %.*s", s->desc, what, (int)n, msg);
 	PQclear(r);
 	return -1;
 }
 
-static int pg_exec(struct pg *s, const char *sql, px_error *err)
+/* Runs sql (see px_pg_exec()) within the statement deadline: *out is its
+ * result when it succeeded (the caller PQclear()s it), else err is set. */
+static int pg_run(struct pg *s, const char *sql, int n,
+		  const char *const *params, PGresult **out, px_error *err)
 {
-	PGresult *r = PQexec(s->conn, sql);
-	ExecStatusType st = PQresultStatus(r);
+	PGresult *r;
+	ExecStatusType st;
+	int rc;
 
+	*out = NULL;
+	if (s->gone)
+		return px_error_set(err, PX_EXIT_UNAVAILABLE,
+				    "%s: not asked again after it stopped "
+				    "answering",
+				    s->desc);
+	rc = px_pg_exec(s->conn, sql, n, params,
+			px_pg_now_ms() + timeout_ms(s) + grace_ms(s), &r);
+	if (rc)
+		return wait_fail(s, rc, sql, err);
+	st = PQresultStatus(r);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		return pg_fail(s, r, sql, err);
+	*out = r;
+	return 0;
+}
+
+static int pg_exec(struct pg *s, const char *sql, px_error *err)
+{
+	PGresult *r;
+
+	if (pg_run(s, sql, 0, NULL, &r, err))
+		return -1;
 	PQclear(r);
 	return 0;
 }
@@ -86,6 +219,80 @@ static int check_uri(const char *target, const char *desc, px_error *err)
 	return rc;
 }
 
+static int pg_connect(struct pg *s, const char *target, px_error *err)
+{
+	int64_t waited = 0;
+	int rc = px_pg_connect(target, &s->conn, &waited);
+
+	if (!s->conn)
+		return px_error_oom(err);
+	if (rc == PX_PG_TIMEOUT)
+		return px_error_set(err, PX_EXIT_UNAVAILABLE,
+				    "%s: cannot connect: no answer within "
+				    "connect_timeout (%lld s): the server "
+				    "stopped answering, portex gave up",
+				    s->desc, (long long)waited / 1000);
+	if (rc == PX_PG_INTERRUPTED)
+		return px_error_set(err, PX_EXIT_INTERRUPTED,
+				    "interrupted: %s: while connecting",
+				    s->desc);
+	if (rc)
+		return pg_fail(s, NULL, "cannot connect", err);
+	return 0;
+}
+
+/* lock_timeout, and a statement_timeout when the session has none: the
+ * one in force (in ms) sets portex's own deadline. */
+static int pg_setup(struct pg *s, px_error *err)
+{
+	PGresult *r;
+
+	if (pg_run(s,
+		   "SET lock_timeout = '" LOCK_TIMEOUT "';"
+		   "SELECT set_config('statement_timeout', '" STATEMENT_DEFAULT
+		   "', false) WHERE current_setting('statement_timeout') = '0';"
+		   "SELECT setting FROM pg_settings"
+		   " WHERE name = 'statement_timeout'",
+		   0, NULL, &r, err))
+		return -1;
+	if (PQntuples(r) == 1)
+		s->timeout_ms = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
+/* A new connection, set up; the old one, if any, is closed. */
+static int pg_reconnect(struct pg *s, px_error *err)
+{
+	PQfinish(s->conn);
+	s->conn = NULL;
+	s->gone = 0;
+	s->in_tx = s->writing = 0;
+	if (pg_connect(s, s->target, err))
+		goto fail;
+	PQsetNoticeProcessor(s->conn, quiet, NULL);
+	if (pg_setup(s, err))
+		goto fail;
+	return 0;
+fail:
+	s->gone = 1; /* tried again at the next transaction */
+	return -1;
+}
+
+static void pg_close(void *h)
+{
+	struct pg *s = h;
+
+	if (s) {
+		PQfinish(s->conn);
+		if (s->target) {
+			explicit_bzero(s->target, strlen(s->target));
+			free(s->target);
+		}
+		free(s);
+	}
+}
+
 static int pg_open(const char *target, const char *desc, void **out,
 		   px_error *err)
 {
@@ -97,51 +304,40 @@ static int pg_open(const char *target, const char *desc, void **out,
 	if (!s)
 		return px_error_oom(err);
 	s->desc = desc;
-	s->conn = PQconnectdb(target);
-	if (!s->conn) {
+	if (!(s->target = strdup(target))) {
 		free(s);
 		return px_error_oom(err);
 	}
-	if (PQstatus(s->conn) != CONNECTION_OK) {
-		pg_fail(s, NULL, "cannot connect", err);
-		PQfinish(s->conn);
-		free(s);
-		return -1;
-	}
-	PQsetNoticeProcessor(s->conn, quiet, NULL);
-	if (pg_exec(s, "SET lock_timeout = '" LOCK_TIMEOUT "'", err)) {
-		PQfinish(s->conn);
-		free(s);
+	if (pg_reconnect(s, err)) {
+		pg_close(s);
 		return -1;
 	}
 	*out = s;
 	return 0;
 }
 
-static void pg_close(void *h)
-{
-	struct pg *s = h;
-
-	if (s) {
-		PQfinish(s->conn);
-		free(s);
-	}
-}
-
+/* Nothing is waited for on a connection given up on: closing it is
+ * what rolls back. */
 static void pg_rollback(void *h)
 {
 	struct pg *s = h;
+	px_error ignored = PX_ERROR_INIT;
 
-	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
-		PQclear(PQexec(s->conn, "ROLLBACK"));
+	if (!s->gone && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		pg_exec(s, "ROLLBACK", &ignored);
+	s->in_tx = s->writing = 0;
 }
 
 static int pg_begin(void *h, int write, px_error *err)
 {
 	struct pg *s = h;
 
+	if (s->gone && pg_reconnect(s, err))
+		return -1;
 	if (pg_exec(s, "BEGIN", err))
 		return -1;
+	s->in_tx = 1;
+	s->writing = write;
 	if (write &&
 	    pg_exec(s, "SELECT pg_advisory_xact_lock(" LEDGER_LOCK_KEY ")",
 		    err)) {
@@ -151,22 +347,35 @@ static int pg_begin(void *h, int write, px_error *err)
 	return 0;
 }
 
+/* A signal that came before COMMIT is sent rolls back: afterwards, the
+ * outcome would be unknown. */
 static int pg_commit(void *h, px_error *err)
 {
-	return pg_exec(h, "COMMIT", err);
+	struct pg *s = h;
+	int rc;
+
+	if (s->writing && px_interrupted())
+		return px_error_set(err, PX_EXIT_INTERRUPTED,
+				    "interrupted: %s: before committing: "
+				    "nothing was recorded",
+				    s->desc);
+	rc = pg_exec(s, "COMMIT", err);
+	if (!rc)
+		s->in_tx = s->writing = 0;
+	return rc;
 }
 
 static int pg_query(void *h, const char *sql, int n, const char *const *params,
 		    json_t **rows, px_error *err)
 {
 	struct pg *s = h;
-	PGresult *r =
-	    PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(r);
+	PGresult *r;
 	json_t *out;
 
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		return pg_fail(s, r, sql, err);
+	if (s->gone && !s->in_tx && pg_reconnect(s, err))
+		return -1;
+	if (pg_run(s, sql, n, params, &r, err))
+		return -1;
 	if (!rows) {
 		PQclear(r);
 		return 0;

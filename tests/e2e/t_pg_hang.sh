@@ -56,7 +56,10 @@ test_a_stopped_backend_is_given_up_on_with_69() {
 	wait_export
 	kill -CONT "$bp"
 	[ "$RC" = 69 ] || fail "exit $RC, expected 69: $(cat "$T/stderr")"
-	expect_err "source campus: collection score: waiting for PostgreSQL"
+	# The source's one connection serves every collection: which one was
+	# running when it stopped depends on the machine's speed.
+	grep -qE "source campus: collection [a-z]+: waiting for PostgreSQL" "$T/stderr" ||
+		fail "no 'waiting for PostgreSQL': $(cat "$T/stderr")"
 	expect_err "no answer within 6000 ms (statement_timeout 1000 ms + 5 s)"
 	no_leftovers
 }

@@ -6,6 +6,7 @@
  * against any server that is not a throwaway one.
  */
 #include "unit.h"
+#include "unit_pg.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -75,18 +76,6 @@ static int sink(void *ctx, const px_record *rec, px_error *err)
 	if (g->fail_at && json_array_size(g->records) == (size_t)g->fail_at)
 		return px_error_set(err, PX_EXIT_CANTCREAT, "sink is full");
 	return 0;
-}
-
-static PGconn *admin_connect(const char *db)
-{
-	const char *keys[] = {"dbname", NULL}, *vals[] = {db, NULL};
-	PGconn *c = PQconnectdbParams(keys, vals, 0);
-
-	if (PQstatus(c) != CONNECTION_OK) {
-		print_error("cannot connect to %s: %s", db, PQerrorMessage(c));
-		fail();
-	}
-	return c;
 }
 
 static void exec_ok(PGconn *c, const char *sql)
