@@ -505,7 +505,8 @@ const char *px_i18n_term(px_lang lang, enum px_term_kind kind,
 	return NULL;
 }
 
-/* Values of the schemas' closed lists, and the usual ones of "event". */
+/* Values of the schemas' closed lists, and the usual ones of free lists
+ * (status, role, purpose, event). */
 static const struct value_word {
 	const char *field, *value;
 	const char *name[PX_LANG__COUNT];
@@ -526,6 +527,41 @@ static const struct value_word {
     {"by", "guardian", {"un tuteur", "a guardian"}},
     {"by", "agent", {"un mandataire", "an agent"}},
     {"by", "heir", {"un héritier", "an heir"}},
+    /* Free lists: the usual values (the schemas' examples, the demo's,
+     * the partners'). Masculine, agreeing with "statut" as "terminé"
+     * does. */
+    {"status", "active", {"actif", "active"}},
+    {"status", "inactive", {"inactif", "inactive"}},
+    {"status", "suspended", {"suspendu", "suspended"}},
+    {"status", "closed", {"fermé", "closed"}},
+    {"status", "deleted", {"supprimé", "deleted"}},
+    {"status", "expired", {"expiré", "expired"}},
+    {"status", "revoked", {"révoqué", "revoked"}},
+    {"status", "trial", {"essai", "trial"}},
+    {"status", "open", {"ouvert", "open"}},
+    {"status", "pending", {"en attente", "pending"}},
+    {"status", "resolved", {"résolu", "resolved"}},
+    {"status", "paid", {"payé", "paid"}},
+    {"status", "refunded", {"remboursé", "refunded"}},
+    {"status",
+     "partially_refunded",
+     {"partiellement remboursé", "partially refunded"}},
+    {"status", "cancelled", {"annulé", "cancelled"}},
+    {"status", "canceled", {"annulé", "cancelled"}},
+    {"status", "failed", {"échoué", "failed"}},
+    {"role", "learner", {"apprenant", "learner"}},
+    {"role", "pupil", {"élève", "pupil"}},
+    {"role", "student", {"étudiant", "student"}},
+    {"role", "teacher", {"enseignant", "teacher"}},
+    {"role", "administrator", {"administrateur", "administrator"}},
+    {"role", "admin", {"administrateur", "administrator"}},
+    {"role", "tutor", {"tuteur", "tutor"}},
+    {"purpose", "newsletter", {"lettre d'information", "newsletter"}},
+    {"purpose",
+     "learning_analytics",
+     {"analyse de vos apprentissages", "learning analytics"}},
+    {"purpose", "analytics", {"mesure d'audience", "analytics"}},
+    {"purpose", "marketing", {"prospection commerciale", "marketing"}},
     {"event", "login", {"connexion", "login"}},
     {"event", "logout", {"déconnexion", "logout"}},
     {"event", "login_failed", {"connexion refusée", "failed login"}},
