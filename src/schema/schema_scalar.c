@@ -57,7 +57,7 @@ int px_scalar_any(const px_scalar *p)
 	       !n->items && !n->min_items && n->max_items == PX_NO_LIMIT &&
 	       !n->unique && !n->contains && !n->min_len &&
 	       n->max_len == PX_NO_LIMIT && !n->has_pattern && !n->min.set &&
-	       !n->max.set && !n->xmin.set && !n->xmax.set;
+	       !n->max.set && !n->xmin.set && !n->xmax.set && !n->format_check;
 }
 
 /* 1 when a value of type bits `t` passes "type", and nothing else of the
@@ -125,14 +125,31 @@ static int same_boolean(const json_t *e, const void *x)
 	return json_is_boolean(e) && json_is_true(e) == *(const int *)x;
 }
 
+/* A string passes the anyOf of n when it is sure to pass one branch
+ * (anyOf [{"format": "ipv4"}, {"format": "ipv6"}]). */
+static int any_of_string_ok(const px_snode *n, const char *s, size_t len)
+{
+	for (size_t i = 0; i < n->any_of.n; i++)
+		if (px_scalar_string_ok(n->any_of.at[i], s, len) == 1)
+			return 1;
+	return 0;
+}
+
 int px_scalar_string_ok(const px_scalar *p, const char *s, size_t len)
 {
 	const px_snode *n = p;
 	struct text t = {s, len};
-	int ok;
 
-	if (decided(n, PX_T_STRING, &ok))
-		return ok;
+	if (n->always >= 0)
+		return n->always;
+	/* anyOf is the one applicator mirrored, for strings. */
+	if (n->ref || n->all_of.n || n->one_of.n || n->not_schema ||
+	    n->if_schema || n->multiple_of.set)
+		return 0;
+	if (n->types && !(n->types & PX_T_STRING))
+		return 0;
+	if (n->any_of.n && !any_of_string_ok(n, s, len))
+		return 0;
 	if (!listed(n, same_text, &t))
 		return 0;
 	if (n->min_len || n->max_len != PX_NO_LIMIT) {
@@ -145,6 +162,9 @@ int px_scalar_string_ok(const px_scalar *p, const char *s, size_t len)
 	if (n->has_pattern &&
 	    (n->pattern_fast ? !n->pattern_fast(s)
 			     : regexec(&n->pattern, s, 0, NULL, 0) != 0))
+		return 0;
+	/* The formats the validator asserts (email, ipv4, ipv6). */
+	if (n->format_check && !n->format_check(s))
 		return 0;
 	return 1;
 }

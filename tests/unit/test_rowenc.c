@@ -169,6 +169,14 @@ static px_cell pool(size_t i)
 	    "EUR",
 	    "eur",
 	    "login",
+	    "a@example.org",
+	    "not an email",
+	    "a@b",
+	    "10.0.0.1",
+	    "256.1.1.1",
+	    "2001:db8::1",
+	    "2001:db8:::1",
+	    "::ffff:10.0.0.1",
 	};
 	static const long long ints[] = {0,
 					 1,
@@ -331,6 +339,32 @@ static void test_score_progress_purchase_rows_match(void **state)
 	run_entity("consent", consent, 5, cgood, NULL, 1);
 }
 
+/* Fields whose format the validator asserts (email; ipv4 or ipv6 through
+ * anyOf): the encoder writes what the validator accepts, and only that.
+ * Before, it skipped the format and wrote "not an email" into a package
+ * that exported with exit 0; and every connection row (ip's anyOf) took
+ * the generic path. */
+static void test_asserted_formats_match_the_generic_path(void **state)
+{
+	static const char *const profile[] = {"id", "given_name", "email",
+					      "created_at"};
+	const px_cell pgood[] = {I(1), T("Ann"), T("ann@example.org"),
+				 T("2026-01-05T09:00:00Z")};
+	static const char *const account[] = {"username", "email", "status"};
+	const px_cell agood[] = {T("ann"), T("ann@example.org"), T("active")};
+	static const char *const connection[] = {"at", "ip", "event",
+						 "duration_seconds"};
+	const px_cell cgood[] = {T("2026-01-05T09:00:00Z"), T("10.0.0.1"),
+				 T("login"), I(60)};
+	const px_cell cgood6[] = {T("2026-01-05T09:00:00Z"), T("2001:db8::1"),
+				  T("login"), I(60)};
+	(void)state;
+	run_entity("profile", profile, 4, pgood, NULL, 1);
+	run_entity("account", account, 3, agood, NULL, 1);
+	run_entity("connection", connection, 4, cgood, NULL, 1);
+	run_entity("connection", connection, 4, cgood6, NULL, 1);
+}
+
 /* A column the schema does not know, or a required field no column
  * gives: every row takes the generic path, which names the problem. */
 static void test_unknown_column_or_missing_required_is_generic(void **state)
@@ -358,40 +392,18 @@ static void test_unknown_column_or_missing_required_is_generic(void **state)
 static void test_json_copy_matches_reading_and_writing(void **state)
 {
 	static const char *const cases[] = {
-	    "[1,2]",
-	    " { \"a\" : [ 1 , 2.50 , \"x\" ] , \"b\": {} } ",
-	    "{\"text\": \"réponse 2\", \"draft\": false}",
-	    "\"has lived\"",
-	    "12345678901234567890123",
-	    "1e400",
-	    "-0",
-	    "-0.0",
-	    "0",
-	    "-12",
-	    "1E+5",
-	    "[true,false,null]",
-	    "null",
-	    "{\"a\":1,\"a\":2}",
-	    "{\"b\":1,\"a\":2,\"c\":{\"z\":[],\"y\":{}}}",
-	    "\"esc\\n\"",
-	    "\"\\u00e9\"",
-	    "[1,]",
-	    "{\"a\"}",
-	    "01",
-	    "1.",
-	    ".5",
-	    "[",
-	    "",
-	    "  ",
-	    "tru",
-	    "[1] x",
-	    "\"\xc3\x28\"",
-	    "\"tab\there\"",
+	    "[1,2]", " { \"a\" : [ 1 , 2.50 , \"x\" ] , \"b\": {} } ",
+	    "{\"text\": \"réponse 2\", \"draft\": false}", "\"has lived\"",
+	    "12345678901234567890123", "1e400", "-0", "-0.0", "0", "-12",
+	    "1E+5", "[true,false,null]", "null", "{\"a\":1,\"a\":2}",
+	    "{\"b\":1,\"a\":2,\"c\":{\"z\":[],\"y\":{}}}", "\"esc\\n\"",
+	    "\"\\u00e9\"", "[1,]", "{\"a\"}", "01", "1.", ".5", "[", "", "  ",
+	    "tru", "[1] x", "\"\xc3\x28\"", "\"tab\there\"",
 	    /* one deep array, split only to fit the line */
-	    ("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+	    ("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+	     "]"
 	     "]]"),
-	    "{\"emoji\":\"\xf0\x9f\x98\x80\"}",
-	    "[1e5,-1.5E-3,0.0]"};
+	    "{\"emoji\":\"\xf0\x9f\x98\x80\"}", "[1e5,-1.5E-3,0.0]"};
 	int copied = 0;
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -459,6 +471,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_answer_rows_match_the_generic_path),
 	    cmocka_unit_test(test_score_progress_purchase_rows_match),
+	    cmocka_unit_test(test_asserted_formats_match_the_generic_path),
 	    cmocka_unit_test(test_postgres_cells_match_the_generic_path),
 	    cmocka_unit_test(
 		test_unknown_column_or_missing_required_is_generic),
