@@ -184,6 +184,11 @@ int px_audit_verify_with(px_ledger *l, const px_audit_verify_opts *o,
  * an empty trail). */
 int px_audit_head(px_ledger *l, long *entries, char *head, px_error *err);
 
+/* The trail's head now as each package made from the ledger records it
+ * (manifest.json "audit", px_export_opts.audit), its learner's witness:
+ * new {"entries": N, "head": HEX}, or NULL with err. */
+json_t *px_audit_witness_new(px_ledger *l, px_error *err);
+
 /* Signs data (detached CMS, DER, malloc'ed into *der). */
 typedef int (*px_checkpoint_sign_fn)(void *ctx, const char *data, size_t len,
 				     unsigned char **der, size_t *der_len,

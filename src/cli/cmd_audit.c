@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "digest.h"
+#include "ledger/checkpoint_sign.h"
 #include "portex/config.h"
 #include "portex/ledger.h"
 
@@ -145,7 +146,8 @@ static int checkpoint(px_ledger *l, const px_config *cfg, int json,
 		return px_usage_error(err, "audit",
 				      "checkpoint needs --config F (the "
 				      "signing key)");
-	if (px_cli_checkpoint(l, cfg, &n, err))
+	if (px_audit_checkpoint_with(l, &(px_export_opts){.config = cfg}, &n,
+				     err))
 		return -1;
 	if (json)
 		printf("{\"entries\": %ld}\n", n);

@@ -14,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "cli/request_mail.h"
+#include "ledger/checkpoint_sign.h"
 #include "portex/config.h"
 #include "portex/export.h"
 #include "portex/ledger.h"
@@ -708,9 +709,8 @@ static int do_export(px_ledger *l, const px_config *cfg, const struct opts *o,
 	px_export_opts eo = {0};
 	px_export_result res;
 	struct pending_hook hook = {l, o->id, actor, NULL};
-	char id[24], def[64], head[65], *path;
+	char id[24], def[64], *path;
 	json_t *audit;
-	long entries;
 	px_scope scope;
 	px_error ignored = {0};
 	int rc;
@@ -748,12 +748,9 @@ static int do_export(px_ledger *l, const px_config *cfg, const struct opts *o,
 	eo.force = o->force;
 	eo.progress = 1;
 	/* The package witnesses the trail as it stands before its entry. */
-	if (px_audit_head(l, &entries, head, err) ||
-	    !(eo.audit = audit =
-		  json_pack("{s:I, s:s}", "entries", (json_int_t)entries,
-			    "head", head))) {
+	if (!(eo.audit = audit = px_audit_witness_new(l, err))) {
 		json_decref(req);
-		return err->code ? -1 : px_error_oom(err);
+		return -1;
 	}
 	/* The ledger hears of the package before it replaces the old one. */
 	if (!(path = absolute_target(eo.out_path))) {
@@ -786,7 +783,8 @@ static int do_export(px_ledger *l, const px_config *cfg, const struct opts *o,
 	free(path);
 	rc = change(l, o, actor, "exported", args, err);
 	/* Then the head with the package's entry is signed. */
-	if (!rc && px_cli_checkpoint(l, cfg, NULL, err))
+	if (!rc && px_audit_checkpoint_with(l, &(px_export_opts){.config = cfg},
+					    NULL, err))
 		return px_error_prefix(err,
 				       "request %ld: the package is recorded "
 				       "but its audit checkpoint is not",

@@ -56,10 +56,6 @@ struct px_ledger *px_cli_open_ledger(const char *cmd, const char *config,
  * user's name (buf, n bytes, holds it when there is no name). */
 const char *px_cli_actor(const char *given, char *buf, size_t n);
 
-/* Signs a checkpoint of l's audit trail with cfg's signing key
- * (px_audit_checkpoint); *entries (may be NULL): the entries covered. */
-int px_cli_checkpoint(struct px_ledger *l, const struct px_config *cfg,
-		      long *entries, px_error *err);
 /* Shared by bulk and worker, called every tick while their pool runs:
  * on the first SIGINT/SIGTERM, stops the pool (no job is started any
  * more) and says once on stderr that the exports in flight are being

@@ -367,6 +367,20 @@ int px_audit_head(px_ledger *l, long *entries, char *head, px_error *err)
 	return 0;
 }
 
+json_t *px_audit_witness_new(px_ledger *l, px_error *err)
+{
+	char head[65];
+	long entries;
+	json_t *w;
+
+	if (px_audit_head(l, &entries, head, err))
+		return NULL;
+	if (!(w = json_pack("{s:I, s:s}", "entries", (json_int_t)entries,
+			    "head", head)))
+		px_error_oom(err);
+	return w;
+}
+
 int px_audit_verify(px_ledger *l, px_audit_result *res, px_error *err)
 {
 	return px_audit_verify_with(l, NULL, res, err);

@@ -273,7 +273,8 @@ int px_checkpoints_check(px_ledger *l, const json_t *rows,
 	size_t ncl = 0, i;
 	X509 *pin = NULL;
 	char *hex = NULL;
-	long n = (long)json_array_size(rows), confirmed = 0, best = LONG_MAX;
+	long n = (long)json_array_size(rows), confirmed = 0, best = LONG_MAX,
+	     best_top = LONG_MAX;
 	px_audit_result forged = {.valid = 1};
 	int rc = -1;
 
@@ -308,12 +309,16 @@ int px_checkpoints_check(px_ledger *l, const json_t *rows,
 	 * covers the previous one. */
 	for (i = 0; i < ncl; i++)
 		confirmed = confirmed_by(&cl[i], hex, n, confirmed);
+	/* The earliest entry wins; of claims naming the same one, the one
+	 * with the fewest entries narrows the range most. */
 	for (i = 0; i < ncl; i++) {
 		px_audit_result v = {0};
 		long k = disagreement(&cl[i], hex, n, confirmed, &v);
 
-		if (k && k < best) {
+		if (k &&
+		    (k < best || (k == best && cl[i].entries < best_top))) {
 			best = k;
+			best_top = cl[i].entries;
 			*res = (px_audit_result){
 			    .checkpoints = res->checkpoints,
 			    .authenticated = res->authenticated,

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "interrupt.h"
+#include "ledger/checkpoint_sign.h"
 #include "package/package.h"
 #include "queue/outdir.h"
 #include "timefmt.h"
@@ -45,6 +46,7 @@ struct px_pool {
 	size_t next; /* list mode */
 	px_pool_stats st;
 	px_error first; /* first error that stopped a worker */
+	px_checkpointer *cp; /* ledger mode: signs the trail's head */
 	struct {
 		char *path;
 		px_outdir *d;
@@ -262,6 +264,7 @@ static int produce(struct worker *w, px_job *j, struct publish_hook *hook,
 	    .scope = j->scope,
 	};
 	px_export_result res;
+	json_t *audit = NULL;
 	char req[24];
 	int rc;
 
@@ -294,7 +297,13 @@ static int produce(struct worker *w, px_job *j, struct publish_hook *hook,
 					    "export this subject again",
 					    j->package, why);
 		px_error_clear(err);
-		if (!px_exporter_run(w->x, &s, &res, err))
+		/* The package witnesses the trail before its own entries. */
+		if (ledger_mode(p) &&
+		    !(s.audit = audit = px_audit_witness_new(w->l, err)))
+			return -1;
+		rc = px_exporter_run(w->x, &s, &res, err);
+		json_decref(audit);
+		if (!rc)
 			break;
 		/* Another worker published it meanwhile: look again. */
 		if (err->code == PX_EXIT_CANTCREAT && !access(j->package, F_OK))
@@ -641,6 +650,7 @@ static void *work(void *arg)
 			break;
 		}
 		if (rc == 0) {
+			px_checkpointer_flush(p->cp, w->l, 0, &err);
 			if (p->o.once) {
 				int more = pending(w, &err);
 				if (more < 0) {
@@ -655,7 +665,11 @@ static void *work(void *arg)
 		}
 		run_job(w, j);
 		px_job_free(j);
+		px_checkpointer_recorded(p->cp, w->l, &err);
 	}
+	px_error_clear(&err);
+	if (px_checkpointer_flush(p->cp, w->l, 1, &err))
+		note_error(p, &err);
 	pthread_mutex_lock(&p->mu);
 	p->live--;
 	pthread_mutex_unlock(&p->mu);
@@ -704,6 +718,7 @@ static void pool_free(px_pool *p)
 		px_outdir_close(p->dirs[i].d);
 		free(p->dirs[i].path);
 	}
+	px_checkpointer_free(p->cp);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	free(p->w);
@@ -733,6 +748,10 @@ px_pool *px_pool_start(const px_pool_opts *o, px_error *err)
 	if (!p->w) {
 		pool_free(p);
 		px_error_oom(err);
+		return NULL;
+	}
+	if (ledger_mode(p) && px_checkpointer_new(&p->eo, &p->cp, err)) {
+		pool_free(p);
 		return NULL;
 	}
 	for (int i = 0; i < p->n_workers; i++) {

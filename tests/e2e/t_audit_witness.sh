@@ -2,8 +2,8 @@
 # End-to-end: an attacker with write access to the SQLite ledger edits the
 # audit trail and recomputes every hash after the edit (the chain alone
 # then says "intact"). The signed checkpoints written by `request export`
-# and the heads recorded in the packages (manifest.json "audit") name the
-# first entry that disagrees. Checkpoints are checked with openssl too.
+# and `portex worker`, and the heads recorded in their packages
+# (manifest.json "audit"), name the first entry that disagrees. Checkpoints are checked with openssl too.
 . "$PX_TOP/tests/e2e/lib.sh"
 . "$PX_TOP/tests/e2e/ledger.sh"
 . "$PX_TOP/tests/e2e/demo.sh"
@@ -180,6 +180,61 @@ test_checkpoint_command_signs_new_entries_only() {
 	expect_out "checkpoint signed: 9 entries"
 	checkpoint_files 3
 	sed -n 4p "$T/stmt.txt" | grep -qx "from 9" || fail "$(cat "$T/stmt.txt")"
+}
+
+# queued_exports JOBS: Alice Martin and Alice Dubois queued by `bulk
+# --enqueue` in the SQLite ledger (add, identity: entries 1-4), exported
+# by `portex worker --once --jobs JOBS` into $T/q; $W: --witness for each.
+queued_exports() {
+	ledger_new
+	demo_setup
+	head -c 32 /dev/urandom >"$T/bulk.salt"
+	edit_config "c['ledger'] = '$LEDGER'; c['bulk'] = {'salt_file': '$T/bulk.salt'}"
+	C="--config $T/demo.json"
+	mkdir "$T/q"
+	printf 'email\nalice.martin@example.org\nalice.dubois@example.org\n' >"$T/subjects.csv"
+	"$PORTEX" bulk $C --subjects "$T/subjects.csv" --out-dir "$T/q" --enqueue \
+		>/dev/null 2>"$T/bulk.err" || fail "bulk --enqueue: $(cat "$T/bulk.err")"
+	"$PORTEX" worker $C --once --jobs "$1" >/dev/null 2>"$T/worker.err" ||
+		fail "worker: $(cat "$T/worker.err")"
+	W=""
+	for f in "$T"/q/*.zip; do W="$W --witness $f"; done
+}
+
+test_worker_packages_record_the_head_and_are_checkpointed() {
+	queued_exports 2
+	local n=0 e f
+	for f in "$T"/q/*.zip; do
+		rm -rf "$T/m" && unpack "$f" "$T/m"
+		e=$(jget "$T/m/manifest.json" 'j["audit"]["entries"]' 2>/dev/null) ||
+			fail "$f: manifest.json has no audit: $(cat "$T/m/manifest.json")"
+		# the trail before the package's own export: the 4 queueing entries on
+		[ "$e" -ge 4 ] || fail "$f: witnesses $e entries"
+		[ "$(jget "$T/m/manifest.json" 'j["audit"]["head"]')" = "$(hash_of "$e")" ] ||
+			fail "$f: its head is not entry $e's hash"
+		n=$((n + 1))
+	done
+	[ "$n" = 2 ] || fail "$n packages in $T/q"
+	# The newest checkpoint covers every entry, the two exports' included.
+	checkpoint_files "$(sqlite3 "$T/ledger.db" "SELECT max(seq) FROM px_checkpoints")"
+	grep -qx "entries $(sqlite3 "$T/ledger.db" "SELECT max(seq) FROM px_audit")" "$T/stmt.txt" ||
+		fail "the last checkpoint does not cover the trail: $(head -3 "$T/stmt.txt")"
+	openssl cms -verify -binary -inform DER -in "$T/sig.der" -content "$T/stmt.txt" \
+		-CAfile "$T/out/keys/portex.crt" -purpose any -out /dev/null 2>"$T/ossl.err" ||
+		fail "openssl refused the worker's checkpoint: $(cat "$T/ossl.err")"
+	# shellcheck disable=SC2086
+	expect_exit 0 "$PORTEX" audit verify $C $W
+	expect_out "signed checkpoints (signatures checked against the certificate given), 2 witnesses"
+}
+
+test_worker_packages_name_a_rewritten_trail() {
+	queued_exports 1
+	sql "UPDATE px_audit SET actor = 'mallory' WHERE seq = 2"
+	rehash
+	sql "DELETE FROM px_checkpoints"
+	expect_exit 0 "$PORTEX" audit verify $C
+	# shellcheck disable=SC2086
+	expect_broken 1 "one of entries 1 to 4 was rewritten: the recomputed chain differs from the witness package" $W
 }
 
 test_witness_without_audit_head_is_refused() {
