@@ -258,6 +258,33 @@ double px_jnumber(const px_jmember *m)
 	return d;
 }
 
+const char *px_jkey(const px_jmember *m, px_buf *b)
+{
+	b->len = 0;
+	if (!memchr(m->key, '\\', m->klen))
+		return px_buf_add(b, m->key, m->klen) ? NULL : b->data;
+	/* the key's token, quotes included, lies around it */
+	return px_jstring_decode(m->key - 1, m->klen + 2, b) ? NULL : b->data;
+}
+
+json_int_t px_jinteger(const px_jmember *m)
+{
+	char t[32];
+
+	/* at most 18 digits and a sign: jansson's own range */
+	if (!m || m->kind != PX_JK_INTEGER || m->vlen >= sizeof(t))
+		return 0;
+	memcpy(t, m->val, m->vlen);
+	t[m->vlen] = 0;
+	return (json_int_t)strtoll(t, NULL, 10);
+}
+
+const char *px_jtext(const px_jmember *m, px_buf *b)
+{
+	b->len = 0;
+	return px_buf_add(b, m->val, m->vlen) ? NULL : b->data;
+}
+
 int px_jescapes_canonical(const char *text, size_t n)
 {
 	const char *p = text, *end = text + n;

@@ -66,4 +66,16 @@ int px_jescapes_canonical(const char *text, size_t n);
  * px_json_load_exact() would make of it; 0 for any other kind). */
 double px_jnumber(const px_jmember *m);
 
+/* m's key decoded (escapes resolved), NUL-terminated, in b (replacing
+ * its content), or NULL on out of memory or a bad escape. */
+const char *px_jkey(const px_jmember *m, px_buf *b);
+
+/* An integer value as json_integer_value() of what px_json_load_exact()
+ * would make of it (0 for any other kind). */
+json_int_t px_jinteger(const px_jmember *m);
+
+/* The value's text NUL-terminated in b (replacing its content), or NULL
+ * on out of memory. */
+const char *px_jtext(const px_jmember *m, px_buf *b);
+
 #endif

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "jsonscan.h"
 #include "portex/error.h"
 #include "portex/schema.h"
 #include "tz.h"
@@ -70,8 +71,10 @@ void px_html_href(FILE *out, const char *path);
 
 /* A JSON value as a person reads it: strings as text, numbers, yes/no for
  * booleans, nothing for null, compact JSON in <code> for arrays and
- * objects. */
+ * objects. px_html_member(): the same for a record member's text (m NULL:
+ * nothing); s holds its string decoded (scratch, replaced). */
 void px_html_value(FILE *out, px_lang lang, const json_t *v);
+void px_html_member(FILE *out, px_lang lang, const px_jmember *m, px_buf *s);
 
 /* Values as the page's language writes them (index_html_format.c). */
 
@@ -96,12 +99,27 @@ int px_html_date(FILE *out, px_lang lang, const char *s);
 void px_html_decimal(FILE *out, px_lang lang, const char *digits);
 void px_html_grouped(FILE *out, px_lang lang, json_int_t n);
 
-/* A table cell's value v of column col in record rec, when the locale
- * writes it its own way: numbers, money (an "amount" with its record's
- * "currency": "49,90 €"), a closed list's value in words, dates and
- * times (in tz). Returns -1, writing nothing, for any other value. */
+/* A table cell's value v of column col, when the locale writes it its
+ * own way: numbers, money (an "amount" with its record's currency, or
+ * NULL: "49,90 €"), a closed list's value in words, dates and times (in
+ * tz). str, len: v decoded when it is a string. Returns -1, writing
+ * nothing, for any other value. */
 int px_html_cell(FILE *out, px_lang lang, const px_tz *tz, const char *col,
-		 const json_t *v, const json_t *rec);
+		 const px_jmember *v, const char *str, size_t len,
+		 const char *currency);
+
+/* Records as their texts (the members of each object without the braces,
+ * as the data files hold them), one after the other, for a table. */
+typedef struct px_html_rows {
+	px_buf text;
+	size_t *end; /* record i is text[end[i-1] (0 for i 0) .. end[i]) */
+	size_t n, cap;
+} px_html_rows;
+
+/* Appends a record's text (copied). Returns 0, -1 on out of memory. */
+int px_html_rows_add(px_html_rows *r, const char *text, size_t len);
+void px_html_rows_clear(px_html_rows *r);
+void px_html_rows_free(px_html_rows *r);
 
 /* The <section> of one entity: its table of at most PX_HTML_MAX_ROWS rows,
  * links to its pages when it has more, to its CSV and JSON. id: the
@@ -110,14 +128,15 @@ int px_html_entity_section(FILE *out, px_lang lang, const px_tz *tz,
 			   const px_html_entity *e, size_t id,
 			   const px_schemas *schemas, px_error *err);
 
-/* rows (an array of records of entity) as a table: columns in the
- * schema's order, then other keys. root: what leads from the page to the
+/* rows (records of entity) as a table: columns in the schema's order,
+ * then other keys. A record not in the data files' form fails
+ * (PX_EXIT_SOFTWARE). root: what leads from the page to the
  * package's top folder ("" or "../"), for links to documents. tz: the
  * zone dates are shown in (NULL: UTC). */
 int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,
-		       const char *entity,
-		       const json_t *rows, const px_schemas *schemas,
-		       const char *root, px_error *err);
+		       const char *entity, const px_html_rows *rows,
+		       const px_schemas *schemas, const char *root,
+		       px_error *err);
 
 /* <!DOCTYPE html> to <body>: language, Content-Security-Policy, styles;
  * the title is "title — controller" (controller may be NULL). */
@@ -160,7 +179,8 @@ typedef struct px_html_page {
 /* Writes html/<entity>-NNNN.html for pg: rows are that page's records
  * (at most PX_HTML_MAX_ROWS), with links back to index.html and to the
  * other pages. Returns 0, or -1 with err set (PX_EXIT_IOERR). */
-int px_html_page_write(FILE *out, const px_html_page *pg, const json_t *rows,
-		       const px_schemas *schemas, px_error *err);
+int px_html_page_write(FILE *out, const px_html_page *pg,
+		       const px_html_rows *rows, const px_schemas *schemas,
+		       px_error *err);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "html/index_html.h"
 #include "jsonout.h"
+#include "jsonscan.h"
 #include "portex/connector.h"
 
 #include <stdlib.h>
@@ -154,5 +155,41 @@ void px_html_value(FILE *out, px_lang lang, const json_t *v)
 			px_html_textn(out, b.data, b.len);
 		fputs("</code>", out);
 		px_buf_free(&b);
+	}
+}
+
+void px_html_member(FILE *out, px_lang lang, const px_jmember *m, px_buf *s)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	if (!m)
+		return;
+	switch (m->kind) {
+	case PX_JK_STRING:
+		if (!px_jstring_decode(m->val, m->vlen, s))
+			px_html_textn(out, s->data, s->len);
+		break;
+	case PX_JK_INTEGER:
+		fprintf(out, "%" JSON_INTEGER_FORMAT, px_jinteger(m));
+		break;
+	case PX_JK_DECIMAL: /* its exact digits */
+		px_html_textn(out, m->val, m->vlen);
+		break;
+	case PX_JK_TRUE:
+		px_html_text(out, px_i18n(lang, PX_MSG_YES));
+		break;
+	case PX_JK_FALSE:
+		px_html_text(out, px_i18n(lang, PX_MSG_NO));
+		break;
+	case PX_JK_NULL:
+		break;
+	case PX_JK_CONTAINER:
+		/* as jsonout writes it back: the CSV's text, nested decimals
+		 * with their digits */
+		v = px_json_load_exact(m->val, m->vlen, 0, &jerr, NULL);
+		px_html_value(out, lang, v);
+		json_decref(v);
+		break;
 	}
 }

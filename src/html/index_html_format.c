@@ -213,35 +213,33 @@ static int money(FILE *out, px_lang lang, const char *amount,
 }
 
 int px_html_cell(FILE *out, px_lang lang, const px_tz *tz, const char *col,
-		 const json_t *v, const json_t *rec)
+		 const px_jmember *v, const char *s, size_t len,
+		 const char *currency)
 {
-	const char *digits = px_decimal_digits(v), *s, *word;
+	const char *word;
+	char digits[64];
 
-	if (digits) {
-		px_html_decimal(out, lang, digits);
-		return 0;
-	}
-	if (json_is_integer(v)) {
-		px_html_grouped(out, lang, json_integer_value(v));
-		return 0;
-	}
-	if (json_is_real(v)) {
-		char buf[40];
+	if (v->kind == PX_JK_DECIMAL) { /* its exact digits */
+		px_buf b = {0};
+		int short_one = v->vlen < sizeof(digits);
 
-		/* 15 digits: 0.1 reads 0.1, not 0.10000000000000001 */
-		snprintf(buf, sizeof(buf), "%.15g", json_real_value(v));
-		if (!plain_decimal(buf))
+		if (short_one) {
+			memcpy(digits, v->val, v->vlen);
+			digits[v->vlen] = 0;
+		} else if (!px_jtext(v, &b)) {
 			return -1;
-		px_html_decimal(out, lang, buf);
+		}
+		px_html_decimal(out, lang, short_one ? digits : b.data);
+		px_buf_free(&b);
 		return 0;
 	}
-	if (!json_is_string(v) ||
-	    strlen(json_string_value(v)) != json_string_length(v))
+	if (v->kind == PX_JK_INTEGER) {
+		px_html_grouped(out, lang, px_jinteger(v));
+		return 0;
+	}
+	if (v->kind != PX_JK_STRING || strlen(s) != len)
 		return -1;
-	s = json_string_value(v);
-	if (!strcmp(col, "amount") &&
-	    !money(out, lang, s,
-		   json_string_value(json_object_get(rec, "currency"))))
+	if (!strcmp(col, "amount") && !money(out, lang, s, currency))
 		return 0;
 	if ((word = px_i18n_value(lang, col, s))) {
 		px_html_text(out, word);

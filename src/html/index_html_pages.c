@@ -44,12 +44,13 @@ static void page_nav(FILE *out, const px_html_page *pg, const char *id)
 	fputs("</ul></nav>\n", out);
 }
 
-int px_html_page_write(FILE *out, const px_html_page *pg, const json_t *rows,
-		       const px_schemas *schemas, px_error *err)
+int px_html_page_write(FILE *out, const px_html_page *pg,
+		       const px_html_rows *rows, const px_schemas *schemas,
+		       px_error *err)
 {
 	const char *label = px_i18n_entity(pg->lang, pg->entity);
 	unsigned long first = (pg->page - 1) * PX_HTML_MAX_ROWS + 1;
-	unsigned long last = first + json_array_size(rows) - 1;
+	unsigned long last = first + rows->n - 1;
 
 	px_html_doc_open(out, pg->lang, label ? label : pg->entity,
 			 pg->controller);
@@ -63,8 +64,8 @@ int px_html_page_write(FILE *out, const px_html_page *pg, const json_t *rows,
 		pg->total);
 	page_nav(out, pg, "nav-top");
 	fputs("<main>\n", out);
-	if (px_html_rows_table(out, pg->lang, pg->tz, pg->entity, rows, schemas, "../",
-			       err))
+	if (px_html_rows_table(out, pg->lang, pg->tz, pg->entity, rows, schemas,
+			       "../", err))
 		return -1;
 	fputs("</main>\n", out);
 	page_nav(out, pg, "nav-bottom");

@@ -2,8 +2,9 @@
  * index_html_table.c - the records of one entity as a table, for
  * index.html's section of that entity and for its further pages
  * (index_html_pages.c). index.html shows at most PX_HTML_MAX_ROWS records,
- * parsed and held; the others are only counted, line by line, without
- * parsing, so memory does not grow with the subject's history.
+ * held as their text; the others are only counted, line by line, so
+ * memory does not grow with the subject's history. Values are read from
+ * the records' text (jsonscan.h), without a JSON object per record.
  */
 #include "html/index_html.h"
 #include "package/datafile.h"
@@ -25,50 +26,165 @@ void px_html_page_name(char *buf, size_t n, const char *entity,
 	snprintf(buf, n, "%s-%04lu.html", entity, page);
 }
 
+int px_html_rows_add(px_html_rows *r, const char *text, size_t len)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 64;
+		size_t *e = realloc(r->end, cap * sizeof(*e));
+		if (!e)
+			return -1;
+		r->end = e;
+		r->cap = cap;
+	}
+	if (px_buf_add(&r->text, text, len))
+		return -1;
+	r->end[r->n++] = r->text.len;
+	return 0;
+}
+
+void px_html_rows_clear(px_html_rows *r)
+{
+	r->text.len = 0;
+	r->n = 0;
+}
+
+void px_html_rows_free(px_html_rows *r)
+{
+	px_buf_free(&r->text);
+	free(r->end);
+	memset(r, 0, sizeof(*r));
+}
+
+/* What a table works with while it writes its rows. */
+typedef struct table {
+	const char *entity;
+	px_jfields f;	 /* the current row's members */
+	px_buf key, s;	 /* a key, a string value decoded */
+	px_buf path;	 /* the row's document path decoded */
+	px_buf currency; /* the row's currency decoded */
+	json_t *cols;	 /* column name -> description, in display order */
+	json_t *index;	 /* column name -> its position */
+	const px_jmember **slot; /* the current row's member per column */
+} table;
+
+static int bad_row(const table *t, size_t i, px_error *err)
+{
+	return px_error_set(err, PX_EXIT_SOFTWARE,
+			    "data/%s.json: record %zu of a table is not one "
+			    "compact JSON object",
+			    t->entity, i + 1);
+}
+
+/* Row i's members into t->f. */
+static int scan_row(table *t, const px_html_rows *rows, size_t i, px_error *err)
+{
+	size_t start = i ? rows->end[i - 1] : 0;
+	int rc = px_jfields_scan(&t->f, rows->text.data + start,
+				 rows->end[i] - start);
+
+	if (rc < 0)
+		return px_error_oom(err);
+	return rc ? bad_row(t, i, err) : 0;
+}
+
 /* Column name -> description (string or null), in display order: the
  * schema's properties that some shown record has, in schema order, then
  * any other key, in the order records first use it. */
-static json_t *columns(const json_t *shown, const json_t *record_schema)
+static int columns(table *t, const px_html_rows *rows,
+		   const json_t *record_schema, px_error *err)
 {
-	json_t *cols = json_object();
 	json_t *props = json_object_get(record_schema, "properties");
-	json_t *v, *rec, *desc;
+	json_t *seen = json_object(), *v, *desc;
 	const char *k;
-	size_t i;
+	size_t i, n = 0;
+	int rc = -1;
 
-	if (!cols)
-		return NULL;
+	t->cols = json_object();
+	t->index = json_object();
+	if (!seen || !t->cols || !t->index)
+		goto oom;
+	for (i = 0; i < rows->n; i++) {
+		if (scan_row(t, rows, i, err))
+			goto out;
+		for (size_t j = 0; j < t->f.n; j++) {
+			if (!(k = px_jkey(&t->f.m[j], &t->key)))
+				goto bad;
+			if (!json_object_get(seen, k) &&
+			    json_object_set_new(seen, k, json_true()))
+				goto oom;
+		}
+	}
 	json_object_foreach (props, k, v) {
-		json_array_foreach (shown, i, rec) {
-			if (!json_object_get(rec, k))
-				continue;
-			desc = json_object_get(v, "description");
-			desc = json_is_string(desc) ? json_incref(desc)
-						    : json_null();
-			if (json_object_set_new(cols, k, desc))
-				goto oom;
-			break;
-		}
+		if (!json_object_get(seen, k))
+			continue;
+		desc = json_object_get(v, "description");
+		desc = json_is_string(desc) ? json_incref(desc) : json_null();
+		if (json_object_set_new(t->cols, k, desc))
+			goto oom;
 	}
-	json_array_foreach (shown, i, rec) {
-		json_object_foreach (rec, k, v) {
-			if (!json_object_get(cols, k) &&
-			    json_object_set_new(cols, k, json_null()))
-				goto oom;
-		}
+	json_object_foreach (seen, k, v) {
+		if (!json_object_get(t->cols, k) &&
+		    json_object_set_new(t->cols, k, json_null()))
+			goto oom;
 	}
-	return cols;
+	json_object_foreach (t->cols, k, v) {
+		if (json_object_set_new(t->index, k,
+					json_integer((json_int_t)n++)))
+			goto oom;
+	}
+	if (!(t->slot = calloc(n + 1, sizeof(*t->slot))))
+		goto oom;
+	rc = 0;
+	goto out;
+bad:
+	bad_row(t, i, err);
+	goto out;
 oom:
-	json_decref(cols);
-	return NULL;
+	px_error_oom(err);
+out:
+	json_decref(seen);
+	return rc;
+}
+
+/* Row i's member of each column into t->slot (the last one when a key
+ * repeats, as a parser keeps it). */
+static int fill_slots(table *t, const px_html_rows *rows, size_t i,
+		      px_error *err)
+{
+	size_t n = json_object_size(t->cols);
+	const char *k;
+
+	if (scan_row(t, rows, i, err))
+		return -1;
+	memset(t->slot, 0, n * sizeof(*t->slot));
+	for (size_t j = 0; j < t->f.n; j++) {
+		json_t *pos;
+		if (!(k = px_jkey(&t->f.m[j], &t->key)))
+			return bad_row(t, i, err);
+		if ((pos = json_object_get(t->index, k)))
+			t->slot[json_integer_value(pos)] = &t->f.m[j];
+	}
+	return 0;
+}
+
+/* The row's string member named key decoded in b, or NULL. */
+static const char *row_string(const table *t, const char *key, px_buf *b)
+{
+	const px_jmember *m = px_jfields_get(&t->f, key);
+
+	if (!m || m->kind != PX_JK_STRING ||
+	    px_jstring_decode(m->val, m->vlen, b))
+		return NULL;
+	return b->data;
 }
 
 /* A document's file inside the package, when it is safe to link to. */
-static const char *document_link(const char *entity, const json_t *rec)
+static const char *document_link(table *t)
 {
-	const char *p = json_string_value(json_object_get(rec, "path"));
+	const char *p;
 
-	if (strcmp(entity, "document") || !p || strncmp(p, "files/", 6) ||
+	if (strcmp(t->entity, "document") ||
+	    !(p = row_string(t, "path", &t->path)) || strncmp(p, "files/", 6) ||
 	    strstr(p, "..") || strstr(p, "//") || strchr(p, '\\'))
 		return NULL;
 	return p;
@@ -79,17 +195,34 @@ typedef struct cell_ctx {
 	px_lang lang;
 	const px_tz *tz;
 	const char *link, *root;
-	const json_t *rec;
+	table *t;
 } cell_ctx;
 
-static void write_cell(const cell_ctx *c, const json_t *v, const char *col)
+/* v as a person reads it; a string is decoded in c->t->s already. */
+static void show(const cell_ctx *c, const px_jmember *v)
+{
+	if (v && v->kind == PX_JK_STRING)
+		px_html_textn(c->out, c->t->s.data, c->t->s.len);
+	else
+		px_html_member(c->out, c->lang, v, &c->t->s);
+}
+
+static void write_cell(const cell_ctx *c, const px_jmember *v, const char *col)
 {
 	FILE *out = c->out;
-	int number = json_is_number(v) || px_decimal_digits(v) ||
-		     (!strcmp(col, "amount") && json_is_string(v));
-	const char *str = number ? NULL : json_string_value(v);
-	size_t len = str ? json_string_length(v) : 0;
+	table *t = c->t;
+	int is_str = v && v->kind == PX_JK_STRING;
+	int number = v && (px_jkind_number(v->kind) ||
+			   (!strcmp(col, "amount") && is_str));
+	const char *str = NULL, *currency = NULL;
+	size_t len = 0;
 
+	if (is_str && px_jstring_decode(v->val, v->vlen, &t->s))
+		is_str = 0, v = NULL; /* not what the CSV accepted */
+	if (is_str && !number) {
+		str = t->s.data;
+		len = t->s.len;
+	}
 	/* A short word (an identifier, a date) stays on one line; a long
 	 * text keeps a readable width inside the scrolling box. */
 	if (number)
@@ -100,16 +233,20 @@ static void write_cell(const cell_ctx *c, const json_t *v, const char *col)
 		fputs("<td class=\"long\">", out);
 	else
 		fputs("<td>", out);
-	if (c->link && json_is_string(v) &&
+	if (c->link && is_str &&
 	    (!strcmp(col, "name") || !strcmp(col, "path"))) {
 		fputs("<a href=\"", out);
 		px_html_href(out, c->root);
 		px_html_href(out, c->link);
 		fputs("\">", out);
-		px_html_value(out, c->lang, v);
+		show(c, v);
 		fputs("</a>", out);
-	} else if (!v || px_html_cell(out, c->lang, c->tz, col, v, c->rec)) {
-		px_html_value(out, c->lang, v);
+	} else {
+		if (is_str && !strcmp(col, "amount"))
+			currency = row_string(t, "currency", &t->currency);
+		if (!v || px_html_cell(out, c->lang, c->tz, col, v, t->s.data,
+				       t->s.len, currency))
+			show(c, v);
 	}
 	fputs("</td>", out);
 }
@@ -161,22 +298,35 @@ static void column_help(FILE *out, px_lang lang, const char *entity,
 		fputs("</dl></details>\n", out);
 }
 
+static void table_free(table *t)
+{
+	px_jfields_free(&t->f);
+	px_buf_free(&t->key);
+	px_buf_free(&t->s);
+	px_buf_free(&t->path);
+	px_buf_free(&t->currency);
+	json_decref(t->cols);
+	json_decref(t->index);
+	free(t->slot);
+}
+
 int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,
-		       const char *entity, const json_t *rows,
+		       const char *entity, const px_html_rows *rows,
 		       const px_schemas *schemas, const char *root,
 		       px_error *err)
 {
-	json_t *cols =
-	    columns(rows, schemas ? px_schemas_record(schemas, entity) : NULL);
+	table t = {.entity = entity};
 	const char *k, *label;
-	json_t *v, *rec;
-	size_t i;
+	json_t *v;
+	size_t n;
+	int rc = -1;
 
-	if (!cols)
-		return px_error_oom(err);
+	if (columns(&t, rows,
+		    schemas ? px_schemas_record(schemas, entity) : NULL, err))
+		goto out;
 	label = px_i18n_entity(lang, entity);
 	px_html_table_open(out, label ? label : entity);
-	json_object_foreach (cols, k, v) {
+	json_object_foreach (t.cols, k, v) {
 		const char *desc = column_text(lang, entity, k, v);
 
 		fputs("<th scope=\"col\"", out);
@@ -196,19 +346,24 @@ int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,
 		fputs("</span></th>", out);
 	}
 	fputs("</tr></thead>\n<tbody>\n", out);
-	json_array_foreach (rows, i, rec) {
-		cell_ctx c = {out,  lang, tz, document_link(entity, rec),
-			      root, rec};
+	for (size_t i = 0; i < rows->n; i++) {
+		cell_ctx c = {out, lang, tz, NULL, root, &t};
 
+		if (fill_slots(&t, rows, i, err))
+			goto out;
+		c.link = document_link(&t);
 		fputs("<tr>", out);
-		json_object_foreach (cols, k, v)
-			write_cell(&c, json_object_get(rec, k), k);
+		n = 0;
+		json_object_foreach (t.cols, k, v)
+			write_cell(&c, t.slot[n++], k);
 		fputs("</tr>\n", out);
 	}
 	fputs("</tbody>\n</table></div>\n", out);
-	column_help(out, lang, entity, cols);
-	json_decref(cols);
-	return 0;
+	column_help(out, lang, entity, t.cols);
+	rc = 0;
+out:
+	table_free(&t);
+	return rc;
 }
 
 /* <a href="csv/score.csv"><code>csv/score.csv</code></a> (what for) */
@@ -260,7 +415,7 @@ static void write_more(FILE *out, px_lang lang, const px_html_entity *e,
 
 static int write_section(FILE *out, px_lang lang, const px_tz *tz,
 			 const px_html_entity *e, size_t id,
-			 const json_t *shown, const px_schemas *schemas,
+			 const px_html_rows *shown, const px_schemas *schemas,
 			 px_error *err)
 {
 	const char *label = px_i18n_entity(lang, e->entity);
@@ -279,7 +434,7 @@ static int write_section(FILE *out, px_lang lang, const px_tz *tz,
 	fputc(' ', out);
 	px_html_text(out, px_i18n_count(lang, PX_MSG_RECORD_COUNT, e->records));
 	fputs("</h3>\n", out);
-	if (!json_array_size(shown)) {
+	if (!shown->n) {
 		fputs("<p>", out);
 		px_html_text(out, px_i18n(lang, PX_MSG_NO_RECORDS));
 		fputs("</p>\n", out);
@@ -287,7 +442,7 @@ static int write_section(FILE *out, px_lang lang, const px_tz *tz,
 				      "", err)) {
 		return -1;
 	}
-	write_more(out, lang, e, json_array_size(shown));
+	write_more(out, lang, e, shown->n);
 	fputs("</section>\n", out);
 	return 0;
 }
@@ -298,17 +453,17 @@ int px_html_entity_section(FILE *out, px_lang lang, const px_tz *tz,
 {
 	px_datafile *d = px_datafile_open(e->entity, e->path, e->fd,
 					  e->deflated, e->records, err);
-	json_t *shown = json_array(), *rec;
+	px_html_rows shown = {0};
+	px_jfields f = {0};
+	const char *text;
+	size_t len;
 	int rc = -1, got = 0;
 
-	if (!d || !shown) {
-		if (d)
-			px_error_oom(err);
+	if (!d)
 		goto out;
-	}
-	while (json_array_size(shown) < PX_HTML_MAX_ROWS &&
-	       (got = px_datafile_next(d, &rec, err)) > 0)
-		if (json_array_append_new(shown, rec)) {
+	while (shown.n < PX_HTML_MAX_ROWS &&
+	       (got = px_datafile_next(d, &text, &len, &f, err)) > 0)
+		if (px_html_rows_add(&shown, text, len)) {
 			px_error_oom(err);
 			goto out;
 		}
@@ -318,9 +473,10 @@ int px_html_entity_section(FILE *out, px_lang lang, const px_tz *tz,
 	 * records, and reading on would inflate millions for nothing. */
 	if (got > 0 && !e->deflated && px_datafile_skip_rest(d, err))
 		goto out;
-	rc = write_section(out, lang, tz, e, id, shown, schemas, err);
+	rc = write_section(out, lang, tz, e, id, &shown, schemas, err);
 out:
 	px_datafile_close(d);
-	json_decref(shown);
+	px_jfields_free(&f);
+	px_html_rows_free(&shown);
 	return rc;
 }

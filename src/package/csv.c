@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jsonout.h"
+#include "jsonscan.h"
 #include "portex/connector.h"
 
 static void field(FILE *out, const char *s, size_t len)
@@ -26,41 +27,48 @@ static void field(FILE *out, const char *s, size_t len)
 	fputc('"', out);
 }
 
-static int value(FILE *out, const json_t *v)
+/* A member's value as its cell. Returns 0, -1 on out of memory, 1 when
+ * the text is not JSON as the data files hold it. */
+static int value(FILE *out, const px_jmember *m, px_buf *s)
 {
-	const char *digits;
-	char num[40];
-	px_buf b = {0};
+	json_error_t jerr;
+	json_t *v;
+	int rc;
 
-	if ((digits = px_decimal_digits(v))) { /* an exact number */
-		fputs(digits, out);
+	switch (m->kind) {
+	case PX_JK_DECIMAL: /* an exact number: its digits as stored */
+		fwrite(m->val, 1, m->vlen, out);
 		return 0;
-	}
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		field(out, json_string_value(v), json_string_length(v));
+	case PX_JK_STRING:
+		if ((rc = px_jstring_decode(m->val, m->vlen, s)))
+			return rc;
+		field(out, s->data, s->len);
 		return 0;
-	case JSON_TRUE:
+	case PX_JK_TRUE:
 		fputs("true", out);
 		return 0;
-	case JSON_FALSE:
+	case PX_JK_FALSE:
 		fputs("false", out);
 		return 0;
-	case JSON_NULL:
+	case PX_JK_NULL:
 		return 0;
-	case JSON_REAL:
-		px_real_text(json_real_value(v), num, sizeof(num));
-		fputs(num, out);
+	case PX_JK_INTEGER:
+		fprintf(out, "%" JSON_INTEGER_FORMAT, px_jinteger(m));
 		return 0;
-	default:
-		/* integers, arrays and objects (nested decimals with their
-		 * digits) as the data file writes them */
-		if (px_json_append(&b, v))
-			return -1;
-		field(out, b.data, b.len);
-		px_buf_free(&b);
-		return 0;
+	case PX_JK_CONTAINER:
+		break;
 	}
+	/* arrays and objects as the data file's writer writes them back
+	 * (nested decimals with their digits) */
+	if (!(v = px_json_load_exact(m->val, m->vlen, 0, &jerr, NULL)))
+		return 1;
+	s->len = 0;
+	rc = px_json_append(s, v);
+	json_decref(v);
+	if (rc)
+		return -1;
+	field(out, s->data, s->len);
+	return 0;
 }
 
 static int io_error(px_error *err, const char *what)
@@ -86,34 +94,39 @@ int px_csv_header(FILE *out, const json_t *properties, px_error *err)
 	return ferror(out) ? io_error(err, "csv header") : 0;
 }
 
-int px_csv_row(FILE *out, const json_t *properties, const json_t *rec,
-	       const char *entity, unsigned long n, px_error *err)
+int px_csv_row(FILE *out, const json_t *properties, const px_jfields *rec,
+	       const char *entity, unsigned long n, px_buf *s, px_error *err)
 {
 	const char *k;
 	json_t *v;
-	size_t written = 0;
-	int first = 1;
+	int first = 1, rc;
 
+	for (size_t i = 0; i < rec->n; i++) {
+		const px_jmember *m = &rec->m[i];
+		const char *key = px_jkey(m, s);
+		if (key && json_object_getn(properties, key, s->len))
+			continue;
+		return px_error_set(err, PX_EXIT_SOFTWARE,
+				    "csv/%s.csv: record %lu: field %s has no "
+				    "column in the schema",
+				    entity, n, key ? key : "?");
+	}
 	json_object_foreach ((json_t *)properties, k, v) {
-		const json_t *x = json_object_get(rec, k);
+		const px_jmember *x = px_jfields_get(rec, k);
 		if (!first)
 			fputc(',', out);
 		first = 0;
 		if (!x)
 			continue;
-		written++;
-		if (value(out, x))
+		if ((rc = value(out, x, s)) < 0)
 			return px_error_oom(err);
+		if (rc)
+			return px_error_set(
+			    err, PX_EXIT_SOFTWARE,
+			    "csv/%s.csv: record %lu: field %s: "
+			    "not JSON as the data file holds it",
+			    entity, n, k);
 	}
 	fputs("\r\n", out);
-	if (written != json_object_size(rec)) {
-		json_object_foreach ((json_t *)rec, k, v)
-			if (!json_object_get(properties, k))
-				break;
-		return px_error_set(err, PX_EXIT_SOFTWARE,
-				    "csv/%s.csv: record %lu: field %s has no "
-				    "column in the schema",
-				    entity, n, k ? k : "?");
-	}
 	return ferror(out) ? io_error(err, "csv row") : 0;
 }

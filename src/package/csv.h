@@ -18,17 +18,21 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "jsonscan.h"
 #include "portex/error.h"
 
 /* Writes the BOM and the header line: the keys of properties (a record
  * schema's "properties"). Returns 0, or -1 with err set (PX_EXIT_IOERR). */
 int px_csv_header(FILE *out, const json_t *properties, px_error *err);
 
-/* Writes rec as one line, in the columns of properties. A field of rec
- * that has no column fails (PX_EXIT_SOFTWARE: the validator should have
- * refused it), so no value is ever silently dropped. n: the record's
- * number, for the message. Returns 0 or -1. */
-int px_csv_row(FILE *out, const json_t *properties, const json_t *rec,
-	       const char *entity, unsigned long n, px_error *err);
+/* Writes a record as one line, in the columns of properties: rec holds
+ * its members (px_jfields_scan() of its text in the data file), values
+ * are taken from that text without a parse (but nested arrays and
+ * objects). A field of rec that has no column fails (PX_EXIT_SOFTWARE:
+ * the validator should have refused it), so no value is ever silently
+ * dropped; so does a value not in the data file's form. n: the record's
+ * number, for the message. s: scratch, replaced. Returns 0 or -1. */
+int px_csv_row(FILE *out, const json_t *properties, const px_jfields *rec,
+	       const char *entity, unsigned long n, px_buf *s, px_error *err);
 
 #endif

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "jsonout.h"
 #include "package/spool.h"
 
 struct px_datafile {
@@ -112,29 +111,51 @@ static int finish(px_datafile *d, ssize_t len, px_error *err)
 	return 0;
 }
 
-int px_datafile_next(px_datafile *d, json_t **rec, px_error *err)
+/* 1 when an escape in text is \u0000 (a backslash only ever starts an
+ * escape of two bytes or more). */
+static int holds_nul(const char *text, size_t n)
 {
-	json_error_t jerr;
-	char what[256];
-	ssize_t len;
+	const char *p = text, *end = text + n;
 
-	*rec = NULL;
+	while ((p = memchr(p, '\\', (size_t)(end - p)))) {
+		if (end - p >= 6 && !memcmp(p, "\\u0000", 6))
+			return 1;
+		p += 2;
+		if (p >= end)
+			break;
+	}
+	return 0;
+}
+
+int px_datafile_next(px_datafile *d, const char **text, size_t *len,
+		     px_jfields *f, px_error *err)
+{
+	ssize_t got;
+	int rc;
+
+	*text = NULL;
+	*len = 0;
 	if (d->done)
 		return 0;
-	len = next_line(d);
-	if (len < 0 || !strcmp(d->line, "]}"))
-		return finish(d, len, err) ? -1 : 0;
-	if (len && d->line[len - 1] == ',')
-		d->line[--len] = '\0';
-	/* Exact: a 25-digit id or 1e400 is in the data file as written. */
-	*rec = px_json_load_exact(d->line, (size_t)len, 0, &jerr, NULL);
-	if (!*rec || !json_is_object(*rec)) {
-		snprintf(what, sizeof(what), "expected one JSON object%s%s",
-			 *rec ? "" : ": ", *rec ? "" : jerr.text);
-		json_decref(*rec);
-		*rec = NULL;
-		return bad_layout(err, d, what);
-	}
+	got = next_line(d);
+	if (got < 0 || !strcmp(d->line, "]}"))
+		return finish(d, got, err) ? -1 : 0;
+	if (got && d->line[got - 1] == ',')
+		d->line[--got] = '\0';
+	if (got < 2 || d->line[0] != '{' || d->line[got - 1] != '}')
+		return bad_layout(err, d, "expected one JSON object");
+	/* What px_json_load_exact() refuses, so that no reader is shown a
+	 * NUL the others would not be: decimals alone start with one. */
+	if (holds_nul(d->line, (size_t)got))
+		return bad_layout(err, d,
+				  "expected one JSON object: the JSON holds "
+				  "a NUL character (\\u0000)");
+	*text = d->line + 1;
+	*len = (size_t)got - 2;
+	if ((rc = px_jfields_scan(f, *text, *len)) < 0)
+		return px_error_oom(err);
+	if (rc)
+		return bad_layout(err, d, "expected one compact JSON object");
 	d->count++;
 	return 1;
 }

@@ -11,8 +11,9 @@
 #ifndef PX_DATAFILE_H
 #define PX_DATAFILE_H
 
-#include <jansson.h>
+#include <stddef.h>
 
+#include "jsonscan.h"
 #include "portex/error.h"
 
 typedef struct px_datafile px_datafile;
@@ -27,10 +28,13 @@ px_datafile *px_datafile_open(const char *entity, const char *path, int fd,
 			      int deflated, unsigned long records,
 			      px_error *err);
 
-/* The next record: returns 1 and a new reference in *rec (the caller
- * json_decref()s it), 0 at the end of the file once the count matched,
- * or -1 with err set ("data/score.json (PATH): line N: ..."). */
-int px_datafile_next(px_datafile *d, json_t **rec, px_error *err);
+/* The next record's text: the members of its object without the braces,
+ * borrowed until the next call, split into f (px_jfields_scan(), which
+ * refuses what is not compact JSON as the packager writes it; values are
+ * not parsed). Returns 1, 0 at the end of the file once the count
+ * matched, or -1 with err set ("data/score.json (PATH): line N: ..."). */
+int px_datafile_next(px_datafile *d, const char **text, size_t *len,
+		     px_jfields *f, px_error *err);
 
 /* Counts the remaining records without parsing them and checks the file
  * ends as it should with the expected count. Returns 0 or -1. */

@@ -86,7 +86,8 @@ struct px_package {
 	int docs_fd;	 /* every document, one after the other */
 	uint64_t docs_end;
 	int index_fd; /* index.html */
-	int views_fd; /* csv/ and html/, one after the other */
+	int views_fd; /* html/ pages, one after the other */
+	int csv_fd;   /* csv/, one after the other */
 	int force;
 	int (*before_publish)(void *, const char *, px_error *);
 	void *before_publish_ctx;
@@ -129,7 +130,7 @@ px_package *px_package_new(const px_package_opts *o, px_error *err)
 		px_error_oom(err);
 		return NULL;
 	}
-	p->zip.fd = p->docs_fd = p->index_fd = p->views_fd = -1;
+	p->zip.fd = p->docs_fd = p->index_fd = p->views_fd = p->csv_fd = -1;
 	dir = dirname(copy);
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
 		px_error_set(err, PX_EXIT_CANTCREAT,
@@ -605,16 +606,16 @@ static int add_readme(px_package *p, px_error *err)
 	return 0;
 }
 
-static int add_view(void *ctx, const char *name, uint64_t off, uint64_t size,
-		    const unsigned char sha256[32], const char *media_type,
-		    px_error *err)
+static int add_view(void *ctx, const char *name, int csv, uint64_t off,
+		    uint64_t size, const unsigned char sha256[32],
+		    const char *media_type, px_error *err)
 {
 	px_package *p = ctx;
 	struct entry *e = entry_new(p, name, err);
 
 	if (!e)
 		return -1;
-	e->fd = p->views_fd;
+	e->fd = csv ? p->csv_fd : p->views_fd;
 	e->off = off;
 	e->size = size;
 	memcpy(e->sha256, sha256, 32);
@@ -622,8 +623,28 @@ static int add_view(void *ctx, const char *name, uint64_t off, uint64_t size,
 	return 0;
 }
 
+/* A nameless file in the spool folder, open for writing at *fd. */
+static FILE *anon_file(px_package *p, int *fd, const char *what, px_error *err)
+{
+	FILE *f;
+	int dup;
+
+	if ((*fd = px_workfile_anon(p->tmpdir, what, err)) < 0)
+		return NULL;
+	dup = fcntl(*fd, F_DUPFD_CLOEXEC, 0);
+	if (dup < 0 || !(f = fdopen(dup, "w+b"))) {
+		if (dup >= 0)
+			close(dup);
+		px_error_set(err, PX_EXIT_CANTCREAT,
+			     "cannot write %s in %s: %s", what, p->tmpdir,
+			     strerror(errno));
+		return NULL;
+	}
+	return f;
+}
+
 /* csv/<entity>.csv for every entity and html/<entity>-NNNN.html for the
- * long ones, made from the finished data files, all in one nameless file
+ * long ones, made from the finished data files, in two nameless files
  * (thousands of pages must not take a descriptor each). */
 static int add_views(px_package *p, const json_t *manifest, px_error *err)
 {
@@ -635,16 +656,13 @@ static int add_views(px_package *p, const json_t *manifest, px_error *err)
 		json_object_get(manifest, "controller"), "name")),
 	    .tz = px_html_zone(manifest),
 	};
-	int fd, rc = 0;
+	int rc = 0;
 
-	if ((p->views_fd = px_workfile_anon(p->tmpdir, "csv and pages", err)) <
-	    0)
+	if (!(o.out = anon_file(p, &p->views_fd, "html pages", err)))
 		return -1;
-	fd = fcntl(p->views_fd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0 || !(o.out = fdopen(fd, "w+b"))) {
-		if (fd >= 0)
-			close(fd);
-		return cantcreat(err, "csv and pages in", p->tmpdir);
+	if (!(o.csv_out = anon_file(p, &p->csv_fd, "csv files", err))) {
+		fclose(o.out);
+		return -1;
 	}
 	for (size_t i = 0; !rc && i < p->n_spools; i++) {
 		o.entity = p->spools[i].entity;
@@ -654,7 +672,9 @@ static int add_views(px_package *p, const json_t *manifest, px_error *err)
 		rc = px_views_write(&o, add_view, p, err);
 	}
 	if (fclose(o.out) && !rc)
-		rc = cantcreat(err, "csv and pages in", p->tmpdir);
+		rc = cantcreat(err, "html pages in", p->tmpdir);
+	if (fclose(o.csv_out) && !rc)
+		rc = cantcreat(err, "csv files in", p->tmpdir);
 	return rc ? -1 : 0;
 }
 
@@ -959,6 +979,7 @@ void px_package_abort(px_package *p)
 	close_fd(p->docs_fd);
 	close_fd(p->index_fd);
 	close_fd(p->views_fd);
+	close_fd(p->csv_fd);
 	for (size_t i = 0; i < p->n_spools; i++) {
 		close_fd(p->spools[i].fd);
 		for (size_t m = 0; m < p->spools[i].n_members; m++)

@@ -1,6 +1,8 @@
 /*
  * views.c - csv/<entity>.csv and html/<entity>-NNNN.html from a finished
- * data file. See views.h.
+ * data file, in one read of it: each record's text is split into its
+ * members (jsonscan.h) and written to the CSV and to its page without a
+ * JSON object. See views.h.
  */
 #include "package/views.h"
 
@@ -15,13 +17,21 @@
 #include "html/index_html.h"
 #include "package/csv.h"
 #include "package/datafile.h"
+#include "jsonscan.h"
+
+/* A file written, waiting to be handed to add. */
+struct written {
+	uint64_t off, size;
+	unsigned char sha[32];
+};
 
 struct pass {
 	const px_views_opts *o;
 	px_views_add_fn add;
 	void *ctx;
 	unsigned long pages, page;
-	json_t *chunk; /* the current page's records */
+	px_html_rows chunk;   /* the current page's records */
+	struct written *done; /* the pages written, in order */
 };
 
 static int cantcreat(px_error *err, const char *name)
@@ -57,138 +67,139 @@ static int sha256_range(int fd, uint64_t off, uint64_t len,
 	return rc;
 }
 
-/* Writes one file at the end of out with fn, then hands it to add. */
-static int write_file(struct pass *ps, const char *name, const char *media_type,
-		      int (*fn)(struct pass *, FILE *, px_error *),
-		      px_error *err)
+/* Where the file written since start ends in out, and its SHA-256. */
+static int written(FILE *out, off_t start, const char *name, struct written *w,
+		   px_error *err)
 {
-	FILE *out = ps->o->out;
-	off_t start = ftello(out), end;
-	unsigned char sha[32];
+	off_t end;
 
-	if (start < 0)
-		return cantcreat(err, name);
-	if (fn(ps, out, err))
-		return -1;
 	if (fflush(out) || ferror(out) || (end = ftello(out)) < 0)
 		return cantcreat(err, name);
-	if (sha256_range(fileno(out), (uint64_t)start, (uint64_t)(end - start),
-			 sha))
+	w->off = (uint64_t)start;
+	w->size = (uint64_t)(end - start);
+	if (sha256_range(fileno(out), w->off, w->size, w->sha))
 		return px_error_set(err, PX_EXIT_IOERR,
 				    "%s: cannot read it back: %s", name,
 				    strerror(errno));
-	return ps->add(ps->ctx, name, (uint64_t)start, (uint64_t)(end - start),
-		       sha, media_type, err);
-}
-
-static int page_body(struct pass *ps, FILE *f, px_error *err)
-{
-	px_html_page pg = {ps->o->lang,	ps->o->entity, ps->o->controller,
-			   ps->o->tz,	ps->page,      ps->pages,
-			   ps->o->records};
-
-	return px_html_page_write(f, &pg, ps->chunk, ps->o->schemas, err);
+	return 0;
 }
 
 static int flush_page(struct pass *ps, px_error *err)
 {
+	FILE *out = ps->o->out;
+	px_html_page pg = {ps->o->lang,	  ps->o->entity, ps->o->controller,
+			   ps->o->tz,	  ps->page + 1,	 ps->pages,
+			   ps->o->records};
+	off_t start = ftello(out);
 	char page[160], name[200];
 
-	ps->page++;
-	px_html_page_name(page, sizeof(page), ps->o->entity, ps->page);
+	px_html_page_name(page, sizeof(page), ps->o->entity, pg.page);
 	snprintf(name, sizeof(name), "html/%s", page);
-	if (write_file(ps, name, "text/html", page_body, err))
+	if (ps->page == ps->pages)
+		return px_error_set(err, PX_EXIT_SOFTWARE,
+				    "html/%s: more records than %lu pages "
+				    "hold",
+				    ps->o->entity, ps->pages);
+	if (start < 0)
+		return cantcreat(err, name);
+	if (px_html_page_write(out, &pg, &ps->chunk, ps->o->schemas, err) ||
+	    written(out, start, name, &ps->done[ps->page], err))
 		return -1;
-	json_array_clear(ps->chunk);
+	ps->page++;
+	px_html_rows_clear(&ps->chunk);
 	return 0;
 }
 
-/* Reads the data file through, handing each record to fn (which takes
- * the reference). */
-static int each_record(struct pass *ps, FILE *f,
-		       int (*fn)(struct pass *, FILE *, json_t *, unsigned long,
-				 px_error *),
-		       px_error *err)
+/* One record: its CSV line, and into the current page. */
+static int view_record(struct pass *ps, const json_t *props,
+		       const px_jfields *f, px_buf *s, const char *text,
+		       size_t len, unsigned long n, px_error *err)
 {
-	px_datafile *d =
-	    px_datafile_open(ps->o->entity, ps->o->data_name, ps->o->data_fd, 1,
-			     ps->o->records, err);
-	json_t *rec;
+	if (px_csv_row(ps->o->csv_out, props, f, ps->o->entity, n, s, err))
+		return -1;
+	if (!ps->pages)
+		return 0;
+	if (px_html_rows_add(&ps->chunk, text, len))
+		return px_error_oom(err);
+	return ps->chunk.n == PX_HTML_MAX_ROWS ? flush_page(ps, err) : 0;
+}
+
+/* Reads the data file through once, writing the CSV and the pages as its
+ * records go by. */
+static int one_pass(struct pass *ps, struct written *csv, px_error *err)
+{
+	const px_views_opts *o = ps->o;
+	const json_t *props = json_object_get(
+	    px_schemas_record(o->schemas, o->entity), "properties");
+	px_datafile *d = px_datafile_open(o->entity, o->data_name, o->data_fd,
+					  1, o->records, err);
+	off_t start = ftello(o->csv_out);
+	px_jfields f = {0};
+	px_buf s = {0};
+	const char *text;
+	size_t len;
+	char name[160];
 	int got = -1;
 
+	snprintf(name, sizeof(name), "csv/%s.csv", o->entity);
 	if (!d)
 		return -1;
-	while ((got = px_datafile_next(d, &rec, err)) > 0)
-		if (fn(ps, f, rec, px_datafile_count(d), err)) {
+	if (start < 0) {
+		cantcreat(err, name);
+		goto out;
+	}
+	if (px_csv_header(o->csv_out, props, err))
+		goto out;
+	while ((got = px_datafile_next(d, &text, &len, &f, err)) > 0)
+		if (view_record(ps, props, &f, &s, text, len,
+				px_datafile_count(d), err)) {
 			got = -1;
 			break;
 		}
+	if (!got && ps->chunk.n && flush_page(ps, err))
+		got = -1;
+	if (!got && written(o->csv_out, start, name, csv, err))
+		got = -1;
+out:
 	px_datafile_close(d);
+	px_jfields_free(&f);
+	px_buf_free(&s);
 	return got < 0 ? -1 : 0;
-}
-
-static int csv_record(struct pass *ps, FILE *f, json_t *rec, unsigned long n,
-		      px_error *err)
-{
-	const json_t *props = json_object_get(
-	    px_schemas_record(ps->o->schemas, ps->o->entity), "properties");
-	int rc = px_csv_row(f, props, rec, ps->o->entity, n, err);
-
-	json_decref(rec);
-	return rc;
-}
-
-static int csv_body(struct pass *ps, FILE *f, px_error *err)
-{
-	const json_t *props = json_object_get(
-	    px_schemas_record(ps->o->schemas, ps->o->entity), "properties");
-
-	if (px_csv_header(f, props, err))
-		return -1;
-	return each_record(ps, f, csv_record, err);
-}
-
-/* Pages fill one after the other; each is written once full. */
-static int page_record(struct pass *ps, FILE *f, json_t *rec, unsigned long n,
-		       px_error *err)
-{
-	(void)f;
-	(void)n;
-	if (json_array_append_new(ps->chunk, rec))
-		return px_error_oom(err);
-	if (json_array_size(ps->chunk) == PX_HTML_MAX_ROWS)
-		return flush_page(ps, err);
-	return 0;
-}
-
-static int write_pages(struct pass *ps, px_error *err)
-{
-	if (each_record(ps, ps->o->out, page_record, err))
-		return -1;
-	if (json_array_size(ps->chunk) && flush_page(ps, err))
-		return -1;
-	if (ps->page != ps->pages)
-		return px_error_set(err, PX_EXIT_SOFTWARE,
-				    "html/%s: wrote %lu pages, expected %lu",
-				    ps->o->entity, ps->page, ps->pages);
-	return 0;
 }
 
 int px_views_write(const px_views_opts *o, px_views_add_fn add, void *ctx,
 		   px_error *err)
 {
-	struct pass ps = {o, add,	  ctx, px_html_pages(o->records),
-			  0, json_array()};
-	char name[160];
-	int rc;
+	struct pass ps = {.o = o, .add = add, .ctx = ctx};
+	struct written csv;
+	char page[160], name[200];
+	int rc = -1;
 
-	if (!ps.chunk)
+	ps.pages = px_html_pages(o->records);
+	if (ps.pages && !(ps.done = calloc(ps.pages, sizeof(*ps.done))))
 		return px_error_oom(err);
+	if (one_pass(&ps, &csv, err))
+		goto out;
+	if (ps.page != ps.pages) {
+		px_error_set(err, PX_EXIT_SOFTWARE,
+			     "html/%s: wrote %lu pages, expected %lu",
+			     o->entity, ps.page, ps.pages);
+		goto out;
+	}
+	/* The CSV first, then the pages, as a reader lists them. */
 	snprintf(name, sizeof(name), "csv/%s.csv", o->entity);
-	rc = write_file(&ps, name, "text/csv", csv_body, err);
-	/* A second pass: each page is a file of its own in out. */
-	if (!rc && ps.pages)
-		rc = write_pages(&ps, err);
-	json_decref(ps.chunk);
+	if (add(ctx, name, 1, csv.off, csv.size, csv.sha, "text/csv", err))
+		goto out;
+	for (unsigned long i = 0; i < ps.pages; i++) {
+		px_html_page_name(page, sizeof(page), o->entity, i + 1);
+		snprintf(name, sizeof(name), "html/%s", page);
+		if (add(ctx, name, 0, ps.done[i].off, ps.done[i].size,
+			ps.done[i].sha, "text/html", err))
+			goto out;
+	}
+	rc = 0;
+out:
+	free(ps.done);
+	px_html_rows_free(&ps.chunk);
 	return rc;
 }

@@ -2,8 +2,9 @@
  * views.h - what is made from a data file once it is complete, for people
  * rather than programs: csv/<entity>.csv (every record, for a spreadsheet)
  * and, for an entity too long for index.html, html/<entity>-NNNN.html
- * pages so that every record can be read in a browser. One pass over the
- * data file; memory holds at most one page of records.
+ * pages so that every record can be read in a browser. One read of the
+ * data file for both, from the records' text (no JSON object per record);
+ * memory holds at most one page of records.
  */
 #ifndef PX_VIEWS_H
 #define PX_VIEWS_H
@@ -17,11 +18,13 @@
 #include "portex/schema.h"
 #include "tz.h"
 
-/* Called for each file written, once it is complete: name inside the
- * package ("csv/x.csv", not kept), where it lies in the output file and
+/* Called for each file written, once they all are, CSV first then the
+ * pages in order: name inside the package ("csv/x.csv", not kept), which
+ * file holds it (csv: o->csv_out, else o->out), where it lies there and
  * its SHA-256. Returns 0, or -1 with err set. */
-typedef int (*px_views_add_fn)(void *ctx, const char *name, uint64_t off,
-			       uint64_t size, const unsigned char sha256[32],
+typedef int (*px_views_add_fn)(void *ctx, const char *name, int csv,
+			       uint64_t off, uint64_t size,
+			       const unsigned char sha256[32],
 			       const char *media_type, px_error *err);
 
 typedef struct px_views_opts {
@@ -33,9 +36,10 @@ typedef struct px_views_opts {
 	px_lang lang;
 	const char *controller; /* for the pages' titles; may be NULL */
 	const px_tz *tz;	/* the pages' dates' zone; NULL: UTC */
-	FILE *out; /* every file, one after the other (a nameless file:
-		    * thousands of pages must not take a descriptor each);
-		    * its fd is read back with pread to hash each file */
+	FILE *out;     /* every page, one after the other (a nameless file:
+			* thousands of pages must not take a descriptor each);
+			* its fd is read back with pread to hash each file */
+	FILE *csv_out; /* every CSV, one after the other, the same way */
 } px_views_opts;
 
 /* Writes the CSV and any pages of one entity at the end of o->out,

@@ -310,11 +310,15 @@ static void test_entity_table_follows_the_schema(void **state)
 	assert_string_equal(px_i18n_column(PX_LANG_EN, "score", "score"),
 			    "Score obtained.");
 	/* cells */
-	assert_has(f->html, "<tr><td class=\"nw\">quiz-1</td><td class=\"nw\">Fractions</td><td "
-			    "class=\"num\">17,5</td><td class=\"num\">20</td>"
-			    "<td>oui</td><td class=\"nw\"><time datetime=\"2026-03-01T10:00:00Z\">"
-			    "01/03/2026 10:00:00 UTC</time></td>"
-			    "<td class=\"nw\">lms</td><td class=\"nw\">générées par votre activité</td></tr>");
+	assert_has(f->html,
+		   "<tr><td class=\"nw\">quiz-1</td><td "
+		   "class=\"nw\">Fractions</td><td "
+		   "class=\"num\">17,5</td><td class=\"num\">20</td>"
+		   "<td>oui</td><td class=\"nw\"><time "
+		   "datetime=\"2026-03-01T10:00:00Z\">"
+		   "01/03/2026 10:00:00 UTC</time></td>"
+		   "<td class=\"nw\">lms</td><td class=\"nw\">générées par "
+		   "votre activité</td></tr>");
 	assert_has(f->html, "<td class=\"nw\">Décimaux</td>");
 	assert_has(f->html, "<td>non</td>");
 }
@@ -347,7 +351,8 @@ static void test_unknown_entity_is_shown_by_its_name(void **state)
 
 	assert_int_equal(render(f, m, &e, 1, f->schemas, &err), 0);
 	assert_has(f->html, "<h3>badge — 1 record</h3>");
-	assert_has(f->html, "<th scope=\"col\"><span class=\"field\">label</span></th>");
+	assert_has(f->html,
+		   "<th scope=\"col\"><span class=\"field\">label</span></th>");
 	assert_has(f->html, "<td class=\"nw\">gold</td>");
 	json_decref(m);
 }
@@ -385,8 +390,9 @@ static void test_values_from_data_cannot_inject_markup(void **state)
 	assert_int_equal(count(f->html, escaped), 9);
 	assert_lacks(f->html, "<script");
 	assert_lacks(f->html, "<img");
-	assert_has(f->html, "<th scope=\"col\"><span class=\"field\">&lt;img src=x "
-			    "onerror=alert(2)&gt;</span></th>");
+	assert_has(f->html,
+		   "<th scope=\"col\"><span class=\"field\">&lt;img src=x "
+		   "onerror=alert(2)&gt;</span></th>");
 	/* a control character becomes U+FFFD */
 	assert_has(f->html, "<td class=\"nw\">bell\xEF\xBF\xBD</td>");
 	json_decref(m);
@@ -520,9 +526,10 @@ static void test_signed_package_says_who_and_how_to_verify(void **state)
 	render_scores(f, "en", 1);
 	assert_lacks(f->html, "id=\"unsigned\"");
 	assert_lacks(f->html, "NOT signed");
-	assert_has(f->html, "Signed by:</strong> CN=SEJER DPO,O=SEJER,C=FR "
-			    "— <time datetime=\"2026-11-22T07:32:08Z\">2026-11-22 at "
-			    "07:32:08 UTC</time>");
+	assert_has(f->html,
+		   "Signed by:</strong> CN=SEJER DPO,O=SEJER,C=FR "
+		   "— <time datetime=\"2026-11-22T07:32:08Z\">2026-11-22 at "
+		   "07:32:08 UTC</time>");
 	assert_has(f->html, "<pre>unzip -d pkg PACKAGE.zip &amp;&amp; cd pkg\n"
 			    "openssl cms -verify -binary -cades -inform DER "
 			    "-in META-INF/signature001.p7s -content "
@@ -646,7 +653,8 @@ static void test_large_entity_shows_500_rows_and_how_many_more(void **state)
 
 	assert_int_equal(render(f, m, &e, 1, f->schemas, &err), 0);
 	assert_has(f->html, "— 1,234 records</h3>");
-	assert_int_equal(count(f->html, "<td class=\"nw\">q-"), PX_HTML_MAX_ROWS);
+	assert_int_equal(count(f->html, "<td class=\"nw\">q-"),
+			 PX_HTML_MAX_ROWS);
 	assert_has(f->html, "<td class=\"nw\">q-0499</td>");
 	assert_lacks(f->html, "<td class=\"nw\">q-0500</td>");
 	assert_has(f->html, "<p class=\"more\">734 more rows are not shown "
@@ -752,7 +760,14 @@ static void test_malformed_data_files_are_reported(void **state)
 			  "line 3: file ends before the closing ]}");
 	snprintf(text, sizeof(text), "%s{\"a\":1},\n{\"a\":\n]}\n", head);
 	expect_data_error(f, text, 2, PX_EXIT_SOFTWARE,
-			  "line 3: expected one JSON object: ");
+			  "line 3: expected one JSON object");
+	snprintf(text, sizeof(text), "%s{\"a\":1},\n{\"a\":}\n]}\n", head);
+	expect_data_error(f, text, 2, PX_EXIT_SOFTWARE,
+			  "line 3: expected one compact JSON object");
+	snprintf(text, sizeof(text), "%s{\"a\":\"x\\u0000\"}\n]}\n", head);
+	expect_data_error(f, text, 1, PX_EXIT_SOFTWARE,
+			  "line 2: expected one JSON object: the JSON holds a "
+			  "NUL character");
 	snprintf(text, sizeof(text), "%s[1]\n]}\n", head);
 	expect_data_error(f, text, 1, PX_EXIT_SOFTWARE,
 			  "line 2: expected one JSON object");
@@ -897,14 +912,15 @@ static void test_numbers_money_and_words_as_the_locale_writes_them(void **state)
 {
 	fix *f = *state;
 	json_t *buys = json_pack(
-	    "[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]",
+	    "[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, "
+	    "s:s}]",
 	    "id", "p1", "amount", "1249.90", "currency", "EUR", "category",
 	    "provided", "id", "p2", "amount", "-5.00", "currency", "CHF",
 	    "category", "provided", "id", "p3", "amount", "49.9x", "currency",
 	    "EUR", "category", "derived");
-	json_t *prog = json_pack("[{s:s, s:s, s:i}]", "course", "EN-B2",
-				 "status", "completed", "time_spent_seconds",
-				 12345);
+	json_t *prog =
+	    json_pack("[{s:s, s:s, s:i}]", "course", "EN-B2", "status",
+		      "completed", "time_spent_seconds", 12345);
 	px_html_entity e[] = {
 	    {"purchase", data_file(f, "purchase", buys), 3, 0, -1},
 	    {"progress", data_file(f, "progress", prog), 1, 0, -1}};
@@ -935,12 +951,14 @@ static void test_numbers_money_and_words_as_the_locale_writes_them(void **state)
 	assert_has(f->html, ">provided by you</td>");
 	assert_has(f->html, "<td class=\"num\">12,345</td>");
 	assert_has(f->html, "— 1 record</h3>");
-	assert_int_equal(strcmp(px_i18n_count(PX_LANG_FR, PX_MSG_RECORD_COUNT, 0),
-				"enregistrement"),
-			 0);
-	assert_int_equal(strcmp(px_i18n_count(PX_LANG_EN, PX_MSG_RECORD_COUNT, 0),
-				"records"),
-			 0);
+	assert_int_equal(
+	    strcmp(px_i18n_count(PX_LANG_FR, PX_MSG_RECORD_COUNT, 0),
+		   "enregistrement"),
+	    0);
+	assert_int_equal(
+	    strcmp(px_i18n_count(PX_LANG_EN, PX_MSG_RECORD_COUNT, 0),
+		   "records"),
+	    0);
 	assert_string_equal(px_i18n_value(PX_LANG_FR, "event", "login"),
 			    "connexion");
 	assert_null(px_i18n_value(PX_LANG_FR, "status", "login"));
