@@ -48,9 +48,15 @@ test_three_workers_one_killed_every_job_done_once() {
 	expect_exit 0 "$PORTEX" bulk --config "$T/bulk.json" --out-dir "$T/out" \
 		--subjects "$T/subjects.csv" --enqueue
 	expect_out "already queued: 24"
+	# Workers for another batch (serve's) leave these alone.
+	expect_exit 0 "$PORTEX" worker --config "$T/bulk.json" --once --batch portal --json
+	expect_out '"exported": 0'
+	[ "$(lsql "SELECT count(*) FROM px_jobs WHERE state = 'queued'")" = 24 ] ||
+		fail "a portal-only worker took bulk jobs: $(lsql "SELECT state, count(*) FROM px_jobs GROUP BY state")"
+	batch=$(lsql "SELECT DISTINCT batch FROM px_jobs")
 	for i in 1 2 3; do
 		"$PORTEX" worker --config "$T/bulk.json" --once --lease 3 \
-			>"$T/w$i" 2>&1 &
+			--batch portal --batch "$batch" >"$T/w$i" 2>&1 &
 		eval "w$i=\$!"
 	done
 	# Kill worker 1 while it holds a job.
