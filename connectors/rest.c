@@ -147,6 +147,7 @@ static void close_rest(px_source *s)
 	if (s->download)
 		fclose(s->download);
 	rest_export_free(s);
+	rest_map_free(s);
 	json_decref(s->profile);
 	json_decref(s->plan);
 	free(s->profile_path);
@@ -227,6 +228,80 @@ static int on_lookup(void *ctx, json_t *items, px_error *err)
 	return 0;
 }
 
+static void lookup_what(const json_t *step, char *what, size_t n)
+{
+	snprintf(what, n, "resolve %s",
+		 json_string_value(json_object_get(step, "provides")));
+}
+
+/* 1 when keys hold every {key} the step's requests use. */
+static int keys_known(const json_t *step, const json_t *keys)
+{
+	json_t *needs = rest_template_needs(step), *k;
+	size_t i;
+	int ok = needs != NULL;
+
+	rest_step_needs(step, needs);
+	json_array_foreach (needs, i, k) {
+		ok &= json_object_get(keys, json_string_value(k)) != NULL;
+	}
+	json_decref(needs);
+	return ok;
+}
+
+/* Lookup i is asked for. When it was not sent ahead, the first requests of
+ * the lookups from i on whose keys are known now (up to concurrency of
+ * them) go out at once: the core asks for them next (export.c runs a
+ * step as soon as its keys are known), and each takes its answer. */
+static int lookups_ahead(px_source *s, size_t i, const json_t *keys,
+			 px_error *err)
+{
+	json_t *steps = json_object_get(s->profile, "lookups");
+	char *urls[REST_MAX_CONCURRENCY] = {0};
+	rest_step_req sr[REST_MAX_CONCURRENCY];
+	const rest_call *calls[REST_MAX_CONCURRENCY];
+	size_t made = 0, j;
+	char what[160];
+	int rc = 0;
+
+	for (j = 0; j < s->n_lookups_ahead; j++)
+		if (s->lookups_ahead[j] == i) {
+			s->lookups_ahead[j] =
+			    s->lookups_ahead[--s->n_lookups_ahead];
+			return 0; /* its answer is waiting */
+		}
+	s->n_lookups_ahead = 0;
+	if (s->concurrency < 2)
+		return 0;
+	for (j = i;
+	     j < json_array_size(steps) && made < (size_t)s->concurrency && !rc;
+	     j++) {
+		json_t *st = json_array_get(steps, j);
+
+		if (!keys_known(st, keys))
+			continue;
+		lookup_what(st, what, sizeof(what));
+		if (rest_first_request(s, st, keys, what, 1, &urls[made],
+				       &sr[made], err)) {
+			rc = -1;
+			break;
+		}
+		calls[made] = &sr[made].call;
+		if (j != i)
+			s->lookups_ahead[s->n_lookups_ahead++] = j;
+		made++;
+	}
+	if (made < 2)
+		s->n_lookups_ahead = 0;
+	else if (!rc)
+		rc = rest_prefetch(s, made, urls, calls, "resolve", err);
+	for (j = 0; j < made; j++) {
+		free(urls[j]);
+		rest_step_release(&sr[j]);
+	}
+	return rc;
+}
+
 static int resolve_rest(px_source *s, size_t i, const json_t *keys,
 			char **value, px_error *err)
 {
@@ -236,8 +311,9 @@ static int resolve_rest(px_source *s, size_t i, const json_t *keys,
 	struct lookup l = {s, step, what, NULL};
 	int rc;
 
-	snprintf(what, sizeof(what), "resolve %s",
-		 json_string_value(json_object_get(step, "provides")));
+	lookup_what(step, what, sizeof(what));
+	if (lookups_ahead(s, i, keys, err))
+		return -1;
 	rc = rest_paginate(s, step, keys, what, 1, on_lookup, &l, err);
 	if (rc) {
 		free(l.found);
@@ -297,20 +373,37 @@ static int emit_item(struct collect *c, json_t *item, px_error *err)
 	return 0;
 }
 
+/* Documents by URL: with a concurrency above 1, those of as many items go
+ * out at once (not while a fan-out's answers wait: rest_prefetch() would
+ * drop them, nor with "unnest"); the records still come in the
+ * partner's order. */
 static int on_items(void *ctx, json_t *items, px_error *err)
 {
 	struct collect *c = ctx;
-	json_t *item;
-	size_t i;
+	size_t n = json_array_size(items), w = n;
+	int ahead = c->s->concurrency > 1 && !c->s->n_ready &&
+		    !json_object_get(c->step, "unnest");
 
-	json_array_foreach (items, i, item) {
-		int rc = emit_item(c, item, err);
+	if (ahead)
+		w = (size_t)c->s->concurrency;
+	for (size_t from = 0; from < n; from += w) {
+		size_t k = n - from < w ? n - from : w;
 
-		if (json_is_object(item))
-			json_object_del(item, "$parent");
-		if (rc)
+		if (ahead &&
+		    rest_map_docs_ahead(c->s, c->step, items, from, k, err))
 			return -1;
+		for (size_t i = from; i < from + k; i++) {
+			json_t *item = json_array_get(items, i);
+			int rc = emit_item(c, item, err);
+
+			if (json_is_object(item))
+				json_object_del(item, "$parent");
+			if (rc)
+				return -1;
+		}
 	}
+	if (ahead)
+		rest_prefetch_drop(c->s);
 	return 0;
 }
 
@@ -378,7 +471,7 @@ static int prefetch_parents(struct collect *c, json_t *items, size_t from,
 		c->parents++;
 		if (!(keys[i] = parent_keys(c, json_array_get(items, from + i),
 					    err)) ||
-		    rest_first_request(c->s, c->step, keys[i], c->what,
+		    rest_first_request(c->s, c->step, keys[i], c->what, 0,
 				       &urls[i], &sr[i], err))
 			rc = -1;
 		else
@@ -444,6 +537,9 @@ static int fetch_rest(px_source *s, size_t i, const json_t *keys,
 
 	snprintf(what, sizeof(what), "collection %s",
 		 json_string_value(json_object_get(step, "entity")));
+	/* lookups sent ahead that the core did not ask for */
+	s->n_lookups_ahead = 0;
+	rest_prefetch_drop(s);
 	if (json_object_get(step, "export"))
 		return rest_export_run(s, step, keys, what, on_items, &c, err);
 	if (each)

@@ -92,6 +92,12 @@ struct px_source {
 	int concurrency;		   /* fan-out requests at once */
 	struct curl_slist *static_headers; /* the profile's "headers" */
 	FILE *download; /* documents' bytes on their way (px_connector_file) */
+	/* lookups whose first requests were sent ahead (rest.c) */
+	size_t lookups_ahead[REST_MAX_CONCURRENCY], n_lookups_ahead;
+	/* documents fetched ahead (rest_map.c): work files, their URLs */
+	FILE *doc_files[REST_MAX_CONCURRENCY];
+	char *doc_urls[REST_MAX_CONCURRENCY];
+	size_t n_docs_ahead;
 	FILE *export_file; /* the last async export's file (rest_export.c) */
 	char *export_key;  /* the job it came from: start request + subject */
 	char *export_url;  /* where it was downloaded from */
@@ -278,11 +284,11 @@ int rest_paginate(px_source *s, const json_t *step, const json_t *keys,
 		  px_error *err);
 
 /* The URL and call of a step's first page (what rest_paginate() asks
- * first, with allow_404 0), for rest_prefetch(). *url is malloc'd; release
- * sr with rest_step_release(). */
+ * first, with the same allow_404), for rest_prefetch(). *url is malloc'd;
+ * release sr with rest_step_release(). */
 int rest_first_request(px_source *s, const json_t *step, const json_t *keys,
-		       const char *what, char **url, rest_step_req *sr,
-		       px_error *err);
+		       const char *what, int allow_404, char **url,
+		       rest_step_req *sr, px_error *err);
 
 /* The text of an identifier (a string, an integer, an integer past
  * int64), malloc'd; NULL for anything else (or out of memory). */
@@ -312,6 +318,14 @@ int rest_rows_file(px_source *s, const json_t *ex, FILE *f, uint64_t size,
  * in the collection (1-based) for messages. */
 int rest_map_emit(px_source *s, const json_t *step, json_t *item, size_t n,
 		  px_emit_fn emit, void *ctx, px_error *err);
+/* With a "content" field converted by "download": the documents of items
+ * [from, from + k) (k <= REST_MAX_CONCURRENCY) fetched at once, each into
+ * a work file of its own, within rest_prefetch()'s bounds; mapping those
+ * items then takes them. Returns 0, or -1 with err. */
+int rest_map_docs_ahead(px_source *s, const json_t *step, json_t *items,
+			size_t from, size_t k, px_error *err);
+/* Frees what rest_map_docs_ahead() keeps. */
+void rest_map_free(px_source *s);
 /* Checks a step's "fields" map at load time. */
 int rest_map_check(px_source *s, const json_t *fields, const char *where,
 		   px_error *err);

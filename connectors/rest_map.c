@@ -288,49 +288,98 @@ static int value_conv(px_source *s, const json_t *step, size_t n,
 	return !o || json_object_set_new(rec, field, o) ? px_error_oom(err) : 0;
 }
 
-/* A document's bytes from the URL in the item: on the partner's server
- * with its credentials, elsewhere (https only) without them; at most
- * max_bytes. They go to the source's download file, not to memory. */
+/* A document's URL in the item, made absolute (curl_free it), and the
+ * call that fetches it: on the partner's server with its credentials,
+ * elsewhere (https only) without them; at most max_bytes. */
+static int doc_request(px_source *s, const json_t *step, size_t n,
+		       const json_t *spec, const json_t *v, char **url,
+		       rest_call *c, px_error *err)
+{
+	json_t *cap = json_object_get(spec, "max_bytes");
+	CURLU *u = curl_url();
+
+	*url = NULL;
+	memset(c, 0, sizeof(*c));
+	if (!json_is_string(v)) {
+		curl_url_cleanup(u);
+		return bad(s, step, n, "content", "a download URL", v, err);
+	}
+	if (!u || curl_url_set(u, CURLUPART_URL, s->base_url, 0) ||
+	    curl_url_set(u, CURLUPART_URL, json_string_value(v), 0) ||
+	    curl_url_get(u, CURLUPART_URL, url, 0) || !rest_url_safe(*url)) {
+		curl_url_cleanup(u);
+		curl_free(*url);
+		*url = NULL;
+		return bad(s, step, n, "content",
+			   "an https:// download URL (or a path)", v, err);
+	}
+	curl_url_cleanup(u);
+	c->accept = "Accept: */*";
+	c->max_body = json_is_integer(cap) && json_integer_value(cap) > 0
+			  ? (long)json_integer_value(cap)
+			  : DOWNLOAD_CAP;
+	c->no_auth = !rest_same_origin(*url, s->base_url);
+	return 0;
+}
+
+/* The work file a document of url was fetched ahead into, taken out of
+ * the list; NULL when there is none. */
+static FILE *ahead_file(px_source *s, const char *url)
+{
+	for (size_t i = 0; i < s->n_docs_ahead; i++)
+		if (s->doc_urls[i] && !strcmp(s->doc_urls[i], url)) {
+			free(s->doc_urls[i]);
+			s->doc_urls[i] = NULL;
+			return s->doc_files[i];
+		}
+	return NULL;
+}
+
+static void ahead_drop(px_source *s)
+{
+	for (size_t i = 0; i < s->n_docs_ahead; i++) {
+		free(s->doc_urls[i]);
+		s->doc_urls[i] = NULL;
+	}
+	s->n_docs_ahead = 0;
+}
+
+void rest_map_free(px_source *s)
+{
+	ahead_drop(s);
+	for (size_t i = 0; i < REST_MAX_CONCURRENCY; i++)
+		if (s->doc_files[i])
+			fclose(s->doc_files[i]);
+}
+
+/* A document's bytes. They go to a work file, not to memory: the one it
+ * was fetched ahead into, or the source's download file. */
 static int download(px_source *s, const json_t *step, size_t n,
 		    const json_t *spec, const json_t *v, FILE **file,
 		    size_t *len, px_error *err)
 {
-	json_t *cap = json_object_get(spec, "max_bytes");
-	rest_call c = {0};
+	rest_call c;
 	rest_resp r = {0};
 	char *url = NULL, what[160];
-	CURLU *u = curl_url();
 	int rc = -1;
 
 	snprintf(what, sizeof(what), "collection %s: record %zu: document",
 		 json_string_value(json_object_get(step, "entity")), n);
-	if (!json_is_string(v))
-		return bad(s, step, n, "content", "a download URL", v, err);
-	if (!u || curl_url_set(u, CURLUPART_URL, s->base_url, 0) ||
-	    curl_url_set(u, CURLUPART_URL, json_string_value(v), 0) ||
-	    curl_url_get(u, CURLUPART_URL, &url, 0) || !rest_url_safe(url)) {
-		curl_url_cleanup(u);
-		curl_free(url);
-		return bad(s, step, n, "content",
-			   "an https:// download URL (or a path)", v, err);
+	if (doc_request(s, step, n, spec, v, &url, &c, err))
+		return -1;
+	if (!(c.sink = ahead_file(s, url))) {
+		if (!s->download && !(s->download = px_connector_file(
+					  "a downloaded document", err)))
+			goto out;
+		c.sink = s->download;
 	}
-	c.accept = "Accept: */*";
-	c.max_body = json_is_integer(cap) && json_integer_value(cap) > 0
-			 ? (long)json_integer_value(cap)
-			 : DOWNLOAD_CAP;
-	c.no_auth = !rest_same_origin(url, s->base_url);
-	if (!s->download &&
-	    !(s->download = px_connector_file("a downloaded document", err)))
-		goto out;
-	c.sink = s->download;
 	if (!rest_request(s, url, what, &c, &r, err)) {
-		*file = s->download;
+		*file = c.sink;
 		*len = r.sunk;
 		rc = 0;
 	}
 out:
 	rest_resp_free(&r);
-	curl_url_cleanup(u);
 	curl_free(url);
 	return rc;
 }
@@ -342,12 +391,11 @@ struct content {
 	size_t len;
 };
 
-static int map_field(px_source *s, const json_t *step, json_t *item, size_t n,
-		     const char *field, const json_t *spec, json_t *rec,
-		     struct content *ct, px_error *err)
+/* The item's value for a field spec (a pointer, {path}, or {value}),
+ * translated by its "values"; NULL when absent or null. Borrowed. */
+static json_t *field_value(json_t *item, const json_t *spec)
 {
-	const char *conv = json_string_value(json_object_get(spec, "convert"));
-	json_t *v, *out;
+	json_t *v;
 
 	if (json_is_string(spec))
 		v = rest_pointer(item, json_string_value(spec));
@@ -356,9 +404,18 @@ static int map_field(px_source *s, const json_t *step, json_t *item, size_t n,
 		    item, json_string_value(json_object_get(spec, "path")));
 	else
 		v = json_object_get(spec, "value");
-	if (!v || json_is_null(v))
+	return !v || json_is_null(v) ? NULL : translate(spec, v);
+}
+
+static int map_field(px_source *s, const json_t *step, json_t *item, size_t n,
+		     const char *field, const json_t *spec, json_t *rec,
+		     struct content *ct, px_error *err)
+{
+	const char *conv = json_string_value(json_object_get(spec, "convert"));
+	json_t *v = field_value(item, spec), *out;
+
+	if (!v)
 		return 0;
-	v = translate(spec, v);
 	conv = conv ? conv : "none";
 	if (!strcmp(field, "content") && !strcmp(conv, "download"))
 		return download(s, step, n, spec, v, &ct->file, &ct->len, err);
@@ -442,5 +499,50 @@ int rest_map_emit(px_source *s, const json_t *step, json_t *item, size_t n,
 out:
 	free(ct.bytes);
 	json_decref(rec.fields);
+	return rc;
+}
+
+int rest_map_docs_ahead(px_source *s, const json_t *step, json_t *items,
+			size_t from, size_t k, px_error *err)
+{
+	const json_t *spec =
+	    json_object_get(json_object_get(step, "fields"), "content");
+	const char *conv = json_string_value(json_object_get(spec, "convert"));
+	char *urls[REST_MAX_CONCURRENCY] = {0};
+	rest_call cs[REST_MAX_CONCURRENCY];
+	const rest_call *calls[REST_MAX_CONCURRENCY];
+	size_t m = 0;
+	int rc = 0;
+
+	ahead_drop(s);
+	if (!conv || strcmp(conv, "download"))
+		return 0;
+	for (size_t i = from; i < from + k && m < REST_MAX_CONCURRENCY; i++) {
+		json_t *v = field_value(json_array_get(items, i), spec);
+		px_error scratch = PX_ERROR_INIT;
+
+		/* a bad URL is told when its record is mapped */
+		if (!v || doc_request(s, step, i + 1, spec, v, &urls[m], &cs[m],
+				      &scratch))
+			continue;
+		if (!s->doc_files[m] && !(s->doc_files[m] = px_connector_file(
+					      "a downloaded document", err))) {
+			rc = -1;
+			break;
+		}
+		cs[m].sink = s->doc_files[m];
+		calls[m] = &cs[m];
+		if (!(s->doc_urls[m] = strdup(urls[m]))) {
+			rc = px_error_oom(err);
+			break;
+		}
+		s->n_docs_ahead = ++m;
+	}
+	if (!rc && m > 1)
+		rc = rest_prefetch(s, m, urls, calls, "documents", err);
+	if (m < 2)
+		ahead_drop(s);
+	for (size_t i = 0; i < REST_MAX_CONCURRENCY; i++)
+		curl_free(urls[i]);
 	return rc;
 }

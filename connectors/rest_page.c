@@ -386,13 +386,13 @@ static int walk_init(px_source *s, const json_t *step, const json_t *keys,
 }
 
 int rest_first_request(px_source *s, const json_t *step, const json_t *keys,
-		       const char *what, char **url, rest_step_req *sr,
-		       px_error *err)
+		       const char *what, int allow_404, char **url,
+		       rest_step_req *sr, px_error *err)
 {
 	struct walk w;
 
 	*url = NULL;
-	if (walk_init(s, step, keys, what, 0, &w, sr, err))
+	if (walk_init(s, step, keys, what, allow_404, &w, sr, err))
 		return -1;
 	if (page_url(&w, err)) {
 		walk_free(&w);
