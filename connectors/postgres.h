@@ -16,12 +16,13 @@
  * type OID. */
 enum px_pg_kind {
 	PX_PG_STRING,  /* text, varchar, date, uuid, enums, anything else */
-	PX_PG_UTF8,    /* the same, from a server that has checked its UTF-8 */
+	PX_PG_UTF8,    /* the same, from a server that has checked its UTF-8;
+			* timestamp (without time zone, ASCII) too */
 	PX_PG_INTEGER, /* int2, int4, int8, oid */
 	PX_PG_NUMERIC, /* numeric: exact digits via px_decimal_new() */
 	PX_PG_FLOAT,   /* float4, float8 */
 	PX_PG_BOOL,    /* bool */
-	PX_PG_TIMESTAMP, /* timestamp, timestamptz: RFC 3339 UTC */
+	PX_PG_TIMESTAMP, /* timestamptz: RFC 3339 UTC */
 	PX_PG_JSON,	 /* json, jsonb: nested JSON */
 	PX_PG_BYTEA,	 /* bytea: only a document's "content" */
 };

@@ -46,9 +46,14 @@ enum px_pg_kind px_pg_kind_of(Oid type, int utf8_checked)
 		return PX_PG_FLOAT;
 	case OID_BOOL:
 		return PX_PG_BOOL;
-	case OID_TIMESTAMP:
 	case OID_TIMESTAMPTZ:
 		return PX_PG_TIMESTAMP;
+	/* A timestamp without time zone is a wall-clock time: its text
+	 * (ASCII, "2026-01-05 09:00:00[.25]") goes to the normaliser as a
+	 * text column's would, read in the declared "timezone" (UTC when
+	 * none) - never taken to be UTC behind the declaration's back. */
+	case OID_TIMESTAMP:
+		return PX_PG_UTF8;
 	case OID_JSON:
 	case OID_JSONB:
 		return PX_PG_JSON;
@@ -69,8 +74,7 @@ static int digits(const char *s, size_t n)
 }
 
 /* With TimeZone UTC and DateStyle ISO the server writes timestamptz as
- * "2026-01-05 09:00:00[.123456]+00" and timestamp as the same without the
- * offset; a timestamp without time zone is taken to be UTC. Anything else
+ * "2026-01-05 09:00:00[.123456]+00". Anything else
  * (infinity, BC, years past 9999) is passed on as text for the normaliser
  * to reject with the field's name. */
 static size_t timestamp_text(const char *t, size_t len, char buf[40])
@@ -79,11 +83,10 @@ static size_t timestamp_text(const char *t, size_t len, char buf[40])
 
 	if (len >= 3 && !strcmp(t + len - 3, "+00"))
 		end = len - 3;
-	if (end < 19 || end >= 40 - 1 || !digits(t, 4) ||
-	    t[4] != '-' || !digits(t + 5, 2) || t[7] != '-' ||
-	    !digits(t + 8, 2) || t[10] != ' ' || !digits(t + 11, 2) ||
-	    t[13] != ':' || !digits(t + 14, 2) || t[16] != ':' ||
-	    !digits(t + 17, 2) ||
+	if (end < 19 || end >= 40 - 1 || !digits(t, 4) || t[4] != '-' ||
+	    !digits(t + 5, 2) || t[7] != '-' || !digits(t + 8, 2) ||
+	    t[10] != ' ' || !digits(t + 11, 2) || t[13] != ':' ||
+	    !digits(t + 14, 2) || t[16] != ':' || !digits(t + 17, 2) ||
 	    (end > 19 &&
 	     (t[19] != '.' || end == 20 || !digits(t + 20, end - 20))))
 		return 0;
