@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include "cli/commands.h"
@@ -22,6 +23,7 @@
 #include "package/workfile.h"
 #include "portex/config.h"
 #include "portex/ledger.h"
+#include "progress.h"
 #include "timefmt.h"
 #include "xapi/lrs.h"
 
@@ -31,17 +33,20 @@ static const char usage_text[] =
     "                       [--batch-size N] [--restart] [--json]\n"
     "\n"
     "Sends the package's xapi/statements.json to a Learning Record Store\n"
-    "(xAPI 1.0.3: POST statements in batches, Basic credentials) and\n"
+    "(xAPI 1.0.3: POST statements in batches, Basic credentials or an\n"
+    "OAuth2 client-credentials token; 429/503 wait for Retry-After) and\n"
     "records the receipt in the ledger as the request's delivery (method\n"
     "transmission). The package must be the one the ledger recorded for\n"
     "the request (same SHA-256) and the request must be exported.\n"
     "\n"
     "  --to NAME|URL    an LRS named in the config's xapi.lrs (endpoint,\n"
-    "                   username, password from ${VAR}), or its endpoint\n"
+    "                   username and password, or oauth2, from ${VAR}),\n"
+    "                   or its endpoint\n"
     "                   URL (credentials then from the matching xapi.lrs\n"
     "                   entry, else PORTEX_LRS_USERNAME and\n"
     "                   PORTEX_LRS_PASSWORD)\n"
-    "  --request ID     the request this transmission delivers\n"
+    "  --request ID     the request this transmission delivers (required:\n"
+    "                   Art. 20(2) transmits at the person's request)\n"
     "  --config F       deployment config (xapi.lrs, its \"ledger\")\n"
     "  --ledger URI     sqlite:FILE or postgresql://... (overrides it)\n"
     "  --actor NAME     who acts, for the audit trail\n"
@@ -52,13 +57,14 @@ static const char usage_text[] =
     "  --json           print the request as stored, with its receipt\n"
     "\n"
     "A rerun after an interruption resends only what the LRS had not\n"
-    "confirmed. Statement ids are stable: the LRS keeps one copy.\n"
+    "confirmed. Statement ids are stable: the LRS keeps one copy. On a\n"
+    "terminal, stderr shows the statements confirmed so far.\n"
     "\n"
     "Exit status: 0 delivered, 64 usage, 65 the request or package does\n"
     "not allow it, or the LRS refuses statements (400, or 409: it holds\n"
     "a different statement with the same id), 69 LRS or ledger\n"
-    "unreachable, or an answer no LRS gives, 78 config error or\n"
-    "credentials refused (401/403).\n";
+    "unreachable, an answer no LRS gives, or a Retry-After beyond\n"
+    "max_wait_seconds, 78 config error or credentials refused (401/403).\n";
 
 struct opts {
 	const char *package, *to, *config, *ledger, *actor;
@@ -162,10 +168,23 @@ static int parse(int argc, char **argv, struct opts *o, px_error *err)
 	if (optind < argc)
 		return px_usage_error(err, "transmit",
 				      "unexpected argument '%s'", argv[optind]);
-	if (!o->package || !o->to || !o->id)
+	if (!o->package || !o->to)
 		return px_usage_error(err, "transmit",
 				      "give PACKAGE.zip, --to NAME|URL and "
 				      "--request ID");
+	/* A transmission to another controller is a disclosure: lawful as
+	 * the person's Art. 20(2) request, and recorded as its delivery. */
+	if (!o->id)
+		return px_usage_error(
+		    err, "transmit",
+		    "--request ID is required: GDPR Art. "
+		    "20(2) transmits a person's data to "
+		    "another controller at that person's "
+		    "request, and the ledger records the "
+		    "transmission as the request's delivery; "
+		    "record the request first (portex request "
+		    "add, identity, export) and transmit the "
+		    "package its export made");
 	return 0;
 }
 
@@ -230,7 +249,19 @@ struct run {
 	long id;
 	const char *actor;
 	json_t *delivery;
+	px_progress *progress; /* on a terminal, or NULL */
+	px_export_step step;   /* what it shows: <lrs>/statements */
 };
+
+/* The statements confirmed so far, on the terminal (progress.h). */
+static void show(struct run *u, px_step_kind kind, uint64_t confirmed)
+{
+	if (!u->progress)
+		return;
+	u->step.kind = kind;
+	u->step.records = confirmed;
+	px_progress_step(u->progress, &u->step);
+}
 
 static void stamp(json_t *delivery, const char *key)
 {
@@ -256,6 +287,7 @@ static int on_progress(void *ctx, const px_lrs_report *r, px_error *err)
 	struct run *u = ctx;
 
 	counts(u->delivery, r);
+	show(u, PX_STEP_RECORDS, r->confirmed);
 	return px_delivery_record(u->l, u->id, u->actor, "transmission",
 				  "progress", u->delivery, NULL, err);
 }
@@ -299,7 +331,7 @@ static int transmit(px_ledger *l, const px_config *cfg, const struct opts *o,
 	struct px_package_facts pkg = {0};
 	px_lrs lrs = {0};
 	px_lrs_report r = {0};
-	struct run u = {l, o->id, actor, NULL};
+	struct run u = {l, o->id, actor, NULL, NULL, {0}};
 	uint64_t from;
 	FILE *f = NULL;
 	int rc = -1;
@@ -333,6 +365,11 @@ static int transmit(px_ledger *l, const px_config *cfg, const struct opts *o,
 	if (px_delivery_record(l, o->id, actor, "transmission", "sending",
 			       u.delivery, NULL, err))
 		goto out;
+	if (!o->json && isatty(2) && (u.progress = px_progress_new(stderr))) {
+		u.step.source = lrs.name;
+		u.step.entity = "statements";
+		show(&u, PX_STEP_RECORDS, 0);
+	}
 	if (px_lrs_send(&lrs, f, from, on_progress, &u, &r, err)) {
 		px_error failure = *err;
 
@@ -354,6 +391,9 @@ static int transmit(px_ledger *l, const px_config *cfg, const struct opts *o,
 			*err = failure;
 		goto out;
 	}
+	show(&u, PX_STEP_FETCHED, r.confirmed);
+	px_progress_free(u.progress);
+	u.progress = NULL;
 	counts(u.delivery, &r);
 	json_object_set_new(u.delivery, "statements",
 			    json_integer((json_int_t)r.statements));
@@ -377,6 +417,7 @@ static int transmit(px_ledger *l, const px_config *cfg, const struct opts *o,
 	}
 	rc = PX_OK;
 out:
+	px_progress_free(u.progress); /* ends its line before an error */
 	if (f)
 		fclose(f);
 	json_decref(u.delivery);

@@ -6,21 +6,6 @@
 . "$PX_TOP/tests/e2e/lib.sh"
 . "$PX_TOP/tests/e2e/demo.sh"
 
-# on_tty CMD: runs CMD with stderr on a pseudo-terminal, stdout in
-# $T/stdout; the terminal's bytes in $T/tty. Returns 2 when there is no
-# pseudo-terminal to be had.
-on_tty() {
-	# A pseudo-terminal is the machine's, not portex's: a chroot that mounts
-	# /dev without /dev/pts has none, and then there is nothing to test here.
-	if ! script -qec true /dev/null >/dev/null 2>&1; then
-		echo "  skip: script(1) cannot create a pseudo-terminal here" >&2
-		return 2
-	fi
-	script -qec "$* >$T/stdout; echo rc=\$? >$T/rc" /dev/null >"$T/tty" ||
-		fail "script(1) failed"
-	grep -qx "rc=0" "$T/rc" || fail "exit $(cat "$T/rc"): $(cat -v "$T/tty")"
-}
-
 test_terminal_shows_each_collection_with_records_rate_and_time() {
 	demo_setup
 	on_tty "$PORTEX" export --config "$T/demo.json" \

@@ -305,6 +305,34 @@ test_oauth2_client_credentials_deliver_every_statement() {
 	[ "$(show 'j["status"]')" = delivered ] || fail "not delivered"
 	no_leak "$OA_SECRET"
 	"$PORTEX" audit verify $C >/dev/null || fail "audit trail broken"
+	[ ! -s "$T/stderr" ] || fail "stderr not empty on a pipe: $(cat -v "$T/stderr")"
+}
+
+# On a terminal, the statements confirmed so far (progress.h's line, redrawn
+# in place), ending with all of them; the receipt stays on stdout.
+test_progress_on_a_terminal_counts_the_confirmed_statements() {
+	lrs_start
+	tx_setup
+	on_tty "$PORTEX" transmit "$T/alice.zip" --to campus --request "$ID" $C || return 0
+	expect_out "request $ID delivered by xAPI transmission to campus"
+	grep -q $'\r' "$T/tty" || fail "no line redrawn in place: $(cat -v "$T/tty")"
+	tr '\r' '\n' <"$T/tty" | sed 's/\x1b\[K//g' >"$T/lines"
+	grep -Eq "^  campus/statements: 0 records, " "$T/lines" || fail "no line before the first batch: $(cat "$T/lines")"
+	grep -Eq "^  campus/statements: $N records, [0-9]+/s, [0-9.]+ s \(total $N, " "$T/lines" ||
+		fail "the last line is not all $N statements: $(cat "$T/lines")"
+	! grep -q "campus/statements" "$T/stdout" || fail "progress on stdout"
+}
+
+# Art. 20(2) is the person's right: a transmission is always a request's
+# delivery, so there is none without a request.
+test_transmit_without_a_request_is_refused_saying_why() {
+	lrs_start
+	tx_setup
+	expect_exit 64 "$PORTEX" transmit "$T/alice.zip" --to campus $C
+	expect_err "--request ID is required: GDPR Art. 20(2)"
+	expect_err "portex request add"
+	[ "$(posts)" = 0 ] || fail "something was sent"
+	[ "$(show 'j["status"]')" = exported ] || fail "status changed"
 }
 
 # A token announced as expiring at once (expires_in 0) is renewed before
