@@ -15,10 +15,11 @@
 #include "ledger/checkpoint_sign.h"
 #include "portex/config.h"
 #include "portex/ledger.h"
+#include "portex/verify.h"
 
 static const char usage[] =
     "usage: portex audit verify [--config F | --ledger URI] [--cert F]\n"
-    "                           [--witness FILE]... [--json]\n"
+    "                           [--ca F] [--witness FILE]... [--json]\n"
     "       portex audit checkpoint --config F [--ledger URI] [--json]\n"
     "       portex audit log    [--config F | --ledger URI]\n"
     "                           [--request ID] [--json]\n"
@@ -39,7 +40,12 @@ static const char usage[] =
     "  --cert F       PEM certificate the checkpoints must be signed by\n"
     "                 (overrides the config's)\n"
     "  --witness FILE a package (its manifest.json \"audit\") or a JSON\n"
-    "                 file {\"entries\": N, \"head\": HEX}; repeatable\n"
+    "                 file {\"entries\": N, \"head\": HEX}; repeatable.\n"
+    "                 A package must verify as `portex verify --ca`\n"
+    "                 with the certificates of --ca, else --cert, else\n"
+    "                 the config's signing.cert: a forged or unsigned\n"
+    "                 one is refused (65)\n"
+    "  --ca F         PEM trust anchors for the witness packages' signer\n"
     "  --request ID   log: only this request's entries\n"
     "  --json         print JSON\n"
     "\n"
@@ -89,8 +95,44 @@ static int is_head(const char *s)
 	return px_is_hex(s, 64) && !s[64];
 }
 
-/* Reads the head a package or a JSON file records. */
-static int read_witness(const char *path, struct witness *w,
+/* A package is a witness only if it is what its signer sent, signed by
+ * a certificate chaining to ca: else anyone could make one that accuses
+ * an honest trail. The same check as `portex verify --ca`. */
+static int check_witness_package(const char *path, const char *ca,
+				 px_error *err)
+{
+	px_verify_opts o = {.path = path, .ca_path = ca};
+	px_verify_result r = {0};
+	int rc = 0;
+
+	if (!ca)
+		return px_error_set(err, PX_EXIT_USAGE,
+				    "witness %s: a package witnesses only once "
+				    "its signature is checked: give --ca or "
+				    "--cert (or --config with signing.cert)",
+				    path);
+	if (px_verify(&o, &r, err)) {
+		px_verify_result_free(&r);
+		return px_error_prefix(err, "witness %s", path);
+	}
+	if (!r.is_signed)
+		rc = px_error_set(err, PX_EXIT_DATA,
+				  "witness %s: an unsigned package cannot "
+				  "witness the trail",
+				  path);
+	else if (!r.valid || !r.signature_ok || !r.chain_checked)
+		rc = px_error_set(err, PX_EXIT_DATA,
+				  "witness %s: the package does not verify "
+				  "against %s: %s",
+				  path, ca,
+				  r.n_problems ? r.problems[0]
+					       : "its signer is not trusted");
+	px_verify_result_free(&r);
+	return rc;
+}
+
+/* Reads the head a package (checked against ca) or a JSON file records. */
+static int read_witness(const char *path, const char *ca, struct witness *w,
 			px_audit_witness *aw, px_error *err)
 {
 	json_error_t je;
@@ -99,6 +141,10 @@ static int read_witness(const char *path, struct witness *w,
 
 	if (err->code)
 		return -1;
+	if (zip && check_witness_package(path, ca, err)) {
+		json_decref(root);
+		return -1;
+	}
 	if (!root && !(root = json_load_file(path, 0, &je)))
 		return px_error_set(err, PX_EXIT_DATA,
 				    "witness %s: neither a package nor JSON "
@@ -262,11 +308,12 @@ int cmd_audit(int argc, char **argv, px_error *err)
 	    {"ledger", required_argument, NULL, 'l'},
 	    {"request", required_argument, NULL, 'r'},
 	    {"cert", required_argument, NULL, 'C'},
+	    {"ca", required_argument, NULL, 'a'},
 	    {"witness", required_argument, NULL, 'w'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
-	const char *config = NULL, *uri = NULL, *cert = NULL, *sub;
+	const char *config = NULL, *uri = NULL, *cert = NULL, *ca = NULL, *sub;
 	const char *wpath[MAX_WITNESSES];
 	struct witness *w = NULL;
 	px_audit_witness aw[MAX_WITNESSES];
@@ -300,13 +347,18 @@ int cmd_audit(int argc, char **argv, px_error *err)
 			json = 1;
 			break;
 		case 'C':
+		case 'a':
 		case 'w':
 			if (strcmp(sub, "verify"))
-				return px_usage_error(
-				    err, "audit", "--%s: only with verify",
-				    c == 'C' ? "cert" : "witness");
+				return px_usage_error(err, "audit",
+						      "--%s: only with verify",
+						      c == 'C'	 ? "cert"
+						      : c == 'a' ? "ca"
+								 : "witness");
 			if (c == 'C')
 				cert = optarg;
+			else if (c == 'a')
+				ca = optarg;
 			else if (nw == MAX_WITNESSES)
 				return px_usage_error(err, "audit",
 						      "more than %d witnesses",
@@ -335,16 +387,17 @@ int cmd_audit(int argc, char **argv, px_error *err)
 				      argv[optind + 1]);
 	if (nw && !(w = calloc(nw, sizeof(*w))))
 		return px_error_oom(err);
-	for (size_t i = 0; i < nw; i++)
-		if (read_witness(wpath[i], &w[i], &aw[i], err)) {
-			free(w);
-			return -1;
-		}
-	vo.n_witnesses = nw;
 	l = px_cli_open_ledger("audit", config, uri, &cfg, err);
 	if (!l)
 		goto out;
 	vo.cert_path = checkpoint_cert(cert, cfg, &owned);
+	for (size_t i = 0; i < nw; i++)
+		if (read_witness(wpath[i], ca ? ca : vo.cert_path, &w[i],
+				 &aw[i], err)) {
+			px_ledger_close(l);
+			goto out;
+		}
+	vo.n_witnesses = nw;
 	if (!strcmp(sub, "verify"))
 		rc = verify(l, &vo, json, err);
 	else if (!strcmp(sub, "checkpoint"))

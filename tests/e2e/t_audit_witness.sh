@@ -237,11 +237,74 @@ test_worker_packages_name_a_rewritten_trail() {
 	expect_broken 1 "one of entries 1 to 4 was rewritten: the recomputed chain differs from the witness package" $W
 }
 
+# rewrite_audit IN OUT PYTHON: IN with manifest.json's "audit" changed by
+# PYTHON (on `a`), every other entry as it was (the signature no longer
+# matches: manifest.json's digest is in the signed ASiCManifest.xml)
+rewrite_audit() {
+	/usr/bin/python3 - "$1" "$2" "$3" <<'PY'
+import json, sys, zipfile
+src, dst = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], "w")
+for i in src.infolist():
+    data = src.read(i)
+    if i.filename == "manifest.json":
+        m = json.loads(data)
+        a = m["audit"]
+        exec(sys.argv[3])
+        data = json.dumps(m).encode()
+    dst.writestr(i, data)
+dst.close()
+PY
+}
+
+test_forged_witness_packages_cannot_accuse_an_honest_trail() {
+	two_exports
+	# A package signed by a key of the forger's own, from a ledger of
+	# theirs: its head disagrees with the honest trail at entry 2.
+	mkdir -p "$T/evil/keys"
+	"$PORTEX" keygen --key "$T/evil/keys/portex.key" --cert "$T/evil/keys/portex.crt" \
+		--name "portex test" >/dev/null
+	/usr/bin/python3 - "$T/demo.json" "$T/evil.json" "$T" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["ledger"] = "sqlite:" + sys.argv[3] + "/evil/ledger.db"
+c["signing"]["key"] = sys.argv[3] + "/evil/keys/portex.key"
+c["signing"]["cert"] = sys.argv[3] + "/evil/keys/portex.crt"
+json.dump(c, open(sys.argv[2], "w"))
+PY
+	C="--config $T/evil.json" exported_request "$T/evil.zip" "$(days_ago 9)" >/dev/null
+	expect_exit 0 "$PORTEX" verify "$T/evil.zip"
+	expect_exit 65 "$PORTEX" audit verify $C --witness "$T/a.zip" --witness "$T/evil.zip"
+	expect_err "witness $T/evil.zip: the package does not verify against $T/out/keys/portex.crt: "
+	# An honest package whose "audit" was edited no longer verifies.
+	rewrite_audit "$T/a.zip" "$T/edited.zip" "a['head'] = '0' * 64"
+	expect_exit 65 "$PORTEX" audit verify $C --witness "$T/edited.zip"
+	expect_err "witness $T/edited.zip: the package does not verify against $T/out/keys/portex.crt: manifest.json: "
+	# Nor does one with its signature taken out.
+	/usr/bin/python3 - "$T/edited.zip" "$T/unsigned.zip" <<'PY'
+import sys, zipfile
+src, dst = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], "w")
+for i in src.infolist():
+    if not i.filename.startswith("META-INF/"):
+        dst.writestr(i, src.read(i))
+dst.close()
+PY
+	expect_exit 65 "$PORTEX" audit verify $C --witness "$T/unsigned.zip"
+	expect_err "witness $T/unsigned.zip: an unsigned package cannot witness the trail"
+	# Without a certificate to check them against, packages are refused.
+	expect_exit 64 "$PORTEX" audit verify --ledger "$LEDGER" --witness "$T/a.zip"
+	expect_err "witness $T/a.zip: a package witnesses only once its signature is checked"
+	# The honest ones still witness, with --ca naming the trust anchor too.
+	expect_exit 0 "$PORTEX" audit verify --ledger "$LEDGER" --ca "$T/out/keys/portex.crt" \
+		--witness "$T/a.zip" --witness "$T/b.zip"
+	expect_out ", 2 witnesses"
+}
+
 test_witness_without_audit_head_is_refused() {
 	demo_setup
 	export_alice >/dev/null 2>&1 || fail "export failed"
 	ledger_new
-	expect_exit 65 "$PORTEX" audit verify --ledger "$LEDGER" --witness "$T/alice.zip"
+	expect_exit 65 "$PORTEX" audit verify --ledger "$LEDGER" \
+		--cert "$T/out/keys/portex.crt" --witness "$T/alice.zip"
 	expect_err "witness $T/alice.zip: its manifest.json has no \"audit\""
 	echo '{"entries": 2, "head": "ABC"}' >"$T/w.json"
 	expect_exit 65 "$PORTEX" audit verify --ledger "$LEDGER" --witness "$T/w.json"
