@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # kb, secs, pkg_mb: for the caller
 # rest_lib.sh - shared by bench/rest_download.sh and bench/rest_export.sh:
 # the Tallis mock (tests/mock/server.py) on a free port, and one timed
 # export from a profile. Sourced; needs $top and $T.

@@ -24,6 +24,8 @@ check_pkgs="$check_pkgs wrk"
 check_pkgs="$check_pkgs python3-prometheus-client"
 # serve's answers are checked against docs/openapi.yaml (read with PyYAML).
 check_pkgs="$check_pkgs python3-yaml"
+# A REST partner over HTTP/2 (nghttpd speaks nothing else): t_rest_h2.sh.
+check_pkgs="$check_pkgs nghttp2-server"
 # npm may come with a nodejs from elsewhere (Debian's npm would conflict):
 # ask Debian for it only when there is none.
 command -v npm >/dev/null 2>&1 || check_pkgs="$check_pkgs nodejs npm"

@@ -209,7 +209,7 @@ PY
 		unpack "$T/out.zip" "$T/c$n"
 	done
 	for f in data/document.json files/tallis/cert-1.pdf files/tallis/cert-2.pdf files/tallis/cert-3.pdf; do
-		cmp -s "$T/c1/$f" "$T/c2/$f" && cmp -s "$T/c1/$f" "$T/c3/$f" ||
+		{ cmp -s "$T/c1/$f" "$T/c2/$f" && cmp -s "$T/c1/$f" "$T/c3/$f"; } ||
 			fail "$f differs between concurrency 1, 2 and 3"
 	done
 	grep -q "cert-3.pdf" "$T/c2/files/tallis/cert-3.pdf" || fail "cert-3.pdf is not its document"
