@@ -506,8 +506,21 @@ static int emit(void *ctx, const px_record *rec, px_error *err)
 		return record_error(err, k,
 				    "field content: only a document carries "
 				    "content");
-	/* no package: sources check counts */
+	/* no package: sources check counts, and validates as the
+	 * packager would (a document's size, sha256 and path come from
+	 * writing its bytes: it is not validated here) */
 	if (!k->r->pkg) {
+		px_validator *v =
+		    is_doc
+			? NULL
+			: px_schemas_record_validator(k->r->schemas, k->entity);
+		px_schema_fail fail;
+
+		if (v && !px_validator_check(v, out, &fail))
+			return record_error(err, k, "%s%s%s%s",
+					    fail.path[0] ? "field " : "",
+					    fail.path[0] ? fail.path + 1 : "",
+					    fail.path[0] ? ": " : "", fail.msg);
 		show_progress(k, 0);
 		return 0;
 	}

@@ -136,10 +136,11 @@ int px_exporter_resolve(px_exporter *x, const json_t *subject,
  * REST partner's OAuth2 token), checks the plans, then with subject:
  * runs the resolve steps and reads every collection in scope, counting
  * the records an export would hold (told as PX_STEP_FETCHED, *records
- * the total) without writing anything; without subject (NULL): tells
- * the resolve steps (PX_STEP_RESOLVE, found 1) in the order they run when
- * each finds the subject, starting from every key no step provides, and
- * runs none. Returns 0 or -1 with err, the codes of px_exporter_run(). */
+ * the total) and validating each against its schema as the packager
+ * does (a document's bytes aside), without writing anything; without subject
+ * (NULL): tells the resolve steps (PX_STEP_RESOLVE, found 1) in the order they
+ * run when each finds the subject, starting from every key no step provides,
+ * and runs none. Returns 0 or -1 with err, the codes of px_exporter_run(). */
 int px_exporter_check(px_exporter *x, const json_t *subject, uint64_t *records,
 		      px_error *err);
 

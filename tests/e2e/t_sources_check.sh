@@ -136,6 +136,20 @@ test_subject_nowhere_is_67_and_unknown_key_64() {
 	expect_exit 64 export_campus --subject mail=x@example.org
 }
 
+# Values the normaliser takes but the schema refuses (a pattern, a bound):
+# only the record validator catches them, as the packager does for export.
+test_bad_record_is_65_naming_it_as_export_does() {
+	setup
+	edit_config "[x for x in c['sources'][1]['collections'] if x['entity'] == 'purchase'][0]['query'] = '''SELECT id AS [order], product, '1.00' AS amount, 'euro' AS currency, ordered_at AS purchased_at FROM orders WHERE user_id = :classe_user_id'''"
+	same_failure 65 "source classe: entity purchase: record 1: field currency"
+}
+
+test_bad_postgres_record_is_65_naming_it_as_export_does() {
+	setup
+	set_query score "SELECT 'q' AS assessment, 1 AS score, now() AS taken_at, 0 AS attempt"
+	same_failure 65 "source campus: entity score: record 1: field attempt"
+}
+
 test_config_error_is_78_with_its_path() {
 	setup
 	edit_config "c['sources'][1]['colections'] = []"
