@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "interrupt.h"
+#include "path.h"
 #include "serve/accesslog.h"
 #include "serve/http.h"
 #include "serve/serve.h"
@@ -266,6 +267,25 @@ static void ledger_retry(void *ctx, const px_job *j, int n, long ms,
 	json_decref(f);
 }
 
+/* Serve's jobs write no index.ndjson (its lines hold identity keys); one
+ * an earlier portex left in the package folder is pointed out. No route
+ * serves it either way. */
+static void old_index(const px_serve *s)
+{
+	char *path = px_path_join(s->sc.out_dir, "index.ndjson");
+	struct stat st;
+
+	if (path && !stat(path, &st)) {
+		json_t *f = json_pack("{s:s, s:s}", "path", path, "advice",
+				      "written by an earlier portex; it holds "
+				      "identity keys and is not used: delete "
+				      "it");
+		px_log_event("warning", "out_dir.index", f);
+		json_decref(f);
+	}
+	free(path);
+}
+
 static int start(px_serve *s, const px_config *cfg, const char *listen,
 		 px_error *err)
 {
@@ -282,6 +302,7 @@ static int start(px_serve *s, const px_config *cfg, const char *listen,
 	if (!(s->ledger = px_ledger_open_config(cfg, NULL, err)) ||
 	    reconcile(s, err))
 		return -1;
+	old_index(s);
 	if (!(s->metrics = px_metrics_new()))
 		return px_error_oom(err);
 	if (s->sc.webhook_url &&

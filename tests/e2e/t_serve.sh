@@ -416,6 +416,35 @@ test_a_worker_killed_just_after_publishing_is_recorded_once_on_rerun() {
 	! grep -q 'request.exported' "$T/audit" || fail "recorded twice: $(cat "$T/audit")"
 }
 
+# serve itself SIGKILLed just after one of its workers published a
+# package: the next start records it (no second export) and it downloads.
+test_serve_killed_just_after_publishing_records_the_package_at_restart() {
+	serve_setup
+	cc -shared -fPIC -o "$T/kill.so" "$PX_TOP/tests/tools/kill_at_publish.c" -ldl ||
+		fail "cannot build tests/tools/kill_at_publish.c"
+	PKG="$(realpath "$T/out")/packages/portex-request-1.zip"
+	PX_KILL_PATH="$PKG" LD_PRELOAD="$T/kill.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 serve_start
+	[ "$(create "$ALICE")" = 202 ] || fail "POST: $(cat "$T/body")"
+	ID=$(body 'j["id"]')
+	[ "$ID" = 1 ] || fail "first request is $ID"
+	local rc=0
+	wait "$SERVE_PID" || rc=$?
+	trap - EXIT
+	[ "$rc" = 137 ] || fail "serve was not killed at publishing (exit $rc)"
+	expect_file "$PKG"
+	PORTEX_QUEUE_NOW=$(($(date +%s) + 3600)) serve_start
+	grep -q '"event":"export.settled"' "$T/serve.log" || fail "not settled: $(cat "$T/serve.log")"
+	wait_status "$ID" ready
+	URL=$(body 'j["download_url"]')
+	settled_once
+	curl -s -o "$T/got.zip" "$URL"
+	cmp -s "$T/got.zip" "$PKG" || fail "downloaded another file"
+	serve_stop
+	grep -q request.export-recovered "$T/audit" || fail "not recovered: $(cat "$T/audit")"
+	! grep -q 'request.exported' "$T/audit" || fail "recorded twice: $(cat "$T/audit")"
+}
+
 # A finish that meets the ledger locked past SQLite's busy timeout (a
 # long `request` command, a backup) is tried again; the worker does not
 # stop, and the job is recorded once the lock is gone.
@@ -474,6 +503,11 @@ test_serve_package_folder_has_no_index_and_no_route_serves_one() {
 	code=$(curl -s --path-as-is -o "$T/body" -w '%{http_code}' "${URL/\/package?/\/..\/..\/index.ndjson?}")
 	case $code in 4??) ;; *) fail "signed link to the index: $code" ;; esac
 	! grep -q alice "$T/body" || fail "the index was served"
+	serve_stop
+	# The next start points the leftover out, without its contents.
+	serve_start
+	grep -q '"event":"out_dir.index"' "$T/serve.log" || fail "leftover index not said: $(cat "$T/serve.log")"
+	! grep -q alice "$T/serve.log" || fail "the log shows the index's contents"
 	serve_stop
 }
 
