@@ -125,6 +125,49 @@ test_a_stopped_server_is_given_up_on_then_connected_to_afresh(void **state)
 	px_ledger_close(l);
 }
 
+static char *setting(px_ledger *l, const char *sql)
+{
+	json_t *rows = NULL;
+	px_error err = PX_ERROR_INIT;
+	char *v;
+
+	if (px_ledger_query(l, sql, 0, NULL, &rows, &err)) {
+		print_error("%s", err.msg);
+		fail();
+	}
+	v = strdup(
+	    json_string_value(json_array_get(json_array_get(rows, 0), 0)));
+	json_decref(rows);
+	return v;
+}
+
+/* portex's own deadline follows the session's statement_timeout: 30 s
+ * when it has none, the URI's (options=-c ...) when it says one. */
+static void test_statement_timeout_is_30s_unless_the_uri_sets_one(void **state)
+{
+	px_error err = PX_ERROR_INIT;
+	px_ledger *l;
+	char *v;
+
+	(void)state;
+	assert_non_null(l = px_ledger_open("postgresql:///" DB, NULL, &err));
+	v = setting(l, "SHOW statement_timeout");
+	assert_string_equal(v, "30s");
+	free(v);
+	v = setting(l, "SHOW lock_timeout");
+	assert_string_equal(v, "5s");
+	free(v);
+	px_ledger_close(l);
+	assert_non_null(
+	    l = px_ledger_open("postgresql:///" DB
+			       "?options=-c%20statement_timeout%3D7s",
+			       NULL, &err));
+	v = setting(l, "SHOW statement_timeout");
+	assert_string_equal(v, "7s");
+	free(v);
+	px_ledger_close(l);
+}
+
 static int group_setup(void **state)
 {
 	PGconn *c;
@@ -154,6 +197,8 @@ static int group_setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(
+		test_statement_timeout_is_30s_unless_the_uri_sets_one),
 	    cmocka_unit_test(
 		test_a_stopped_server_is_given_up_on_then_connected_to_afresh),
 	};
