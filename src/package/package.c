@@ -86,8 +86,8 @@ struct px_package {
 	int docs_fd;	 /* every document, one after the other */
 	uint64_t docs_end;
 	int index_fd; /* index.html */
-	int views_fd; /* html/ pages, one after the other */
-	int csv_fd;   /* csv/, one after the other */
+	int views_fd; /* html/ pages and short entities' csv/, in a row */
+	int csv_fd;   /* long entities' csv/, one after the other */
 	int force;
 	int (*before_publish)(void *, const char *, px_error *);
 	void *before_publish_ctx;
@@ -644,7 +644,7 @@ static FILE *anon_file(px_package *p, int *fd, const char *what, px_error *err)
 }
 
 /* csv/<entity>.csv for every entity and html/<entity>-NNNN.html for the
- * long ones, made from the finished data files, in two nameless files
+ * long ones, made from the finished data files, in nameless files
  * (thousands of pages must not take a descriptor each). */
 static int add_views(px_package *p, const json_t *manifest, px_error *err)
 {
@@ -656,24 +656,29 @@ static int add_views(px_package *p, const json_t *manifest, px_error *err)
 		json_object_get(manifest, "controller"), "name")),
 	    .tz = px_html_zone(manifest),
 	};
+	FILE *csv = NULL;
 	int rc = 0;
 
-	if (!(o.out = anon_file(p, &p->views_fd, "html pages", err)))
+	if (!(o.out = anon_file(p, &p->views_fd, "csv and pages", err)))
 		return -1;
-	if (!(o.csv_out = anon_file(p, &p->csv_fd, "csv files", err))) {
-		fclose(o.out);
-		return -1;
-	}
 	for (size_t i = 0; !rc && i < p->n_spools; i++) {
 		o.entity = p->spools[i].entity;
 		o.data_name = p->spools[i].path;
 		o.data_fd = p->spools[i].fd;
 		o.records = (unsigned long)p->spools[i].records;
-		rc = px_views_write(&o, add_view, p, err);
+		/* A long entity's CSV is written while its pages are: it
+		 * goes to a file of its own; a short one's to the pages'
+		 * (a file less to create for a small subject). */
+		if (px_html_pages(o.records) && !csv &&
+		    !(csv = anon_file(p, &p->csv_fd, "csv files", err)))
+			rc = -1;
+		o.csv_out = px_html_pages(o.records) ? csv : o.out;
+		if (!rc)
+			rc = px_views_write(&o, add_view, p, err);
 	}
 	if (fclose(o.out) && !rc)
-		rc = cantcreat(err, "html pages in", p->tmpdir);
-	if (fclose(o.csv_out) && !rc)
+		rc = cantcreat(err, "csv and pages in", p->tmpdir);
+	if (csv && fclose(csv) && !rc)
 		rc = cantcreat(err, "csv files in", p->tmpdir);
 	return rc ? -1 : 0;
 }

@@ -188,7 +188,8 @@ int px_views_write(const px_views_opts *o, px_views_add_fn add, void *ctx,
 	}
 	/* The CSV first, then the pages, as a reader lists them. */
 	snprintf(name, sizeof(name), "csv/%s.csv", o->entity);
-	if (add(ctx, name, 1, csv.off, csv.size, csv.sha, "text/csv", err))
+	if (add(ctx, name, o->csv_out != o->out, csv.off, csv.size, csv.sha,
+		"text/csv", err))
 		goto out;
 	for (unsigned long i = 0; i < ps.pages; i++) {
 		px_html_page_name(page, sizeof(page), o->entity, i + 1);

@@ -20,8 +20,8 @@
 
 /* Called for each file written, once they all are, CSV first then the
  * pages in order: name inside the package ("csv/x.csv", not kept), which
- * file holds it (csv: o->csv_out, else o->out), where it lies there and
- * its SHA-256. Returns 0, or -1 with err set. */
+ * file holds it (csv: o->csv_out when it is not o->out, else o->out), where it
+ * lies there and its SHA-256. Returns 0, or -1 with err set. */
 typedef int (*px_views_add_fn)(void *ctx, const char *name, int csv,
 			       uint64_t off, uint64_t size,
 			       const unsigned char sha256[32],
@@ -39,7 +39,9 @@ typedef struct px_views_opts {
 	FILE *out;     /* every page, one after the other (a nameless file:
 			* thousands of pages must not take a descriptor each);
 			* its fd is read back with pread to hash each file */
-	FILE *csv_out; /* every CSV, one after the other, the same way */
+	FILE *csv_out; /* the CSV, after the previous ones, the same way;
+			* out itself for an entity without pages (their
+			* lines would be mixed with the pages' otherwise) */
 } px_views_opts;
 
 /* Writes the CSV and any pages of one entity at the end of o->out,
