@@ -31,7 +31,8 @@ static const char usage[] =
     "and every witness: a trail edited and re-hashed, cut short or\n"
     "reordered is named by its first entry that disagrees.\n"
     "checkpoint signs the trail's head with the config's signing key\n"
-    "(request export does it after recording a package).\n"
+    "(request export does it after recording a package); --json prints\n"
+    "the head as a witness file {\"entries\": N, \"head\": HEX}.\n"
     "log prints the entries, oldest first.\n"
     "\n"
     "  --config F     deployment config; its \"ledger\" names the ledger,\n"
@@ -195,9 +196,17 @@ static int checkpoint(px_ledger *l, const px_config *cfg, int json,
 	if (px_audit_checkpoint_with(l, &(px_export_opts){.config = cfg}, &n,
 				     err))
 		return -1;
-	if (json)
-		printf("{\"entries\": %ld}\n", n);
-	else
+	if (json) {
+		/* The head as a witness file: kept away from the ledger, it
+		 * covers the entries after the last package's head. */
+		json_t *w = px_audit_witness_new(l, err);
+
+		if (!w)
+			return -1;
+		json_dumpf(w, stdout, 0);
+		putchar('\n');
+		json_decref(w);
+	} else
 		printf("audit trail checkpoint signed: %ld entries\n", n);
 	return PX_OK;
 }

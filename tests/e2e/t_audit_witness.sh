@@ -125,6 +125,26 @@ test_truncated_trail_is_named_by_the_checkpoint() {
 	expect_out "covers 8 entries, the ledger holds 4"
 }
 
+test_newest_checkpoint_cut_with_its_entries_is_caught_by_a_kept_head() {
+	two_exports
+	# The head as a witness file, kept off the ledger's host.
+	expect_exit 0 "$PORTEX" audit checkpoint $C --json
+	cp "$T/stdout" "$T/head.json"
+	[ "$(jget "$T/head.json" 'j')" = "{'entries': 8, 'head': '$(hash_of 8)'}" ] ||
+		fail "audit checkpoint --json: $(cat "$T/head.json")"
+	# The second export cut off with its checkpoint: the ledger alone
+	# and the packages (heads of 2 and 6 entries) cannot tell.
+	sql "DELETE FROM px_audit WHERE seq > 6; DELETE FROM px_checkpoints WHERE seq = 2;
+		UPDATE px_requests SET status = 'ready', package_path = NULL, package_sha256 = NULL,
+		package_pending = NULL, updated_at = (SELECT json_extract(details, '$.state.updated_at')
+		FROM px_audit WHERE seq = 6) WHERE id = 2"
+	rehash
+	expect_exit 0 "$PORTEX" audit verify $C --witness "$T/a.zip" --witness "$T/b.zip"
+	expect_out "audit trail intact: 6 entries"
+	expect_broken 7 "entries from 7 on, the last ones, were removed: the witness file $T/head.json covers 8 entries, the ledger holds 6" \
+		--witness "$T/head.json"
+}
+
 test_reordered_and_rehashed_entries_are_named() {
 	two_exports
 	sql "UPDATE px_audit SET seq = 99 WHERE seq = 4; UPDATE px_audit SET seq = 4 WHERE seq = 5; UPDATE px_audit SET seq = 5 WHERE seq = 99"
