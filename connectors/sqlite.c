@@ -30,24 +30,46 @@ struct px_source {
 	px_cell *cells;
 	const char **names;
 	size_t cap;
+	char *file; /* the path, for messages */
+	/* BEGIN, the read that takes the snapshot, COMMIT: prepared once. */
+	sqlite3_stmt *tx[3];
 };
+
+static const char *const tx_sql[3] = {
+    "BEGIN", "SELECT count(*) FROM sqlite_schema", "COMMIT"};
+
+/* Runs transaction statement i (prepared the first time). */
+static int tx_run(px_source *s, int i)
+{
+	int rc = SQLITE_OK;
+
+	if (!s->tx[i])
+		rc = sqlite3_prepare_v3(s->db, tx_sql[i], -1,
+					SQLITE_PREPARE_PERSISTENT, &s->tx[i],
+					NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s->tx[i]);
+		sqlite3_reset(s->tx[i]);
+	}
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
 
 /* The subject's read transaction. BEGIN alone is deferred: the read of
  * the schema is what takes the snapshot (WAL) or the shared lock
  * (rollback journal), now, before any of the subject's statements, so
  * that the sources of one export start from the same moment. It also
  * makes a missing or corrupt file "unavailable", not an SQL error later. */
-static int begin(px_source *s, const char *file, px_error *err)
+static int begin(px_source *s, px_error *err)
 {
-	int rc =
-	    sqlite3_exec(s->db, "BEGIN; SELECT count(*) FROM sqlite_schema",
-			 NULL, NULL, NULL);
+	int rc = tx_run(s, 0);
 
+	if (rc == SQLITE_OK)
+		rc = tx_run(s, 1);
 	if (rc == SQLITE_OK)
 		return 0;
 	px_error_set(err, PX_EXIT_UNAVAILABLE,
 		     "source %s: cannot open SQLite file %s: %s", s->cfg->name,
-		     file, sqlite3_errmsg(s->db));
+		     s->file, sqlite3_errmsg(s->db));
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
@@ -58,7 +80,7 @@ static int begin(px_source *s, const char *file, px_error *err)
 static void end_sqlite(px_source *s)
 {
 	if (s && s->db && !sqlite3_get_autocommit(s->db) &&
-	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	    tx_run(s, 2) != SQLITE_OK)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -71,6 +93,9 @@ static void close_sqlite(px_source *s)
 	for (size_t i = 0; s->coll_st && i < s->n_coll; i++)
 		sqlite3_finalize(s->coll_st[i]);
 	end_sqlite(s);
+	for (int i = 0; i < 3; i++)
+		sqlite3_finalize(s->tx[i]);
+	free(s->file);
 	sqlite3_close(s->db);
 	json_decref(s->plan);
 	free(s->resolve_st);
@@ -85,45 +110,37 @@ static int open_sqlite(const px_source_cfg *cfg, px_source **out, json_t **plan,
 {
 	json_t *path = json_object_get(cfg->json, "path");
 	px_source *s;
-	char *file;
 	int rc;
 
 	if (!json_is_string(path) || !json_string_length(path))
 		return px_cfg_error(err, cfg, "/path",
 				    "expected the path of an SQLite file");
-	s = calloc(1, sizeof(*s));
-	file = px_cfg_resolve_path(cfg, json_string_value(path));
-	if (!s || !file) {
-		free(s);
-		free(file);
+	if (!(s = calloc(1, sizeof(*s))))
 		return px_error_oom(err);
-	}
 	s->cfg = cfg;
+	s->file = px_cfg_resolve_path(cfg, json_string_value(path));
 	s->n_resolve = json_array_size(json_object_get(cfg->json, "resolve"));
 	s->n_coll = json_array_size(json_object_get(cfg->json, "collections"));
 	s->resolve_st = calloc(s->n_resolve + 1, sizeof(*s->resolve_st));
 	s->coll_st = calloc(s->n_coll + 1, sizeof(*s->coll_st));
-	if (!s->resolve_st || !s->coll_st) {
+	if (!s->file || !s->resolve_st || !s->coll_st) {
 		close_sqlite(s);
-		free(file);
 		return px_error_oom(err);
 	}
 	/* One thread uses the connection: no per-call mutex. */
-	rc = sqlite3_open_v2(file, &s->db,
+	rc = sqlite3_open_v2(s->file, &s->db,
 			     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		px_error_set(
-		    err, PX_EXIT_UNAVAILABLE,
-		    "source %s: cannot open SQLite file %s: %s", cfg->name,
-		    file, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		px_error_set(err, PX_EXIT_UNAVAILABLE,
+			     "source %s: cannot open SQLite file %s: %s",
+			     cfg->name, s->file,
+			     s->db ? sqlite3_errmsg(s->db)
+				   : sqlite3_errstr(rc));
 		close_sqlite(s);
-		free(file);
 		return -1;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
-	rc = begin(s, file, err);
-	free(file);
-	if (rc || px_sql_plan(cfg, &s->plan, err)) {
+	if (begin(s, err) || px_sql_plan(cfg, &s->plan, err)) {
 		close_sqlite(s);
 		return -1;
 	}
@@ -136,16 +153,8 @@ static int open_sqlite(const px_source_cfg *cfg, px_source **out, json_t **plan,
  * committed since the last one. */
 static int reset_sqlite(px_source *s, px_error *err)
 {
-	json_t *path = json_object_get(s->cfg->json, "path");
-	char *file;
-	int rc;
-
 	end_sqlite(s);
-	if (!(file = px_cfg_resolve_path(s->cfg, json_string_value(path))))
-		return px_error_oom(err);
-	rc = begin(s, file, err);
-	free(file);
-	return rc;
+	return begin(s, err);
 }
 
 /* Binds every :name parameter sqlite found in the statement to the

@@ -55,6 +55,10 @@ struct px_exporter {
 	int reopen;	       /* the last subject lost a source: open afresh */
 	json_t *entities;      /* entity -> records of the last subject */
 	px_progress *progress; /* the terminal display, or NULL */
+	/* The package folder last swept of crashed runs' leftovers, and
+	 * when (CLOCK_MONOTONIC seconds). */
+	char *swept_dir;
+	time_t swept_at;
 };
 
 /* One subject's run. o is the exporter's options with this subject's
@@ -853,6 +857,7 @@ void px_exporter_free(px_exporter *x)
 	close_sources(x);
 	px_signer_free(x->signer);
 	px_schemas_free(x->schemas);
+	free(x->swept_dir);
 	json_decref(x->entities);
 	px_progress_free(x->progress);
 	if (x->o.password) {
@@ -964,6 +969,31 @@ static int add_statements(struct run *r, json_t *manifest, px_error *err)
 		 : 0;
 }
 
+/* 1 when this exporter swept out_path's folder (and the spool folder)
+ * less than SWEEP_EVERY_S ago, so that a worker reads its folder once
+ * a minute, not once per package; 0 when the package should sweep, which
+ * is then recorded. */
+#define SWEEP_EVERY_S 60
+static int swept_lately(px_exporter *x, const char *out_path)
+{
+	const char *slash = strrchr(out_path, '/');
+	size_t n = slash ? (size_t)(slash - out_path) : 0;
+	struct timespec ts;
+	char *dir;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (x->swept_dir && strlen(x->swept_dir) == n &&
+	    !strncmp(x->swept_dir, out_path, n) &&
+	    ts.tv_sec - x->swept_at < SWEEP_EVERY_S)
+		return 1;
+	if ((dir = strndup(out_path, n))) {
+		free(x->swept_dir);
+		x->swept_dir = dir;
+		x->swept_at = ts.tv_sec;
+	}
+	return 0;
+}
+
 int px_exporter_run(px_exporter *x, const px_export_subject *js,
 		    px_export_result *res, px_error *err)
 {
@@ -995,6 +1025,7 @@ int px_exporter_run(px_exporter *x, const px_export_subject *js,
 		goto out;
 	}
 	po.target = o.out_path;
+	po.swept = swept_lately(x, o.out_path);
 	po.force = o.force;
 	po.password = o.password;
 	po.signer = r.signer;

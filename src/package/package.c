@@ -150,8 +150,10 @@ px_package *px_package_new(const px_package_opts *o, px_error *err)
 	}
 	/* What a crash of an older portex left: its temporary archive, its
 	 * spool folder with the records in clear. */
-	px_workfile_sweep(dir, PX_WORKFILE_PREFIX);
-	px_workfile_sweep(tmpdir, PX_SPOOL_PREFIX);
+	if (!o->swept) {
+		px_workfile_sweep(dir, PX_WORKFILE_PREFIX);
+		px_workfile_sweep(tmpdir, PX_SPOOL_PREFIX);
+	}
 	/* The archive is written next to its target so that publishing is
 	 * a link() within one file system. */
 	if (px_workfile_new(&p->zip, dir, "the package", err))

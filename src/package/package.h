@@ -27,6 +27,12 @@ typedef struct px_package_opts {
 	 * is published, or NULL: a failure (err set) publishes nothing. */
 	int (*before_publish)(void *ctx, const char *sha256_hex, px_error *err);
 	void *before_publish_ctx;
+	/* 1: the caller swept the target's folder and the spool folder of
+	 * what crashed runs left (px_workfile_sweep) a moment ago; the
+	 * package does not read them again. A bulk run of thousands of
+	 * packages in one folder would otherwise read the whole folder
+	 * for each one. */
+	int swept;
 } px_package_opts;
 
 /* Checks the target can be written (folder exists and is writable, no

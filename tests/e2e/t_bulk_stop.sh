@@ -67,13 +67,13 @@ exited() {
 	wait "$1" || RC=$?
 }
 
-# check_out N_OK: out/ holds exactly the packages of the index's N_OK
-# "ok" lines (SHA-256 as indexed), many@'s among them with its 10,000
-# answers when N_OK > 0; nothing temporary in out/ or TMPDIR.
+# check_out N_OK [MANY=1]: out/ holds exactly the packages of the index's
+# N_OK "ok" lines (SHA-256 as indexed), many@'s among them with its 10,000
+# answers when N_OK > 0 and MANY is 1; nothing temporary in out/ or TMPDIR.
 check_out() {
-	/usr/bin/python3 - "$T/out" "$1" <<'PY' || fail "out-dir check failed"
+	/usr/bin/python3 - "$T/out" "$1" "${2:-1}" <<'PY' || fail "out-dir check failed"
 import hashlib, json, os, sys, zipfile
-d, n = sys.argv[1], int(sys.argv[2])
+d, n, many = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 idx = os.path.join(d, "index.ndjson")
 lines = [json.loads(l) for l in open(idx)] if os.path.exists(idx) else []
 ok = {e["id"]: e for e in lines if e["status"] == "ok"}
@@ -88,7 +88,7 @@ for e in ok.values():
         z = zipfile.ZipFile(p)
         got = len(json.loads(z.read("data/answer.json"))["records"])
         assert got == 10000 == e["entities"]["answer"], (got, e)
-if n:
+if n and many:
     assert "many@example.org" in [e["subject"]["email"] for e in ok.values()]
 left = [f for f in os.listdir(d) if f.startswith(".portex-")]
 left += os.listdir(os.environ["TMPDIR"])
@@ -220,6 +220,36 @@ lines = [json.loads(l) for l in open(sys.argv[2])]
 assert len(lines) == 1 and lines[0]["status"] == "ok", lines
 assert lines[0]["attempts"] == 3, lines
 PY
+	verify_all
+}
+
+# Ledger mode: the job that failed with 69 goes back to the queue with
+# its backoff (2 s, then 4 s), and worker --once waits for it rather than
+# exiting with a job left; the third attempt exports. The ledger keeps
+# the attempts, the request is exported once, the index says 3 attempts.
+test_ledger_mode_retries_a_source_down_for_two_attempts() {
+	setup
+	printf 'email\nalice@example.org\n' >"$T/alice.csv"
+	expect_exit 0 "$PORTEX" bulk --config "$T/cfg.json" --out-dir "$T/out" \
+		--subjects "$T/alice.csv" --enqueue
+	mock_fault 500 2 /learners/lookup
+	expect_exit 0 "$PORTEX" worker --config "$T/cfg.json" --once --json
+	[ "$(mock_stat faults_served)" = 2 ] || fail "the 500s were not served"
+	# done at the third attempt; the last failure is kept beside it
+	[ "$(jobs_sql "SELECT state, attempts, last_code FROM px_jobs")" = \
+		"done|3|69" ] || fail "jobs: $(jobs_sql "SELECT * FROM px_jobs")"
+	jobs_sql "SELECT last_error FROM px_jobs" | grep -qF "HTTP 500" ||
+		fail "last error: $(jobs_sql "SELECT last_error FROM px_jobs")"
+	[ "$(jobs_sql "SELECT r.status FROM px_jobs j JOIN px_requests r
+		ON r.id = j.request_id")" = exported ] ||
+		fail "the job's request is not exported"
+	/usr/bin/python3 - "$T/out/index.ndjson" <<'PY' || fail "index check failed"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert len(lines) == 1 and lines[0]["status"] == "ok", lines
+assert lines[0]["attempts"] == 3, lines
+PY
+	check_out 1 0
 	verify_all
 }
 
