@@ -384,7 +384,8 @@ static int resolve_step(struct run *r, struct src *s, size_t j,
 	px_export_step told = {.kind = PX_STEP_RESOLVE,
 			       .source = s->cfg.name,
 			       .key = key,
-			       .found = 1};
+			       .found = 1,
+			       .needs = json_object_get(st, "needs")};
 	int rc = r->simulate
 		     ? 1
 		     : s->conn->resolve(s->handle, j, r->keys, &value, err);

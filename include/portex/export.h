@@ -34,6 +34,8 @@ typedef struct px_export_step {
 	const char *category; /* RECORDS, FETCHED: the collection's */
 	uint64_t records;     /* RECORDS, FETCHED */
 	int found;	      /* RESOLVE: the step found the subject */
+	const json_t *needs;  /* RESOLVE: the keys it needs (array of
+			       * strings); borrowed */
 } px_export_step;
 
 typedef struct px_export_opts {

@@ -51,9 +51,10 @@ static void on_step(void *ctx, const px_export_step *st)
 		px_progress_step(r->tty, st);
 	if (st->kind == PX_STEP_RESOLVE)
 		json_array_append_new(r->resolve,
-				      json_pack("{s:s, s:s, s:b}", "source",
-						st->source, "provides", st->key,
-						"found", st->found));
+				      json_pack("{s:s, s:s, s:O?, s:b}",
+						"source", st->source,
+						"provides", st->key, "needs",
+						st->needs, "found", st->found));
 	else if (st->kind == PX_STEP_FETCHED)
 		json_array_append_new(
 		    r->collections,
@@ -92,9 +93,17 @@ static void print_text(const json_t *rep, int with_subject)
 	if (!json_array_size(json_object_get(rep, "resolve")))
 		printf("  (no resolve step)\n");
 	json_array_foreach (json_object_get(rep, "resolve"), i, v) {
+		const json_t *n;
+		size_t k;
+
 		printf("  %zu. %s: %s", i + 1,
 		       json_string_value(json_object_get(v, "source")),
 		       json_string_value(json_object_get(v, "provides")));
+		json_array_foreach (json_object_get(v, "needs"), k, n)
+			printf("%s%s", k ? ", " : " (from ",
+			       json_string_value(n));
+		if (json_array_size(json_object_get(v, "needs")))
+			putchar(')');
 		if (with_subject)
 			printf(" %s", json_is_true(json_object_get(v, "found"))
 					  ? "found"

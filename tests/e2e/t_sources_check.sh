@@ -83,15 +83,17 @@ r = json.load(open(sys.argv[1]))
 order = [(s["source"], s["provides"]) for s in r["resolve"]]
 assert order == [("campus", "campus_account_id"), ("polylearn", "polylearn_id"),
                  ("classe", "classe_user_id")], order
+assert r["resolve"][0]["needs"] == ["email"], r["resolve"][0]
+assert sorted(r["resolve"][2]["needs"]) == ["campus_account_id", "email"], r["resolve"][2]
 assert "collections" not in r
 EOF
 	expect_exit 0 check
-	expect_out "1. campus: campus_account_id"
-	expect_out "3. classe: classe_user_id"
+	expect_out "1. campus: campus_account_id (from email)"
+	expect_out "3. classe: classe_user_id (from "
 	# with a subject: the steps that ran, found or not
 	expect_exit 0 check --subject email=alice.dubois@example.org
-	expect_out "1. campus: campus_account_id found"
-	expect_out "polylearn_id not found"
+	expect_out "1. campus: campus_account_id (from email) found"
+	expect_out "polylearn_id (from email) not found"
 }
 
 # same_failure CODE TEXT: sources check and export both exit CODE naming TEXT
