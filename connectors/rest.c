@@ -565,9 +565,11 @@ static const char *const source_keys[] = {"profile",
 					  "client_key",
 					  NULL};
 /* Every secret some auth type reads (rest_auth.c). */
-static const char *const auth_keys[] = {
-    "client_id", "client_secret", "username",	 "password",
-    "token",	 "api_key",	  "private_key", NULL};
+static const char *const auth_keys[] = {"client_id",   "client_secret",
+					"username",    "password",
+					"token",       "api_key",
+					"private_key", "private_key_passphrase",
+					"key_id",      NULL};
 static const px_config_keys config_keys[] = {
     {"", source_keys},
     {"/auth", auth_keys},

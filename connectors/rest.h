@@ -112,6 +112,7 @@ struct px_source {
 	char *client_id;   /* OAuth2 */
 	char *client_secret;
 	void *jwt_key; /* EVP_PKEY of private_key_jwt, or NULL */
+	char *jwt_kid; /* its key id (the JWT header's kid), or NULL */
 	char *token_url;
 	char *token; /* cached access token */
 	time_t token_expiry;
@@ -162,8 +163,10 @@ void rest_add_secret(px_source *s, const char *secret);
 char *rest_basic_header(const char *user, const char *pass);
 
 /* rest_jwt.c: private_key_jwt. Loads the PEM RSA key at path into
- * s->jwt_key (freed by rest_auth_free()); -1 with a config error. */
-int rest_jwt_load_key(px_source *s, const char *path, px_error *err);
+ * s->jwt_key, decrypted with passphrase (or NULL), and kid (or NULL) into
+ * s->jwt_kid (both freed by rest_auth_free()); -1 with a config error. */
+int rest_jwt_load_key(px_source *s, const char *path, const char *passphrase,
+		      const char *kid, px_error *err);
 /* A fresh signed client assertion for the token request, malloc'd; NULL
  * with err set. */
 char *rest_jwt_assertion(px_source *s, px_error *err);

@@ -176,9 +176,23 @@ static int jwt_key_from_cfg(px_source *s, px_error *err)
 				    "expected the path of the PEM RSA key "
 				    "(the profile's client_auth is "
 				    "\"private_key_jwt\")");
+	const json_t *a = json_object_get(s->cfg->json, "auth");
+	const json_t *pass = json_object_get(a, "private_key_passphrase");
+	const json_t *kid = json_object_get(a, "key_id");
+
+	if ((pass && (!json_is_string(pass) || !json_string_length(pass))) ||
+	    (kid && (!json_is_string(kid) || !json_string_length(kid))))
+		return px_cfg_error(err, s->cfg,
+				    pass && !json_string_length(pass)
+					? "/auth/private_key_passphrase"
+					: "/auth/key_id",
+				    "expected a non-empty string");
+	if (pass) /* borrowed from the config, which outlives the source */
+		rest_add_secret(s, json_string_value(pass));
 	if (!(path = px_cfg_resolve_path(s->cfg, json_string_value(v))))
 		return px_error_oom(err);
-	rc = rest_jwt_load_key(s, path, err);
+	rc = rest_jwt_load_key(s, path, json_string_value(pass),
+			       json_string_value(kid), err);
 	free(path);
 	return rc;
 }
@@ -445,6 +459,8 @@ void rest_auth_free(px_source *s)
 	wipe(&s->token);
 	EVP_PKEY_free(s->jwt_key);
 	s->jwt_key = NULL;
+	free(s->jwt_kid);
+	s->jwt_kid = NULL;
 	free(s->token_url);
 	s->token_url = NULL;
 	for (size_t i = 0; i < s->n_owned; i++)

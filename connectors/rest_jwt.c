@@ -2,8 +2,10 @@
  * rest_jwt.c - private_key_jwt client authentication (RFC 7523 2.2, OpenID
  * Connect Core 9) for partners that refuse shared secrets: the token
  * request carries a short-lived JWT signed with the client's RSA key
- * (RS256). The key is read from a PEM file once, at open; it never reaches
- * a message, and its bytes are freed with the source.
+ * (RS256), naming the key's id (kid) when the config gives one. The key
+ * is read from a PEM file once, at open (decrypted with its passphrase
+ * when it has one, never asked for on a terminal); neither reaches a
+ * message, and the key's bytes are freed with the source.
  */
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -17,20 +19,53 @@
 
 #define LIFETIME_S 300 /* the assertion's life: enough for one request */
 
-int rest_jwt_load_key(px_source *s, const char *path, px_error *err)
+/* The passphrase of an encrypted key: never a prompt on the terminal. */
+struct pass {
+	const char *text; /* or NULL */
+	int asked;
+};
+
+static int pass_cb(char *buf, int size, int rwflag, void *u)
 {
+	struct pass *p = u;
+	size_t n = p->text ? strlen(p->text) : 0;
+
+	(void)rwflag;
+	p->asked = 1;
+	if (!p->text || n > (size_t)size)
+		return 0;
+	memcpy(buf, p->text, n);
+	return (int)n;
+}
+
+int rest_jwt_load_key(px_source *s, const char *path, const char *passphrase,
+		      const char *kid, px_error *err)
+{
+	struct pass p = {passphrase, 0};
 	FILE *f = fopen(path, "r");
-	EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, pass_cb, &p) : NULL;
 
 	if (f)
 		fclose(f);
+	if (!k && p.asked && !passphrase)
+		return px_cfg_error(err, s->cfg, "/auth/private_key",
+				    "%s: the key is encrypted; give its "
+				    "passphrase as auth.private_key_passphrase "
+				    "(${VARIABLE})",
+				    path);
+	if (!k && p.asked)
+		return px_cfg_error(err, s->cfg, "/auth/private_key_passphrase",
+				    "does not decrypt the key in %s", path);
 	if (!k || EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA) {
 		EVP_PKEY_free(k);
 		return px_cfg_error(err, s->cfg, "/auth/private_key",
 				    "%s: expected a PEM RSA private key "
-				    "without a passphrase (private_key_jwt "
-				    "signs with RS256)",
+				    "(private_key_jwt signs with RS256)",
 				    path);
+	}
+	if (kid && !(s->jwt_kid = strdup(kid))) {
+		EVP_PKEY_free(k);
+		return px_error_oom(err);
 	}
 	s->jwt_key = k;
 	return 0;
@@ -54,8 +89,8 @@ char *rest_jwt_assertion(px_source *s, px_error *err)
 	unsigned char jti[16], *sig = NULL;
 	char jtix[33], *head = NULL, *body = NULL, *sig64 = NULL, *out = NULL;
 	time_t now = time(NULL);
-	json_t *claims;
-	char *cj = NULL;
+	json_t *claims, *hdr;
+	char *cj = NULL, *hj = NULL;
 	rest_buf in = {0};
 	EVP_MD_CTX *md = NULL;
 	size_t siglen = 0;
@@ -75,7 +110,13 @@ char *rest_jwt_assertion(px_source *s, px_error *err)
 			   s->token_url, "jti", jtix, "iat", (json_int_t)now,
 			   "exp", (json_int_t)(now + LIFETIME_S));
 	cj = claims ? json_dumps(claims, JSON_COMPACT) : NULL;
-	head = b64url("{\"alg\":\"RS256\",\"typ\":\"JWT\"}", 27);
+	/* kid: which of the client's registered keys signed (RFC 7515 4.1.4) */
+	hdr = s->jwt_kid
+		  ? json_pack("{s:s, s:s, s:s}", "alg", "RS256", "typ", "JWT",
+			      "kid", s->jwt_kid)
+		  : json_pack("{s:s, s:s}", "alg", "RS256", "typ", "JWT");
+	hj = hdr ? json_dumps(hdr, JSON_COMPACT) : NULL;
+	head = hj ? b64url(hj, strlen(hj)) : NULL;
 	body = cj ? b64url(cj, strlen(cj)) : NULL;
 	if (!head || !body || rest_buf_printf(&in, "%s.%s", head, body) ||
 	    !(md = EVP_MD_CTX_new()) ||
@@ -97,7 +138,9 @@ char *rest_jwt_assertion(px_source *s, px_error *err)
 	}
 	EVP_MD_CTX_free(md);
 	json_decref(claims);
+	json_decref(hdr);
 	free(cj);
+	free(hj);
 	free(head);
 	free(body);
 	free(sig);

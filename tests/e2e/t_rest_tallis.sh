@@ -375,6 +375,40 @@ test_private_key_jwt_needs_a_readable_rsa_key() {
 	failed_cleanly 78 "/auth/private_key" "expected a PEM RSA private key"
 }
 
+# A key with a passphrase and an id: the partner has several keys of
+# this client registered and checks the JWT header's kid. The passphrase
+# reaches no output, error or ledger file.
+test_private_key_jwt_with_kid_and_encrypted_key() {
+	local pass=pp-9f8e7d6c5b4a
+	jwt_setup
+	# shellcheck disable=SC2086
+	curl -sf ${MOCK_CURL_ARGS:-} -X POST --data '{"jwt_kid": "portex-2026"}' \
+		"$URL/_control" >/dev/null || fail "cannot reach the mock's /_control"
+	openssl pkey -in "$T/jwt.key" -aes256 -passout "pass:$pass" -out "$T/enc.key"
+	export TL_KEY_PASS=$pass
+	tallis_config "$T/tl.json" "{\"auth\": {\"client_id\": \"\${TL_CLIENT_ID}\", \"private_key\": \"$T/enc.key\", \"private_key_passphrase\": \"\${TL_KEY_PASS}\", \"key_id\": \"portex-2026\"}}"
+	expect_exit 0 export_subject alice@example.org
+	check_package
+	[ "$(mock_stat jwt_verified)" -ge 1 ] || fail "no client assertion verified"
+	! grep -rqF "$pass" "$T/stderr" "$T/stdout" "$T/ledger.db" "$T/out.zip" 2>/dev/null ||
+		fail "the passphrase reached the output, the ledger or the package"
+	# the mock refuses a JWT naming another key id
+	rm -f "$T/out.zip"
+	tallis_config "$T/tl.json" "{\"auth\": {\"client_id\": \"\${TL_CLIENT_ID}\", \"private_key\": \"$T/enc.key\", \"private_key_passphrase\": \"\${TL_KEY_PASS}\", \"key_id\": \"other\"}, \"max_attempts\": 1}"
+	failed_cleanly 78 "source tallis" "OAuth2 token" "credentials refused"
+}
+
+test_private_key_jwt_encrypted_key_needs_its_passphrase() {
+	jwt_setup
+	openssl pkey -in "$T/jwt.key" -aes256 -passout pass:right-one -out "$T/enc.key"
+	tallis_config "$T/tl.json" "{\"auth\": {\"client_id\": \"\${TL_CLIENT_ID}\", \"private_key\": \"$T/enc.key\"}}"
+	failed_cleanly 78 "/auth/private_key" "the key is encrypted" "private_key_passphrase"
+	export TL_KEY_PASS=wrong-one-1234
+	tallis_config "$T/tl.json" "{\"auth\": {\"client_id\": \"\${TL_CLIENT_ID}\", \"private_key\": \"$T/enc.key\", \"private_key_passphrase\": \"\${TL_KEY_PASS}\"}}"
+	failed_cleanly 78 "/auth/private_key_passphrase" "does not decrypt the key"
+	! grep -qF "wrong-one-1234" "$T/stderr" "$T/stdout" || fail "the passphrase reached the output"
+}
+
 test_rate_limit_of_zero_fails_69() {
 	tallis_start
 	tallis_config

@@ -185,6 +185,7 @@ class State:
                       "jwt_verified": 0, "held": 0}
         self.inflight = 0
         self.jwt_public_key = None  # PEM path: Tallis takes client JWTs
+        self.jwt_kid = None  # the kid those JWTs must name, when set
 
     def take_fault(self, path, explicit=False):
         """The fault to serve on path; explicit: only one naming a path."""
@@ -334,6 +335,8 @@ class Handler(BaseHTTPRequestHandler):
                     STATE.token_ttl = cfg["token_ttl"]
                 if "jwt_public_key" in cfg:  # Tallis private_key_jwt
                     STATE.jwt_public_key = cfg["jwt_public_key"]
+                if "jwt_kid" in cfg:
+                    STATE.jwt_kid = cfg["jwt_kid"]
             return self.send_json(200, {"ok": True})
         if u.path == "/_reset":
             self.read_body()

@@ -157,8 +157,8 @@ class Tallis:
 
     def jwt_ok(self, h, form, state):
         """private_key_jwt (RFC 7523): the assertion's RS256 signature
-        checked by openssl against the key given by /_control, and its
-        claims (iss = sub = client, aud = this endpoint, exp, one jti)."""
+        checked by openssl against the key given by /_control (and its
+        kid, when /_control gave one), and its claims (iss = sub = client, aud = this endpoint, exp, one jti)."""
         if form.get("client_assertion_type") != \
                 "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" or \
                 not state.jwt_public_key:
@@ -180,6 +180,7 @@ class Tallis:
             return False
         now = time.time()
         good = ok and hdr.get("alg") == "RS256" and \
+            (not state.jwt_kid or hdr.get("kid") == state.jwt_kid) and \
             c.get("iss") == c.get("sub") == CLIENT_ID and \
             str(c.get("aud", "")).endswith("/tallis/token") and \
             c.get("iat", 0) <= now + 5 and now < c.get("exp", 0) <= now + 600 and \
