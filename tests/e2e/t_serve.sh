@@ -675,6 +675,9 @@ for line in open(sys.argv[1]):
     assert b["export"]["id"] == int(sys.argv[2]) and b["export"]["status"] == "ready", b
     assert b["export"]["download_url"] == sys.argv[3], b
 PY
+	# The export it carries is the document's Export (webhooks.exportReady).
+	/usr/bin/python3 -c 'import json, sys; json.dump(json.loads(json.loads(open(sys.argv[1]).readline())["body"])["export"], open(sys.argv[2], "w"))' "$T/hook.log" "$T/body"
+	conforms Export
 	grep -q '"event":"webhook.retry"' "$T/serve.log" || fail "retry not logged"
 	grep -q '"event":"webhook.delivered"' "$T/serve.log" || fail "delivery not logged"
 	serve_stop
