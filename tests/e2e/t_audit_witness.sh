@@ -7,6 +7,7 @@
 . "$PX_TOP/tests/e2e/lib.sh"
 . "$PX_TOP/tests/e2e/ledger.sh"
 . "$PX_TOP/tests/e2e/demo.sh"
+. "$PX_TOP/tests/e2e/serve.sh"
 BACKEND=sqlite
 
 # Two requests, each exported (add, identity, export-pending, exported):
@@ -245,6 +246,28 @@ test_worker_packages_record_the_head_and_are_checkpointed() {
 	# shellcheck disable=SC2086
 	expect_exit 0 "$PORTEX" audit verify $C $W
 	expect_out "signed checkpoints (signatures checked against the certificate given), 2 witnesses"
+}
+
+test_serve_packages_record_the_head_and_are_checkpointed() {
+	serve_setup
+	C="--config $T/demo.json"
+	serve_start
+	[ "$(create "$ALICE")" = 202 ] || fail "POST: $(cat "$T/body")"
+	wait_status "$(body 'j["id"]')" ready
+	curl -s -o "$T/s.zip" "$(body 'j["download_url"]')" || fail "download failed"
+	serve_stop
+	unpack "$T/s.zip" "$T/m"
+	e=$(jget "$T/m/manifest.json" 'j["audit"]["entries"]' 2>/dev/null) ||
+		fail "serve's package has no audit: $(cat "$T/m/manifest.json")"
+	[ "$(jget "$T/m/manifest.json" 'j["audit"]["head"]')" = "$(hash_of "$e")" ] ||
+		fail "its head is not entry $e's hash"
+	# The newest checkpoint covers the package's recording (the download
+	# entry after it is no package's: the next checkpoint covers it).
+	checkpoint_files "$(sqlite3 "$T/ledger.db" "SELECT max(seq) FROM px_checkpoints")"
+	grep -qx "entries $(sqlite3 "$T/ledger.db" "SELECT seq FROM px_audit WHERE action = 'request.exported'")" "$T/stmt.txt" ||
+		fail "the last checkpoint does not cover the export: $(head -3 "$T/stmt.txt")"
+	expect_exit 0 "$PORTEX" audit verify $C --witness "$T/s.zip"
+	expect_out "signed checkpoints (signatures checked against the certificate given), 1 witnesses"
 }
 
 test_worker_packages_name_a_rewritten_trail() {
