@@ -62,9 +62,6 @@ px_ledger *px_cli_open_ledger(const char *cmd, const char *config,
 
 	if (cfg)
 		*cfg = NULL;
-	/* SIGINT/SIGTERM end a wait on the ledger's server (exit 130); its
-	 * transaction is rolled back. */
-	px_interrupt_install();
 	if (config && !(c = px_config_load(config, err)))
 		return NULL;
 	l = px_ledger_open_config(c, uri, err);

@@ -11,6 +11,7 @@
 #include <zip.h>
 
 #include "cli/commands.h"
+#include "interrupt.h"
 #include "digest.h"
 #include "ledger/checkpoint_sign.h"
 #include "portex/config.h"
@@ -396,6 +397,9 @@ int cmd_audit(int argc, char **argv, px_error *err)
 				      argv[optind + 1]);
 	if (nw && !(w = calloc(nw, sizeof(*w))))
 		return px_error_oom(err);
+	/* SIGINT/SIGTERM end a wait on the ledger's server (exit 130; its
+	 * transaction is rolled back). */
+	px_interrupt_install();
 	l = px_cli_open_ledger("audit", config, uri, &cfg, err);
 	if (!l)
 		goto out;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "interrupt.h"
 #include "portex/config.h"
 #include "portex/ledger.h"
 #include "queue/purge.h"
@@ -102,6 +103,9 @@ int cmd_purge(int argc, char **argv, px_error *err)
 		return px_usage_error(err, "purge",
 				      "--out-dir and one of --expired or "
 				      "--older-than are needed");
+	/* SIGINT/SIGTERM end a wait on the ledger's server (exit 130; its
+	 * transaction is rolled back). */
+	px_interrupt_install();
 	if (!o.dry_run &&
 	    !(l = px_cli_open_ledger("purge", config, uri, NULL, err)))
 		return -1;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "interrupt.h"
 #include "cli/request_mail.h"
 #include "ledger/checkpoint_sign.h"
 #include "portex/config.h"
@@ -895,6 +896,9 @@ int cmd_request(int argc, char **argv, px_error *err)
 		return px_usage_error(err, "request",
 				      "identity: give --ask or --verified");
 	}
+	/* SIGINT/SIGTERM end a wait on the ledger's server (exit 130; its
+	 * transaction is rolled back). */
+	px_interrupt_install();
 	l = px_cli_open_ledger("request", o.config, o.ledger, &cfg, err);
 	rc = l ? px_cli_reconcile(l, px_cli_actor(o.actor, buf, sizeof(buf)),
 				  err)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "mail/mail.h"
 
 #define SMTP_DEFAULT_ATTACH_MAX (10L * 1024 * 1024)
@@ -207,6 +208,12 @@ static int classify(CURLcode rc, const struct exchange *x, const char *url,
 				    "TLS with SMTP server %s failed (%s): "
 				    "nothing was sent",
 				    url, curl_easy_strerror(rc));
+	case CURLE_ABORTED_BY_CALLBACK:
+		return px_error_set(err, PX_EXIT_INTERRUPTED,
+				    "interrupted: while sending through SMTP "
+				    "server %s: the server did not confirm the "
+				    "message",
+				    url);
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_OPERATION_TIMEDOUT:
@@ -226,6 +233,19 @@ static int classify(CURLcode rc, const struct exchange *x, const char *url,
 				    "(%s): %s",
 				    url, curl_easy_strerror(rc), reply);
 	}
+}
+
+/* SIGINT/SIGTERM (src/interrupt.h) end the transfer: curl calls this at
+ * least once a second, waiting or not. */
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)ctx;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return px_interrupted();
 }
 
 int px_smtp_send(const px_smtp *s, const char *to, FILE *msg, char *reply,
@@ -274,6 +294,8 @@ int px_smtp_send(const px_smtp *s, const char *to, FILE *msg, char *reply,
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, s->timeout);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	rc = curl_easy_perform(h);
 	if (rc != CURLE_OK)
 		ret = classify(rc, &x, url, err);

@@ -217,6 +217,40 @@ test_a_send_with_unknown_outcome_is_not_repeated_without_resend() {
 	smtp_stop
 }
 
+# A server that accepts the connection and never says a word: SIGTERM
+# ends the wait with 130, nothing is delivered.
+test_sigterm_while_a_silent_smtp_server_keeps_portex_waiting_exits_130() {
+	/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(5)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+' "$T/silent.port" &
+	SILENT=$!
+	trap 'kill $SILENT 2>/dev/null || true' EXIT
+	for _ in $(seq 100); do
+		[ -s "$T/silent.port" ] && break
+		sleep 0.1
+	done
+	SMTP_PORT=$(cat "$T/silent.port")
+	mail_setup
+	timeout -s KILL 30 "$PORTEX" request deliver "$ID" --method email $C \
+		>"$T/stdout" 2>"$T/stderr" &
+	local pid=$! rc=0
+	for _ in $(seq 100); do
+		ss -tn 2>/dev/null | grep -q ":$SMTP_PORT .*ESTAB\|ESTAB.*:$SMTP_PORT " && break
+		sleep 0.05
+	done
+	sleep 0.5
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" = 130 ] || fail "exit $rc, expected 130: $(cat "$T/stderr")"
+	expect_err "interrupted: while sending through SMTP server smtp://127.0.0.1:$SMTP_PORT"
+	[ "$(status_of "$ID")" = exported ] || fail "marked delivered"
+}
+
 test_encrypted_package_password_goes_in_a_second_message_only() {
 	smtp_start
 	mail_setup
