@@ -5,6 +5,7 @@
  * UTF-8 and no value from a source can open a tag or an attribute.
  */
 #include "html/index_html.h"
+#include "encode/jsoncopy.h"
 #include "jsonout.h"
 #include "jsonscan.h"
 #include "portex/connector.h"
@@ -186,7 +187,15 @@ void px_html_member(FILE *out, px_lang lang, const px_jmember *m, px_buf *s)
 		break;
 	case PX_JK_CONTAINER:
 		/* as jsonout writes it back: the CSV's text, nested decimals
-		 * with their digits */
+		 * with their digits; copied when that is sure to be the same
+		 * bytes (jsoncopy.h), else parsed and written */
+		s->len = 0;
+		if (!px_json_copy(m->val, m->vlen, s)) {
+			fputs("<code>", out);
+			px_html_textn(out, s->data, s->len);
+			fputs("</code>", out);
+			break;
+		}
 		v = px_json_load_exact(m->val, m->vlen, 0, &jerr, NULL);
 		px_html_value(out, lang, v);
 		json_decref(v);

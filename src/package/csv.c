@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encode/jsoncopy.h"
 #include "jsonout.h"
 #include "jsonscan.h"
 #include "portex/connector.h"
@@ -59,14 +60,20 @@ static int value(FILE *out, const px_jmember *m, px_buf *s)
 		break;
 	}
 	/* arrays and objects as the data file's writer writes them back
-	 * (nested decimals with their digits) */
-	if (!(v = px_json_load_exact(m->val, m->vlen, 0, &jerr, NULL)))
-		return 1;
+	 * (nested decimals with their digits): copied when that is sure to
+	 * be the same bytes, else parsed and written */
 	s->len = 0;
-	rc = px_json_append(s, v);
-	json_decref(v);
-	if (rc)
+	if ((rc = px_json_copy(m->val, m->vlen, s)) < 0)
 		return -1;
+	if (rc) {
+		if (!(v = px_json_load_exact(m->val, m->vlen, 0, &jerr, NULL)))
+			return 1;
+		s->len = 0;
+		rc = px_json_append(s, v);
+		json_decref(v);
+		if (rc)
+			return -1;
+	}
 	field(out, s->data, s->len);
 	return 0;
 }
