@@ -176,6 +176,13 @@ test_unwritable_output_folder_is_refused() {
 		bin=$T/portex
 		cp "$PORTEX" "$bin"
 		chmod 755 "$bin"
+		# Under valgrind $PORTEX is a wrapper running $PORTEX_REAL,
+		# which lives in the clone too.
+		if [ -n "${PORTEX_REAL:-}" ]; then
+			cp "$PORTEX_REAL" "$T/portex-real"
+			chmod 755 "$T/portex-real"
+			export PORTEX_REAL=$T/portex-real
+		fi
 	fi
 	expect_exit 73 $as_user "$bin" export --config "$T/demo.json" \
 		--subject email=alice.martin@example.org --unsigned \
