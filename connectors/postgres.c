@@ -41,6 +41,9 @@ struct px_source {
 	/* An earlier query failed or was cancelled: the transaction is
 	 * aborted and every later query would fail for that reason. */
 	int broken;
+	/* end() closed the subject's transaction: the next reset() only
+	 * begins one. */
+	int ended;
 };
 
 /* Names source, host and database; never the conninfo, which may hold a
@@ -832,18 +835,39 @@ static const px_config_keys config_keys[] = {
     {NULL, NULL},
 };
 
+/* The subject's reads are over: its read-only transaction ends (aborted
+ * or not), so that a worker waiting for its next subject is "idle", not
+ * "idle in transaction" holding a snapshot that keeps VACUUM from
+ * cleaning up after the platform's writes. A connection that cannot
+ * (still busy with an abandoned cursor, lost) is left as it is: the next
+ * reset() fails and the caller opens it afresh. */
+static void end_postgres(px_source *s)
+{
+	px_error ignored = PX_ERROR_INIT;
+	PGresult *r;
+
+	if (!s || s->ended || !(r = exec(s, "", "ROLLBACK", 0, NULL, &ignored)))
+		return;
+	if (PQresultStatus(r) == PGRES_COMMAND_OK)
+		s->ended = 1, s->broken = 0;
+	PQclear(r);
+}
+
 /* The next subject gets its own snapshot: the previous read-only
- * transaction ends (aborted or not) and a new one starts. */
+ * transaction ends (aborted or not), unless end() did, and a new one
+ * starts. */
 static int reset_postgres(px_source *s, px_error *err)
 {
-	PGresult *r = exec(s, "", "ROLLBACK", 0, NULL, err);
+	if (!s->ended) {
+		PGresult *r = exec(s, "", "ROLLBACK", 0, NULL, err);
 
-	/* A connection still busy with an abandoned cursor fails here and
-	 * is opened afresh by the caller. */
-	if (!r)
-		return -1;
-	PQclear(r);
-	s->broken = 0;
+		/* A connection still busy with an abandoned cursor fails
+		 * here and is opened afresh by the caller. */
+		if (!r)
+			return -1;
+		PQclear(r);
+	}
+	s->ended = s->broken = 0;
 	return begin(s, s->timeout, err);
 }
 
@@ -857,4 +881,5 @@ const px_connector px_connector_postgres = {
     .config_keys = config_keys,
 
     .reset = reset_postgres,
+    .end = end_postgres,
 };

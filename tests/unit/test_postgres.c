@@ -669,6 +669,58 @@ static void test_one_connection_and_snapshot_per_source(void **state)
 	src_close(&x);
 }
 
+/* The state of the backend whose pid the first record holds. */
+static const char *backend_state(struct got *g, char *buf, size_t size)
+{
+	char sql[200];
+	PGconn *c = admin_connect("postgres");
+	PGresult *r;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT state FROM pg_stat_activity WHERE pid = %lld",
+		 json_integer_value(
+		     json_object_get(json_array_get(g->records, 0), "pid")));
+	r = PQexec(c, sql);
+	snprintf(buf, size, "%s",
+		 PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "(gone)");
+	PQclear(r);
+	PQfinish(c);
+	return buf;
+}
+
+/* Bulk: between subjects the connection holds no transaction ("idle",
+ * not "idle in transaction" with a snapshot that keeps VACUUM from
+ * cleaning up), and the next subject gets a fresh snapshot. Before,
+ * the transaction stayed open until the next subject began. */
+static void test_no_transaction_held_between_subjects(void **state)
+{
+	struct src x;
+	struct got g = {0};
+	char st[64];
+
+	(void)state;
+	open_one(&x, "SELECT pg_backend_pid() AS pid, now() AS t", "");
+	assert_int_equal(fetch_with(&x, &g, sink), 0);
+	assert_string_equal(backend_state(&g, st, sizeof(st)),
+			    "idle in transaction");
+	assert_non_null(px_connector_postgres.end);
+	px_connector_postgres.end(x.s);
+	assert_string_equal(backend_state(&g, st, sizeof(st)), "idle");
+	px_connector_postgres.end(x.s); /* twice is harmless */
+	assert_int_equal(px_connector_postgres.reset(x.s, &x.err), 0);
+	assert_int_equal(fetch_with(&x, &g, sink), 0);
+	assert_int_equal(json_array_size(g.records), 2);
+	/* one connection, another snapshot */
+	assert_true(
+	    json_equal(json_object_get(json_array_get(g.records, 0), "pid"),
+		       json_object_get(json_array_get(g.records, 1), "pid")));
+	assert_false(
+	    json_equal(json_object_get(json_array_get(g.records, 0), "t"),
+		       json_object_get(json_array_get(g.records, 1), "t")));
+	json_decref(g.records);
+	src_close(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -692,6 +744,7 @@ int main(void)
 	    cmocka_unit_test(test_sink_error_stops_the_fetch),
 	    cmocka_unit_test(test_server_gone_mid_way_is_unavailable),
 	    cmocka_unit_test(test_one_connection_and_snapshot_per_source),
+	    cmocka_unit_test(test_no_transaction_held_between_subjects),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
