@@ -124,7 +124,23 @@ static json_t *epoch(const json_t *v, long double per_s)
 	char out[48], *e;
 
 	if (json_is_integer(v)) {
-		x = (long double)json_integer_value(v);
+		/* exact in integers: a long double may be a double (or
+		 * emulated as one), too narrow for nanoseconds since 1970 */
+		long long i = json_integer_value(v);
+		long long per_ms =
+		    per_s >= 1000.0L ? (long long)(per_s / 1000) : 0;
+
+		if (per_ms) {
+			t = i / per_ms - (i % per_ms < 0);
+		} else {
+			if (i < -62135596800LL || i > 253402300799LL)
+				return NULL;
+			t = i * 1000;
+		}
+		if (t < -62135596800000LL || t > 253402300799999LL)
+			return NULL;
+		px_rfc3339_from_epoch(t, 1, out, sizeof(out));
+		return json_string(out);
 	} else {
 		if (!dig && json_is_string(v))
 			dig = json_string_value(v);
