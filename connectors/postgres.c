@@ -454,18 +454,12 @@ static int result_error(struct query *q, const PGresult *r, px_error *err)
 typedef int (*row_fn)(struct query *q, const PGresult *r, int row, void *ctx,
 		      px_error *err);
 
-/* Abandons a running query after the sink failed, so the server stops
- * working for nothing. The server just sent a row: it is there. */
-static void cancel(PGconn *conn)
-{
-	PGcancel *c = PQgetCancel(conn);
-	char buf[256];
-
-	if (c) {
-		PQcancel(c, buf, sizeof(buf));
-		PQfreeCancel(c);
-	}
-}
+/* A query abandoned because the sink failed is not cancelled: libpq 15's
+ * PQcancel() waits, with no deadline, for the postmaster to answer (a
+ * stopped one never does). The connection is marked broken instead and
+ * closed: the server stops at its next row sent to a closed socket, or at
+ * its statement_timeout. (libpq 17's PQcancelPoll would allow a bounded
+ * cancel.) */
 
 static int run(struct query *q, row_fn fn, void *ctx, px_error *err)
 {
@@ -489,7 +483,6 @@ static int run(struct query *q, row_fn fn, void *ctx, px_error *err)
 			if (fn(q, r, 0, ctx, err)) {
 				failed = 1;
 				q->s->broken = 1;
-				cancel(conn);
 			}
 		} else if (st == PGRES_FATAL_ERROR) {
 			failed = 1;
@@ -610,8 +603,6 @@ static int run_cursor(struct query *q, row_fn fn, void *ctx, px_error *err)
 		for (int i = 0; i < n; i++) {
 			if (fn(q, r, i, ctx, err)) {
 				q->s->broken = 1;
-				if (more)
-					cancel(q->s->conn);
 				PQclear(r);
 				return -1;
 			}
