@@ -557,63 +557,6 @@ test_a_full_queue_answers_503_with_retry_after() {
 	serve_stop
 }
 
-# hook_start: the portal's webhook receiver on a free port; it logs each
-# call to $T/hook.log ({ts, sig, id, body, answered}) and answers 500 to
-# the first call, and to every call while $T/hook.fail exists; else 204.
-# $HOOK_URL; $hook its pid.
-hook_start() {
-	cat >"$T/hook.py" <<'PY'
-import http.server, json, os, sys
-calls = []
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        calls.append(1)
-        code = 500 if len(calls) == 1 or os.path.exists(sys.argv[3]) else 204
-        with open(sys.argv[2], "a") as f:
-            f.write(json.dumps({"ts": self.headers["X-Portex-Timestamp"],
-                                "sig": self.headers["X-Portex-Signature"],
-                                "id": self.headers["X-Portex-Delivery"],
-                                "body": body.decode(), "answered": code}) + "\n")
-        self.send_response(code)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-open(sys.argv[1], "w").write(str(s.server_port))
-s.serve_forever()
-PY
-	/usr/bin/python3 "$T/hook.py" "$T/hook.port" "$T/hook.log" "$T/hook.fail" &
-	hook=$!
-	for _ in $(seq 100); do [ -s "$T/hook.port" ] && break; sleep 0.05; done
-	HOOK_URL="http://127.0.0.1:$(cat "$T/hook.port")/portex"
-	export PX_TEST_HOOK_SECRET=hook-secret-00112233445566778899
-}
-
-# hook_calls N: waits (bounded) until the receiver has had N calls
-hook_calls() {
-	for _ in $(seq 200); do [ "$(wc -l <"$T/hook.log" 2>/dev/null)" -ge "$1" ] && break; sleep 0.05; done
-	[ "$(wc -l <"$T/hook.log" 2>/dev/null)" -ge "$1" ] || fail "expected $1 webhook calls: $(cat "$T/hook.log" 2>/dev/null)"
-}
-
-# hook_taken N: waits (bounded) until the receiver has taken N calls (204)
-hook_taken() {
-	for _ in $(seq 200); do [ "$(grep -c '"answered": 204' "$T/hook.log" 2>/dev/null)" -ge "$1" ] && break; sleep 0.05; done
-	[ "$(grep -c '"answered": 204' "$T/hook.log" 2>/dev/null)" -ge "$1" ] || fail "expected $1 webhooks taken: $(cat "$T/hook.log" 2>/dev/null)"
-}
-
-# hook_signed: every call the receiver had is signed with the secret
-hook_signed() {
-	/usr/bin/python3 - "$T/hook.log" "$PX_TEST_HOOK_SECRET" <<'PY' || fail "a webhook is not signed: $(cat "$T/hook.log")"
-import hashlib, hmac, json, sys
-for line in open(sys.argv[1]):
-    c = json.loads(line)
-    want = "v1=" + hmac.new(sys.argv[2].encode(), (c["ts"] + "." + c["body"]).encode(), hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(want, c["sig"]), (want, c["sig"])
-    assert json.loads(c["body"])["export"]["id"] == int(c["id"]), c
-PY
-}
-
 # A package a `portex worker` exported (serve without workers) is
 # announced by serve, once, even across a restart in the middle of its
 # delivery (the portal down, serve stopped before the retry).
