@@ -100,3 +100,13 @@ on_tty() {
 		fail "script(1) failed"
 	grep -qx "rc=0" "$T/rc" || fail "exit $(cat "$T/rc"): $(cat -v "$T/tty")"
 }
+
+# have_npm_tool PATH NAME: PATH (under build/npm, scripts/deps.sh npm)
+# exists. Where npm is here and PATH is not, the test fails: the set-up
+# went wrong. Only without npm does it skip, saying so (returns 1).
+have_npm_tool() {
+	[ -e "$1" ] && return 0
+	command -v npm >/dev/null 2>&1 && fail "npm is here but $2 is not installed ($1): run scripts/deps.sh npm"
+	echo "  skip: npm absent, $2 not installed" >&2
+	return 1
+}

@@ -10,10 +10,7 @@ AJV="$PX_TOP/build/npm/node_modules/.bin/ajv"
 AJV_OPTS="--spec=draft2020 --strict=true -c ajv-formats"
 
 have_ajv() {
-	[ -x "$AJV" ] && return 0
-	command -v npm >/dev/null && fail "npm is here but $AJV is not: run scripts/deps.sh npm"
-	echo "  skip: npm absent, ajv not installed" >&2
-	return 1
+	have_npm_tool "$AJV" ajv
 }
 
 test_every_schema_compiles_under_ajv_strict() {

@@ -720,11 +720,7 @@ test_tls_with_a_certificate_and_key() {
 
 test_openapi_document_passes_redocly_lint() {
 	lint="$PX_TOP/build/npm/node_modules/.bin/redocly"
-	if [ ! -x "$lint" ]; then
-		command -v npm >/dev/null 2>&1 && fail "npm is here but redocly is not installed: run scripts/deps.sh npm"
-		echo "  skip: npm absent, redocly not installed" >&2
-		return 0
-	fi
+	have_npm_tool "$lint" redocly || return 0
 	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
 		"$lint" lint "$PX_TOP/docs/openapi.yaml" >"$T/lint" 2>&1 || fail "redocly: $(cat "$T/lint")"
 	grep -q "openapi: 3.1" "$PX_TOP/docs/openapi.yaml" || fail "not OpenAPI 3.1"

@@ -89,10 +89,7 @@ PKIJS="$PX_TOP/tests/tools/pkijs_verify.js"
 # have_pkijs: pkijs is under build/npm (scripts/deps.sh npm); skips, with a
 # message, only where npm is absent
 have_pkijs() {
-	[ -f "$PX_TOP/build/npm/node_modules/pkijs/package.json" ] && return 0
-	command -v npm >/dev/null && fail "npm is here but pkijs is not under build/npm: run scripts/deps.sh npm"
-	echo "  skip: npm absent, pkijs not installed" >&2
-	return 1
+	have_npm_tool "$PX_TOP/build/npm/node_modules/pkijs/package.json" pkijs
 }
 
 # pkijs_verify SIG DATA CA: tests/tools/pkijs_verify.js, output in out.txt

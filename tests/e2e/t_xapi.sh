@@ -7,10 +7,7 @@
 VALIDATOR="$PX_TOP/build/npm/node_modules/xapi-validation"
 
 need_validator() {
-	if [ ! -d "$VALIDATOR" ] || ! command -v node >/dev/null; then
-		echo "  skipped: xapi-validation not installed (needs npm: scripts/deps.sh npm)" >&2
-		return 1
-	fi
+	have_npm_tool "$VALIDATOR" xapi-validation
 }
 
 # xvalidate FILE: every statement accepted (prints the counts)
@@ -132,10 +129,7 @@ PY
 # refuses the typos portex refuses, checked by ajv (strict, draft 2020-12).
 test_xapi_config_schema_agrees_with_portex() {
 	AJV="$PX_TOP/build/npm/node_modules/.bin/ajv"
-	if [ ! -x "$AJV" ]; then
-		echo "  skipped: ajv not installed (needs npm: scripts/deps.sh npm)" >&2
-		return 0
-	fi
+	have_npm_tool "$AJV" ajv || return 0
 	ajv() { "$AJV" validate --spec=draft2020 --strict=true -c ajv-formats \
 		-s "$PX_TOP/schemas/xapi-config.json" -d "$1" >"$T/ajv.out" 2>&1; }
 	demo_setup
