@@ -664,11 +664,26 @@ static void now_rfc3339(char *out, size_t n)
 	px_rfc3339_from_epoch(px_now(), 0, out, n);
 }
 
+/* The controller's zone: the manifest's "timezone", the views' dates. */
+static const char *zone_of(const px_config *cfg)
+{
+	const char *z = px_config_str(cfg, "timezone");
+
+	return z ? z : "Europe/Paris";
+}
+
+static const char *locale_of(const px_config *cfg)
+{
+	const char *l = px_config_str(cfg, "locale");
+
+	return l ? l : "fr";
+}
+
 static json_t *build_manifest(struct run *r)
 {
 	const px_config *cfg = r->o->config;
 	json_t *m, *controller, *sources, *given = json_object(), *resolved;
-	const char *k, *locale = px_config_str(cfg, "locale");
+	const char *k;
 	json_t *v;
 	char now[48];
 
@@ -709,11 +724,8 @@ static json_t *build_manifest(struct run *r)
 	    r->o->scope == PX_SCOPE_ACCESS
 		? json_pack("[s,s,s]", "provided", "observed", "derived")
 		: json_pack("[s,s]", "provided", "observed"));
-	json_object_set_new(m, "locale", json_string(locale ? locale : "fr"));
-	json_object_set_new(m, "timezone",
-			    json_string(px_config_str(cfg, "timezone")
-					    ? px_config_str(cfg, "timezone")
-					    : "Europe/Paris"));
+	json_object_set_new(m, "locale", json_string(locale_of(cfg)));
+	json_object_set_new(m, "timezone", json_string(zone_of(cfg)));
 	json_object_set_new(m, "signed", json_boolean(r->signer != NULL));
 	if (r->signer)
 		json_object_set_new(m, "signer",
@@ -1031,6 +1043,10 @@ int px_exporter_run(px_exporter *x, const px_export_subject *js,
 	po.password = o.password;
 	po.signer = r.signer;
 	po.schemas = r.schemas;
+	po.locale = locale_of(o.config);
+	po.controller = json_string_value(json_object_get(
+	    json_object_get(o.config->root, "controller"), "name"));
+	po.timezone = zone_of(o.config);
 	po.before_publish =
 	    js->before_publish ? js->before_publish : o.before_publish;
 	po.before_publish_ctx =

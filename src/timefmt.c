@@ -223,3 +223,15 @@ int64_t px_now(void)
 	}
 	return (int64_t)time(NULL);
 }
+
+int px_digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}

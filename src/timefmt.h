@@ -21,6 +21,10 @@ int px_is_rfc3339_utc(const char *s, size_t len);
 /* Seconds (or milliseconds when ms is set) since the epoch -> RFC 3339. */
 void px_rfc3339_from_epoch(int64_t t, int ms, char *out, size_t outsz);
 
+/* The value of exactly n decimal digits at s, or -1 when one is not a
+ * digit (no sign, no space: what a date's fields are). */
+int px_digits(const char *s, int n);
+
 /* Now, in seconds since the epoch: SOURCE_DATE_EPOCH when it is set to a
  * number (reproducible packages), else the clock. */
 int64_t px_now(void);

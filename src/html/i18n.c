@@ -123,7 +123,6 @@ static const char *const msgs[PX_MSG__COUNT][PX_LANG__COUNT] = {
     [PX_MSG_PAGE_FIRST] = {"Première page", "First page"},
     [PX_MSG_PAGE_PREV] = {"Page précédente", "Previous page"},
     [PX_MSG_PAGE_NEXT] = {"Page suivante", "Next page"},
-    [PX_MSG_PAGE_LAST] = {"Dernière page", "Last page"},
     [PX_MSG_YES] = {"oui", "yes"},
     [PX_MSG_NO] = {"non", "no"},
     [PX_MSG_FILES] = {"Fichiers du paquet", "Files in the package"},
@@ -574,8 +573,12 @@ const char *px_i18n_value(px_lang lang, const char *field, const char *value)
 {
 	if ((unsigned)lang >= PX_LANG__COUNT || !field || !value)
 		return NULL;
+	/* Every string cell of a table asks: the first bytes rule out most
+	 * entries without a call. */
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
-		if (!strcmp(values[i].field, field) &&
+		if (values[i].field[0] == field[0] &&
+		    values[i].value[0] == value[0] &&
+		    !strcmp(values[i].field, field) &&
 		    !strcmp(values[i].value, value))
 			return values[i].name[lang];
 	return NULL;

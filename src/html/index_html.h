@@ -165,20 +165,22 @@ unsigned long px_html_pages(unsigned long records);
 void px_html_page_name(char *buf, size_t n, const char *entity,
 		       unsigned long page);
 
-/* One further page of an entity. */
+/* One further page of an entity. It is written while the records pass,
+ * before their number is known: it names its own records and links to
+ * the next page only when there is one. */
 typedef struct px_html_page {
 	px_lang lang;
 	const char *entity;
 	const char *controller; /* for the title; may be NULL */
 	const px_tz *tz;	/* dates' zone; NULL: UTC */
-	unsigned long page;	/* 1 .. pages */
-	unsigned long pages;	/* px_html_pages(total) */
-	unsigned long total;	/* records of the entity */
+	unsigned long page;	/* from 1 */
+	int next;		/* another page follows */
 } px_html_page;
 
 /* Writes html/<entity>-NNNN.html for pg: rows are that page's records
- * (at most PX_HTML_MAX_ROWS), with links back to index.html and to the
- * other pages. Returns 0, or -1 with err set (PX_EXIT_IOERR). */
+ * (at most PX_HTML_MAX_ROWS), with links back to index.html, to the
+ * first and previous pages, and to the next one if pg->next. Returns 0, or -1
+ * with err set (PX_EXIT_IOERR). */
 int px_html_page_write(FILE *out, const px_html_page *pg,
 		       const px_html_rows *rows, const px_schemas *schemas,
 		       px_error *err);

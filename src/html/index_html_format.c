@@ -26,18 +26,25 @@ const px_tz *px_html_zone(const json_t *manifest)
 	return z ? px_tz_shared(z) : NULL;
 }
 
-/* "YYYY-MM-DDTHH:MM:SS[.frac]Z" -> seconds, fraction digits. */
+/* "YYYY-MM-DDTHH:MM:SS[.frac]Z" -> seconds, fraction digits. Read by
+ * hand: a table cell of every record of a long entity comes here. */
 static int parse_utc(const char *ts, int64_t *t, const char **frac,
 		     size_t *nfrac)
 {
-	int y, mo, d, h, mi, s, used = 0;
+	int y, mo, d, h, mi, s;
 	size_t len;
 
-	if (!ts || strlen(ts) < 20 ||
-	    sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s,
-		   &used) != 6 ||
-	    used != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || s > 60)
+	if (!ts || strlen(ts) < 20 || ts[4] != '-' || ts[7] != '-' ||
+	    ts[10] != 'T' || ts[13] != ':' || ts[16] != ':')
+		return -1;
+	y = px_digits(ts, 4);
+	mo = px_digits(ts + 5, 2);
+	d = px_digits(ts + 8, 2);
+	h = px_digits(ts + 11, 2);
+	mi = px_digits(ts + 14, 2);
+	s = px_digits(ts + 17, 2);
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
+	    mi < 0 || mi > 59 || s < 0 || s > 60)
 		return -1;
 	*frac = ts + 19;
 	*nfrac = 0;
@@ -66,6 +73,57 @@ static void utc_offset(FILE *out, int off)
 		abs(off) % 3600 / 60);
 }
 
+/* v as exactly n decimal digits (v < 10^n). */
+static char *put_digits(char *p, unsigned v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
+/* The day as the page's language writes it: 31/12/2024, 2024-12-31. By
+ * hand rather than printf: the dates of every record of a long entity
+ * come here. */
+static void write_day(FILE *out, px_lang lang, int64_t y, unsigned mo,
+		      unsigned d)
+{
+	char b[16], *p = b;
+
+	if (y < 0 || y > 9999) { /* an offset across year 0 or 9999 */
+		if (lang == PX_LANG_EN)
+			fprintf(out, "%04lld-%02u-%02u", (long long)y, mo, d);
+		else
+			fprintf(out, "%02u/%02u/%04lld", d, mo, (long long)y);
+		return;
+	}
+	if (lang == PX_LANG_EN) {
+		p = put_digits(p, (unsigned)y, 4);
+		*p++ = '-';
+		p = put_digits(p, mo, 2);
+		*p++ = '-';
+		p = put_digits(p, d, 2);
+	} else {
+		p = put_digits(p, d, 2);
+		*p++ = '/';
+		p = put_digits(p, mo, 2);
+		*p++ = '/';
+		p = put_digits(p, (unsigned)y, 4);
+	}
+	fwrite(b, 1, (size_t)(p - b), out);
+}
+
+/* secs since midnight as 08:32:08. */
+static void write_clock(FILE *out, unsigned secs)
+{
+	char b[8], *p = put_digits(b, secs / 3600, 2);
+
+	*p++ = ':';
+	p = put_digits(p, secs % 3600 / 60, 2);
+	*p++ = ':';
+	p = put_digits(p, secs % 60, 2);
+	fwrite(b, 1, (size_t)(p - b), out);
+}
+
 int px_html_datetime(FILE *out, px_lang lang, const px_tz *tz, const char *ts,
 		     int long_form)
 {
@@ -86,14 +144,10 @@ int px_html_datetime(FILE *out, px_lang lang, const px_tz *tz, const char *ts,
 	fputs("<time datetime=\"", out);
 	px_html_text(out, ts);
 	fputs("\">", out);
-	if (lang == PX_LANG_EN)
-		fprintf(out, "%04lld-%02u-%02u%s", (long long)y, mo, d,
-			long_form ? " at " : " ");
-	else
-		fprintf(out, "%02u/%02u/%04lld%s", d, mo, (long long)y,
-			long_form ? " à " : " ");
-	fprintf(out, "%02d:%02d:%02d", (int)(t / 3600), (int)(t % 3600 / 60),
-		(int)(t % 60));
+	write_day(out, lang, y, mo, d);
+	fputs(long_form ? (lang == PX_LANG_EN ? " at " : " \xC3\xA0 ") : " ",
+	      out);
+	write_clock(out, (unsigned)t);
 	if (nfrac) {
 		fputc(lang == PX_LANG_EN ? '.' : ',', out);
 		fwrite(frac, 1, nfrac, out);

@@ -1,8 +1,8 @@
 /*
  * index_html_pages.c - html/<entity>-NNNN.html: the pages of an entity too
  * long for index.html, so that a person reaches every record. Each page
- * links back to index.html and to the first, previous, next and last
- * pages; index.html lists them all.
+ * links back to index.html and to the first, previous and next pages;
+ * index.html lists them all.
  */
 #include "html/index_html.h"
 
@@ -37,10 +37,8 @@ static void page_nav(FILE *out, const px_html_page *pg, const char *id)
 		page_link(out, pg, 1, PX_MSG_PAGE_FIRST);
 		page_link(out, pg, pg->page - 1, PX_MSG_PAGE_PREV);
 	}
-	if (pg->page < pg->pages) {
+	if (pg->next)
 		page_link(out, pg, pg->page + 1, PX_MSG_PAGE_NEXT);
-		page_link(out, pg, pg->pages, PX_MSG_PAGE_LAST);
-	}
 	fputs("</ul></nav>\n", out);
 }
 
@@ -58,10 +56,9 @@ int px_html_page_write(FILE *out, const px_html_page *pg,
 	px_html_text(out, label ? label : pg->entity);
 	fprintf(out, "</h1>\n<p>");
 	px_html_text(out, px_i18n(pg->lang, PX_MSG_PAGE));
-	fprintf(out, " %lu / %lu \xE2\x80\x94 ", pg->page, pg->pages);
+	fprintf(out, " %lu \xE2\x80\x94 ", pg->page);
 	px_html_text(out, px_i18n(pg->lang, PX_MSG_RECORDS_RANGE));
-	fprintf(out, " %lu\xE2\x80\x93%lu / %lu</p>\n</header>\n", first, last,
-		pg->total);
+	fprintf(out, " %lu\xE2\x80\x93%lu</p>\n</header>\n", first, last);
 	page_nav(out, pg, "nav-top");
 	fputs("<main>\n", out);
 	if (px_html_rows_table(out, pg->lang, pg->tz, pg->entity, rows, schemas,

@@ -65,7 +65,46 @@ typedef struct table {
 	json_t *cols;	 /* column name -> description, in display order */
 	json_t *index;	 /* column name -> its position */
 	const px_jmember **slot; /* the current row's member per column */
+	/* The previous row's keys as written and their columns: records
+	 * of one entity put their members in one order, so a key is
+	 * looked up only when it differs from the one before at its place. */
+	struct seen_key {
+		const char *key; /* into rows' text, which outlives the table */
+		size_t klen;
+		json_int_t col; /* -1: no column */
+	} * keys;
+	size_t n_keys;
 } table;
+
+/* Member j of the current row has the same key as member j of the row
+ * before (then *col is its column), else remembers it for the next row
+ * once its column is known. */
+static int same_key(table *t, size_t j, json_int_t *col)
+{
+	const px_jmember *m = &t->f.m[j];
+
+	if (j >= t->n_keys) {
+		struct seen_key *k = realloc(t->keys, (j + 1) * sizeof(*k));
+		if (!k)
+			return -1;
+		t->keys = k;
+		for (; t->n_keys <= j; t->n_keys++)
+			t->keys[t->n_keys].key = NULL;
+	}
+	if (t->keys[j].key && t->keys[j].klen == m->klen &&
+	    !memcmp(t->keys[j].key, m->key, m->klen)) {
+		*col = t->keys[j].col;
+		return 1;
+	}
+	return 0;
+}
+
+static void remember_key(table *t, size_t j, json_int_t col)
+{
+	t->keys[j].key = t->f.m[j].key;
+	t->keys[j].klen = t->f.m[j].klen;
+	t->keys[j].col = col;
+}
 
 static int bad_row(const table *t, size_t i, px_error *err)
 {
@@ -158,11 +197,21 @@ static int fill_slots(table *t, const px_html_rows *rows, size_t i,
 		return -1;
 	memset(t->slot, 0, n * sizeof(*t->slot));
 	for (size_t j = 0; j < t->f.n; j++) {
+		json_int_t col = -1;
 		json_t *pos;
-		if (!(k = px_jkey(&t->f.m[j], &t->key)))
-			return bad_row(t, i, err);
-		if ((pos = json_object_get(t->index, k)))
-			t->slot[json_integer_value(pos)] = &t->f.m[j];
+		int same = same_key(t, j, &col);
+
+		if (same < 0)
+			return px_error_oom(err);
+		if (!same) {
+			if (!(k = px_jkey(&t->f.m[j], &t->key)))
+				return bad_row(t, i, err);
+			if ((pos = json_object_get(t->index, k)))
+				col = json_integer_value(pos);
+			remember_key(t, j, col);
+		}
+		if (col >= 0)
+			t->slot[col] = &t->f.m[j];
 	}
 	return 0;
 }
@@ -308,6 +357,7 @@ static void table_free(table *t)
 	json_decref(t->cols);
 	json_decref(t->index);
 	free(t->slot);
+	free(t->keys);
 }
 
 int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,

@@ -66,25 +66,13 @@ int px_date_from_ymd(int y, int m, int d, px_day *out, px_error *err)
 	return 0;
 }
 
-static int digits(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 int px_date_parse(const char *s, px_day *out, px_error *err)
 {
 	int y, m, d;
 
 	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    (y = digits(s, 4)) < 0 || (m = digits(s + 5, 2)) < 0 ||
-	    (d = digits(s + 8, 2)) < 0)
+	    (y = px_digits(s, 4)) < 0 || (m = px_digits(s + 5, 2)) < 0 ||
+	    (d = px_digits(s + 8, 2)) < 0)
 		return px_error_set(err, PX_EXIT_DATA,
 				    "'%s' is not a date: expected YYYY-MM-DD",
 				    s ? s : "");

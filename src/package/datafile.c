@@ -111,9 +111,7 @@ static int finish(px_datafile *d, ssize_t len, px_error *err)
 	return 0;
 }
 
-/* 1 when an escape in text is \u0000 (a backslash only ever starts an
- * escape of two bytes or more). */
-static int holds_nul(const char *text, size_t n)
+int px_datafile_holds_nul(const char *text, size_t n)
 {
 	const char *p = text, *end = text + n;
 
@@ -146,7 +144,7 @@ int px_datafile_next(px_datafile *d, const char **text, size_t *len,
 		return bad_layout(err, d, "expected one JSON object");
 	/* What px_json_load_exact() refuses, so that no reader is shown a
 	 * NUL the others would not be: decimals alone start with one. */
-	if (holds_nul(d->line, (size_t)got))
+	if (px_datafile_holds_nul(d->line, (size_t)got))
 		return bad_layout(err, d,
 				  "expected one JSON object: the JSON holds "
 				  "a NUL character (\\u0000)");

@@ -43,6 +43,11 @@ int px_datafile_skip_rest(px_datafile *d, px_error *err);
 /* Records returned or skipped so far. */
 unsigned long px_datafile_count(const px_datafile *d);
 
+/* 1 when an escape in text (compact JSON) is \u0000, which readers of
+ * the data files refuse (a backslash only ever starts an escape of two
+ * bytes or more). */
+int px_datafile_holds_nul(const char *text, size_t n);
+
 /* NULL is fine. */
 void px_datafile_close(px_datafile *d);
 

@@ -39,9 +39,12 @@
 #define MAX_ENTITIES 64
 #define DOC_NAME_MAX 100
 
-/* Deflate level of every entry: the `zip` tool's default, a fair trade
- * of size for time. */
+/* Deflate level of the data files and the small entries: the `zip`
+ * tool's default, a fair trade of size for time. */
 #define LEVEL 6
+/* The csv/ and html/ views are three times the bytes of data/ and say
+ * nothing data/ does not: a faster level, a somewhat larger package. */
+#define VIEWS_LEVEL 2
 
 /* A field of an entity's records, in the schema's order, with its key
  * as written ("name":) worked out once. */
@@ -62,6 +65,7 @@ struct spool {
 	size_t n_members;
 	px_validator *validator; /* used by the worker thread only */
 	int started;		 /* the worker wrote the file's head */
+	px_views *views;	 /* fed by the worker thread */
 };
 
 /* A file waiting to go into the archive. */
@@ -86,14 +90,15 @@ struct px_package {
 	int docs_fd;	 /* every document, one after the other */
 	uint64_t docs_end;
 	int index_fd; /* index.html */
-	int views_fd; /* html/ pages and short entities' csv/, in a row */
-	int csv_fd;   /* long entities' csv/, one after the other */
 	int force;
 	int (*before_publish)(void *, const char *, px_error *);
 	void *before_publish_ctx;
 	char *password;
 	px_signer *signer;
 	px_schemas *schemas;
+	px_lang lang;	  /* the views' */
+	char *controller; /* the pages' titles; may be NULL */
+	const px_tz *tz;  /* the views' dates; NULL: UTC */
 	struct spool spools[MAX_ENTITIES];
 	size_t n_spools;
 	struct entry *entries;
@@ -130,7 +135,7 @@ px_package *px_package_new(const px_package_opts *o, px_error *err)
 		px_error_oom(err);
 		return NULL;
 	}
-	p->zip.fd = p->docs_fd = p->index_fd = p->views_fd = p->csv_fd = -1;
+	p->zip.fd = p->docs_fd = p->index_fd = -1;
 	dir = dirname(copy);
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
 		px_error_set(err, PX_EXIT_CANTCREAT,
@@ -167,9 +172,13 @@ px_package *px_package_new(const px_package_opts *o, px_error *err)
 	p->before_publish_ctx = o->before_publish_ctx;
 	p->signer = o->signer;
 	p->schemas = o->schemas;
+	p->lang = px_i18n_lang(o->locale);
+	p->controller = o->controller ? strdup(o->controller) : NULL;
+	p->tz = o->timezone ? px_tz_shared(o->timezone) : NULL;
 	free(copy);
 	if (!p->tmpdir || !p->target || !p->doc_names ||
-	    (o->password && !p->password)) {
+	    (o->password && !p->password) ||
+	    (o->controller && !p->controller)) {
 		px_package_abort(p);
 		px_error_oom(err);
 		return NULL;
@@ -218,6 +227,7 @@ static int format_record(void *ctx, const px_spool_item *it, px_buf *out,
 {
 	struct spool *s = ctx;
 	px_schema_fail fail;
+	size_t from;
 	int first = 1;
 
 	if (!it)
@@ -241,11 +251,13 @@ static int format_record(void *ctx, const px_spool_item *it, px_buf *out,
 	} else if (px_buf_add(out, ",\n{", 3)) {
 		return px_error_oom(err);
 	}
+	/* The views take the record's text as the data file has it. */
 	if (!it->rec) /* written and checked by a row encoder already */
 		return px_buf_add(out, it->text, it->len) ||
 			       px_buf_add(out, "}", 1)
 			   ? px_error_oom(err)
-			   : 0;
+			   : px_views_put(s->views, it->text, it->len, err);
+	from = out->len;
 	for (size_t i = 0; i < s->n_members; i++) {
 		const struct member *m = &s->members[i];
 		json_t *v = json_object_get(it->rec, m->name);
@@ -256,6 +268,8 @@ static int format_record(void *ctx, const px_spool_item *it, px_buf *out,
 			return px_error_oom(err);
 		first = 0;
 	}
+	if (px_views_put(s->views, out->data + from, out->len - from, err))
+		return -1;
 	return px_buf_add(out, "}", 1) ? px_error_oom(err) : 0;
 }
 
@@ -290,6 +304,10 @@ static struct spool *spool_for(px_package *p, const char *entity, px_error *err)
 		return NULL;
 	}
 	if (members_of(s, p->schemas, err))
+		return NULL;
+	px_views_opts vo = {s->entity, p->schemas, p->lang,    p->controller,
+			    p->tz,     p->tmpdir,  VIEWS_LEVEL};
+	if (!(s->views = px_views_open(&vo, err)))
 		return NULL;
 	if ((s->fd = px_workfile_anon(p->tmpdir, s->path, err)) < 0)
 		return NULL;
@@ -542,9 +560,27 @@ int px_package_stream(px_package *p, const char *name, FILE *f,
 	return 0;
 }
 
+/* A file already deflated at off in fd, e.g. a view. */
+static int add_view(void *ctx, const char *name, int fd, uint64_t off,
+		    const px_spool_info *info, const char *media_type,
+		    px_error *err)
+{
+	struct entry *e = entry_new(ctx, name, err);
+
+	if (!e)
+		return -1;
+	e->fd = fd;
+	e->off = off;
+	e->size = info->size;
+	memcpy(e->sha256, info->sha256, 32);
+	e->media_type = media_type;
+	e->deflated = 1;
+	e->spooled = *info;
+	return 0;
+}
+
 static int close_spools(px_package *p, px_error *err)
 {
-
 	for (size_t i = 0; i < p->n_spools; i++) {
 		struct spool *s = &p->spools[i];
 		px_spool_info info;
@@ -566,6 +602,10 @@ static int close_spools(px_package *p, px_error *err)
 		e->records = (int64_t)s->records;
 		e->deflated = 1;
 		e->spooled = info;
+		/* The data file's thread has stopped: the views had their last
+		 * record. */
+		if (px_views_finish(s->views, add_view, p, err))
+			return -1;
 	}
 	return 0;
 }
@@ -606,83 +646,6 @@ static int add_readme(px_package *p, px_error *err)
 	e->clear = 1;
 	EVP_Digest(e->data, e->size, e->sha256, NULL, EVP_sha256(), NULL);
 	return 0;
-}
-
-static int add_view(void *ctx, const char *name, int csv, uint64_t off,
-		    uint64_t size, const unsigned char sha256[32],
-		    const char *media_type, px_error *err)
-{
-	px_package *p = ctx;
-	struct entry *e = entry_new(p, name, err);
-
-	if (!e)
-		return -1;
-	e->fd = csv ? p->csv_fd : p->views_fd;
-	e->off = off;
-	e->size = size;
-	memcpy(e->sha256, sha256, 32);
-	e->media_type = media_type;
-	return 0;
-}
-
-/* A nameless file in the spool folder, open for writing at *fd. */
-static FILE *anon_file(px_package *p, int *fd, const char *what, px_error *err)
-{
-	FILE *f;
-	int dup;
-
-	if ((*fd = px_workfile_anon(p->tmpdir, what, err)) < 0)
-		return NULL;
-	dup = fcntl(*fd, F_DUPFD_CLOEXEC, 0);
-	if (dup < 0 || !(f = fdopen(dup, "w+b"))) {
-		if (dup >= 0)
-			close(dup);
-		px_error_set(err, PX_EXIT_CANTCREAT,
-			     "cannot write %s in %s: %s", what, p->tmpdir,
-			     strerror(errno));
-		return NULL;
-	}
-	return f;
-}
-
-/* csv/<entity>.csv for every entity and html/<entity>-NNNN.html for the
- * long ones, made from the finished data files, in nameless files
- * (thousands of pages must not take a descriptor each). */
-static int add_views(px_package *p, const json_t *manifest, px_error *err)
-{
-	px_views_opts o = {
-	    .schemas = p->schemas,
-	    .lang = px_i18n_lang(
-		json_string_value(json_object_get(manifest, "locale"))),
-	    .controller = json_string_value(json_object_get(
-		json_object_get(manifest, "controller"), "name")),
-	    .tz = px_html_zone(manifest),
-	};
-	FILE *csv = NULL;
-	int rc = 0;
-
-	if (!(o.out = anon_file(p, &p->views_fd, "csv and pages", err)))
-		return -1;
-	for (size_t i = 0; !rc && i < p->n_spools; i++) {
-		o.entity = p->spools[i].entity;
-		o.data_name = p->spools[i].path;
-		o.data_fd = p->spools[i].fd;
-		o.records = (unsigned long)p->spools[i].records;
-		/* A long entity's CSV is written while its pages are: it
-		 * goes to a file of its own; a short one's to the pages'
-		 * (a file less to create for a small subject). */
-		if (px_html_pages(o.records) && !csv &&
-		    !(csv = anon_file(p, &p->csv_fd, "csv files", err)))
-			rc = -1;
-		o.csv_out = px_html_pages(o.records) ? csv : o.out;
-		if (!rc)
-			rc = px_views_write(&o, add_view, p, err);
-	}
-	if (fclose(o.out) && !rc)
-		rc = cantcreat(err, "csv and pages in", p->tmpdir);
-	if (csv && fclose(csv) && !rc)
-		rc = cantcreat(err, "csv files in", p->tmpdir);
-	return rc ? -1 : 0;
 }
 
 static json_t *files_json(px_package *p)
@@ -926,8 +889,7 @@ int px_package_finish(px_package *p, json_t *manifest, char sha256_hex[65],
 	unsigned char sha[32];
 	json_t *files;
 
-	if (close_spools(p, err) || add_views(p, manifest, err) ||
-	    signer_fingerprint(p, manifest, err))
+	if (close_spools(p, err) || signer_fingerprint(p, manifest, err))
 		goto fail;
 	for (size_t i = 0; i < p->n_spools; i++)
 		if (add_schema(p, p->spools[i].entity, err))
@@ -981,12 +943,12 @@ void px_package_abort(px_package *p)
 		return;
 	for (size_t i = 0; i < p->n_spools; i++)
 		px_spool_free(p->spools[i].sp); /* writers stop first */
+	for (size_t i = 0; i < p->n_spools; i++)
+		px_views_free(p->spools[i].views); /* fed by those writers */
 	/* Closing is removing: the files have no names. */
 	px_workfile_drop(&p->zip);
 	close_fd(p->docs_fd);
 	close_fd(p->index_fd);
-	close_fd(p->views_fd);
-	close_fd(p->csv_fd);
 	for (size_t i = 0; i < p->n_spools; i++) {
 		close_fd(p->spools[i].fd);
 		for (size_t m = 0; m < p->spools[i].n_members; m++)
@@ -1008,6 +970,7 @@ void px_package_abort(px_package *p)
 		OPENSSL_cleanse(p->password, strlen(p->password));
 		free(p->password);
 	}
+	free(p->controller);
 	free(p->tmpdir);
 	free(p->target);
 	free(p);

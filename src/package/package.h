@@ -33,6 +33,11 @@ typedef struct px_package_opts {
 	 * packages in one folder would otherwise read the whole folder
 	 * for each one. */
 	int swept;
+	/* What the csv/ and html/ views, made while the records pass, need
+	 * of the manifest: its "locale" (NULL: French), the controller's
+	 * name for the pages' titles, its "timezone" (NULL: UTC). Borrowed;
+	 * they outlive the package. */
+	const char *locale, *controller, *timezone;
 } px_package_opts;
 
 /* Checks the target can be written (folder exists and is writable, no

@@ -43,17 +43,49 @@ struct px_spool {
 	int fail_errno; /* 0: see fail, set by the formatter */
 	px_error fail;
 	/* The worker's own. */
+	int level, z_ready;
+	int all_here; /* no worker: the caller's thread writes it all */
 	z_stream z;
 	EVP_MD_CTX *md;
 	px_buf text;
 	px_spool_info info;
-	unsigned char out[CHUNK];
+	unsigned char *out;
+	size_t out_cap;
 };
+
+/* The deflate stream, made with the first bytes to deflate. A file that
+ * never started the worker is all there (but its tail): it gets a window
+ * and a hash its size, not zlib's 256 KB of state, which a small export
+ * would otherwise allocate and clear for each of its entities' files. */
+static int zinit(px_spool *s, size_t n)
+{
+	int wbits = 15, mem = 8;
+
+	if (s->all_here) {
+		for (wbits = 9; wbits < 15 && ((size_t)1 << wbits) < n + 256;)
+			wbits++;
+		mem = wbits - 7 < 1 ? 1 : wbits - 7;
+	}
+	/* Raw deflate (negative window bits): what a ZIP entry holds. */
+	if (deflateInit2(&s->z, s->level, Z_DEFLATED, -wbits, mem,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return ENOMEM;
+	s->z_ready = 1;
+	s->out_cap = s->all_here ? deflateBound(&s->z, (uLong)n) + 64 : CHUNK;
+	if (s->out_cap > CHUNK)
+		s->out_cap = CHUNK;
+	s->out = malloc(s->out_cap);
+	return s->out ? 0 : ENOMEM;
+}
 
 /* Worker side: hash and deflate bytes (or finish the stream). */
 static int deflate_some(px_spool *s, const unsigned char *p, size_t n,
 			int flush)
 {
+	if (!s->fp) /* a spool without a file: its formatter's output */
+		return 0;
+	if (!s->z_ready && zinit(s, n))
+		return ENOMEM;
 	if (n) {
 		s->info.crc32 = (uint32_t)crc32(s->info.crc32, p, (uInt)n);
 		EVP_DigestUpdate(s->md, p, n);
@@ -63,10 +95,10 @@ static int deflate_some(px_spool *s, const unsigned char *p, size_t n,
 	s->z.avail_in = (uInt)n;
 	do {
 		s->z.next_out = s->out;
-		s->z.avail_out = sizeof(s->out);
+		s->z.avail_out = (uInt)s->out_cap;
 		if (deflate(&s->z, flush) == Z_STREAM_ERROR)
 			return EIO;
-		size_t have = sizeof(s->out) - s->z.avail_out;
+		size_t have = s->out_cap - s->z.avail_out;
 		if (have && fwrite(s->out, 1, have, s->fp) != have)
 			return errno ? errno : EIO;
 		s->info.comp_size += have;
@@ -132,7 +164,7 @@ static void *work(void *arg)
 		if (!e)
 			e = deflate_some(s, (unsigned char *)s->text.data,
 					 s->text.len, Z_FINISH);
-		if (!e && fflush(s->fp))
+		if (!e && s->fp && fflush(s->fp))
 			e = errno;
 		if (e) {
 			s->failed = 1;
@@ -154,17 +186,16 @@ px_spool *px_spool_open(int fd, const char *path, int level,
 	}
 	s->fmt = fmt;
 	s->ctx = ctx;
-	for (i = 0; i < QUEUE; i++)
-		if (!(s->batch[i] = malloc(TEXT_BATCH * sizeof(*s->batch[i]))))
-			goto oom;
+	s->level = level;
+	/* The others when the worker starts: a small file fills one. */
+	if (!(s->batch[0] = malloc(TEXT_BATCH * sizeof(*s->batch[0]))))
+		goto oom;
 	s->md = EVP_MD_CTX_new();
 	s->path = strdup(path);
 	if (!s->md || !s->path || !EVP_DigestInit_ex(s->md, EVP_sha256(), NULL))
 		goto oom;
-	/* Raw deflate (negative window bits): what a ZIP entry holds. */
-	if (deflateInit2(&s->z, level, Z_DEFLATED, -15, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
-		goto oom;
+	if (fd < 0) /* only a worker for the formatter */
+		goto ready;
 	s->info.crc32 = (uint32_t)crc32(0L, Z_NULL, 0);
 	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	s->fp = dup_fd < 0 ? NULL : fdopen(dup_fd, "wb");
@@ -174,9 +205,9 @@ px_spool *px_spool_open(int fd, const char *path, int level,
 		px_error_set(err, PX_EXIT_CANTCREAT,
 			     "cannot write spool file %s: %s", path,
 			     strerror(errno));
-		deflateEnd(&s->z);
 		goto fail;
 	}
+ready:
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->changed, NULL);
 	return s;
@@ -186,6 +217,7 @@ fail:
 	for (i = 0; i < QUEUE; i++)
 		free(s->batch[i]);
 	EVP_MD_CTX_free(s->md);
+	free(s->out);
 	free(s->path);
 	free(s);
 	return NULL;
@@ -216,6 +248,10 @@ static void release(px_spool *s, unsigned i)
 static int hand_over(px_spool *s, px_error *err)
 {
 	if (!s->started) {
+		for (unsigned i = 1; i < QUEUE; i++)
+			if (!(s->batch[i] =
+				  malloc(TEXT_BATCH * sizeof(*s->batch[i]))))
+				return px_error_oom(err);
 		if (pthread_create(&s->worker, NULL, work, s))
 			return px_error_set(err, PX_EXIT_OSERR,
 					    "cannot start a thread");
@@ -267,14 +303,17 @@ static void stop(px_spool *s, int finish)
 	 * a thread per small entity costs more than its deflate. */
 	if (s->started)
 		pthread_join(s->worker, NULL);
-	else if (finish)
+	else if (finish) {
+		s->all_here = 1;
 		work(s);
+	}
 	s->started = 0;
 }
 
 static void destroy(px_spool *s)
 {
-	deflateEnd(&s->z);
+	if (s->z_ready)
+		deflateEnd(&s->z);
 	if (s->fp)
 		fclose(s->fp);
 	pthread_mutex_destroy(&s->mu);
@@ -286,6 +325,7 @@ static void destroy(px_spool *s)
 	}
 	EVP_MD_CTX_free(s->md);
 	px_buf_free(&s->text);
+	free(s->out);
 	free(s->path);
 	free(s);
 }
@@ -295,7 +335,7 @@ int px_spool_close(px_spool *s, px_spool_info *info, px_error *err)
 	int rc = 0;
 
 	stop(s, 1);
-	if (fclose(s->fp) && !s->failed) {
+	if (s->fp && fclose(s->fp) && !s->failed) {
 		s->failed = 1;
 		s->fail_errno = errno;
 	}

@@ -47,7 +47,9 @@ typedef int (*px_spool_format_fn)(void *ctx, const px_spool_item *item,
 				  px_buf *out, px_error *err);
 
 /* Writes into fd (from its start; the spool writes through a duplicate,
- * fd stays the caller's, who keeps it to read the spool back). The worker
+ * fd stays the caller's, who keeps it to read the spool back); fd -1:
+ * no file, what the formatter writes is dropped (a worker thread for a
+ * formatter that keeps its output itself; info is then all zeros). The worker
  * starts with the first full batch; a file smaller than one batch is
  * formatted and deflated by px_spool_close() on the caller's thread (a
  * thread per small entity costs more than its work). path only names the

@@ -1,206 +1,368 @@
 /*
- * views.c - csv/<entity>.csv and html/<entity>-NNNN.html from a finished
- * data file, in one read of it: each record's text is split into its
- * members (jsonscan.h) and written to the CSV and to its page without a
- * JSON object. See views.h.
+ * views.c - csv/<entity>.csv and html/<entity>-NNNN.html while the
+ * records pass, each on a spool's worker thread of its own (spool.h):
+ * the CSV's formatter writes each record's line, which its spool
+ * deflates; the pages' formatter keeps each record for its page and,
+ * once the page is full, renders it and deflates it whole into the
+ * pages' file. Two threads, because rendering the pages costs as much as
+ * everything else an export does. See views.h.
  */
+#define _GNU_SOURCE /* fopencookie */
 #include "package/views.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "html/index_html.h"
+#include "jsonout.h"
+#include "jsonscan.h"
 #include "package/csv.h"
 #include "package/datafile.h"
-#include "jsonscan.h"
+#include "package/workfile.h"
 
-/* A file written, waiting to be handed to add. */
-struct written {
-	uint64_t off, size;
-	unsigned char sha[32];
+#define ZCHUNK (64 * 1024)
+
+/* A stdio stream appending to a buffer: the CSV and page writers write
+ * to FILEs, the spool and the pages' deflate want the bytes. */
+struct sink {
+	px_buf *to;
+	int oom;
 };
 
-struct pass {
-	const px_views_opts *o;
-	px_views_add_fn add;
-	void *ctx;
-	unsigned long pages, page;
-	px_html_rows chunk;   /* the current page's records */
-	struct written *done; /* the pages written, in order */
+/* A page written to the pages' file. */
+struct page {
+	uint64_t off;
+	px_spool_info info;
 };
 
-static int cantcreat(px_error *err, const char *name)
-{
-	return px_error_set(err, PX_EXIT_CANTCREAT, "cannot write %s: %s", name,
-			    strerror(errno));
-}
+struct px_views {
+	px_views_opts o;
+	const json_t *props; /* the schema's "properties": the columns */
+	char csv_what[160], pages_what[160];
+	int csv_fd, pages_fd;
+	px_spool *csv, *paging;
+	uint64_t put; /* records handed over */
+	/* The CSV's formatter's (its spool's thread). */
+	int headed;
+	px_jfields f;
+	px_buf scratch;
+	struct sink csv_sink;
+	/* The pages' formatter's (the other spool's thread). */
+	struct sink page_sink;
+	FILE *csv_fp, *page_fp;
+	px_buf page_text;
+	px_html_rows chunk; /* the page being filled */
+	struct page *pages;
+	size_t n_pages, cap_pages;
+	FILE *pages_out; /* on a duplicate of pages_fd */
+	uint64_t pages_end;
+	z_stream z;
+	int z_ready;
+	unsigned char *zout;
+};
 
-/* SHA-256 of [off, off+len) of fd, read back with pread. */
-static int sha256_range(int fd, uint64_t off, uint64_t len,
-			unsigned char sha[32])
+static ssize_t sink_write(void *cookie, const char *buf, size_t n)
 {
-	unsigned char buf[65536];
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int rc = md ? 0 : -1;
+	struct sink *s = cookie;
 
-	if (md)
-		EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	while (!rc && len) {
-		size_t want = len < sizeof(buf) ? (size_t)len : sizeof(buf);
-		ssize_t n = pread(fd, buf, want, (off_t)off);
-		if (n <= 0) {
-			rc = -1;
-			break;
-		}
-		EVP_DigestUpdate(md, buf, (size_t)n);
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
+	if (!s->to || px_buf_add(s->to, buf, n)) {
+		s->oom = 1;
+		errno = ENOMEM;
+		return -1;
 	}
-	if (md)
-		EVP_DigestFinal_ex(md, sha, NULL);
-	EVP_MD_CTX_free(md);
-	return rc;
+	return (ssize_t)n;
 }
 
-/* Where the file written since start ends in out, and its SHA-256. */
-static int written(FILE *out, off_t start, const char *name, struct written *w,
-		   px_error *err)
+static FILE *sink_open(struct sink *s)
 {
-	off_t end;
+	static const cookie_io_functions_t io = {.write = sink_write};
+	FILE *f = fopencookie(s, "w", io);
 
-	if (fflush(out) || ferror(out) || (end = ftello(out)) < 0)
-		return cantcreat(err, name);
-	w->off = (uint64_t)start;
-	w->size = (uint64_t)(end - start);
-	if (sha256_range(fileno(out), w->off, w->size, w->sha))
-		return px_error_set(err, PX_EXIT_IOERR,
-				    "%s: cannot read it back: %s", name,
-				    strerror(errno));
+	/* One thread at a time writes it (views.h): no lock per fputc. */
+	if (f)
+		__fsetlocking(f, FSETLOCKING_BYCALLER);
+	return f;
+}
+
+/* Flushes f into its sink: -1 with err set when the bytes did not all
+ * get there. */
+static int sink_flush(FILE *f, struct sink *s, px_error *err)
+{
+	if (fflush(f) || s->oom)
+		return px_error_oom(err);
 	return 0;
 }
 
-static int flush_page(struct pass *ps, px_error *err)
+static int cantcreat(px_error *err, const char *what, const char *dir)
 {
-	FILE *out = ps->o->out;
-	px_html_page pg = {ps->o->lang,	  ps->o->entity, ps->o->controller,
-			   ps->o->tz,	  ps->page + 1,	 ps->pages,
-			   ps->o->records};
-	off_t start = ftello(out);
-	char page[160], name[200];
+	return px_error_set(err, PX_EXIT_CANTCREAT, "cannot write %s in %s: %s",
+			    what, dir, strerror(errno));
+}
 
-	px_html_page_name(page, sizeof(page), ps->o->entity, pg.page);
-	snprintf(name, sizeof(name), "html/%s", page);
-	if (ps->page == ps->pages)
-		return px_error_set(err, PX_EXIT_SOFTWARE,
-				    "html/%s: more records than %lu pages "
-				    "hold",
-				    ps->o->entity, ps->pages);
-	if (start < 0)
-		return cantcreat(err, name);
-	if (px_html_page_write(out, &pg, &ps->chunk, ps->o->schemas, err) ||
-	    written(out, start, name, &ps->done[ps->page], err))
+static int pages_file(px_views *v, px_error *err)
+{
+	int fd;
+
+	v->pages_fd = px_workfile_anon(v->o.tmpdir, v->pages_what, err);
+	if (v->pages_fd < 0)
 		return -1;
-	ps->page++;
-	px_html_rows_clear(&ps->chunk);
+	fd = fcntl(v->pages_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0 || !(v->pages_out = fdopen(fd, "wb"))) {
+		if (fd >= 0)
+			close(fd);
+		return cantcreat(err, v->pages_what, v->o.tmpdir);
+	}
+	v->zout = malloc(ZCHUNK);
+	if (!v->zout)
+		return px_error_oom(err);
+	/* Raw deflate (negative window bits): what a ZIP entry holds. */
+	if (deflateInit2(&v->z, v->o.level, Z_DEFLATED, -15, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return px_error_oom(err);
+	v->z_ready = 1;
 	return 0;
 }
 
-/* One record: its CSV line, and into the current page. */
-static int view_record(struct pass *ps, const json_t *props,
-		       const px_jfields *f, px_buf *s, const char *text,
-		       size_t len, unsigned long n, px_error *err)
+/* The rendered page (v->page_text) deflated whole onto the end of the
+ * pages' file, hashed on the way. */
+static int deflate_page(px_views *v, struct page *pg, px_error *err)
 {
-	if (px_csv_row(ps->o->csv_out, props, f, ps->o->entity, n, s, err))
+	const unsigned char *text = (const unsigned char *)v->page_text.data;
+	int rc;
+
+	if (!v->pages_out && pages_file(v, err))
 		return -1;
-	if (!ps->pages)
-		return 0;
-	if (px_html_rows_add(&ps->chunk, text, len))
+	if (v->n_pages && deflateReset(&v->z) != Z_OK)
 		return px_error_oom(err);
-	return ps->chunk.n == PX_HTML_MAX_ROWS ? flush_page(ps, err) : 0;
+	memset(pg, 0, sizeof(*pg));
+	pg->off = v->pages_end;
+	pg->info.size = v->page_text.len;
+	pg->info.crc32 =
+	    (uint32_t)crc32(crc32(0L, Z_NULL, 0), text, (uInt)v->page_text.len);
+	if (!EVP_Digest(text, v->page_text.len, pg->info.sha256, NULL,
+			EVP_sha256(), NULL))
+		return px_error_oom(err);
+	v->z.next_in = (unsigned char *)text;
+	v->z.avail_in = (uInt)v->page_text.len;
+	do {
+		size_t have;
+
+		v->z.next_out = v->zout;
+		v->z.avail_out = ZCHUNK;
+		rc = deflate(&v->z, Z_FINISH);
+		if (rc == Z_STREAM_ERROR)
+			return px_error_set(err, PX_EXIT_SOFTWARE,
+					    "%s: deflate failed",
+					    v->pages_what);
+		have = ZCHUNK - v->z.avail_out;
+		if (have && fwrite(v->zout, 1, have, v->pages_out) != have)
+			return cantcreat(err, v->pages_what, v->o.tmpdir);
+		pg->info.comp_size += have;
+	} while (rc != Z_STREAM_END);
+	v->pages_end += pg->info.comp_size;
+	return 0;
 }
 
-/* Reads the data file through once, writing the CSV and the pages as its
- * records go by. */
-static int one_pass(struct pass *ps, struct written *csv, px_error *err)
+/* Renders the page being filled; next: another page follows. */
+static int flush_page(px_views *v, int next, px_error *err)
 {
-	const px_views_opts *o = ps->o;
-	const json_t *props = json_object_get(
-	    px_schemas_record(o->schemas, o->entity), "properties");
-	px_datafile *d = px_datafile_open(o->entity, o->data_name, o->data_fd,
-					  1, o->records, err);
-	off_t start = ftello(o->csv_out);
-	px_jfields f = {0};
-	px_buf s = {0};
-	const char *text;
-	size_t len;
-	char name[160];
-	int got = -1;
+	px_html_page pg = {v->o.lang, v->o.entity,    v->o.controller,
+			   v->o.tz,   v->n_pages + 1, next};
 
-	snprintf(name, sizeof(name), "csv/%s.csv", o->entity);
-	if (!d)
-		return -1;
-	if (start < 0) {
-		cantcreat(err, name);
-		goto out;
+	if (v->n_pages == v->cap_pages) {
+		size_t cap = v->cap_pages ? v->cap_pages * 2 : 16;
+		struct page *p = realloc(v->pages, cap * sizeof(*p));
+		if (!p)
+			return px_error_oom(err);
+		v->pages = p;
+		v->cap_pages = cap;
 	}
-	if (px_csv_header(o->csv_out, props, err))
-		goto out;
-	while ((got = px_datafile_next(d, &text, &len, &f, err)) > 0)
-		if (view_record(ps, props, &f, &s, text, len,
-				px_datafile_count(d), err)) {
-			got = -1;
-			break;
-		}
-	if (!got && ps->chunk.n && flush_page(ps, err))
-		got = -1;
-	if (!got && written(o->csv_out, start, name, csv, err))
-		got = -1;
-out:
-	px_datafile_close(d);
-	px_jfields_free(&f);
-	px_buf_free(&s);
-	return got < 0 ? -1 : 0;
+	v->page_text.len = 0;
+	if (px_html_page_write(v->page_fp, &pg, &v->chunk, v->o.schemas, err) ||
+	    sink_flush(v->page_fp, &v->page_sink, err) ||
+	    deflate_page(v, &v->pages[v->n_pages], err))
+		return -1;
+	v->n_pages++;
+	px_html_rows_clear(&v->chunk);
+	return 0;
 }
 
-int px_views_write(const px_views_opts *o, px_views_add_fn add, void *ctx,
-		   px_error *err)
+static int bad_record(px_views *v, uint64_t n, const char *why, px_error *err)
 {
-	struct pass ps = {.o = o, .add = add, .ctx = ctx};
-	struct written csv;
-	char page[160], name[200];
-	int rc = -1;
+	return px_error_set(err, PX_EXIT_SOFTWARE,
+			    "csv/%s.csv: record %llu: expected one compact "
+			    "JSON object%s",
+			    v->o.entity, (unsigned long long)n, why);
+}
 
-	ps.pages = px_html_pages(o->records);
-	if (ps.pages && !(ps.done = calloc(ps.pages, sizeof(*ps.done))))
+/* The CSV spool's formatter: a record's line; item NULL at the end. */
+static int csv_record(void *ctx, const px_spool_item *it, px_buf *out,
+		      px_error *err)
+{
+	px_views *v = ctx;
+	int rc;
+
+	v->csv_sink.to = out;
+	if (!v->headed) {
+		v->headed = 1;
+		if (px_csv_header(v->csv_fp, v->props, err))
+			return -1;
+	}
+	if (!it)
+		return sink_flush(v->csv_fp, &v->csv_sink, err);
+	/* What the data file's readers refuse, so that no view shows a NUL
+	 * the others would not. */
+	if (px_datafile_holds_nul(it->text, it->len))
+		return bad_record(v, it->n,
+				  ": the JSON holds a NUL character (\\u0000)",
+				  err);
+	if ((rc = px_jfields_scan(&v->f, it->text, it->len)) < 0)
 		return px_error_oom(err);
-	if (one_pass(&ps, &csv, err))
-		goto out;
-	if (ps.page != ps.pages) {
+	if (rc)
+		return bad_record(v, it->n, "", err);
+	if (px_csv_row(v->csv_fp, v->props, &v->f, v->o.entity,
+		       (unsigned long)it->n, &v->scratch, err))
+		return -1;
+	return sink_flush(v->csv_fp, &v->csv_sink, err);
+}
+
+/* The pages' formatter: the record into its page; item NULL at the end.
+ * A page is rendered only once the record after it arrives, so that it
+ * knows whether a next one exists. It writes nothing to out: each page
+ * is deflated on its own. The CSV's formatter checks each record's form;
+ * the page's table checks it again as it is rendered. */
+static int page_record(void *ctx, const px_spool_item *it, px_buf *out,
+		       px_error *err)
+{
+	px_views *v = ctx;
+
+	(void)out;
+	if (!it) /* at most one page's records: index.html shows them all */
+		return v->n_pages && v->chunk.n ? flush_page(v, 0, err) : 0;
+	if (v->chunk.n == PX_HTML_MAX_ROWS && flush_page(v, 1, err))
+		return -1;
+	return px_html_rows_add(&v->chunk, it->text, it->len)
+		   ? px_error_oom(err)
+		   : 0;
+}
+
+px_views *px_views_open(const px_views_opts *o, px_error *err)
+{
+	px_views *v = calloc(1, sizeof(*v));
+
+	if (!v) {
+		px_error_oom(err);
+		return NULL;
+	}
+	v->o = *o;
+	v->csv_fd = v->pages_fd = -1;
+	v->page_sink.to = &v->page_text;
+	snprintf(v->csv_what, sizeof(v->csv_what), "csv of %s", o->entity);
+	snprintf(v->pages_what, sizeof(v->pages_what), "pages of %s",
+		 o->entity);
+	v->props = json_object_get(px_schemas_record(o->schemas, o->entity),
+				   "properties");
+	if (!v->props) {
 		px_error_set(err, PX_EXIT_SOFTWARE,
-			     "html/%s: wrote %lu pages, expected %lu",
-			     o->entity, ps.page, ps.pages);
-		goto out;
+			     "entity %s: no usable schema compiled in",
+			     o->entity);
+		goto fail;
+	}
+	if (!(v->csv_fp = sink_open(&v->csv_sink)) ||
+	    !(v->page_fp = sink_open(&v->page_sink))) {
+		px_error_oom(err);
+		goto fail;
+	}
+	v->csv_fd = px_workfile_anon(o->tmpdir, v->csv_what, err);
+	if (v->csv_fd < 0)
+		goto fail;
+	v->csv =
+	    px_spool_open(v->csv_fd, v->csv_what, o->level, csv_record, v, err);
+	if (!v->csv)
+		goto fail;
+	v->paging =
+	    px_spool_open(-1, v->pages_what, o->level, page_record, v, err);
+	if (!v->paging)
+		goto fail;
+	return v;
+fail:
+	px_views_free(v);
+	return NULL;
+}
+
+int px_views_put(px_views *v, const char *text, size_t len, px_error *err)
+{
+	v->put++;
+	if (px_spool_put_text(v->csv, NULL, v->put, text, len, err))
+		return -1;
+	return px_spool_put_text(v->paging, NULL, v->put, text, len, err);
+}
+
+int px_views_finish(px_views *v, px_views_add_fn add, void *ctx, px_error *err)
+{
+	px_spool_info info, none;
+	char name[200], page[160];
+	int rc = px_spool_close(v->csv, &info, err);
+
+	v->csv = NULL;
+	if (!rc)
+		rc = px_spool_close(v->paging, &none, err);
+	else
+		px_spool_free(v->paging);
+	v->paging = NULL;
+	if (rc)
+		return -1;
+	if (v->pages_out) {
+		FILE *f = v->pages_out;
+		v->pages_out = NULL;
+		if (fclose(f))
+			return cantcreat(err, v->pages_what, v->o.tmpdir);
 	}
 	/* The CSV first, then the pages, as a reader lists them. */
-	snprintf(name, sizeof(name), "csv/%s.csv", o->entity);
-	if (add(ctx, name, o->csv_out != o->out, csv.off, csv.size, csv.sha,
-		"text/csv", err))
-		goto out;
-	for (unsigned long i = 0; i < ps.pages; i++) {
-		px_html_page_name(page, sizeof(page), o->entity, i + 1);
+	snprintf(name, sizeof(name), "csv/%s.csv", v->o.entity);
+	if (add(ctx, name, v->csv_fd, 0, &info, "text/csv", err))
+		return -1;
+	for (size_t i = 0; i < v->n_pages; i++) {
+		px_html_page_name(page, sizeof(page), v->o.entity, i + 1);
 		snprintf(name, sizeof(name), "html/%s", page);
-		if (add(ctx, name, 0, ps.done[i].off, ps.done[i].size,
-			ps.done[i].sha, "text/html", err))
-			goto out;
+		if (add(ctx, name, v->pages_fd, v->pages[i].off,
+			&v->pages[i].info, "text/html", err))
+			return -1;
 	}
-	rc = 0;
-out:
-	free(ps.done);
-	px_html_rows_free(&ps.chunk);
-	return rc;
+	return 0;
+}
+
+void px_views_free(px_views *v)
+{
+	if (!v)
+		return;
+	px_spool_free(v->csv); /* the threads stop first */
+	px_spool_free(v->paging);
+	v->csv_sink.to = NULL; /* the spool's buffer is gone */
+	if (v->csv_fp)
+		fclose(v->csv_fp);
+	if (v->page_fp)
+		fclose(v->page_fp);
+	if (v->pages_out)
+		fclose(v->pages_out);
+	if (v->z_ready)
+		deflateEnd(&v->z);
+	if (v->csv_fd >= 0)
+		close(v->csv_fd);
+	if (v->pages_fd >= 0)
+		close(v->pages_fd);
+	px_jfields_free(&v->f);
+	px_buf_free(&v->scratch);
+	px_buf_free(&v->page_text);
+	px_html_rows_free(&v->chunk);
+	free(v->pages);
+	free(v->zout);
+	free(v);
 }

@@ -173,4 +173,83 @@ print("\n".join(ids))' "$T/pkg/data/answer.json" | sort >"$T/want"
 	expect_exit 0 "$PORTEX" verify "$T/alice.zip"
 }
 
+# page_chain ENTITY: follows each page's "next" link from the first page
+# and prints, per page, its name, its header's range and its rows.
+page_chain() {
+	/usr/bin/python3 - "$T/pkg" "$1" <<'PY' || fail "the pages do not follow one another"
+import os, re, sys
+from html.parser import HTMLParser
+top, entity = sys.argv[1], sys.argv[2]
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.next, self.rows, self.text, self.a = None, 0, [], None
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "a":
+            self.a = (a.get("href"), [])
+        if tag == "tr":
+            self.rows += 1
+    def handle_endtag(self, tag):
+        if tag == "a" and self.a:
+            if "".join(self.a[1]).strip() == "Page suivante":
+                assert self.next in (None, self.a[0]), "two next links"
+                self.next = self.a[0]
+            self.a = None
+    def handle_data(self, d):
+        self.text.append(d)
+        if self.a:
+            self.a[1].append(d)
+name, n = "%s-0001.html" % entity, 0
+while name:
+    n += 1
+    assert name == "%s-%04d.html" % (entity, n), "page %d links to %s" % (n - 1, name)
+    p = Page()
+    p.feed(open(os.path.join(top, "html", name), encoding="utf-8").read())
+    text = " ".join("".join(p.text).split())
+    m = re.search(r"Page (\d+) \u2014 enregistrements (\d+)\u2013(\d+)", text)
+    assert m, name + ": no 'Page N \u2014 enregistrements a\u2013b' in its header"
+    assert int(m.group(1)) == n, name + ": says page " + m.group(1)
+    print(name, m.group(2), m.group(3), p.rows - 1)
+    name = p.next
+PY
+}
+
+# A page is written before the entity's end is known: pages name their
+# own records and link to the next one only when there is one, and the
+# last page (here one answer) has no "next" link.
+test_pages_link_to_the_next_one_until_the_last() {
+	demo_setup
+	add_answers 998
+	expect_exit 0 export_alice
+	unpack "$T/alice.zip" "$T/pkg"
+	page_chain answer >"$T/chain"
+	printf '%s\n' "answer-0001.html 1 500 500" "answer-0002.html 501 1000 500" \
+		"answer-0003.html 1001 1001 1" >"$T/want"
+	cmp -s "$T/want" "$T/chain" || fail "pages: $(cat "$T/chain")"
+	[ "$(ls "$T/pkg/html")" = "$(printf 'answer-0001.html\nanswer-0002.html\nanswer-0003.html')" ] ||
+		fail "html/ holds $(ls "$T/pkg/html")"
+	grep -q 'answer-0003.html' "$T/pkg/index.html" || fail "index.html does not list the last page"
+	expect_exit 0 "$PORTEX" verify "$T/alice.zip"
+}
+
+# 500 answers fit index.html: no pages; the 501st makes two.
+test_500_answers_get_no_pages_and_501_get_two() {
+	demo_setup
+	add_answers 497
+	expect_exit 0 export_alice
+	unpack "$T/alice.zip" "$T/pkg"
+	[ ! -e "$T/pkg/html" ] || fail "pages for 500 answers: $(ls "$T/pkg/html")"
+	sqlite3 "$T/out/demo.db" "INSERT INTO responses (id, attempt_id, question, prompt,
+		response, correct, points, submitted_at) SELECT 20000, attempt_id, question,
+		prompt, response, correct, points, submitted_at FROM responses WHERE id = 10001"
+	expect_exit 0 export_alice --force
+	rm -rf "$T/pkg"
+	unpack "$T/alice.zip" "$T/pkg"
+	page_chain answer >"$T/chain"
+	printf '%s\n' "answer-0001.html 1 500 500" "answer-0002.html 501 501 1" >"$T/want"
+	cmp -s "$T/want" "$T/chain" || fail "pages: $(cat "$T/chain")"
+	check_csv
+}
+
 run_tests

@@ -186,11 +186,80 @@ static void test_unwritable_spool_is_refused(void **state)
 {
 	struct fmt_ctx c = {0};
 	px_error err = PX_ERROR_INIT;
+	int fd = spool_fd();
 
 	(void)state;
-	assert_null(px_spool_open(-1, "spool of x", 6, fmt, &c, &err));
+	close(fd); /* a descriptor that is no longer open */
+	assert_null(px_spool_open(fd, "spool of x", 6, fmt, &c, &err));
 	assert_int_equal(err.code, PX_EXIT_CANTCREAT);
 	assert_non_null(strstr(err.msg, "spool of x"));
+}
+
+/* What a formatter without a file sees (the HTML pages' worker): every
+ * record once, in order, on the worker thread past the first batch, and
+ * the end; nothing is written and a failure still reaches the writer. */
+struct count_ctx {
+	uint64_t seen, next;
+	int ended, out_of_order;
+};
+
+static int count(void *ctx, const px_spool_item *it, px_buf *out, px_error *err)
+{
+	struct count_ctx *c = ctx;
+
+	(void)out;
+	if (!it) {
+		c->ended++;
+		return 0;
+	}
+	if (it->n != c->next + 1)
+		c->out_of_order = 1;
+	c->next = it->n;
+	c->seen++;
+	if (it->n == 90000)
+		return px_error_set(err, PX_EXIT_DATA, "record 90000: bad");
+	return 0;
+}
+
+static void test_a_spool_without_a_file_runs_its_formatter(void **state)
+{
+	px_error err = PX_ERROR_INIT;
+	px_spool_info info;
+	char text[16];
+	int rc = 0;
+
+	(void)state;
+	for (int fails = 0; fails < 2; fails++) {
+		struct count_ctx c = {0};
+		uint64_t total = fails ? 100000 : 50000;
+		px_spool *s =
+		    px_spool_open(-1, "pages of x", 6, count, &c, &err);
+
+		assert_non_null(s);
+		for (uint64_t i = 1; i <= total && !rc; i++) {
+			snprintf(text, sizeof(text), "%llu",
+				 (unsigned long long)i);
+			rc = px_spool_put_text(s, "src", i, text, strlen(text),
+					       &err);
+		}
+		if (!rc)
+			rc = px_spool_close(s, &info, &err);
+		else
+			px_spool_free(s);
+		if (!fails) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(c.seen, total);
+			assert_int_equal(c.ended, 1);
+			assert_int_equal(info.size, 0);
+			assert_int_equal(info.comp_size, 0);
+		} else {
+			assert_int_equal(rc, -1);
+			assert_string_equal(err.msg, "record 90000: bad");
+		}
+		assert_false(c.out_of_order);
+		rc = 0;
+		px_error_clear(&err);
+	}
 }
 
 int main(void)
@@ -201,6 +270,7 @@ int main(void)
 	    cmocka_unit_test(test_archive_takes_the_deflated_bytes_as_they_are),
 	    cmocka_unit_test(test_a_formatter_error_reaches_the_writer),
 	    cmocka_unit_test(test_unwritable_spool_is_refused),
+	    cmocka_unit_test(test_a_spool_without_a_file_runs_its_formatter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
