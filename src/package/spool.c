@@ -15,11 +15,14 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define CHUNK (128 * 1024)
+#define CHUNK (64 * 1024)
 #define BATCH 256 /* records handed over at once */
 /* Records given as text go in batches of this many bytes or more (or
- * TEXT_BATCH records): the worker then only deflates, CRCs and hashes. */
-#define TEXT_BYTES (64 * 1024)
+ * TEXT_BATCH records): the worker then only deflates, CRCs and hashes.
+ * Under 64 KB by a margin so that a batch's text and its formatted form
+ * each stay in a 64 KB buffer: an entity has three spools, each with
+ * QUEUE batches. */
+#define TEXT_BYTES (48 * 1024)
 #define TEXT_BATCH 1024
 #define QUEUE	   4 /* batches in flight: bounds memory whatever the history */
 
