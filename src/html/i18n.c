@@ -584,6 +584,14 @@ const char *px_i18n_value(px_lang lang, const char *field, const char *value)
 	return NULL;
 }
 
+int px_i18n_has_values(const char *field)
+{
+	for (size_t i = 0; field && i < sizeof(values) / sizeof(values[0]); i++)
+		if (!strcmp(values[i].field, field))
+			return 1;
+	return 0;
+}
+
 const char *px_i18n_count(px_lang lang, enum px_msg id, unsigned long n)
 {
 	int one = lang == PX_LANG_EN ? n == 1 : n < 2;

@@ -150,6 +150,10 @@ const char *px_i18n_column(px_lang lang, const char *entity, const char *field);
  * ("event", "login") -> "connexion"); NULL when it has none. Static. */
 const char *px_i18n_value(px_lang lang, const char *field, const char *value);
 
+/* 1 when px_i18n_value() has words for some value of field: a table
+ * asks once per column rather than once per cell. */
+int px_i18n_has_values(const char *field);
+
 /* Message id (a plural noun such as PX_MSG_RECORD_COUNT) in the form that
  * goes with the number n: French takes the singular for 0 and 1, English
  * for 1 only. Never NULL. Static storage. */

@@ -11,7 +11,7 @@
 typedef struct page {
 	FILE *out;
 	px_lang lang;
-	const json_t *m;  /* the manifest */
+	const json_t *m; /* the manifest */
 	const px_tz *tz; /* its timezone; NULL: UTC */
 } page;
 

@@ -99,14 +99,23 @@ int px_html_date(FILE *out, px_lang lang, const char *s);
 void px_html_decimal(FILE *out, px_lang lang, const char *digits);
 void px_html_grouped(FILE *out, px_lang lang, json_int_t n);
 
+/* A table's column, with what its cells need to know of its name worked
+ * out once (a long entity's table has a million cells per column). */
+typedef struct px_html_col {
+	const char *name;
+	int amount; /* "amount": money, with the row's currency */
+	int link;   /* "name" or "path": a document's link */
+	int words;  /* px_i18n_has_values(name) */
+} px_html_col;
+
 /* A table cell's value v of column col, when the locale writes it its
  * own way: numbers, money (an "amount" with its record's currency, or
  * NULL: "49,90 €"), a closed list's value in words, dates and times (in
  * tz). str, len: v decoded when it is a string. Returns -1, writing
  * nothing, for any other value. */
-int px_html_cell(FILE *out, px_lang lang, const px_tz *tz, const char *col,
-		 const px_jmember *v, const char *str, size_t len,
-		 const char *currency);
+int px_html_cell(FILE *out, px_lang lang, const px_tz *tz,
+		 const px_html_col *col, const px_jmember *v, const char *str,
+		 size_t len, const char *currency);
 
 /* Records as their texts (the members of each object without the braces,
  * as the data files hold them), one after the other, for a table. */

@@ -266,9 +266,9 @@ static int money(FILE *out, px_lang lang, const char *amount,
 	return 0;
 }
 
-int px_html_cell(FILE *out, px_lang lang, const px_tz *tz, const char *col,
-		 const px_jmember *v, const char *s, size_t len,
-		 const char *currency)
+int px_html_cell(FILE *out, px_lang lang, const px_tz *tz,
+		 const px_html_col *col, const px_jmember *v, const char *s,
+		 size_t len, const char *currency)
 {
 	const char *word;
 	char digits[64];
@@ -293,9 +293,9 @@ int px_html_cell(FILE *out, px_lang lang, const px_tz *tz, const char *col,
 	}
 	if (v->kind != PX_JK_STRING || strlen(s) != len)
 		return -1;
-	if (!strcmp(col, "amount") && !money(out, lang, s, currency))
+	if (col->amount && !money(out, lang, s, currency))
 		return 0;
-	if ((word = px_i18n_value(lang, col, s))) {
+	if (col->words && (word = px_i18n_value(lang, col->name, s))) {
 		px_html_text(out, word);
 		return 0;
 	}

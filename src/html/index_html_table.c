@@ -65,6 +65,7 @@ typedef struct table {
 	json_t *cols;	 /* column name -> description, in display order */
 	json_t *index;	 /* column name -> its position */
 	const px_jmember **slot; /* the current row's member per column */
+	px_html_col *colv;	 /* t->cols' columns, in their order */
 	/* The previous row's keys as written and their columns: records
 	 * of one entity put their members in one order, so a key is
 	 * looked up only when it differs from the one before at its place. */
@@ -171,8 +172,17 @@ static int columns(table *t, const px_html_rows *rows,
 					json_integer((json_int_t)n++)))
 			goto oom;
 	}
-	if (!(t->slot = calloc(n + 1, sizeof(*t->slot))))
+	if (!(t->slot = calloc(n + 1, sizeof(*t->slot))) ||
+	    !(t->colv = calloc(n + 1, sizeof(*t->colv))))
 		goto oom;
+	n = 0;
+	json_object_foreach (t->cols, k, v) {
+		px_html_col *c = &t->colv[n++];
+		c->name = k;
+		c->amount = !strcmp(k, "amount");
+		c->link = !strcmp(k, "name") || !strcmp(k, "path");
+		c->words = px_i18n_has_values(k);
+	}
 	rc = 0;
 	goto out;
 bad:
@@ -256,13 +266,13 @@ static void show(const cell_ctx *c, const px_jmember *v)
 		px_html_member(c->out, c->lang, v, &c->t->s);
 }
 
-static void write_cell(const cell_ctx *c, const px_jmember *v, const char *col)
+static void write_cell(const cell_ctx *c, const px_jmember *v,
+		       const px_html_col *col)
 {
 	FILE *out = c->out;
 	table *t = c->t;
 	int is_str = v && v->kind == PX_JK_STRING;
-	int number = v && (px_jkind_number(v->kind) ||
-			   (!strcmp(col, "amount") && is_str));
+	int number = v && (px_jkind_number(v->kind) || (col->amount && is_str));
 	const char *str = NULL, *currency = NULL;
 	size_t len = 0;
 
@@ -282,8 +292,7 @@ static void write_cell(const cell_ctx *c, const px_jmember *v, const char *col)
 		fputs("<td class=\"long\">", out);
 	else
 		fputs("<td>", out);
-	if (c->link && is_str &&
-	    (!strcmp(col, "name") || !strcmp(col, "path"))) {
+	if (c->link && is_str && col->link) {
 		fputs("<a href=\"", out);
 		px_html_href(out, c->root);
 		px_html_href(out, c->link);
@@ -291,7 +300,7 @@ static void write_cell(const cell_ctx *c, const px_jmember *v, const char *col)
 		show(c, v);
 		fputs("</a>", out);
 	} else {
-		if (is_str && !strcmp(col, "amount"))
+		if (is_str && col->amount)
 			currency = row_string(t, "currency", &t->currency);
 		if (!v || px_html_cell(out, c->lang, c->tz, col, v, t->s.data,
 				       t->s.len, currency))
@@ -357,6 +366,7 @@ static void table_free(table *t)
 	json_decref(t->cols);
 	json_decref(t->index);
 	free(t->slot);
+	free(t->colv);
 	free(t->keys);
 }
 
@@ -396,6 +406,7 @@ int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,
 		fputs("</span></th>", out);
 	}
 	fputs("</tr></thead>\n<tbody>\n", out);
+	n = json_object_size(t.cols);
 	for (size_t i = 0; i < rows->n; i++) {
 		cell_ctx c = {out, lang, tz, NULL, root, &t};
 
@@ -403,9 +414,8 @@ int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,
 			goto out;
 		c.link = document_link(&t);
 		fputs("<tr>", out);
-		n = 0;
-		json_object_foreach (t.cols, k, v)
-			write_cell(&c, t.slot[n++], k);
+		for (size_t col = 0; col < n; col++)
+			write_cell(&c, t.slot[col], &t.colv[col]);
 		fputs("</tr>\n", out);
 	}
 	fputs("</tbody>\n</table></div>\n", out);

@@ -962,6 +962,11 @@ static void test_numbers_money_and_words_as_the_locale_writes_them(void **state)
 	assert_string_equal(px_i18n_value(PX_LANG_FR, "event", "login"),
 			    "connexion");
 	assert_null(px_i18n_value(PX_LANG_FR, "status", "login"));
+	/* what a table asks once per column instead of per cell */
+	assert_true(px_i18n_has_values("status"));
+	assert_true(px_i18n_has_values("event"));
+	assert_false(px_i18n_has_values("prompt"));
+	assert_false(px_i18n_has_values(NULL));
 	json_decref(m);
 }
 
