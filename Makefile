@@ -19,12 +19,17 @@ DATADIR    = $(PREFIX)/share/portex
 MANDIR     = $(PREFIX)/share/man/man1
 
 PKGS      := libzip jansson libcurl libpq sqlite3 libcrypto zlib libmicrohttpd
+# Loaded with dlopen() at their first use (src/lazy/): compiled against,
+# not linked. Most runs use none of them, and they bring 32 libraries.
+LAZY_PKGS := libcurl libpq libmicrohttpd
 CC        ?= cc
 # Asked of pkg-config when first used, not when the Makefile is read: `make
 # demo` and `make check` install the libraries (scripts/deps.sh) first, and
 # flags computed before that would lack their include paths.
 PKG_CFLAGS  = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null))$(PKG_CFLAGS)
-PKG_LIBS    = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null))$(PKG_LIBS)
+PKG_LIBS    = $(eval PKG_LIBS := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null))$(PKG_LIBS)
+# The unit tests also talk to PostgreSQL and HTTP servers themselves.
+LAZY_LIBS   = $(eval LAZY_LIBS := $(shell pkg-config --libs $(LAZY_PKGS) 2>/dev/null))$(LAZY_LIBS)
 CMOCKA_LIBS = $(eval CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null))$(CMOCKA_LIBS)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -81,7 +86,7 @@ $(B)/portex: $(B)/src/cli/main.o $(B)/libportex.a Makefile
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libportex.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libportex.a $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libportex.a $(LDLIBS) $(LAZY_LIBS) $(CMOCKA_LIBS)
 
 unit: $(UNIT_BIN) $(B)/portex
 	@tests/run-unit.sh $(UNIT_BIN)

@@ -904,6 +904,9 @@ int px_package_finish(px_package *p, json_t *manifest, char sha256_hex[65],
 	/* The page shows the list without itself; the manifest lists it. */
 	if (render_index(p, manifest, err))
 		goto fail;
+	/* Dropped before the new list is made: a long entity has a file per
+	 * page, and two lists at once would double their memory. */
+	json_object_del(manifest, "files");
 	if (!(files = files_json(p)) ||
 	    json_object_set_new(manifest, "files", files)) {
 		px_error_oom(err);
