@@ -134,7 +134,8 @@ LEARNERS = {
         "certifications": [],
     },
 }
-MANY_ANSWERS = 10000
+# MOCK_MANY_ANSWERS: another count, for a test comparing two lengths.
+MANY_ANSWERS = int(os.environ.get("MOCK_MANY_ANSWERS", 10000))
 # The SQLite demo's learner, for the three-source export test.
 LEARNERS["alice.martin@example.org"] = dict(LEARNERS["alice@example.org"],
                                             id="pl_a11c")
