@@ -34,16 +34,22 @@ void px_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-static int digits(const char *s, int n, int *out)
+int px_digits(const char *s, int n)
 {
 	int v = 0;
+
 	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
+		if (s[i] < '0' || s[i] > '9')
 			return -1;
 		v = v * 10 + (s[i] - '0');
 	}
-	*out = v;
-	return 0;
+	return v;
+}
+
+/* px_digits() for a chain of checks: 0 with *out, or -1. */
+static int digits(const char *s, int n, int *out)
+{
+	return (*out = px_digits(s, n)) < 0 ? -1 : 0;
 }
 
 static int days_in_month(int y, int m)
@@ -222,16 +228,4 @@ int64_t px_now(void)
 			return (int64_t)t;
 	}
 	return (int64_t)time(NULL);
-}
-
-int px_digits(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
 }

@@ -144,8 +144,7 @@ static int deflate_page(px_views *v, struct page *pg, px_error *err)
 	memset(pg, 0, sizeof(*pg));
 	pg->off = v->pages_end;
 	pg->info.size = v->page_text.len;
-	pg->info.crc32 =
-	    (uint32_t)crc32(crc32(0L, Z_NULL, 0), text, (uInt)v->page_text.len);
+	pg->info.crc32 = (uint32_t)crc32(0L, text, (uInt)v->page_text.len);
 	if (!EVP_Digest(text, v->page_text.len, pg->info.sha256, NULL,
 			EVP_sha256(), NULL))
 		return px_error_oom(err);
