@@ -19,10 +19,16 @@
 #include "portex/schema.h"
 #include "tz.h"
 
-/* At most this many rows of an entity are shown on one page: index.html
- * shows the first ones, and an entity with more gets pages of this many
- * (html/<entity>-0001.html, ...) that index.html links to. */
+/* index.html shows at most this many records of an entity; an entity
+ * with more gets pages (html/<entity>-0001.html, ...) that index.html
+ * links to, all its records from the first, PX_HTML_PAGE_ROWS a page. */
 #define PX_HTML_MAX_ROWS 500
+/* Pages are longer than index.html's table: each is a file, and each
+ * file costs the package ~2 KB of memory until it is closed (its line in
+ * manifest.json and ASiCManifest.xml, its ZIP directory entry), which at
+ * 500 a page made 10M records 20,000 files and 40 MB. A page of 5,000
+ * rows is ~2 MB of HTML, which a browser opens in about a second. */
+#define PX_HTML_PAGE_ROWS 5000
 
 /* One data file written by the packager. entity: "score"; path: a local
  * file holding data/<entity>.json in the packager's line layout:
@@ -187,7 +193,7 @@ typedef struct px_html_page {
 } px_html_page;
 
 /* Writes html/<entity>-NNNN.html for pg: rows are that page's records
- * (at most PX_HTML_MAX_ROWS), with links back to index.html, to the
+ * (at most PX_HTML_PAGE_ROWS), with links back to index.html, to the
  * first and previous pages, and to the next one if pg->next. Returns 0, or -1
  * with err set (PX_EXIT_IOERR). */
 int px_html_page_write(FILE *out, const px_html_page *pg,

@@ -47,7 +47,7 @@ int px_html_page_write(FILE *out, const px_html_page *pg,
 		       px_error *err)
 {
 	const char *label = px_i18n_entity(pg->lang, pg->entity);
-	unsigned long first = (pg->page - 1) * PX_HTML_MAX_ROWS + 1;
+	unsigned long first = (pg->page - 1) * PX_HTML_PAGE_ROWS + 1;
 	unsigned long last = first + rows->n - 1;
 
 	px_html_doc_open(out, pg->lang, label ? label : pg->entity,

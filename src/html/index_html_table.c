@@ -17,7 +17,7 @@ unsigned long px_html_pages(unsigned long records)
 {
 	if (records <= PX_HTML_MAX_ROWS)
 		return 0;
-	return (records + PX_HTML_MAX_ROWS - 1) / PX_HTML_MAX_ROWS;
+	return (records + PX_HTML_PAGE_ROWS - 1) / PX_HTML_PAGE_ROWS;
 }
 
 void px_html_page_name(char *buf, size_t n, const char *entity,

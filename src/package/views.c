@@ -59,6 +59,7 @@ struct px_views {
 	FILE *csv_fp, *page_fp;
 	px_buf page_text;
 	px_html_rows chunk; /* the page being filled */
+	uint64_t paged;	    /* records the pages' formatter has seen */
 	struct page *pages;
 	size_t n_pages, cap_pages;
 	FILE *pages_out; /* on a duplicate of pages_fd */
@@ -243,10 +244,13 @@ static int page_record(void *ctx, const px_spool_item *it, px_buf *out,
 	px_views *v = ctx;
 
 	(void)out;
-	if (!it) /* at most one page's records: index.html shows them all */
-		return v->n_pages && v->chunk.n ? flush_page(v, 0, err) : 0;
-	if (v->chunk.n == PX_HTML_MAX_ROWS && flush_page(v, 1, err))
+	if (!it) /* index.html alone shows an entity it holds whole */
+		return v->paged > PX_HTML_MAX_ROWS && v->chunk.n
+			   ? flush_page(v, 0, err)
+			   : 0;
+	if (v->chunk.n == PX_HTML_PAGE_ROWS && flush_page(v, 1, err))
 		return -1;
+	v->paged++;
 	return px_html_rows_add(&v->chunk, it->text, it->len)
 		   ? px_error_oom(err)
 		   : 0;

@@ -256,8 +256,10 @@ test_large_entity_shows_500_rows_and_names_the_file() {
 	page_text
 	expect_text "Connexions (connection) — 1"$'\u202f'"200 enregistrements"
 	expect_text "700 autres lignes ne sont pas affichées ici. Toutes les lignes, page par page :"
-	grep -qF '<a href="html/connection-0003.html">3</a>' "$T/pkg/index.html" ||
-		fail "index.html does not link the third page of connections"
+	grep -qF '<a href="html/connection-0001.html">1</a>' "$T/pkg/index.html" ||
+		fail "index.html does not link the page of connections"
+	grep -qF 'connection-0002' "$T/pkg/index.html" &&
+		fail "1,200 connections fit one page of 5,000, but index.html links a second"
 	rows=$(grep -c '^ | .* | 203\.0\.113\.' "$T/text")
 	[ "$rows" = 500 ] || fail "$rows connection rows shown, expected 500"
 	grep -qF '<script>alert(' "$T/text" || fail "user agents not shown as text"

@@ -7,14 +7,18 @@
 . "$PX_TOP/tests/e2e/lib.sh"
 . "$PX_TOP/tests/e2e/demo.sh"
 
-# add_answers N: Alice gets N more answers (ids from 10000), some with
+# add_answers N: Alice gets N more answers (ids from 10001), some with
 # commas, quotes, newlines and accents, so the CSV has to quote them.
+# add_answers_from ID N: the same, ids from ID.
 add_answers() {
+	add_answers_from 10001 "$1"
+}
+add_answers_from() {
 	sqlite3 "$T/out/demo.db" <<SQL
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $2 - 1)
 INSERT INTO responses (id, attempt_id, question, prompt, response, correct,
                        points, submitted_at)
-SELECT 10000 + i, 100, 'q' || i,
+SELECT $1 + i, 100, 'q' || i,
        CASE i % 4 WHEN 0 THEN 'Prompt, with a comma'
                   WHEN 1 THEN 'Say "yes"' || char(10) || 'on two lines'
                   WHEN 2 THEN 'Écrivez « été »'
@@ -165,10 +169,10 @@ print("\n".join(ids))' "$T/pkg/data/answer.json" | sort >"$T/want"
 	sort "$T/ids" >"$T/got"
 	cmp -s "$T/want" "$T/got" ||
 		fail "answers reachable through the pages differ from data/answer.json: $(diff "$T/want" "$T/got" | head -5)"
-	[ "$(ls "$T/pkg/html" | grep -c '^answer-')" = 401 ] ||
-		fail "expected 401 pages of 500 answers, got $(ls "$T/pkg/html" | grep -c '^answer-')"
+	[ "$(ls "$T/pkg/html" | grep -c '^answer-')" = 41 ] ||
+		fail "expected 41 pages of 5,000 answers, got $(ls "$T/pkg/html" | grep -c '^answer-')"
 	check_csv
-	grep -qF 'URI="html/answer-0401.html"' "$T/pkg/META-INF/ASiCManifest.xml" ||
+	grep -qF 'URI="html/answer-0041.html"' "$T/pkg/META-INF/ASiCManifest.xml" ||
 		fail "the last page is not covered by the signature"
 	expect_exit 0 "$PORTEX" verify "$T/alice.zip"
 }
@@ -217,15 +221,15 @@ PY
 
 # A page is written before the entity's end is known: pages name their
 # own records and link to the next one only when there is one, and the
-# last page (here one answer) has no "next" link.
+# last page (here one answer) has no "next" link. Pages hold 5,000.
 test_pages_link_to_the_next_one_until_the_last() {
 	demo_setup
-	add_answers 998
+	add_answers 9998
 	expect_exit 0 export_alice
 	unpack "$T/alice.zip" "$T/pkg"
 	page_chain answer >"$T/chain"
-	printf '%s\n' "answer-0001.html 1 500 500" "answer-0002.html 501 1000 500" \
-		"answer-0003.html 1001 1001 1" >"$T/want"
+	printf '%s\n' "answer-0001.html 1 5000 5000" "answer-0002.html 5001 10000 5000" \
+		"answer-0003.html 10001 10001 1" >"$T/want"
 	cmp -s "$T/want" "$T/chain" || fail "pages: $(cat "$T/chain")"
 	[ "$(ls "$T/pkg/html")" = "$(printf 'answer-0001.html\nanswer-0002.html\nanswer-0003.html')" ] ||
 		fail "html/ holds $(ls "$T/pkg/html")"
@@ -233,8 +237,9 @@ test_pages_link_to_the_next_one_until_the_last() {
 	expect_exit 0 "$PORTEX" verify "$T/alice.zip"
 }
 
-# 500 answers fit index.html: no pages; the 501st makes two.
-test_500_answers_get_no_pages_and_501_get_two() {
+# 500 answers fit index.html: no pages; the 501st makes one page that
+# holds all 501, and the 5,001st a second page.
+test_500_answers_get_no_pages_501_one_and_5001_two() {
 	demo_setup
 	add_answers 497
 	expect_exit 0 export_alice
@@ -247,7 +252,17 @@ test_500_answers_get_no_pages_and_501_get_two() {
 	rm -rf "$T/pkg"
 	unpack "$T/alice.zip" "$T/pkg"
 	page_chain answer >"$T/chain"
-	printf '%s\n' "answer-0001.html 1 500 500" "answer-0002.html 501 501 1" >"$T/want"
+	printf '%s\n' "answer-0001.html 1 501 501" >"$T/want"
+	cmp -s "$T/want" "$T/chain" || fail "pages: $(cat "$T/chain")"
+	grep -qF '<a href="html/answer-0001.html">1</a>' "$T/pkg/index.html" ||
+		fail "index.html does not link to the page"
+	check_csv
+	add_answers_from 20001 4500
+	expect_exit 0 export_alice --force
+	rm -rf "$T/pkg"
+	unpack "$T/alice.zip" "$T/pkg"
+	page_chain answer >"$T/chain"
+	printf '%s\n' "answer-0001.html 1 5000 5000" "answer-0002.html 5001 5001 1" >"$T/want"
 	cmp -s "$T/want" "$T/chain" || fail "pages: $(cat "$T/chain")"
 	check_csv
 }

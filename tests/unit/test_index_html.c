@@ -643,6 +643,18 @@ static json_t *many_scores(int n)
 	return a;
 }
 
+/* index.html holds 500; past that, pages of 5,000 from the first record. */
+static void test_pages_an_entity_gets(void **state)
+{
+	(void)state;
+	assert_int_equal(px_html_pages(0), 0);
+	assert_int_equal(px_html_pages(PX_HTML_MAX_ROWS), 0);
+	assert_int_equal(px_html_pages(PX_HTML_MAX_ROWS + 1), 1);
+	assert_int_equal(px_html_pages(PX_HTML_PAGE_ROWS), 1);
+	assert_int_equal(px_html_pages(PX_HTML_PAGE_ROWS + 1), 2);
+	assert_int_equal(px_html_pages(10000001), 2001);
+}
+
 static void test_large_entity_shows_500_rows_and_how_many_more(void **state)
 {
 	fix *f = *state;
@@ -659,10 +671,9 @@ static void test_large_entity_shows_500_rows_and_how_many_more(void **state)
 	assert_lacks(f->html, "<td class=\"nw\">q-0500</td>");
 	assert_has(f->html, "<p class=\"more\">734 more rows are not shown "
 			    "here. Every row, page by page:</p>");
-	/* 1234 rows: pages 1 to 3 of 500, all linked */
+	/* 1234 rows: one page of PX_HTML_PAGE_ROWS holds them all */
 	assert_has(f->html, "<a href=\"html/score-0001.html\">1</a>");
-	assert_has(f->html, "<a href=\"html/score-0003.html\">3</a>");
-	assert_lacks(f->html, "score-0004");
+	assert_lacks(f->html, "score-0002");
 	json_object_set_new(m, "locale", json_string("fr"));
 	assert_int_equal(render(f, m, &e, 1, f->schemas, &err), 0);
 	assert_has(f->html, "<p class=\"more\">734 autres lignes ne sont pas "
@@ -993,6 +1004,7 @@ int main(void)
 	    T(test_files_section_lists_size_and_sha256),
 	    T(test_page_references_nothing_outside_the_package),
 	    T(test_large_entity_shows_500_rows_and_how_many_more),
+	    T(test_pages_an_entity_gets),
 	    T(test_exactly_500_rows_need_no_note),
 	    T(test_rows_past_the_cap_are_counted_not_parsed),
 	    T(test_empty_package_says_so),
