@@ -57,7 +57,7 @@ struct member {
 /* One data/<entity>.json being written, compressed as it goes. */
 struct spool {
 	char *entity;
-	char *path; /* "spool of <entity>": names it in messages */
+	char *path; /* "data of <entity>": names it in messages */
 	int fd;	    /* its nameless file */
 	px_spool *sp;
 	uint64_t records;
@@ -276,7 +276,7 @@ static int format_record(void *ctx, const px_spool_item *it, px_buf *out,
 static struct spool *spool_for(px_package *p, const char *entity, px_error *err)
 {
 	struct spool *s;
-	char name[128];
+	char name[128], where[4096 + 160];
 
 	for (size_t i = 0; i < p->n_spools; i++)
 		if (!strcmp(p->spools[i].entity, entity))
@@ -286,7 +286,7 @@ static struct spool *spool_for(px_package *p, const char *entity, px_error *err)
 		return NULL;
 	}
 	s = &p->spools[p->n_spools];
-	snprintf(name, sizeof(name), "spool of %s", entity);
+	snprintf(name, sizeof(name), "data of %s", entity);
 	s->entity = strdup(entity);
 	s->path = strdup(name);
 	s->fd = -1;
@@ -311,7 +311,8 @@ static struct spool *spool_for(px_package *p, const char *entity, px_error *err)
 		return NULL;
 	if ((s->fd = px_workfile_anon(p->tmpdir, s->path, err)) < 0)
 		return NULL;
-	s->sp = px_spool_open(s->fd, s->path, LEVEL, format_record, s, err);
+	snprintf(where, sizeof(where), "%s in %s", name, p->tmpdir);
+	s->sp = px_spool_open(s->fd, where, LEVEL, format_record, s, err);
 	return s->sp ? s : NULL;
 }
 

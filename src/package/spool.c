@@ -205,9 +205,8 @@ px_spool *px_spool_open(int fd, const char *path, int level,
 	if (!s->fp) {
 		if (dup_fd >= 0)
 			close(dup_fd);
-		px_error_set(err, PX_EXIT_CANTCREAT,
-			     "cannot write spool file %s: %s", path,
-			     strerror(errno));
+		px_error_set(err, PX_EXIT_CANTCREAT, "cannot write %s: %s",
+			     path, strerror(errno));
 		goto fail;
 	}
 ready:
@@ -233,9 +232,8 @@ static int spool_failed(px_spool *s, px_error *err)
 			*err = s->fail;
 		return -1;
 	}
-	return px_error_set(err, PX_EXIT_CANTCREAT,
-			    "cannot write spool file %s: %s", s->path,
-			    strerror(s->fail_errno));
+	return px_error_set(err, PX_EXIT_CANTCREAT, "cannot write %s: %s",
+			    s->path, strerror(s->fail_errno));
 }
 
 static void release(px_spool *s, unsigned i)

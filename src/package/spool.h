@@ -52,8 +52,9 @@ typedef int (*px_spool_format_fn)(void *ctx, const px_spool_item *item,
  * formatter that keeps its output itself; info is then all zeros). The worker
  * starts with the first full batch; a file smaller than one batch is
  * formatted and deflated by px_spool_close() on the caller's thread (a
- * thread per small entity costs more than its work). path only names the
- * spool in messages. level: zlib 1..9.
+ * thread per small entity costs more than its work). path names the
+ * file and its folder in messages: "cannot write <path>: <why>", e.g.
+ * "data of score in /tmp". level: zlib 1..9.
  * Free with px_spool_close() (or px_spool_free() to drop it). */
 px_spool *px_spool_open(int fd, const char *path, int level,
 			px_spool_format_fn fmt, void *ctx, px_error *err);

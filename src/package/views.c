@@ -3,8 +3,9 @@
  * records pass, each on a spool's worker thread of its own (spool.h):
  * the CSV's formatter writes each record's line, which its spool
  * deflates; the pages' formatter keeps each record for its page and,
- * once the page is full, renders it and deflates it whole into the
- * pages' file. Two threads, because rendering the pages costs as much as
+ * once the page is full, renders it into a deflate stream of its own at
+ * the end of the pages' file (a page is several MB of HTML: it is never
+ * held whole). Two threads, because rendering the pages costs as much as
  * everything else an export does. See views.h.
  */
 #define _GNU_SOURCE /* fopencookie */
@@ -29,8 +30,8 @@
 
 #define ZCHUNK (64 * 1024)
 
-/* A stdio stream appending to a buffer: the CSV and page writers write
- * to FILEs, the spool and the pages' deflate want the bytes. */
+/* A stdio stream appending to a buffer: the CSV writer writes to a FILE,
+ * its spool wants the bytes. */
 struct sink {
 	px_buf *to;
 	int oom;
@@ -55,18 +56,19 @@ struct px_views {
 	px_buf scratch;
 	struct sink csv_sink;
 	/* The pages' formatter's (the other spool's thread). */
-	struct sink page_sink;
-	FILE *csv_fp, *page_fp;
-	px_buf page_text;
-	px_html_rows chunk; /* the page being filled */
-	uint64_t paged;	    /* records the pages' formatter has seen */
+	FILE *csv_fp, *page_fp; /* page_fp: page_write() */
+	px_html_rows chunk;	/* the page being filled */
+	uint64_t paged;		/* records the pages' formatter has seen */
 	struct page *pages;
 	size_t n_pages, cap_pages;
 	FILE *pages_out; /* on a duplicate of pages_fd */
 	uint64_t pages_end;
-	z_stream z;
+	z_stream z; /* the page being written */
 	int z_ready;
 	unsigned char *zout;
+	EVP_MD_CTX *md;
+	struct page *pg;
+	int page_errno; /* page_write() failed: ENOMEM, EIO or the disk's */
 };
 
 static ssize_t sink_write(void *cookie, const char *buf, size_t n)
@@ -131,41 +133,96 @@ static int pages_file(px_views *v, px_error *err)
 	return 0;
 }
 
-/* The rendered page (v->page_text) deflated whole onto the end of the
- * pages' file, hashed on the way. */
-static int deflate_page(px_views *v, struct page *pg, px_error *err)
+/* Deflates n bytes of the page being written (Z_FINISH: its end) onto
+ * the end of the pages' file. Returns 0 or an errno. */
+static int page_deflate(px_views *v, const char *buf, size_t n, int flush)
 {
-	const unsigned char *text = (const unsigned char *)v->page_text.data;
+	struct page *pg = v->pg;
 	int rc;
 
-	if (!v->pages_out && pages_file(v, err))
-		return -1;
-	if (v->n_pages && deflateReset(&v->z) != Z_OK)
-		return px_error_oom(err);
-	memset(pg, 0, sizeof(*pg));
-	pg->off = v->pages_end;
-	pg->info.size = v->page_text.len;
-	pg->info.crc32 = (uint32_t)crc32(0L, text, (uInt)v->page_text.len);
-	if (!EVP_Digest(text, v->page_text.len, pg->info.sha256, NULL,
-			EVP_sha256(), NULL))
-		return px_error_oom(err);
-	v->z.next_in = (unsigned char *)text;
-	v->z.avail_in = (uInt)v->page_text.len;
+	if (n) {
+		pg->info.crc32 = (uint32_t)crc32(
+		    pg->info.crc32, (const unsigned char *)buf, (uInt)n);
+		if (!EVP_DigestUpdate(v->md, buf, n))
+			return ENOMEM;
+		pg->info.size += n;
+	}
+	v->z.next_in = (unsigned char *)buf;
+	v->z.avail_in = (uInt)n;
 	do {
 		size_t have;
 
 		v->z.next_out = v->zout;
 		v->z.avail_out = ZCHUNK;
-		rc = deflate(&v->z, Z_FINISH);
+		rc = deflate(&v->z, flush);
 		if (rc == Z_STREAM_ERROR)
-			return px_error_set(err, PX_EXIT_SOFTWARE,
-					    "%s: deflate failed",
-					    v->pages_what);
+			return EIO;
 		have = ZCHUNK - v->z.avail_out;
 		if (have && fwrite(v->zout, 1, have, v->pages_out) != have)
-			return cantcreat(err, v->pages_what, v->o.tmpdir);
+			return errno ? errno : EIO;
 		pg->info.comp_size += have;
-	} while (rc != Z_STREAM_END);
+	} while (flush == Z_FINISH ? rc != Z_STREAM_END : !v->z.avail_out);
+	return 0;
+}
+
+/* page_fp's writer: the rendered page goes straight to deflate. */
+static ssize_t page_write(void *cookie, const char *buf, size_t n)
+{
+	px_views *v = cookie;
+	int e = v->pg ? page_deflate(v, buf, n, Z_NO_FLUSH) : EIO;
+
+	if (e) {
+		if (!v->page_errno)
+			v->page_errno = e;
+		errno = e;
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
+/* Starts page pg at the end of the pages' file. */
+static int page_begin(px_views *v, struct page *pg, px_error *err)
+{
+	if (!v->pages_out && pages_file(v, err))
+		return -1;
+	if (v->n_pages && deflateReset(&v->z) != Z_OK)
+		return px_error_oom(err);
+	if (!EVP_DigestInit_ex(v->md, EVP_sha256(), NULL))
+		return px_error_oom(err);
+	memset(pg, 0, sizeof(*pg));
+	pg->off = v->pages_end;
+	pg->info.crc32 = (uint32_t)crc32(0L, Z_NULL, 0);
+	v->pg = pg;
+	return 0;
+}
+
+/* The error for page_deflate()'s e: the disk's names the pages' file, as
+ * the CSV's and the data's name theirs. */
+static int page_failed(px_views *v, int e, px_error *err)
+{
+	if (e == ENOMEM)
+		return px_error_oom(err);
+	if (e == EIO)
+		return px_error_set(err, PX_EXIT_SOFTWARE, "%s: deflate failed",
+				    v->pages_what);
+	errno = e;
+	return cantcreat(err, v->pages_what, v->o.tmpdir);
+}
+
+/* Ends the page page_begin() started: what stdio holds of it, then the
+ * stream's end. */
+static int page_end(px_views *v, px_error *err)
+{
+	struct page *pg = v->pg;
+	int e = fflush(v->page_fp) ? (v->page_errno ? v->page_errno : EIO) : 0;
+
+	if (!e)
+		e = page_deflate(v, NULL, 0, Z_FINISH);
+	v->pg = NULL;
+	if (e)
+		return page_failed(v, e, err);
+	if (!EVP_DigestFinal_ex(v->md, pg->info.sha256, NULL))
+		return px_error_oom(err);
 	v->pages_end += pg->info.comp_size;
 	return 0;
 }
@@ -184,10 +241,13 @@ static int flush_page(px_views *v, int next, px_error *err)
 		v->pages = p;
 		v->cap_pages = cap;
 	}
-	v->page_text.len = 0;
-	if (px_html_page_write(v->page_fp, &pg, &v->chunk, v->o.schemas, err) ||
-	    sink_flush(v->page_fp, &v->page_sink, err) ||
-	    deflate_page(v, &v->pages[v->n_pages], err))
+	if (page_begin(v, &v->pages[v->n_pages], err))
+		return -1;
+	if (px_html_page_write(v->page_fp, &pg, &v->chunk, v->o.schemas, err)) {
+		v->pg = NULL; /* a record's fault, or the writer's */
+		return v->page_errno ? page_failed(v, v->page_errno, err) : -1;
+	}
+	if (page_end(v, err))
 		return -1;
 	v->n_pages++;
 	px_html_rows_clear(&v->chunk);
@@ -259,6 +319,7 @@ static int page_record(void *ctx, const px_spool_item *it, px_buf *out,
 px_views *px_views_open(const px_views_opts *o, px_error *err)
 {
 	px_views *v = calloc(1, sizeof(*v));
+	char where[4096 + 200];
 
 	if (!v) {
 		px_error_oom(err);
@@ -266,7 +327,6 @@ px_views *px_views_open(const px_views_opts *o, px_error *err)
 	}
 	v->o = *o;
 	v->csv_fd = v->pages_fd = -1;
-	v->page_sink.to = &v->page_text;
 	snprintf(v->csv_what, sizeof(v->csv_what), "csv of %s", o->entity);
 	snprintf(v->pages_what, sizeof(v->pages_what), "pages of %s",
 		 o->entity);
@@ -278,16 +338,21 @@ px_views *px_views_open(const px_views_opts *o, px_error *err)
 			     o->entity);
 		goto fail;
 	}
+	static const cookie_io_functions_t page_io = {.write = page_write};
 	if (!(v->csv_fp = sink_open(&v->csv_sink)) ||
-	    !(v->page_fp = sink_open(&v->page_sink))) {
+	    !(v->page_fp = fopencookie(v, "w", page_io)) ||
+	    !(v->md = EVP_MD_CTX_new())) {
 		px_error_oom(err);
 		goto fail;
 	}
+	__fsetlocking(v->page_fp, FSETLOCKING_BYCALLER);
+	/* Deflate sees the page in pieces of this size, not of BUFSIZ. */
+	setvbuf(v->page_fp, NULL, _IOFBF, ZCHUNK);
 	v->csv_fd = px_workfile_anon(o->tmpdir, v->csv_what, err);
 	if (v->csv_fd < 0)
 		goto fail;
-	v->csv =
-	    px_spool_open(v->csv_fd, v->csv_what, o->level, csv_record, v, err);
+	snprintf(where, sizeof(where), "%s in %s", v->csv_what, o->tmpdir);
+	v->csv = px_spool_open(v->csv_fd, where, o->level, csv_record, v, err);
 	if (!v->csv)
 		goto fail;
 	v->paging =
@@ -363,7 +428,7 @@ void px_views_free(px_views *v)
 		close(v->pages_fd);
 	px_jfields_free(&v->f);
 	px_buf_free(&v->scratch);
-	px_buf_free(&v->page_text);
+	EVP_MD_CTX_free(v->md);
 	px_html_rows_free(&v->chunk);
 	free(v->pages);
 	free(v->zout);

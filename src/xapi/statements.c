@@ -73,6 +73,15 @@ void px_uuid5(const char *name, size_t len, char out[37])
 	out[o] = 0;
 }
 
+/* The statements' work file could not be written (a full disk): the
+ * output cannot be written, as for the package's other work files. */
+static int xapi_cantwrite(px_error *err)
+{
+	return px_error_set(err, PX_EXIT_CANTCREAT,
+			    "cannot write xAPI statements in %s: %s",
+			    px_tmpdir(), strerror(errno));
+}
+
 static int cfg_fail(const px_config *cfg, px_error *err, const char *path,
 		    const char *what)
 {
@@ -154,8 +163,7 @@ px_xapi *px_xapi_new(const px_config *cfg, const json_t *subject, px_error *err)
 	if (!(x->out = px_workfile_stream("xAPI statements", err)))
 		goto fail;
 	if (fputs("[\n", x->out) == EOF) {
-		px_error_set(err, PX_EXIT_IOERR, "writing xAPI statements: %s",
-			     strerror(errno));
+		xapi_cantwrite(err);
 		goto fail;
 	}
 	return x;
@@ -626,9 +634,7 @@ int px_xapi_add_text(px_xapi *x, const char *entity, const json_t *source_cfg,
 	    jtext(b, uuid) || lit(b, "}"))
 		return px_error_oom(err);
 	if (fwrite(b->data, 1, b->len, x->out) != b->len)
-		return px_error_set(err, PX_EXIT_IOERR,
-				    "writing xAPI statements: %s",
-				    strerror(errno));
+		return xapi_cantwrite(err);
 	x->n++;
 	return 0;
 }
@@ -666,9 +672,7 @@ int px_xapi_finish(px_xapi *x, FILE **file, uint64_t *statements,
 	    fseek(x->out, 0, SEEK_SET)) {
 		json_decref(*summary);
 		*summary = NULL;
-		return px_error_set(err, PX_EXIT_IOERR,
-				    "writing xAPI statements: %s",
-				    strerror(errno));
+		return xapi_cantwrite(err);
 	}
 	*file = x->out;
 	x->out = NULL;

@@ -267,4 +267,37 @@ test_500_answers_get_no_pages_501_one_and_5001_two() {
 	check_csv
 }
 
+# export_on_full_disk: exports Alice with TMPDIR, where the work files
+# go, on a 256 KB tmpfs in a mount namespace of its own; SQLite's own
+# temporary files stay off it (they would fail first, and say "database or
+# disk is full"). Returns 1 (skipping) without root.
+export_on_full_disk() {
+	if [ "$(id -u)" -ne 0 ] || ! unshare -m true 2>/dev/null; then
+		echo "  skip: no mount namespace here (needs root)" >&2
+		return 1
+	fi
+	mkdir -p "$T/work" "$T/target"
+	expect_exit 73 unshare -m sh -c 'w=$0 s=$1 && shift &&
+		mount -t tmpfs -o size=256k tmpfs "$w" &&
+		exec env TMPDIR="$w" SQLITE_TMPDIR="$s" "$@"' "$T/work" "$T" \
+		"$PORTEX" export --config "$T/demo.json" \
+		--subject email=alice.martin@example.org --out "$T/target/alice.zip"
+	[ -z "$(ls -A "$T/target")" ] || fail "left beside the target: $(ls -A "$T/target")"
+}
+
+# A full disk under the work files: exit 73 naming the file that could not
+# be written and its folder, no package. 30,000 answers make ~18 MB of
+# xAPI statements, which fill it first; without xAPI, the answers' data,
+# CSV or pages, whichever writes the byte too many.
+test_a_full_work_disk_fails_with_73_naming_the_file() {
+	demo_setup
+	add_answers 30000
+	export_on_full_disk || return 0
+	expect_err "portex export: cannot write xAPI statements in $T/work: No space left on device"
+	edit_config 'for s in c["sources"]: s.pop("xapi", None)'
+	export_on_full_disk
+	grep -qE "^portex export: cannot write (data|csv|pages) of answer in $T/work: No space left on device$" \
+		"$T/stderr" || fail "no full-disk error naming the file: $(cat "$T/stderr")"
+}
+
 run_tests
