@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "interrupt.h"
 #include "portex/connector.h"
 
@@ -339,15 +340,11 @@ static int rewrite_one(void *ctx, size_t off, size_t len, const char *name,
 		if (q->values[n] == json_string_value(v))
 			break;
 	if (n == q->nvalues) {
-		if (n == q->cap) {
-			size_t cap = q->cap ? 2 * q->cap : 8;
-			const char **vals =
-			    realloc(q->values, cap * sizeof(*vals));
-			if (!vals)
-				return -1;
-			q->values = vals;
-			q->cap = cap;
-		}
+		const char **vals =
+		    px_grow(q->values, &q->cap, n, sizeof(*vals), 8);
+		if (!vals)
+			return -1;
+		q->values = vals;
 		q->values[q->nvalues++] = json_string_value(v);
 	}
 	snprintf(num, sizeof(num), "$%zu", n + 1);

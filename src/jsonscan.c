@@ -2,6 +2,7 @@
  * jsonscan.c - members of a compact JSON record text (jsonscan.h).
  */
 #include "jsonscan.h"
+#include "grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -80,17 +81,12 @@ int px_jfields_scan(px_jfields *f, const char *text, size_t len)
 
 	f->n = 0;
 	while (p < end) {
-		px_jmember *m;
+		px_jmember *m = px_grow(f->m, &f->cap, f->n, sizeof(*m), 32);
 
-		if (f->n == f->cap) {
-			size_t cap = f->cap ? 2 * f->cap : 32;
-			px_jmember *nm = realloc(f->m, cap * sizeof(*nm));
-			if (!nm)
-				return -1;
-			f->m = nm;
-			f->cap = cap;
-		}
-		m = &f->m[f->n];
+		if (!m)
+			return -1;
+		f->m = m;
+		m += f->n;
 		if (*p != '"' || !(q = skip_string(p, end)) || q >= end ||
 		    *q != ':')
 			return 1;

@@ -124,15 +124,27 @@ int px_html_cell(FILE *out, px_lang lang, const px_tz *tz,
 		 size_t len, const char *currency);
 
 /* Records as their texts (the members of each object without the braces,
- * as the data files hold them), one after the other, for a table. */
+ * as the data files hold them), one after the other, for a table. The
+ * texts live in blocks (index_html_rows.c) that never move: row[i].text
+ * stays valid until the row is cleared or passed on. Zero it to begin. */
+typedef struct px_html_block px_html_block;
+typedef struct px_html_row {
+	const char *text; /* NUL-terminated */
+	size_t len;
+} px_html_row;
 typedef struct px_html_rows {
-	px_buf text;
-	size_t *end; /* record i is text[end[i-1] (0 for i 0) .. end[i]) */
+	px_html_row *row;
 	size_t n, cap;
+	px_html_block *first, *last; /* the blocks holding row, in order */
+	px_html_block *spare;	     /* emptied ones, for the next rows */
 } px_html_rows;
 
 /* Appends a record's text (copied). Returns 0, -1 on out of memory. */
 int px_html_rows_add(px_html_rows *r, const char *text, size_t len);
+/* Gives to, for its next rows, from's spare blocks and those holding only
+ * rows before upto: those rows of from may not be read again. */
+void px_html_rows_pass(px_html_rows *from, size_t upto, px_html_rows *to);
+/* No rows; their blocks are kept for the next ones. */
 void px_html_rows_clear(px_html_rows *r);
 void px_html_rows_free(px_html_rows *r);
 
@@ -152,6 +164,27 @@ int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,
 		       const char *entity, const px_html_rows *rows,
 		       const px_schemas *schemas, const char *root,
 		       px_error *err);
+
+/* The same table written a few rows at a time, so that a page of thousands
+ * of rows costs its writer no pause longer than a few rows (views.c
+ * renders one page while the records of the next arrive). begin: the
+ * columns (from all of rows) and the table's head; rows: the rows before
+ * upto not yet written; end: the rest, the table's end, and frees it. rows
+ * must stay as they are until then, but for those px_html_table_spent()
+ * gives up. begin returns NULL, rows and end -1,
+ * with err set as px_html_rows_table(). Free an unfinished one with
+ * px_html_table_free(). */
+typedef struct px_html_table px_html_table;
+px_html_table *px_html_table_begin(FILE *out, px_lang lang, const px_tz *tz,
+				   const char *entity, const px_html_rows *rows,
+				   const px_schemas *schemas, const char *root,
+				   px_error *err);
+int px_html_table_rows(px_html_table *w, size_t upto, px_error *err);
+/* The rows before this one will not be read again: they may be passed on
+ * (px_html_rows_pass()) while the table is unfinished. */
+size_t px_html_table_spent(const px_html_table *w);
+int px_html_table_end(px_html_table *w, px_error *err);
+void px_html_table_free(px_html_table *w);
 
 /* <!DOCTYPE html> to <body>: language, Content-Security-Policy, styles;
  * the title is "title — controller" (controller may be NULL). */
@@ -194,10 +227,16 @@ typedef struct px_html_page {
 
 /* Writes html/<entity>-NNNN.html for pg: rows are that page's records
  * (at most PX_HTML_PAGE_ROWS), with links back to index.html, to the
- * first and previous pages, and to the next one if pg->next. Returns 0, or -1
- * with err set (PX_EXIT_IOERR). */
-int px_html_page_write(FILE *out, const px_html_page *pg,
-		       const px_html_rows *rows, const px_schemas *schemas,
-		       px_error *err);
+ * first and previous pages, and to the next one if pg->next. begin writes
+ * the page up to its table's head and returns the table, whose rows the
+ * caller writes (px_html_table_rows(), as few at a time as it likes);
+ * end writes the rest of them, the page's end, and frees the table.
+ * begin returns NULL, end -1, with err set (PX_EXIT_IOERR when out cannot
+ * be written, PX_EXIT_SOFTWARE for a record not in the data files' form). */
+px_html_table *px_html_page_begin(FILE *out, const px_html_page *pg,
+				  const px_html_rows *rows,
+				  const px_schemas *schemas, px_error *err);
+int px_html_page_end(FILE *out, const px_html_page *pg, px_html_table *rows,
+		     px_error *err);
 
 #endif

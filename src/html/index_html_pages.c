@@ -42,9 +42,9 @@ static void page_nav(FILE *out, const px_html_page *pg, const char *id)
 	fputs("</ul></nav>\n", out);
 }
 
-int px_html_page_write(FILE *out, const px_html_page *pg,
-		       const px_html_rows *rows, const px_schemas *schemas,
-		       px_error *err)
+px_html_table *px_html_page_begin(FILE *out, const px_html_page *pg,
+				  const px_html_rows *rows,
+				  const px_schemas *schemas, px_error *err)
 {
 	const char *label = px_i18n_entity(pg->lang, pg->entity);
 	unsigned long first = (pg->page - 1) * PX_HTML_PAGE_ROWS + 1;
@@ -61,8 +61,14 @@ int px_html_page_write(FILE *out, const px_html_page *pg,
 	fprintf(out, " %lu\xE2\x80\x93%lu</p>\n</header>\n", first, last);
 	page_nav(out, pg, "nav-top");
 	fputs("<main>\n", out);
-	if (px_html_rows_table(out, pg->lang, pg->tz, pg->entity, rows, schemas,
-			       "../", err))
+	return px_html_table_begin(out, pg->lang, pg->tz, pg->entity, rows,
+				   schemas, "../", err);
+}
+
+int px_html_page_end(FILE *out, const px_html_page *pg, px_html_table *rows,
+		     px_error *err)
+{
+	if (px_html_table_end(rows, err))
 		return -1;
 	fputs("</main>\n", out);
 	page_nav(out, pg, "nav-bottom");

@@ -26,35 +26,6 @@ void px_html_page_name(char *buf, size_t n, const char *entity,
 	snprintf(buf, n, "%s-%04lu.html", entity, page);
 }
 
-int px_html_rows_add(px_html_rows *r, const char *text, size_t len)
-{
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 64;
-		size_t *e = realloc(r->end, cap * sizeof(*e));
-		if (!e)
-			return -1;
-		r->end = e;
-		r->cap = cap;
-	}
-	if (px_buf_add(&r->text, text, len))
-		return -1;
-	r->end[r->n++] = r->text.len;
-	return 0;
-}
-
-void px_html_rows_clear(px_html_rows *r)
-{
-	r->text.len = 0;
-	r->n = 0;
-}
-
-void px_html_rows_free(px_html_rows *r)
-{
-	px_buf_free(&r->text);
-	free(r->end);
-	memset(r, 0, sizeof(*r));
-}
-
 /* What a table works with while it writes its rows. */
 typedef struct table {
 	const char *entity;
@@ -70,7 +41,7 @@ typedef struct table {
 	 * of one entity put their members in one order, so a key is
 	 * looked up only when it differs from the one before at its place. */
 	struct seen_key {
-		const char *key; /* into rows' text, which outlives the table */
+		const char *key; /* into the row before's text */
 		size_t klen;
 		json_int_t col; /* -1: no column */
 	} * keys;
@@ -94,6 +65,7 @@ static int same_key(table *t, size_t j, json_int_t *col)
 	}
 	if (t->keys[j].key && t->keys[j].klen == m->klen &&
 	    !memcmp(t->keys[j].key, m->key, m->klen)) {
+		t->keys[j].key = m->key; /* the rows before may be gone */
 		*col = t->keys[j].col;
 		return 1;
 	}
@@ -118,9 +90,7 @@ static int bad_row(const table *t, size_t i, px_error *err)
 /* Row i's members into t->f. */
 static int scan_row(table *t, const px_html_rows *rows, size_t i, px_error *err)
 {
-	size_t start = i ? rows->end[i - 1] : 0;
-	int rc = px_jfields_scan(&t->f, rows->text.data + start,
-				 rows->end[i] - start);
+	int rc = px_jfields_scan(&t->f, rows->row[i].text, rows->row[i].len);
 
 	if (rc < 0)
 		return px_error_oom(err);
@@ -370,23 +340,45 @@ static void table_free(table *t)
 	free(t->keys);
 }
 
-int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,
-		       const char *entity, const px_html_rows *rows,
-		       const px_schemas *schemas, const char *root,
-		       px_error *err)
+/* A table being written: begun, its rows written in one go or a few at a
+ * time, ended. */
+struct px_html_table {
+	table t;
+	FILE *out;
+	px_lang lang;
+	const px_tz *tz;
+	const px_html_rows *rows;
+	const char *root;
+	size_t done; /* rows written */
+};
+
+px_html_table *px_html_table_begin(FILE *out, px_lang lang, const px_tz *tz,
+				   const char *entity, const px_html_rows *rows,
+				   const px_schemas *schemas, const char *root,
+				   px_error *err)
 {
-	table t = {.entity = entity};
+	px_html_table *w = calloc(1, sizeof(*w));
 	const char *k, *label;
 	json_t *v;
-	size_t n;
-	int rc = -1;
 
-	if (columns(&t, rows,
-		    schemas ? px_schemas_record(schemas, entity) : NULL, err))
-		goto out;
+	if (!w) {
+		px_error_oom(err);
+		return NULL;
+	}
+	*w = (px_html_table){.t = {.entity = entity},
+			     .out = out,
+			     .lang = lang,
+			     .tz = tz,
+			     .rows = rows,
+			     .root = root};
+	if (columns(&w->t, rows,
+		    schemas ? px_schemas_record(schemas, entity) : NULL, err)) {
+		px_html_table_free(w);
+		return NULL;
+	}
 	label = px_i18n_entity(lang, entity);
 	px_html_table_open(out, label ? label : entity);
-	json_object_foreach (t.cols, k, v) {
+	json_object_foreach (w->t.cols, k, v) {
 		const char *desc = column_text(lang, entity, k, v);
 
 		fputs("<th scope=\"col\"", out);
@@ -406,24 +398,64 @@ int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,
 		fputs("</span></th>", out);
 	}
 	fputs("</tr></thead>\n<tbody>\n", out);
-	n = json_object_size(t.cols);
-	for (size_t i = 0; i < rows->n; i++) {
-		cell_ctx c = {out, lang, tz, NULL, root, &t};
+	return w;
+}
 
-		if (fill_slots(&t, rows, i, err))
-			goto out;
-		c.link = document_link(&t);
-		fputs("<tr>", out);
+int px_html_table_rows(px_html_table *w, size_t upto, px_error *err)
+{
+	table *t = &w->t;
+	size_t n = json_object_size(t->cols);
+
+	if (upto > w->rows->n)
+		upto = w->rows->n;
+	for (; w->done < upto; w->done++) {
+		cell_ctx c = {w->out, w->lang, w->tz, NULL, w->root, t};
+
+		if (fill_slots(t, w->rows, w->done, err))
+			return -1;
+		c.link = document_link(t);
+		fputs("<tr>", w->out);
 		for (size_t col = 0; col < n; col++)
-			write_cell(&c, t.slot[col], &t.colv[col]);
-		fputs("</tr>\n", out);
+			write_cell(&c, t->slot[col], &t->colv[col]);
+		fputs("</tr>\n", w->out);
 	}
-	fputs("</tbody>\n</table></div>\n", out);
-	column_help(out, lang, entity, t.cols);
-	rc = 0;
-out:
-	table_free(&t);
+	return 0;
+}
+
+size_t px_html_table_spent(const px_html_table *w)
+{
+	return w->done ? w->done - 1 : 0; /* same_key() reads the last one */
+}
+
+int px_html_table_end(px_html_table *w, px_error *err)
+{
+	int rc = px_html_table_rows(w, w->rows->n, err);
+
+	if (!rc) {
+		fputs("</tbody>\n</table></div>\n", w->out);
+		column_help(w->out, w->lang, w->t.entity, w->t.cols);
+	}
+	px_html_table_free(w);
 	return rc;
+}
+
+void px_html_table_free(px_html_table *w)
+{
+	if (!w)
+		return;
+	table_free(&w->t);
+	free(w);
+}
+
+int px_html_rows_table(FILE *out, px_lang lang, const px_tz *tz,
+		       const char *entity, const px_html_rows *rows,
+		       const px_schemas *schemas, const char *root,
+		       px_error *err)
+{
+	px_html_table *w = px_html_table_begin(out, lang, tz, entity, rows,
+					       schemas, root, err);
+
+	return w ? px_html_table_end(w, err) : -1;
 }
 
 /* <a href="csv/score.csv"><code>csv/score.csv</code></a> (what for) */

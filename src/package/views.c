@@ -58,7 +58,12 @@ struct px_views {
 	/* The pages' formatter's (the other spool's thread). */
 	FILE *csv_fp, *page_fp; /* page_fp: page_write() */
 	px_html_rows chunk;	/* the page being filled */
-	uint64_t paged;		/* records the pages' formatter has seen */
+	/* The page before it, rendered a row for each record that arrives
+	 * (a whole page at once would stall the records for a page's time). */
+	px_html_rows ready;
+	px_html_page ready_pg;
+	px_html_table *table; /* NULL: no page being rendered */
+	uint64_t paged;	      /* records the pages' formatter has seen */
 	struct page *pages;
 	size_t n_pages, cap_pages;
 	FILE *pages_out; /* on a duplicate of pages_fd */
@@ -227,11 +232,11 @@ static int page_end(px_views *v, px_error *err)
 	return 0;
 }
 
-/* Renders the page being filled; next: another page follows. */
-static int flush_page(px_views *v, int next, px_error *err)
+/* The page being filled becomes the page being rendered, its head
+ * written; next: another page follows. */
+static int start_page(px_views *v, int next, px_error *err)
 {
-	px_html_page pg = {v->o.lang, v->o.entity,    v->o.controller,
-			   v->o.tz,   v->n_pages + 1, next};
+	px_html_rows full = v->chunk;
 
 	if (v->n_pages == v->cap_pages) {
 		size_t cap = v->cap_pages ? v->cap_pages * 2 : 16;
@@ -241,16 +246,33 @@ static int flush_page(px_views *v, int next, px_error *err)
 		v->pages = p;
 		v->cap_pages = cap;
 	}
+	v->chunk = v->ready; /* its buffers, reused */
+	px_html_rows_clear(&v->chunk);
+	v->ready = full;
+	v->ready_pg = (px_html_page){v->o.lang, v->o.entity,	v->o.controller,
+				     v->o.tz,	v->n_pages + 1, next};
 	if (page_begin(v, &v->pages[v->n_pages], err))
 		return -1;
-	if (px_html_page_write(v->page_fp, &pg, &v->chunk, v->o.schemas, err)) {
+	v->table = px_html_page_begin(v->page_fp, &v->ready_pg, &v->ready,
+				      v->o.schemas, err);
+	if (!v->table)
+		return v->page_errno ? page_failed(v, v->page_errno, err) : -1;
+	return 0;
+}
+
+/* The rest of the page being rendered, and its end. */
+static int end_page(px_views *v, px_error *err)
+{
+	px_html_table *t = v->table;
+
+	v->table = NULL;
+	if (px_html_page_end(v->page_fp, &v->ready_pg, t, err)) {
 		v->pg = NULL; /* a record's fault, or the writer's */
 		return v->page_errno ? page_failed(v, v->page_errno, err) : -1;
 	}
 	if (page_end(v, err))
 		return -1;
 	v->n_pages++;
-	px_html_rows_clear(&v->chunk);
 	return 0;
 }
 
@@ -304,16 +326,28 @@ static int page_record(void *ctx, const px_spool_item *it, px_buf *out,
 	px_views *v = ctx;
 
 	(void)out;
-	if (!it) /* index.html alone shows an entity it holds whole */
-		return v->paged > PX_HTML_MAX_ROWS && v->chunk.n
-			   ? flush_page(v, 0, err)
-			   : 0;
-	if (v->chunk.n == PX_HTML_PAGE_ROWS && flush_page(v, 1, err))
+	if (!it) {
+		if (v->table && end_page(v, err))
+			return -1;
+		/* index.html alone shows an entity it holds whole */
+		if (v->paged <= PX_HTML_MAX_ROWS || !v->chunk.n)
+			return 0;
+		return start_page(v, 0, err) || end_page(v, err) ? -1 : 0;
+	}
+	if (v->chunk.n == PX_HTML_PAGE_ROWS &&
+	    ((v->table && end_page(v, err)) || start_page(v, 1, err)))
 		return -1;
 	v->paged++;
-	return px_html_rows_add(&v->chunk, it->text, it->len)
-		   ? px_error_oom(err)
-		   : 0;
+	if (px_html_rows_add(&v->chunk, it->text, it->len))
+		return px_error_oom(err);
+	/* The page being rendered is done when this one is full; what it
+	 * has written makes room for this one. */
+	if (!v->table)
+		return 0;
+	if (px_html_table_rows(v->table, v->chunk.n, err))
+		return -1;
+	px_html_rows_pass(&v->ready, px_html_table_spent(v->table), &v->chunk);
+	return 0;
 }
 
 px_views *px_views_open(const px_views_opts *o, px_error *err)
@@ -429,7 +463,9 @@ void px_views_free(px_views *v)
 	px_jfields_free(&v->f);
 	px_buf_free(&v->scratch);
 	EVP_MD_CTX_free(v->md);
+	px_html_table_free(v->table);
 	px_html_rows_free(&v->chunk);
+	px_html_rows_free(&v->ready);
 	free(v->pages);
 	free(v->zout);
 	free(v);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "jsonout.h"
 #include "portex/schema.h"
 #include "schema/scalar.h"
@@ -584,17 +585,12 @@ static px_snode *compile(struct compiler *c, const json_t *s, const char *where)
 		bad(c, where, "expected a schema (an object or a boolean)");
 		return NULL;
 	}
-	if (c->nmemo == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 32;
-		struct memo *m = realloc(c->memo, cap * sizeof(*m));
-
-		if (!m) {
-			px_error_oom(c->err);
-			return NULL;
-		}
-		c->memo = m;
-		c->cap = cap;
+	struct memo *m = px_grow(c->memo, &c->cap, c->nmemo, sizeof(*m), 32);
+	if (!m) {
+		px_error_oom(c->err);
+		return NULL;
 	}
+	c->memo = m;
 	n = calloc(1, sizeof(*n));
 	if (!n) {
 		px_error_oom(c->err);
