@@ -7,6 +7,7 @@
  * whole page was done).
  */
 #include "html/index_html.h"
+#include "grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -49,14 +50,11 @@ int px_html_rows_add(px_html_rows *r, const char *text, size_t len)
 {
 	px_html_block *b = r->last;
 
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 64;
-		px_html_row *row = realloc(r->row, cap * sizeof(*row));
-		if (!row)
-			return -1;
-		r->row = row;
-		r->cap = cap;
-	}
+	px_html_row *row = px_grow(r->row, &r->cap, r->n, sizeof(*row), 64);
+
+	if (!row)
+		return -1;
+	r->row = row;
 	/* +1: a NUL after each text, as a string the table may print */
 	if (!b || b->size - b->used < len + 1)
 		if (!(b = new_block(r, len + 1)))
