@@ -42,8 +42,9 @@
 /* Deflate level of the data files and the small entries: the `zip`
  * tool's default, a fair trade of size for time. */
 #define LEVEL 6
-/* The csv/ and html/ views are three times the bytes of data/ and say
- * nothing data/ does not: a faster level, a somewhat larger package. */
+/* The csv/ and html/ views, index.html and xAPI are three times the
+ * bytes of data/ and say nothing data/ does not: a faster level, a
+ * somewhat larger package. */
 #define VIEWS_LEVEL 2
 
 /* A field of an entity's records, in the schema's order, with its key
@@ -82,6 +83,7 @@ struct entry {
 	int deflated;	       /* fd holds raw deflate data */
 	px_spool_info spooled; /* its sizes and CRC, when deflated */
 	int clear;	       /* never encrypted (the readme) */
+	int level;	       /* deflate level; 0: LEVEL */
 };
 
 struct px_package {
@@ -554,6 +556,7 @@ int px_package_stream(px_package *p, const char *name, FILE *f,
 	e->fd = fileno(f);
 	e->media_type = media_type;
 	e->records = records;
+	e->level = VIEWS_LEVEL;
 	if (fflush(f) || px_sha256_fd(e->fd, e->sha256, &e->size))
 		return px_error_set(err, PX_EXIT_IOERR,
 				    "cannot read back %s: %s", name,
@@ -682,6 +685,7 @@ static int render_index(px_package *p, json_t *manifest, px_error *err)
 	if (!e)
 		return -1;
 	e->media_type = "text/html";
+	e->level = VIEWS_LEVEL;
 	for (size_t i = 0; i < p->n_spools; i++) {
 		ents[i].entity = p->spools[i].entity;
 		ents[i].path = p->spools[i].path;
@@ -752,8 +756,9 @@ static int add_entry(px_package *p, zip_t *za, const struct entry *e,
 		return zip_fail(err, za, e->name);
 	}
 	/* Spooled data is deflated already: libzip copies it as it is. */
-	if (!e->deflated && zip_set_file_compression(za, (zip_uint64_t)idx,
-						     ZIP_CM_DEFLATE, LEVEL))
+	if (!e->deflated &&
+	    zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_DEFLATE,
+				     e->level ? (zip_uint32_t)e->level : LEVEL))
 		return zip_fail(err, za, e->name);
 	if (p->password && !e->clear &&
 	    zip_file_set_encryption(za, (zip_uint64_t)idx, ZIP_EM_AES_256,

@@ -70,7 +70,9 @@ int px_package_document(px_package *p, const char *source, json_t *record,
 
 /* Adds the whole of f (an unlinked temporary file) as entry
  * `name`, listed in the manifest with media_type and `records` (-1: not a
- * data file). The package owns f from here, on success or not. */
+ * data file). It is deflated at the views' level: what is streamed (xAPI)
+ * is made from the records. The package owns f from here, on success or
+ * not. */
 int px_package_stream(px_package *p, const char *name, FILE *f,
 		      const char *media_type, int64_t records, px_error *err);
 
