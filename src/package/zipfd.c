@@ -1,17 +1,29 @@
 /*
  * zipfd.c - a libzip source that reads and writes a descriptor with
  * pread/pwrite (zipfd.h says why).
+ *
+ * libzip writes an archive in pieces of a few bytes (each header, each
+ * name) to 8 KB (entry data): a small package took 312 pwrite()s. Writes
+ * go through a buffer instead, which also takes libzip's seeks back to a
+ * header it has just written, while that header is still in it.
  */
 #include "package/zipfd.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define WBUF (64 * 1024)
+
 struct zfd {
 	int fd;
-	zip_uint64_t rpos, wpos, wlen;
+	zip_uint64_t rpos, wpos, wlen; /* wlen counts what is buffered */
+	/* Bytes [bstart, bstart + blen) of the file, not written yet. */
+	unsigned char *buf;
+	zip_uint64_t bstart;
+	size_t blen;
 	zip_error_t error;
 };
 
@@ -21,8 +33,41 @@ static zip_int64_t io_error(struct zfd *z, int code)
 	return -1;
 }
 
+static int write_at(struct zfd *z, const void *data, size_t len,
+		    zip_uint64_t at)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = pwrite(z->fd, p, len, (off_t)at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = ENOSPC;
+			io_error(z, ZIP_ER_WRITE);
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+		at += (zip_uint64_t)n;
+	}
+	return 0;
+}
+
+/* Writes the buffer out; before anything reads the file or it ends. */
+static int flush(struct zfd *z)
+{
+	size_t n = z->blen;
+
+	z->blen = 0;
+	return n ? write_at(z, z->buf, n, z->bstart) : 0;
+}
+
 static zip_int64_t do_read(struct zfd *z, void *data, zip_uint64_t len)
 {
+	if (flush(z))
+		return -1;
 	for (;;) {
 		ssize_t n = pread(z->fd, data, len, (off_t)z->rpos);
 		if (n < 0 && errno == EINTR)
@@ -36,22 +81,29 @@ static zip_int64_t do_read(struct zfd *z, void *data, zip_uint64_t len)
 
 static zip_int64_t do_write(struct zfd *z, const void *data, zip_uint64_t len)
 {
-	const char *p = data;
-	zip_uint64_t left = len;
+	zip_uint64_t end = z->bstart + z->blen;
 
-	while (left) {
-		ssize_t n = pwrite(z->fd, p, left, (off_t)z->wpos);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = ENOSPC;
-			return io_error(z, ZIP_ER_WRITE);
-		}
-		p += n;
-		left -= (zip_uint64_t)n;
-		z->wpos += (zip_uint64_t)n;
+	if (!z->buf && !(z->buf = malloc(WBUF))) {
+		zip_error_set(&z->error, ZIP_ER_MEMORY, 0);
+		return -1;
 	}
+	/* Inside or right after what is buffered, and it fits: keep it. */
+	if (z->blen &&
+	    (z->wpos < z->bstart || z->wpos > end ||
+	     z->wpos - z->bstart + len > WBUF) &&
+	    flush(z))
+		return -1;
+	if (!z->blen)
+		z->bstart = z->wpos;
+	if (z->wpos - z->bstart + len <= WBUF) {
+		size_t at = (size_t)(z->wpos - z->bstart);
+		memcpy(z->buf + at, data, (size_t)len);
+		if (at + len > z->blen)
+			z->blen = at + (size_t)len;
+	} else if (write_at(z, data, (size_t)len, z->wpos)) {
+		return -1;
+	}
+	z->wpos += len;
 	if (z->wpos > z->wlen)
 		z->wlen = z->wpos;
 	return (zip_int64_t)len;
@@ -59,6 +111,7 @@ static zip_int64_t do_write(struct zfd *z, const void *data, zip_uint64_t len)
 
 static zip_int64_t truncate_all(struct zfd *z)
 {
+	z->blen = 0;
 	if (ftruncate(z->fd, 0))
 		return io_error(z, ZIP_ER_WRITE);
 	z->wpos = z->wlen = 0;
@@ -81,6 +134,8 @@ static zip_int64_t stat_fd(struct zfd *z, void *data)
 	zip_stat_t *st = data;
 	struct stat sb;
 
+	if (flush(z))
+		return -1;
 	if (fstat(z->fd, &sb))
 		return io_error(z, ZIP_ER_READ);
 	zip_stat_init(st);
@@ -107,6 +162,8 @@ static zip_int64_t cb(void *ud, void *data, zip_uint64_t len,
 	case ZIP_SOURCE_STAT:
 		return stat_fd(z, data);
 	case ZIP_SOURCE_SEEK:
+		if (flush(z))
+			return -1;
 		if (fstat(z->fd, &sb))
 			return io_error(z, ZIP_ER_SEEK);
 		return seek(z, &z->rpos, (zip_uint64_t)sb.st_size, data, len);
@@ -123,11 +180,13 @@ static zip_int64_t cb(void *ud, void *data, zip_uint64_t len,
 	case ZIP_SOURCE_TELL_WRITE:
 		return (zip_int64_t)z->wpos;
 	case ZIP_SOURCE_COMMIT_WRITE:
-		return 0; /* durability is the publisher's (fsync) */
+		/* durability is the publisher's (fsync) */
+		return flush(z) ? -1 : 0;
 	case ZIP_SOURCE_ERROR:
 		return zip_error_to_data(&z->error, data, len);
 	case ZIP_SOURCE_FREE:
 		zip_error_fini(&z->error);
+		free(z->buf);
 		free(z);
 		return 0;
 	case ZIP_SOURCE_SUPPORTS:
