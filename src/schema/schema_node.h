@@ -87,9 +87,9 @@ typedef struct px_snode {
 	/* strings */
 	size_t min_len, max_len; /* in code points */
 	int has_pattern;
-	regex_t pattern;
+	regex_t pattern; /* compiled only when pattern_fast is NULL */
 	const char *pattern_src;
-	px_pattern_fn pattern_fast; /* same answers as `pattern`, or NULL */
+	px_pattern_fn pattern_fast; /* answers as regexec would, or NULL */
 
 	/* numbers */
 	struct px_sbound min, max, xmin, xmax, multiple_of;
