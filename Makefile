@@ -67,7 +67,7 @@ $(B)/%.o: %.c $(HEADERS) Makefile
 
 $(B)/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O1 -o $@ $<
+	$(CC) -std=c11 -O1 -o $@ $< -lz
 
 $(B)/gen/embedded.c: $(EMBED) $(B)/tools/embed
 	@mkdir -p $(dir $@)

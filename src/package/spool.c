@@ -5,6 +5,8 @@
 #define _GNU_SOURCE /* fopencookie */
 #include "package/spool.h"
 
+#include "grow.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -25,6 +27,18 @@
 #define TEXT_BYTES (48 * 1024)
 #define TEXT_BATCH 1024
 #define QUEUE	   4 /* batches in flight: bounds memory whatever the history */
+/* The first batch's slots until the worker starts: most entities of a
+ * small export hold a few records, and 40 spools of 48 KB each were a
+ * quarter of a small export's fresh pages. */
+#define FIRST_SLOTS 32
+#define KEEP	    4 /* levels a px_zkeep holds a stream for */
+
+struct px_zkeep {
+	struct kept {
+		z_stream z;
+		int level, ready, busy;
+	} s[KEEP];
+};
 
 struct px_spool {
 	FILE *fp;   /* on a duplicate of the caller's descriptor */
@@ -39,6 +53,7 @@ struct px_spool {
 	 * `fill` is the writer's current batch. */
 	px_spool_item *batch[QUEUE];
 	size_t len[QUEUE];
+	size_t slots;	      /* of batch[0] while the worker has not started */
 	px_buf btext[QUEUE];  /* the text of a batch's text items */
 	unsigned head, count; /* next to drain, how many are full */
 	unsigned fill;
@@ -47,8 +62,10 @@ struct px_spool {
 	px_error fail;
 	/* The worker's own. */
 	int level, z_ready;
-	int all_here; /* no worker: the caller's thread writes it all */
-	z_stream z;
+	int all_here;	  /* no worker: the caller's thread writes it all */
+	z_stream own, *z; /* z: own, or one of keep's */
+	px_zkeep *keep;
+	struct kept *kept;
 	EVP_MD_CTX *md;
 	px_buf text;
 	px_spool_info info;
@@ -56,25 +73,80 @@ struct px_spool {
 	size_t out_cap;
 };
 
+px_zkeep *px_zkeep_new(void)
+{
+	return calloc(1, sizeof(px_zkeep));
+}
+
+void px_zkeep_free(px_zkeep *k)
+{
+	if (!k)
+		return;
+	for (int i = 0; i < KEEP; i++)
+		if (k->s[i].ready)
+			deflateEnd(&k->s[i].z);
+	free(k);
+}
+
+void px_spool_keep(px_spool *s, px_zkeep *k)
+{
+	s->keep = k;
+}
+
+/* A kept stream of s's level, reset, or a new one kept from now on; NULL
+ * when there is no room (s then makes its own). */
+static z_stream *take_kept(px_spool *s)
+{
+	struct kept *free_slot = NULL;
+
+	for (int i = 0; i < KEEP; i++) {
+		struct kept *k = &s->keep->s[i];
+		if (k->ready && !k->busy && k->level == s->level) {
+			if (deflateReset(&k->z) != Z_OK)
+				return NULL;
+			k->busy = 1;
+			s->kept = k;
+			return &k->z;
+		}
+		if (!k->ready && !free_slot)
+			free_slot = k;
+	}
+	if (!free_slot || deflateInit2(&free_slot->z, s->level, Z_DEFLATED, -15,
+				       8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return NULL;
+	free_slot->ready = free_slot->busy = 1;
+	free_slot->level = s->level;
+	s->kept = free_slot;
+	return &free_slot->z;
+}
+
 /* The deflate stream, made with the first bytes to deflate. A file that
- * never started the worker is all there (but its tail): it gets a window
- * and a hash its size, not zlib's 256 KB of state, which a small export
- * would otherwise allocate and clear for each of its entities' files. */
+ * never started the worker is all there (but its tail): it takes a kept
+ * stream, or gets a window and a hash its size, not zlib's 256 KB of
+ * state, which a small export would otherwise allocate and clear for
+ * each of its entities' files. */
 static int zinit(px_spool *s, size_t n)
 {
 	int wbits = 15, mem = 8;
 
-	if (s->all_here) {
-		for (wbits = 9; wbits < 15 && ((size_t)1 << wbits) < n + 256;)
-			wbits++;
-		mem = wbits - 7 < 1 ? 1 : wbits - 7;
+	if (s->all_here && s->keep)
+		s->z = take_kept(s);
+	if (!s->z) {
+		if (s->all_here) {
+			for (wbits = 9;
+			     wbits < 15 && ((size_t)1 << wbits) < n + 256;)
+				wbits++;
+			mem = wbits - 7 < 1 ? 1 : wbits - 7;
+		}
+		/* Raw deflate (negative window bits): what a ZIP entry
+		 * holds. */
+		if (deflateInit2(&s->own, s->level, Z_DEFLATED, -wbits, mem,
+				 Z_DEFAULT_STRATEGY) != Z_OK)
+			return ENOMEM;
+		s->z = &s->own;
 	}
-	/* Raw deflate (negative window bits): what a ZIP entry holds. */
-	if (deflateInit2(&s->z, s->level, Z_DEFLATED, -wbits, mem,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
-		return ENOMEM;
 	s->z_ready = 1;
-	s->out_cap = s->all_here ? deflateBound(&s->z, (uLong)n) + 64 : CHUNK;
+	s->out_cap = s->all_here ? deflateBound(s->z, (uLong)n) + 64 : CHUNK;
 	if (s->out_cap > CHUNK)
 		s->out_cap = CHUNK;
 	s->out = malloc(s->out_cap);
@@ -94,18 +166,18 @@ static int deflate_some(px_spool *s, const unsigned char *p, size_t n,
 		EVP_DigestUpdate(s->md, p, n);
 		s->info.size += n;
 	}
-	s->z.next_in = (unsigned char *)p;
-	s->z.avail_in = (uInt)n;
+	s->z->next_in = (unsigned char *)p;
+	s->z->avail_in = (uInt)n;
 	do {
-		s->z.next_out = s->out;
-		s->z.avail_out = (uInt)s->out_cap;
-		if (deflate(&s->z, flush) == Z_STREAM_ERROR)
+		s->z->next_out = s->out;
+		s->z->avail_out = (uInt)s->out_cap;
+		if (deflate(s->z, flush) == Z_STREAM_ERROR)
 			return EIO;
-		size_t have = s->out_cap - s->z.avail_out;
+		size_t have = s->out_cap - s->z->avail_out;
 		if (have && fwrite(s->out, 1, have, s->fp) != have)
 			return errno ? errno : EIO;
 		s->info.comp_size += have;
-	} while (s->z.avail_out == 0);
+	} while (s->z->avail_out == 0);
 	return 0;
 }
 
@@ -191,7 +263,8 @@ px_spool *px_spool_open(int fd, const char *path, int level,
 	s->ctx = ctx;
 	s->level = level;
 	/* The others when the worker starts: a small file fills one. */
-	if (!(s->batch[0] = malloc(TEXT_BATCH * sizeof(*s->batch[0]))))
+	s->slots = FIRST_SLOTS;
+	if (!(s->batch[0] = malloc(s->slots * sizeof(*s->batch[0]))))
 		goto oom;
 	s->md = EVP_MD_CTX_new();
 	s->path = strdup(path);
@@ -249,6 +322,11 @@ static void release(px_spool *s, unsigned i)
 static int hand_over(px_spool *s, px_error *err)
 {
 	if (!s->started) {
+		px_spool_item *b0 =
+		    realloc(s->batch[0], TEXT_BATCH * sizeof(*b0));
+		if (!b0)
+			return px_error_oom(err);
+		s->batch[0] = b0;
 		for (unsigned i = 1; i < QUEUE; i++)
 			if (!(s->batch[i] =
 				  malloc(TEXT_BATCH * sizeof(*s->batch[i]))))
@@ -270,10 +348,26 @@ static int hand_over(px_spool *s, px_error *err)
 	return failed ? spool_failed(s, err) : 0;
 }
 
+/* Room for one more item in the batch being filled: only the first batch
+ * of a spool whose worker has not started may be short of it. */
+static int room(px_spool *s, px_error *err)
+{
+	if (s->started || s->len[0] < s->slots)
+		return 0;
+	px_spool_item *b =
+	    px_grow(s->batch[0], &s->slots, s->len[0], sizeof(*b), FIRST_SLOTS);
+	if (!b)
+		return px_error_oom(err);
+	s->batch[0] = b;
+	return 0;
+}
+
 int px_spool_put(px_spool *s, const px_spool_item *item, px_error *err)
 {
 	size_t *len = &s->len[s->fill];
 
+	if (room(s, err))
+		return -1;
 	s->batch[s->fill][(*len)++] = *item;
 	return *len >= BATCH ? hand_over(s, err) : 0;
 }
@@ -285,6 +379,8 @@ int px_spool_put_text(px_spool *s, const void *origin, uint64_t n,
 	px_spool_item it = {NULL, origin, n, NULL, b->len, len};
 	size_t *count = &s->len[s->fill];
 
+	if (room(s, err))
+		return -1;
 	if (px_buf_add(b, text, len))
 		return px_error_oom(err);
 	s->batch[s->fill][(*count)++] = it;
@@ -313,8 +409,10 @@ static void stop(px_spool *s, int finish)
 
 static void destroy(px_spool *s)
 {
-	if (s->z_ready)
-		deflateEnd(&s->z);
+	if (s->kept)
+		s->kept->busy = 0;
+	else if (s->z_ready)
+		deflateEnd(&s->own);
 	if (s->fp)
 		fclose(s->fp);
 	pthread_mutex_destroy(&s->mu);
@@ -364,6 +462,7 @@ void px_spool_free(px_spool *s)
  * deflate data whose stat says so. */
 struct zsrc {
 	int fd;
+	const unsigned char *mem; /* instead of fd */
 	uint64_t off, len, pos;
 	int deflated;
 	px_spool_info info;
@@ -377,6 +476,11 @@ static zip_int64_t zsrc_read(struct zsrc *z, void *data, zip_uint64_t len)
 
 	if (len > left)
 		len = left;
+	if (z->mem) {
+		memcpy(data, z->mem + z->pos, len);
+		z->pos += len;
+		return (zip_int64_t)len;
+	}
 	do
 		n = pread(z->fd, data, len, (off_t)(z->off + z->pos));
 	while (n < 0 && errno == EINTR);
@@ -441,8 +545,8 @@ static zip_int64_t zsrc_cb(void *ud, void *data, zip_uint64_t len,
 	}
 }
 
-zip_source_t *px_spool_zip_source(zip_t *za, int fd, uint64_t off, uint64_t len,
-				  const px_spool_info *info)
+static zip_source_t *zsrc_new(zip_t *za, int fd, const void *mem, uint64_t off,
+			      uint64_t len, const px_spool_info *info)
 {
 	struct zsrc *z = calloc(1, sizeof(*z));
 	zip_source_t *src;
@@ -450,6 +554,7 @@ zip_source_t *px_spool_zip_source(zip_t *za, int fd, uint64_t off, uint64_t len,
 	if (!z)
 		return NULL;
 	z->fd = fd;
+	z->mem = mem;
 	z->off = off;
 	z->len = info ? info->comp_size : len;
 	z->deflated = info != NULL;
@@ -462,6 +567,18 @@ zip_source_t *px_spool_zip_source(zip_t *za, int fd, uint64_t off, uint64_t len,
 		free(z);
 	}
 	return src;
+}
+
+zip_source_t *px_spool_zip_source(zip_t *za, int fd, uint64_t off, uint64_t len,
+				  const px_spool_info *info)
+{
+	return zsrc_new(za, fd, NULL, off, len, info);
+}
+
+zip_source_t *px_zip_source_deflated(zip_t *za, const void *data,
+				     const px_spool_info *info)
+{
+	return zsrc_new(za, -1, data, 0, 0, info);
 }
 
 /* Reading back inflated, through a stdio cookie. */

@@ -80,6 +80,22 @@ int px_spool_close(px_spool *s, px_spool_info *info, px_error *err);
 /* Stops the worker and frees s without caring for the result. */
 void px_spool_free(px_spool *s);
 
+/* Deflate streams kept for the spools that a thread writes itself (those
+ * that never start a worker, px_spool_open() says when): a small export
+ * has three spools per entity, and a stream made for each costs its
+ * state's pages every time. One per level, reset between files, so a file
+ * deflates to the same bytes whichever spool wrote before it. Use from one
+ * thread. px_zkeep_new() returns NULL on out of memory; free with
+ * px_zkeep_free() after the spools that used it. */
+typedef struct px_zkeep px_zkeep;
+px_zkeep *px_zkeep_new(void);
+void px_zkeep_free(px_zkeep *k);
+
+/* s deflates with k's stream for its level when it is written on the
+ * caller's thread. k must outlive s and belong to the thread that closes
+ * s. */
+void px_spool_keep(px_spool *s, px_zkeep *k);
+
 /* An archive source reading fd with pread (several sources may share
  * one descriptor, which must stay open until zip_close()). With info: a
  * closed spool's file, whose deflate data (info's comp_size bytes at
@@ -88,6 +104,11 @@ void px_spool_free(px_spool *s);
  * either when asked. */
 zip_source_t *px_spool_zip_source(zip_t *za, int fd, uint64_t off, uint64_t len,
 				  const px_spool_info *info);
+
+/* The same for raw deflate data in memory (info->comp_size bytes at
+ * data, e.g. an embedded schema's), which must outlive zip_close(). */
+zip_source_t *px_zip_source_deflated(zip_t *za, const void *data,
+				     const px_spool_info *info);
 
 /* A closed spool's text, inflated as it is read from fd with pread (for
  * index.html; fd stays the caller's and open while this is). Close with

@@ -389,6 +389,8 @@ px_views *px_views_open(const px_views_opts *o, px_error *err)
 	v->csv = px_spool_open(v->csv_fd, where, o->level, csv_record, v, err);
 	if (!v->csv)
 		goto fail;
+	if (o->zkeep)
+		px_spool_keep(v->csv, o->zkeep);
 	v->paging =
 	    px_spool_open(-1, v->pages_what, o->level, page_record, v, err);
 	if (!v->paging)

@@ -262,6 +262,82 @@ static void test_a_spool_without_a_file_runs_its_formatter(void **state)
 	}
 }
 
+/* A closed spool's raw deflate bytes, and their inflated text. */
+static void raw_and_text(int fd, const px_spool_info *info, px_buf *raw,
+			 px_buf *text)
+{
+	char buf[4096];
+	size_t n;
+	FILE *in;
+
+	char *bytes = malloc(info->comp_size);
+
+	assert_non_null(bytes);
+	assert_int_equal(pread(fd, bytes, info->comp_size, 0),
+			 (ssize_t)info->comp_size);
+	px_buf_add(raw, bytes, info->comp_size);
+	free(bytes);
+	in = px_spool_read(fd);
+	assert_non_null(in);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		px_buf_add(text, buf, n);
+	fclose(in);
+}
+
+/* Writes n records through a spool closed on this thread (n < a batch),
+ * with k's streams or none; returns its raw bytes and text. */
+static void small_spool(px_zkeep *k, int level, int n, px_buf *raw,
+			px_buf *text)
+{
+	struct fmt_ctx c = {0};
+	px_error err = PX_ERROR_INIT;
+	px_spool_info info;
+	int fd = spool_fd();
+	px_spool *s = px_spool_open(fd, "spool of small", level, fmt, &c, &err);
+
+	assert_non_null(s);
+	if (k)
+		px_spool_keep(s, k);
+	assert_int_equal(put_all(s, n, &err), 0);
+	assert_int_equal(px_spool_close(s, &info, &err), 0);
+	raw_and_text(fd, &info, raw, text);
+	close(fd);
+}
+
+/* The spools of a small export share a stream per level: each file must
+ * still hold all its records (more than the first batch's slots too), and
+ * deflate to the same bytes whatever the shared stream deflated before. */
+static void test_small_spools_share_streams_and_keep_their_bytes(void **state)
+{
+	px_zkeep *k = px_zkeep_new(), *fresh = px_zkeep_new();
+	static const int sizes[] = {5, 40, 200, 1};
+	px_buf raw[4] = {{0}}, text[4] = {{0}};
+
+	(void)state;
+	assert_non_null(k);
+	assert_non_null(fresh);
+	for (int i = 0; i < 4; i++) {
+		px_buf want = expected(sizes[i]);
+		small_spool(k, i % 2 ? 2 : 6, sizes[i], &raw[i], &text[i]);
+		assert_int_equal(text[i].len, want.len);
+		assert_memory_equal(text[i].data, want.data, want.len);
+		px_buf_free(&want);
+	}
+	/* The 40 records again, through a stream that did nothing before. */
+	px_buf raw40 = {0}, text40 = {0};
+	small_spool(fresh, 2, 40, &raw40, &text40);
+	assert_int_equal(raw40.len, raw[1].len);
+	assert_memory_equal(raw40.data, raw[1].data, raw40.len);
+	px_buf_free(&raw40);
+	px_buf_free(&text40);
+	for (int i = 0; i < 4; i++) {
+		px_buf_free(&raw[i]);
+		px_buf_free(&text[i]);
+	}
+	px_zkeep_free(fresh);
+	px_zkeep_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +347,8 @@ int main(void)
 	    cmocka_unit_test(test_a_formatter_error_reaches_the_writer),
 	    cmocka_unit_test(test_unwritable_spool_is_refused),
 	    cmocka_unit_test(test_a_spool_without_a_file_runs_its_formatter),
+	    cmocka_unit_test(
+		test_small_spools_share_streams_and_keep_their_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
