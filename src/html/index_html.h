@@ -12,6 +12,7 @@
 #define PX_INDEX_HTML_H
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "jsonscan.h"
@@ -42,9 +43,10 @@ typedef struct px_html_entity {
 	const char *entity;
 	const char *path;
 	unsigned long records;
-	int deflated; /* fd holds it as raw deflate data (package/spool.h);
-		       * path then only names it in messages */
+	int deflated; /* fd holds it as raw deflate data (package/spool.h)
+		       * at off; path then only names it in messages */
 	int fd;
+	uint64_t off;
 } px_html_entity;
 
 /* Writes the page to out. manifest: the complete manifest object

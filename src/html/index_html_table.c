@@ -543,7 +543,7 @@ int px_html_entity_section(FILE *out, px_lang lang, const px_tz *tz,
 			   const px_html_entity *e, size_t id,
 			   const px_schemas *schemas, px_error *err)
 {
-	px_datafile *d = px_datafile_open(e->entity, e->path, e->fd,
+	px_datafile *d = px_datafile_open(e->entity, e->path, e->fd, e->off,
 					  e->deflated, e->records, err);
 	px_html_rows shown = {0};
 	px_jfields f = {0};

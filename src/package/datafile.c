@@ -49,7 +49,7 @@ static int read_error(px_datafile *d, px_error *err)
 }
 
 px_datafile *px_datafile_open(const char *entity, const char *path, int fd,
-			      int deflated, unsigned long records,
+			      uint64_t off, int deflated, unsigned long records,
 			      px_error *err)
 {
 	px_datafile *d = calloc(1, sizeof(*d));
@@ -62,7 +62,7 @@ px_datafile *px_datafile_open(const char *entity, const char *path, int fd,
 	d->entity = entity;
 	d->path = path;
 	d->expected = records;
-	d->f = deflated ? px_spool_read(fd) : fopen(path, "r");
+	d->f = deflated ? px_spool_read(fd, off) : fopen(path, "r");
 	if (!d->f) {
 		px_error_set(err, PX_EXIT_IOERR,
 			     "data/%s.json: cannot read %s: %s", entity, path,

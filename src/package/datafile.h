@@ -12,6 +12,7 @@
 #define PX_DATAFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "jsonscan.h"
 #include "portex/error.h"
@@ -19,13 +20,13 @@
 typedef struct px_datafile px_datafile;
 
 /* Opens data/<entity>.json, which should hold `records` records: fd
- * holds it as raw deflate data when deflated (spool.h; fd stays the
- * caller's and open while the reader is), else path is a plain file. path
+ * holds it as raw deflate data at off when deflated (spool.h; fd stays
+ * the caller's and open while the reader is), else path is a plain file. path
  * names it in messages. entity and path must outlive the reader. Errors:
  * PX_EXIT_IOERR (cannot read), PX_EXIT_SOFTWARE (not the layout above). Close
  * with px_datafile_close(). */
 px_datafile *px_datafile_open(const char *entity, const char *path, int fd,
-			      int deflated, unsigned long records,
+			      uint64_t off, int deflated, unsigned long records,
 			      px_error *err);
 
 /* The next record's text: the members of its object without the braces,

@@ -58,8 +58,10 @@ struct member {
 /* One data/<entity>.json being written, compressed as it goes. */
 struct spool {
 	char *entity;
-	char *path; /* "data of <entity>": names it in messages */
-	int fd;	    /* its nameless file */
+	char *path;   /* "data of <entity>": names it in messages */
+	int fd;	      /* its bytes, once closed: off in fd (spool.h) */
+	int fd_owned; /* fd is its own file, to close */
+	uint64_t off;
 	px_spool *sp;
 	uint64_t records;
 	struct member *members;
@@ -280,7 +282,7 @@ static int format_record(void *ctx, const px_spool_item *it, px_buf *out,
 static struct spool *spool_for(px_package *p, const char *entity, px_error *err)
 {
 	struct spool *s;
-	char name[128], where[4096 + 160];
+	char name[128];
 
 	for (size_t i = 0; i < p->n_spools; i++)
 		if (!strcmp(p->spools[i].entity, entity))
@@ -313,14 +315,9 @@ static struct spool *spool_for(px_package *p, const char *entity, px_error *err)
 			    p->tz,     p->tmpdir,  VIEWS_LEVEL, p->zkeep};
 	if (!(s->views = px_views_open(&vo, err)))
 		return NULL;
-	if ((s->fd = px_workfile_anon(p->tmpdir, s->path, err)) < 0)
-		return NULL;
-	snprintf(where, sizeof(where), "%s in %s", name, p->tmpdir);
-	s->sp = px_spool_open(s->fd, where, LEVEL, format_record, s, err);
-	if (!s->sp)
-		return NULL;
-	px_spool_keep(s->sp, p->zkeep);
-	return s;
+	s->sp = px_spool_open_later(p->tmpdir, name, LEVEL, format_record, s,
+				    p->zkeep, err);
+	return s->sp ? s : NULL;
 }
 
 /* data/<entity>.json holds one record per line so that readers (and
@@ -604,7 +601,11 @@ static int close_spools(px_package *p, px_error *err)
 		snprintf(name, sizeof(name), "data/%s.json", s->entity);
 		if (!(e = entry_new(p, name, err)))
 			return -1;
+		s->fd = info.fd;
+		s->fd_owned = info.fd_owned;
+		s->off = info.off;
 		e->fd = s->fd;
+		e->off = s->off;
 		e->size = info.size;
 		memcpy(e->sha256, info.sha256, 32);
 		e->media_type = "application/json";
@@ -702,6 +703,7 @@ static int render_index(px_package *p, json_t *manifest, px_error *err)
 		ents[i].entity = p->spools[i].entity;
 		ents[i].path = p->spools[i].path;
 		ents[i].fd = p->spools[i].fd;
+		ents[i].off = p->spools[i].off;
 		ents[i].records = p->spools[i].records;
 		ents[i].deflated = 1;
 	}
@@ -974,7 +976,8 @@ void px_package_abort(px_package *p)
 	close_fd(p->docs_fd);
 	close_fd(p->index_fd);
 	for (size_t i = 0; i < p->n_spools; i++) {
-		close_fd(p->spools[i].fd);
+		if (p->spools[i].fd_owned)
+			close_fd(p->spools[i].fd);
 		for (size_t m = 0; m < p->spools[i].n_members; m++)
 			free(p->spools[i].members[m].text);
 		free(p->spools[i].members);

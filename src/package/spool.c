@@ -6,6 +6,7 @@
 #include "package/spool.h"
 
 #include "grow.h"
+#include "package/workfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,11 +39,19 @@ struct px_zkeep {
 		z_stream z;
 		int level, ready, busy;
 	} s[KEEP];
+	int fd;	      /* the small files, one after the other; -1: none yet */
+	uint64_t end; /* where the next one goes */
 };
 
 struct px_spool {
 	FILE *fp;   /* on a duplicate of the caller's descriptor */
 	char *path; /* names the spool in messages */
+	int fd;	    /* the caller's, or the spool's own (own_fd) */
+	/* px_spool_open_later(): a file of its own in dir when the worker
+	 * starts, else the bytes in mem, then in keep's file. */
+	int later, own_fd;
+	char *dir, *what;
+	px_buf mem;
 	px_spool_format_fn fmt;
 	void *ctx;
 	pthread_t worker;
@@ -75,7 +84,11 @@ struct px_spool {
 
 px_zkeep *px_zkeep_new(void)
 {
-	return calloc(1, sizeof(px_zkeep));
+	px_zkeep *k = calloc(1, sizeof(px_zkeep));
+
+	if (k)
+		k->fd = -1;
+	return k;
 }
 
 void px_zkeep_free(px_zkeep *k)
@@ -85,6 +98,8 @@ void px_zkeep_free(px_zkeep *k)
 	for (int i = 0; i < KEEP; i++)
 		if (k->s[i].ready)
 			deflateEnd(&k->s[i].z);
+	if (k->fd >= 0)
+		close(k->fd);
 	free(k);
 }
 
@@ -157,7 +172,7 @@ static int zinit(px_spool *s, size_t n)
 static int deflate_some(px_spool *s, const unsigned char *p, size_t n,
 			int flush)
 {
-	if (!s->fp) /* a spool without a file: its formatter's output */
+	if (!s->fp && !s->later) /* no file: its formatter's output */
 		return 0;
 	if (!s->z_ready && zinit(s, n))
 		return ENOMEM;
@@ -174,7 +189,9 @@ static int deflate_some(px_spool *s, const unsigned char *p, size_t n,
 		if (deflate(s->z, flush) == Z_STREAM_ERROR)
 			return EIO;
 		size_t have = s->out_cap - s->z->avail_out;
-		if (have && fwrite(s->out, 1, have, s->fp) != have)
+		if (have && !s->fp && px_buf_add(&s->mem, s->out, have))
+			return ENOMEM;
+		if (have && s->fp && fwrite(s->out, 1, have, s->fp) != have)
 			return errno ? errno : EIO;
 		s->info.comp_size += have;
 	} while (s->z->avail_out == 0);
@@ -202,6 +219,37 @@ static int drain(px_spool *s, const px_spool_item *items, size_t n,
 		e = deflate_some(s, (unsigned char *)s->text.data, s->text.len,
 				 Z_NO_FLUSH);
 	return e;
+}
+
+/* A later spool closed on its writer's thread: its bytes go after the
+ * others in keep's file, made in the first such spool's folder. Returns 0
+ * or an errno. */
+static int append_shared(px_spool *s)
+{
+	px_zkeep *k = s->keep;
+	const char *p = s->mem.data;
+	size_t left = s->mem.len;
+	uint64_t at;
+
+	if (k->fd < 0) {
+		px_error e = PX_ERROR_INIT;
+		if ((k->fd = px_workfile_anon(s->dir, "work files", &e)) < 0)
+			return errno ? errno : EIO;
+	}
+	at = s->info.off = k->end;
+	while (left) {
+		ssize_t n = pwrite(k->fd, p, left, (off_t)at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n ? errno : ENOSPC;
+		p += n;
+		left -= (size_t)n;
+		at += (uint64_t)n;
+	}
+	k->end = at;
+	s->info.fd = k->fd;
+	return 0;
 }
 
 static void *work(void *arg)
@@ -241,6 +289,8 @@ static void *work(void *arg)
 					 s->text.len, Z_FINISH);
 		if (!e && s->fp && fflush(s->fp))
 			e = errno;
+		if (!e && !s->fp && s->later)
+			e = append_shared(s);
 		if (e) {
 			s->failed = 1;
 			s->fail_errno = e > 0 ? e : 0;
@@ -249,53 +299,86 @@ static void *work(void *arg)
 	return NULL;
 }
 
-px_spool *px_spool_open(int fd, const char *path, int level,
-			px_spool_format_fn fmt, void *ctx, px_error *err)
+/* A FILE on a duplicate of fd, which stays the caller's. */
+static int open_fp(px_spool *s, int fd, px_error *err)
+{
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	s->fp = dup_fd < 0 ? NULL : fdopen(dup_fd, "wb");
+	if (s->fp)
+		return 0;
+	if (dup_fd >= 0)
+		close(dup_fd);
+	return px_error_set(err, PX_EXIT_CANTCREAT, "cannot write %s: %s",
+			    s->path, strerror(errno));
+}
+
+static px_spool *spool_new(const char *path, int level, px_spool_format_fn fmt,
+			   void *ctx, px_error *err)
 {
 	px_spool *s = calloc(1, sizeof(*s));
-	int i, dup_fd;
 
 	if (!s) {
 		px_error_oom(err);
 		return NULL;
 	}
+	s->fd = s->own_fd = -1;
 	s->fmt = fmt;
 	s->ctx = ctx;
 	s->level = level;
-	/* The others when the worker starts: a small file fills one. */
-	s->slots = FIRST_SLOTS;
-	if (!(s->batch[0] = malloc(s->slots * sizeof(*s->batch[0]))))
-		goto oom;
-	s->md = EVP_MD_CTX_new();
-	s->path = strdup(path);
-	if (!s->md || !s->path || !EVP_DigestInit_ex(s->md, EVP_sha256(), NULL))
-		goto oom;
-	if (fd < 0) /* only a worker for the formatter */
-		goto ready;
+	s->info.fd = -1;
 	s->info.crc32 = (uint32_t)crc32(0L, Z_NULL, 0);
-	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	s->fp = dup_fd < 0 ? NULL : fdopen(dup_fd, "wb");
-	if (!s->fp) {
-		if (dup_fd >= 0)
-			close(dup_fd);
-		px_error_set(err, PX_EXIT_CANTCREAT, "cannot write %s: %s",
-			     path, strerror(errno));
-		goto fail;
-	}
-ready:
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->changed, NULL);
+	/* The others when the worker starts: a small file fills one. */
+	s->slots = FIRST_SLOTS;
+	s->batch[0] = malloc(s->slots * sizeof(*s->batch[0]));
+	s->md = EVP_MD_CTX_new();
+	s->path = strdup(path);
+	if (!s->batch[0] || !s->md || !s->path ||
+	    !EVP_DigestInit_ex(s->md, EVP_sha256(), NULL)) {
+		px_error_oom(err);
+		px_spool_free(s);
+		return NULL;
+	}
 	return s;
-oom:
-	px_error_oom(err);
-fail:
-	for (i = 0; i < QUEUE; i++)
-		free(s->batch[i]);
-	EVP_MD_CTX_free(s->md);
-	free(s->out);
-	free(s->path);
-	free(s);
-	return NULL;
+}
+
+px_spool *px_spool_open(int fd, const char *path, int level,
+			px_spool_format_fn fmt, void *ctx, px_error *err)
+{
+	px_spool *s = spool_new(path, level, fmt, ctx, err);
+
+	if (!s || fd < 0) /* fd < 0: only a worker for the formatter */
+		return s;
+	s->fd = fd;
+	if (open_fp(s, fd, err)) {
+		px_spool_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+px_spool *px_spool_open_later(const char *dir, const char *what, int level,
+			      px_spool_format_fn fmt, void *ctx, px_zkeep *keep,
+			      px_error *err)
+{
+	char path[4096];
+	px_spool *s;
+
+	snprintf(path, sizeof(path), "%s in %s", what, dir);
+	if (!(s = spool_new(path, level, fmt, ctx, err)))
+		return NULL;
+	s->later = 1;
+	s->keep = keep;
+	s->dir = strdup(dir);
+	s->what = strdup(what);
+	if (!s->dir || !s->what) {
+		px_error_oom(err);
+		px_spool_free(s);
+		return NULL;
+	}
+	return s;
 }
 
 static int spool_failed(px_spool *s, px_error *err)
@@ -327,6 +410,15 @@ static int hand_over(px_spool *s, px_error *err)
 		if (!b0)
 			return px_error_oom(err);
 		s->batch[0] = b0;
+		/* Too big to stay in memory: its own file, now. */
+		if (s->later && s->own_fd < 0) {
+			s->own_fd = px_workfile_anon(s->dir, s->what, err);
+			if (s->own_fd < 0)
+				return -1;
+			s->fd = s->own_fd;
+			if (open_fp(s, s->fd, err))
+				return -1;
+		}
 		for (unsigned i = 1; i < QUEUE; i++)
 			if (!(s->batch[i] =
 				  malloc(TEXT_BATCH * sizeof(*s->batch[i]))))
@@ -424,8 +516,13 @@ static void destroy(px_spool *s)
 	}
 	EVP_MD_CTX_free(s->md);
 	px_buf_free(&s->text);
+	px_buf_free(&s->mem);
+	if (s->own_fd >= 0)
+		close(s->own_fd);
 	free(s->out);
 	free(s->path);
+	free(s->dir);
+	free(s->what);
 	free(s);
 }
 
@@ -443,6 +540,13 @@ int px_spool_close(px_spool *s, px_spool_info *info, px_error *err)
 		rc = spool_failed(s, err);
 	} else {
 		EVP_DigestFinal_ex(s->md, s->info.sha256, NULL);
+		if (s->own_fd >= 0) { /* handed over */
+			s->info.fd = s->own_fd;
+			s->info.fd_owned = 1;
+			s->own_fd = -1;
+		} else if (!s->later) {
+			s->info.fd = s->fd;
+		}
 		*info = s->info;
 	}
 	destroy(s);
@@ -632,7 +736,7 @@ static int inflater_close(void *cookie)
 	return 0;
 }
 
-FILE *px_spool_read(int fd)
+FILE *px_spool_read(int fd, uint64_t off)
 {
 	static const cookie_io_functions_t io = {
 	    .read = inflater_read,
@@ -644,6 +748,7 @@ FILE *px_spool_read(int fd)
 	if (!f)
 		return NULL;
 	f->fd = fd;
+	f->pos = (off_t)off;
 	if (inflateInit2(&f->z, -15) != Z_OK) {
 		free(f);
 		errno = ENOMEM;

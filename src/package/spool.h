@@ -20,6 +20,7 @@
 #include "portex/error.h"
 
 typedef struct px_spool px_spool;
+typedef struct px_zkeep px_zkeep; /* below */
 
 /* What a closed spool holds. */
 typedef struct px_spool_info {
@@ -27,6 +28,12 @@ typedef struct px_spool_info {
 	uint64_t comp_size; /* raw deflate bytes in the file */
 	uint32_t crc32;
 	unsigned char sha256[32];
+	/* Where those bytes are: comp_size bytes at off of fd. fd is the one
+	 * px_spool_open() was given, or a later spool's own file (fd_owned:
+	 * the caller now close()s it), or its px_zkeep's (closed by
+	 * px_zkeep_free()). -1 for a spool without a file. */
+	int fd, fd_owned;
+	uint64_t off;
 } px_spool_info;
 
 /* A record waiting for the worker, with what names it in an error: a
@@ -59,6 +66,18 @@ typedef int (*px_spool_format_fn)(void *ctx, const px_spool_item *item,
 px_spool *px_spool_open(int fd, const char *path, int level,
 			px_spool_format_fn fmt, void *ctx, px_error *err);
 
+/* A spool that has no file yet: only when its worker starts (a batch
+ * is full) does it make one of its own in dir (px_workfile_anon(dir,
+ * what)); one closed before then, on its writer's thread, leaves its few
+ * bytes after the others of keep's one file instead: a small export's
+ * entities then cost no file each. Messages name "<what> in <dir>". The
+ * closed spool's info says where its bytes are. keep must outlive the
+ * spool and its reader, and belong to the thread that closes the spool
+ * (px_spool_keep() is implied). */
+px_spool *px_spool_open_later(const char *dir, const char *what, int level,
+			      px_spool_format_fn fmt, void *ctx, px_zkeep *keep,
+			      px_error *err);
+
 /* Queues a record; the spool takes the reference in item->rec. The
  * record must not be touched afterwards: the worker reads it. Blocks only
  * when the worker is several batches behind, which bounds memory. Errors:
@@ -87,7 +106,6 @@ void px_spool_free(px_spool *s);
  * deflates to the same bytes whichever spool wrote before it. Use from one
  * thread. px_zkeep_new() returns NULL on out of memory; free with
  * px_zkeep_free() after the spools that used it. */
-typedef struct px_zkeep px_zkeep;
 px_zkeep *px_zkeep_new(void);
 void px_zkeep_free(px_zkeep *k);
 
@@ -110,9 +128,9 @@ zip_source_t *px_spool_zip_source(zip_t *za, int fd, uint64_t off, uint64_t len,
 zip_source_t *px_zip_source_deflated(zip_t *za, const void *data,
 				     const px_spool_info *info);
 
-/* A closed spool's text, inflated as it is read from fd with pread (for
- * index.html; fd stays the caller's and open while this is). Close with
- * fclose(). NULL with errno set on failure. */
-FILE *px_spool_read(int fd);
+/* A closed spool's text, inflated as it is read from fd at off with pread
+ * (for index.html; fd stays the caller's and open while this is). Close
+ * with fclose(). NULL with errno set on failure. */
+FILE *px_spool_read(int fd, uint64_t off);
 
 #endif

@@ -353,7 +353,6 @@ static int page_record(void *ctx, const px_spool_item *it, px_buf *out,
 px_views *px_views_open(const px_views_opts *o, px_error *err)
 {
 	px_views *v = calloc(1, sizeof(*v));
-	char where[4096 + 200];
 
 	if (!v) {
 		px_error_oom(err);
@@ -382,15 +381,10 @@ px_views *px_views_open(const px_views_opts *o, px_error *err)
 	__fsetlocking(v->page_fp, FSETLOCKING_BYCALLER);
 	/* Deflate sees the page in pieces of this size, not of BUFSIZ. */
 	setvbuf(v->page_fp, NULL, _IOFBF, ZCHUNK);
-	v->csv_fd = px_workfile_anon(o->tmpdir, v->csv_what, err);
-	if (v->csv_fd < 0)
-		goto fail;
-	snprintf(where, sizeof(where), "%s in %s", v->csv_what, o->tmpdir);
-	v->csv = px_spool_open(v->csv_fd, where, o->level, csv_record, v, err);
+	v->csv = px_spool_open_later(o->tmpdir, v->csv_what, o->level,
+				     csv_record, v, o->zkeep, err);
 	if (!v->csv)
 		goto fail;
-	if (o->zkeep)
-		px_spool_keep(v->csv, o->zkeep);
 	v->paging =
 	    px_spool_open(-1, v->pages_what, o->level, page_record, v, err);
 	if (!v->paging)
@@ -416,6 +410,8 @@ int px_views_finish(px_views *v, px_views_add_fn add, void *ctx, px_error *err)
 	int rc = px_spool_close(v->csv, &info, err);
 
 	v->csv = NULL;
+	if (!rc && info.fd_owned)
+		v->csv_fd = info.fd; /* closed with the views */
 	if (!rc)
 		rc = px_spool_close(v->paging, &none, err);
 	else
@@ -431,7 +427,7 @@ int px_views_finish(px_views *v, px_views_add_fn add, void *ctx, px_error *err)
 	}
 	/* The CSV first, then the pages, as a reader lists them. */
 	snprintf(name, sizeof(name), "csv/%s.csv", v->o.entity);
-	if (add(ctx, name, v->csv_fd, 0, &info, "text/csv", err))
+	if (add(ctx, name, info.fd, info.off, &info, "text/csv", err))
 		return -1;
 	for (size_t i = 0; i < v->n_pages; i++) {
 		px_html_page_name(page, sizeof(page), v->o.entity, i + 1);

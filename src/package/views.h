@@ -37,8 +37,8 @@ typedef struct px_views_opts {
 	const px_tz *tz;	/* the pages' dates' zone; NULL: UTC */
 	const char *tmpdir;	/* where the nameless work files go */
 	int level;		/* zlib 1..9 */
-	px_zkeep *zkeep;	/* streams for the files this thread writes
-				 * itself (spool.h); may be NULL */
+	px_zkeep *zkeep;	/* streams and a file for the small files
+				 * this thread writes itself (spool.h) */
 } px_views_opts;
 
 /* Starts the views of one entity. Everything o points to must outlive

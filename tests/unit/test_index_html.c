@@ -171,7 +171,8 @@ static int render(fix *f, const json_t *m, const px_html_entity *ents, size_t n,
 /* The usual page: one entity (score) with three records. */
 static void render_scores(fix *f, const char *locale, int is_signed)
 {
-	px_html_entity e = {"score", data_file(f, "score", scores()), 3, 0, -1};
+	px_html_entity e = {"score", data_file(f, "score", scores()), 3, 0, -1,
+			    0};
 	json_t *m = manifest(locale, is_signed);
 	px_error err = PX_ERROR_INIT;
 
@@ -326,7 +327,8 @@ static void test_entity_table_follows_the_schema(void **state)
 static void test_without_schemas_columns_are_the_records_keys(void **state)
 {
 	fix *f = *state;
-	px_html_entity e = {"score", data_file(f, "score", scores()), 3, 0, -1};
+	px_html_entity e = {"score", data_file(f, "score", scores()), 3, 0, -1,
+			    0};
 	json_t *m = manifest("en", 1);
 	px_error err = PX_ERROR_INIT;
 	char headers[512];
@@ -344,8 +346,11 @@ static void test_unknown_entity_is_shown_by_its_name(void **state)
 	fix *f = *state;
 	px_html_entity e = {
 	    "badge",
-	    data_file(f, "badge", json_pack("[{s:s}]", "label", "gold")), 1, 0,
-	    -1};
+	    data_file(f, "badge", json_pack("[{s:s}]", "label", "gold")),
+	    1,
+	    0,
+	    -1,
+	    0};
 	json_t *m = manifest("en", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -369,7 +374,10 @@ static void test_values_from_data_cannot_inject_markup(void **state)
 		      json_pack("[{s:s, s:s, s:s}]", "assessment", evil,
 				"<img src=x onerror=alert(2)>", "k", "taken_at",
 				"bell\x01")),
-	    1, 0, -1};
+	    1,
+	    0,
+	    -1,
+	    0};
 	json_t *m = manifest("fr", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -409,7 +417,10 @@ static void test_nested_values_are_compact_json(void **state)
 				"opened_at", "2026-01-05T08:00:00Z", "messages",
 				"at", "2026-01-05T08:00:00Z", "from", "alice",
 				"text", "<b>Bonjour</b>")),
-	    1, 0, -1};
+	    1,
+	    0,
+	    -1,
+	    0};
 	json_t *m = manifest("fr", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -596,7 +607,7 @@ static void test_page_references_nothing_outside_the_package(void **state)
 {
 	fix *f = *state;
 	px_html_entity e[2] = {
-	    {"score", data_file(f, "score", scores()), 3, 0, -1},
+	    {"score", data_file(f, "score", scores()), 3, 0, -1, 0},
 	    {"document",
 	     data_file(f, "document",
 		       json_pack("[{s:s, s:s, s:i, s:s},"
@@ -609,7 +620,7 @@ static void test_page_references_nothing_outside_the_package(void **state)
 				 "lms", "name", "web", "path",
 				 "javascript:alert(1)", "size", 1, "source",
 				 "lms")),
-	     3, 0, -1}};
+	     3, 0, -1, 0}};
 	json_t *m = manifest("fr", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -658,8 +669,8 @@ static void test_pages_an_entity_gets(void **state)
 static void test_large_entity_shows_500_rows_and_how_many_more(void **state)
 {
 	fix *f = *state;
-	px_html_entity e = {"score", data_file(f, "score", many_scores(1234)),
-			    1234, 0, -1};
+	px_html_entity e = {
+	    "score", data_file(f, "score", many_scores(1234)), 1234, 0, -1, 0};
 	json_t *m = manifest("en", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -685,8 +696,8 @@ static void test_large_entity_shows_500_rows_and_how_many_more(void **state)
 static void test_exactly_500_rows_need_no_note(void **state)
 {
 	fix *f = *state;
-	px_html_entity e = {"score", data_file(f, "score", many_scores(500)),
-			    500, 0, -1};
+	px_html_entity e = {
+	    "score", data_file(f, "score", many_scores(500)), 500, 0, -1, 0};
 	json_t *m = manifest("en", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -704,7 +715,7 @@ static void test_rows_past_the_cap_are_counted_not_parsed(void **state)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *o = open_memstream(&text, &len);
-	px_html_entity e = {"score", NULL, 502, 0, -1};
+	px_html_entity e = {"score", NULL, 502, 0, -1, 0};
 	json_t *m = manifest("en", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -725,8 +736,8 @@ static void test_empty_package_says_so(void **state)
 {
 	fix *f = *state;
 	json_t *m = manifest("en", 1);
-	px_html_entity e = {"score", data_file(f, "score", json_array()), 0, 0,
-			    -1};
+	px_html_entity e = {
+	    "score", data_file(f, "score", json_array()), 0, 0, -1, 0};
 	px_error err = PX_ERROR_INIT;
 
 	json_object_set_new(m, "sources", json_array());
@@ -743,7 +754,8 @@ static void test_empty_package_says_so(void **state)
 static void expect_data_error(fix *f, const char *text, unsigned long records,
 			      int code, const char *needle)
 {
-	px_html_entity e = {"score", raw_file(f, "bad", text), records, 0, -1};
+	px_html_entity e = {"score", raw_file(f, "bad", text), records, 0, -1,
+			    0};
 	json_t *m = manifest("en", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -790,7 +802,7 @@ static void test_malformed_data_files_are_reported(void **state)
 static void test_missing_data_file_is_an_io_error(void **state)
 {
 	fix *f = *state;
-	px_html_entity e = {"score", "/nonexistent/score.json", 1, 0, -1};
+	px_html_entity e = {"score", "/nonexistent/score.json", 1, 0, -1, 0};
 	json_t *m = manifest("en", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -857,7 +869,10 @@ static void test_page_is_well_formed_for_an_xml_parser(void **state)
 		      json_pack("[{s:s, s:s}]", "assessment",
 				"<script>alert(1)</script>\"'&]]>", "<x a='1'>",
 				"&amp;")),
-	    1, 0, -1};
+	    1,
+	    0,
+	    -1,
+	    0};
 	json_t *m = manifest("fr", 0);
 	px_error err = PX_ERROR_INIT;
 	const char *path = new_path(f, "index.html");
@@ -888,8 +903,8 @@ static void test_dates_in_the_controllers_zone(void **state)
 	    "at", "2026-01-15T07:32:08Z", "event", "login", "id", "c2", "at",
 	    "2026-07-15T07:32:08.250Z", "event", "logout", "id", "c3", "at",
 	    "2026-07-15 07:32", "event", "sso");
-	px_html_entity e = {"connection", data_file(f, "connection", recs), 3,
-			    0, -1};
+	px_html_entity e = {
+	    "connection", data_file(f, "connection", recs), 3, 0, -1, 0};
 	json_t *m = manifest("fr", 1);
 	px_error err = PX_ERROR_INIT;
 
@@ -933,8 +948,8 @@ static void test_numbers_money_and_words_as_the_locale_writes_them(void **state)
 	    json_pack("[{s:s, s:s, s:i}]", "course", "EN-B2", "status",
 		      "completed", "time_spent_seconds", 12345);
 	px_html_entity e[] = {
-	    {"purchase", data_file(f, "purchase", buys), 3, 0, -1},
-	    {"progress", data_file(f, "progress", prog), 1, 0, -1}};
+	    {"purchase", data_file(f, "purchase", buys), 3, 0, -1, 0},
+	    {"progress", data_file(f, "progress", prog), 1, 0, -1, 0}};
 	json_t *m = manifest("fr", 1);
 	px_error err = PX_ERROR_INIT;
 

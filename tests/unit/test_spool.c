@@ -98,7 +98,7 @@ static void test_records_come_back_in_order_with_their_digests(void **state)
 	EVP_Digest(want.data, want.len, sha, NULL, EVP_sha256(), NULL);
 	assert_memory_equal(info.sha256, sha, 32);
 	assert_true(info.comp_size < info.size / 2);
-	in = px_spool_read(fd);
+	in = px_spool_read(fd, 0);
 	assert_non_null(in);
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
 		px_buf_add(&got, buf, n);
@@ -277,7 +277,7 @@ static void raw_and_text(int fd, const px_spool_info *info, px_buf *raw,
 			 (ssize_t)info->comp_size);
 	px_buf_add(raw, bytes, info->comp_size);
 	free(bytes);
-	in = px_spool_read(fd);
+	in = px_spool_read(fd, 0);
 	assert_non_null(in);
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
 		px_buf_add(text, buf, n);
@@ -338,6 +338,92 @@ static void test_small_spools_share_streams_and_keep_their_bytes(void **state)
 	px_zkeep_free(k);
 }
 
+/* The text of a later spool's bytes, read where its info says. */
+static px_buf text_at(const px_spool_info *info)
+{
+	px_buf text = {0};
+	char buf[4096];
+	size_t n;
+	FILE *in = px_spool_read(info->fd, info->off);
+
+	assert_non_null(in);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		px_buf_add(&text, buf, n);
+	fclose(in);
+	return text;
+}
+
+/* Spools with no file of their own: the small ones end up one after the
+ * other in their px_zkeep's file, the big one (a worker) gets its own,
+ * handed to the caller; each reads back whole where its info says. */
+static void test_later_spools_share_a_file_until_one_is_big(void **state)
+{
+	static const int sizes[] = {3, 200, 70000, 1};
+	px_zkeep *k = px_zkeep_new();
+	px_spool_info info[4];
+	struct fmt_ctx c = {0};
+	px_error err = PX_ERROR_INIT;
+
+	(void)state;
+	assert_non_null(k);
+	for (int i = 0; i < 4; i++) {
+		px_spool *s = px_spool_open_later("/tmp", "data of x", 6, fmt,
+						  &c, k, &err);
+		assert_non_null(s);
+		assert_int_equal(put_all(s, sizes[i], &err), 0);
+		assert_int_equal(px_spool_close(s, &info[i], &err), 0);
+	}
+	assert_true(info[0].fd >= 0);
+	assert_false(info[0].fd_owned);
+	assert_int_equal(info[0].off, 0);
+	assert_int_equal(info[1].fd, info[0].fd);
+	assert_int_equal(info[1].off, info[0].comp_size);
+	assert_true(info[2].fd_owned); /* a worker's: a file of its own */
+	assert_true(info[2].fd != info[0].fd);
+	assert_int_equal(info[3].fd, info[0].fd);
+	assert_int_equal(info[3].off, info[1].off + info[1].comp_size);
+	for (int i = 0; i < 4; i++) {
+		px_buf want = expected(sizes[i]), got = text_at(&info[i]);
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.data, want.data, want.len);
+		assert_int_equal(info[i].size, want.len);
+		px_buf_free(&want);
+		px_buf_free(&got);
+	}
+	close(info[2].fd);
+	px_zkeep_free(k);
+}
+
+/* A later spool in a folder it cannot write: the same error as a spool
+ * given a file, whether it is small (keep's file, made at its close) or
+ * big (its own, made when its worker starts). */
+static void test_later_spool_in_a_missing_folder_names_it(void **state)
+{
+	static const int sizes[] = {3, 70000};
+	struct fmt_ctx c = {0};
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		px_zkeep *k = px_zkeep_new();
+		px_error err = PX_ERROR_INIT;
+		px_spool_info info;
+		px_spool *s = px_spool_open_later(
+		    "/nonexistent/px", "data of x", 6, fmt, &c, k, &err);
+		assert_non_null(s);
+		int rc = put_all(s, sizes[i], &err);
+		if (!rc)
+			rc = px_spool_close(s, &info, &err);
+		else
+			px_spool_free(s);
+		assert_int_equal(rc, -1);
+		assert_int_equal(err.code, PX_EXIT_CANTCREAT);
+		assert_non_null(strstr(err.msg, "data of x"));
+		assert_non_null(strstr(err.msg, "/nonexistent/px"));
+		assert_non_null(strstr(err.msg, "No such file or directory"));
+		px_zkeep_free(k);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +435,8 @@ int main(void)
 	    cmocka_unit_test(test_a_spool_without_a_file_runs_its_formatter),
 	    cmocka_unit_test(
 		test_small_spools_share_streams_and_keep_their_bytes),
+	    cmocka_unit_test(test_later_spools_share_a_file_until_one_is_big),
+	    cmocka_unit_test(test_later_spool_in_a_missing_folder_names_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
