@@ -751,19 +751,29 @@ static int add_mimetype(zip_t *za, px_error *err)
 	return 0;
 }
 
-static int add_entry(px_package *p, zip_t *za, const struct entry *e,
-		     px_error *err)
+static int add_entry(px_package *p, zip_t *za, struct entry *e, px_error *err)
 {
 	zip_source_t *src;
 	zip_int64_t idx;
 
+	/* A plain file is deflated here, through the streams the small files
+	 * used, not by libzip with a fresh stream (~600 KB of zlib state)
+	 * for each: libzip then copies every entry as it is. */
+	if (!e->deflated) {
+		if (px_zkeep_deflate(p->zkeep, p->tmpdir, e->name,
+				     e->level ? e->level : LEVEL, e->fd, e->off,
+				     e->fd >= 0 ? NULL : e->data, e->size,
+				     &e->spooled, err))
+			return -1;
+		e->deflated = 1;
+		e->fd = e->spooled.fd;
+		e->off = e->spooled.off;
+	}
 	if (e->fd >= 0)
 		src = px_spool_zip_source(za, e->fd, e->off, e->size,
-					  e->deflated ? &e->spooled : NULL);
-	else if (e->deflated)
+					  &e->spooled);
+	else /* an embedded schema, deflated at build time */
 		src = px_zip_source_deflated(za, e->data, &e->spooled);
-	else
-		src = zip_source_buffer(za, e->data, e->size, 0);
 	if (!src)
 		return zip_fail(err, za, e->name);
 	idx = zip_file_add(za, e->name, src, ZIP_FL_ENC_UTF_8);
@@ -771,11 +781,6 @@ static int add_entry(px_package *p, zip_t *za, const struct entry *e,
 		zip_source_free(src);
 		return zip_fail(err, za, e->name);
 	}
-	/* Spooled data is deflated already: libzip copies it as it is. */
-	if (!e->deflated &&
-	    zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_DEFLATE,
-				     e->level ? (zip_uint32_t)e->level : LEVEL))
-		return zip_fail(err, za, e->name);
 	if (p->password && !e->clear &&
 	    zip_file_set_encryption(za, (zip_uint64_t)idx, ZIP_EM_AES_256,
 				    p->password))

@@ -168,6 +168,39 @@ static int zinit(px_spool *s, size_t n)
 	return s->out ? 0 : ENOMEM;
 }
 
+/* A later spool closed on its writer's thread: its bytes go after the
+ * others in keep's file, made in the first such spool's folder, as they
+ * come (nothing else writes there until this spool is done). Returns 0
+ * or an errno. */
+static int flush_shared(px_spool *s)
+{
+	px_zkeep *k = s->keep;
+	const char *p = s->mem.data;
+	size_t left = s->mem.len;
+
+	if (k->fd < 0) {
+		px_error e = PX_ERROR_INIT;
+		if ((k->fd = px_workfile_anon(s->dir, "work files", &e)) < 0)
+			return errno ? errno : EIO;
+	}
+	if (s->info.fd < 0) { /* its first bytes */
+		s->info.fd = k->fd;
+		s->info.off = k->end;
+	}
+	while (left) {
+		ssize_t n = pwrite(k->fd, p, left, (off_t)k->end);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n ? errno : ENOSPC;
+		p += n;
+		left -= (size_t)n;
+		k->end += (uint64_t)n;
+	}
+	s->mem.len = 0;
+	return 0;
+}
+
 /* Worker side: hash and deflate bytes (or finish the stream). */
 static int deflate_some(px_spool *s, const unsigned char *p, size_t n,
 			int flush)
@@ -191,6 +224,11 @@ static int deflate_some(px_spool *s, const unsigned char *p, size_t n,
 		size_t have = s->out_cap - s->z->avail_out;
 		if (have && !s->fp && px_buf_add(&s->mem, s->out, have))
 			return ENOMEM;
+		if (s->mem.len >= CHUNK) {
+			int e = flush_shared(s);
+			if (e)
+				return e;
+		}
 		if (have && s->fp && fwrite(s->out, 1, have, s->fp) != have)
 			return errno ? errno : EIO;
 		s->info.comp_size += have;
@@ -219,37 +257,6 @@ static int drain(px_spool *s, const px_spool_item *items, size_t n,
 		e = deflate_some(s, (unsigned char *)s->text.data, s->text.len,
 				 Z_NO_FLUSH);
 	return e;
-}
-
-/* A later spool closed on its writer's thread: its bytes go after the
- * others in keep's file, made in the first such spool's folder. Returns 0
- * or an errno. */
-static int append_shared(px_spool *s)
-{
-	px_zkeep *k = s->keep;
-	const char *p = s->mem.data;
-	size_t left = s->mem.len;
-	uint64_t at;
-
-	if (k->fd < 0) {
-		px_error e = PX_ERROR_INIT;
-		if ((k->fd = px_workfile_anon(s->dir, "work files", &e)) < 0)
-			return errno ? errno : EIO;
-	}
-	at = s->info.off = k->end;
-	while (left) {
-		ssize_t n = pwrite(k->fd, p, left, (off_t)at);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n ? errno : ENOSPC;
-		p += n;
-		left -= (size_t)n;
-		at += (uint64_t)n;
-	}
-	k->end = at;
-	s->info.fd = k->fd;
-	return 0;
 }
 
 static void *work(void *arg)
@@ -290,7 +297,7 @@ static void *work(void *arg)
 		if (!e && s->fp && fflush(s->fp))
 			e = errno;
 		if (!e && !s->fp && s->later)
-			e = append_shared(s);
+			e = flush_shared(s);
 		if (e) {
 			s->failed = 1;
 			s->fail_errno = e > 0 ? e : 0;
@@ -379,6 +386,59 @@ px_spool *px_spool_open_later(const char *dir, const char *what, int level,
 		return NULL;
 	}
 	return s;
+}
+
+int px_zkeep_deflate(px_zkeep *k, const char *dir, const char *what, int level,
+		     int fd, uint64_t off, const void *data, uint64_t len,
+		     px_spool_info *info, px_error *err)
+{
+	px_spool *s = px_spool_open_later(dir, what, level, NULL, NULL, k, err);
+	unsigned char *buf = NULL;
+	uint64_t done = 0;
+	int e = 0, rc = 0;
+
+	if (!s)
+		return -1;
+	s->all_here = 1; /* this thread deflates it all, now */
+	if (!data && !(buf = malloc(CHUNK)))
+		e = ENOMEM;
+	while (!e && done < len) {
+		size_t n = len - done > CHUNK ? CHUNK : (size_t)(len - done);
+		const unsigned char *p = (const unsigned char *)data + done;
+		if (!data) {
+			ssize_t got = pread(fd, buf, n, (off_t)(off + done));
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0) {
+				rc = px_error_set(err, PX_EXIT_IOERR,
+						  "cannot read back %s: %s",
+						  what,
+						  got ? strerror(errno)
+						      : "shorter than it was");
+				break;
+			}
+			n = (size_t)got;
+			p = buf;
+		}
+		e = deflate_some(s, p, n, Z_NO_FLUSH);
+		done += n;
+	}
+	if (!rc && !e)
+		e = deflate_some(s, NULL, 0, Z_FINISH);
+	if (!rc && !e)
+		e = flush_shared(s);
+	if (!rc && e == ENOMEM)
+		rc = px_error_oom(err);
+	else if (!rc && e)
+		rc = px_error_set(err, PX_EXIT_CANTCREAT, "cannot write %s: %s",
+				  s->path, strerror(e));
+	if (!rc) {
+		EVP_DigestFinal_ex(s->md, s->info.sha256, NULL);
+		*info = s->info;
+	}
+	free(buf);
+	px_spool_free(s);
+	return rc;
 }
 
 static int spool_failed(px_spool *s, px_error *err)

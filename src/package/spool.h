@@ -78,6 +78,17 @@ px_spool *px_spool_open_later(const char *dir, const char *what, int level,
 			      px_spool_format_fn fmt, void *ctx, px_zkeep *keep,
 			      px_error *err);
 
+/* Deflates a finished file with keep's stream for level, on this thread,
+ * after the others in keep's file (made in dir): len bytes at off of fd,
+ * or at data when data is not NULL. Fills info (sizes, CRC-32, SHA-256,
+ * where). what names it in messages ("cannot write <what> in <dir>: ...",
+ * PX_EXIT_CANTCREAT; "cannot read back <what>: ...", PX_EXIT_IOERR).
+ * For the archive's own deflate stream per entry, which costs a small
+ * export a fresh ~600 KB of zlib state each. Returns 0 or -1. */
+int px_zkeep_deflate(px_zkeep *k, const char *dir, const char *what, int level,
+		     int fd, uint64_t off, const void *data, uint64_t len,
+		     px_spool_info *info, px_error *err);
+
 /* Queues a record; the spool takes the reference in item->rec. The
  * record must not be touched afterwards: the worker reads it. Blocks only
  * when the worker is several batches behind, which bounds memory. Errors:

@@ -424,6 +424,53 @@ static void test_later_spool_in_a_missing_folder_names_it(void **state)
 	}
 }
 
+/* A finished file deflated into keep's file, from a descriptor or from
+ * memory, bigger than the pieces it is written in: it reads back whole
+ * with its digests; one shorter than said is an error naming it. */
+static void test_a_finished_file_is_deflated_after_the_others(void **state)
+{
+	px_buf want = expected(200000); /* ~1.3 MB */
+	px_zkeep *k = px_zkeep_new();
+	px_error err = PX_ERROR_INIT;
+	px_spool_info a, b;
+	unsigned char sha[32];
+	int fd = spool_fd();
+
+	(void)state;
+	assert_int_equal(pwrite(fd, want.data, want.len, 7), (ssize_t)want.len);
+	assert_int_equal(px_zkeep_deflate(k, "/tmp", "index.html", 2, fd, 7,
+					  NULL, want.len, &a, &err),
+			 0);
+	assert_int_equal(px_zkeep_deflate(k, "/tmp", "manifest.json", 6, -1, 0,
+					  want.data, want.len, &b, &err),
+			 0);
+	EVP_Digest(want.data, want.len, sha, NULL, EVP_sha256(), NULL);
+	for (int i = 0; i < 2; i++) {
+		const px_spool_info *in = i ? &b : &a;
+		px_buf got = text_at(in);
+		assert_int_equal(in->size, want.len);
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.data, want.data, want.len);
+		assert_int_equal(
+		    in->crc32,
+		    crc32(0, (const unsigned char *)want.data, want.len));
+		assert_memory_equal(in->sha256, sha, 32);
+		assert_false(in->fd_owned);
+		px_buf_free(&got);
+	}
+	assert_int_equal(b.fd, a.fd);
+	assert_int_equal(b.off, a.off + a.comp_size);
+	assert_int_equal(px_zkeep_deflate(k, "/tmp", "index.html", 2, fd, 7,
+					  NULL, want.len + 10, &a, &err),
+			 -1);
+	assert_int_equal(err.code, PX_EXIT_IOERR);
+	assert_string_equal(err.msg,
+			    "cannot read back index.html: shorter than it was");
+	close(fd);
+	px_buf_free(&want);
+	px_zkeep_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +484,7 @@ int main(void)
 		test_small_spools_share_streams_and_keep_their_bytes),
 	    cmocka_unit_test(test_later_spools_share_a_file_until_one_is_big),
 	    cmocka_unit_test(test_later_spool_in_a_missing_folder_names_it),
+	    cmocka_unit_test(test_a_finished_file_is_deflated_after_the_others),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
