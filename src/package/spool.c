@@ -404,8 +404,10 @@ int px_zkeep_deflate(px_zkeep *k, const char *dir, const char *what, int level,
 		e = ENOMEM;
 	while (!e && done < len) {
 		size_t n = len - done > CHUNK ? CHUNK : (size_t)(len - done);
-		const unsigned char *p = (const unsigned char *)data + done;
-		if (!data) {
+		const unsigned char *p = buf;
+		if (data) {
+			p = (const unsigned char *)data + done;
+		} else {
 			ssize_t got = pread(fd, buf, n, (off_t)(off + done));
 			if (got < 0 && errno == EINTR)
 				continue;
@@ -418,7 +420,6 @@ int px_zkeep_deflate(px_zkeep *k, const char *dir, const char *what, int level,
 				break;
 			}
 			n = (size_t)got;
-			p = buf;
 		}
 		e = deflate_some(s, p, n, Z_NO_FLUSH);
 		done += n;
