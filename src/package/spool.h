@@ -110,13 +110,15 @@ int px_spool_close(px_spool *s, px_spool_info *info, px_error *err);
 /* Stops the worker and frees s without caring for the result. */
 void px_spool_free(px_spool *s);
 
-/* Deflate streams kept for the spools that a thread writes itself (those
- * that never start a worker, px_spool_open() says when): a small export
- * has three spools per entity, and a stream made for each costs its
- * state's pages every time. One per level, reset between files, so a file
- * deflates to the same bytes whichever spool wrote before it. Use from one
- * thread. px_zkeep_new() returns NULL on out of memory; free with
- * px_zkeep_free() after the spools that used it. */
+/* What the spools that a thread writes itself share (those that never
+ * start a worker, px_spool_open() says when): deflate streams, one per
+ * level, reset between files so a file deflates to the same bytes
+ * whichever spool wrote before it, and one work file their bytes go to
+ * (px_spool_open_later(), px_zkeep_deflate()). A small export has three
+ * spools per entity; a stream and a file for each cost it more than their
+ * work. Use from one thread. px_zkeep_new() returns NULL on out of memory;
+ * px_zkeep_free() closes the file: call it after the spools that used it
+ * and after whatever reads their bytes (zip_close()). */
 px_zkeep *px_zkeep_new(void);
 void px_zkeep_free(px_zkeep *k);
 
