@@ -24,6 +24,7 @@
 #include "digest.h"
 #include "embedded.h"
 #include "interrupt.h"
+#include "io.h"
 #include "html/index_html.h"
 #include "jsonout.h"
 #include "path.h"
@@ -74,7 +75,6 @@ struct spool {
 /* A file waiting to go into the archive. */
 struct entry {
 	char *name;	  /* inside the package */
-	FILE *fp;	  /* owns fd when the file was handed over */
 	int fd;		  /* a nameless file holding it, or -1 for `data` */
 	uint64_t off;	  /* where it starts in fd */
 	const void *data; /* static bytes (embedded schemas: deflated) */
@@ -93,7 +93,6 @@ struct px_package {
 	px_workfile zip; /* the archive, beside the target */
 	int docs_fd;	 /* every document, one after the other */
 	uint64_t docs_end;
-	int index_fd; /* index.html */
 	int force;
 	int (*before_publish)(void *, const char *, px_error *);
 	void *before_publish_ctx;
@@ -140,7 +139,7 @@ px_package *px_package_new(const px_package_opts *o, px_error *err)
 		px_error_oom(err);
 		return NULL;
 	}
-	p->zip.fd = p->docs_fd = p->index_fd = -1;
+	p->zip.fd = p->docs_fd = -1;
 	dir = dirname(copy);
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
 		px_error_set(err, PX_EXIT_CANTCREAT,
@@ -427,27 +426,6 @@ void px_safe_name(const char *name, char *out, size_t max)
 	out[n] = '\0';
 }
 
-/* All of len bytes at off, or -1 with errno. */
-static int write_at(int fd, const void *data, size_t len, uint64_t off)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = ENOSPC;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 /* The document's bytes (data, or len bytes of f from its start) appended
  * to the documents' work file, hashed on the way: a chunk at a time, so a
  * document from a file never sits in memory whole. */
@@ -480,7 +458,7 @@ static int put_document(px_package *p, const unsigned char *data, size_t len,
 				     len);
 			goto out;
 		}
-		if (write_at(p->docs_fd, b, n, p->docs_end)) {
+		if (px_pwrite_all(p->docs_fd, b, n, p->docs_end)) {
 			cantcreat(err, "documents in", p->tmpdir);
 			goto out;
 		}
@@ -544,26 +522,60 @@ int px_package_document(px_package *p, const char *source, json_t *record,
 	return 0;
 }
 
+/* Deflates e (size bytes at off of fd, or at data) into the package's
+ * work file now, which also gives its digest: a plain file is read once. */
+static int deflate_entry(px_package *p, struct entry *e, px_error *err)
+{
+	if (px_zkeep_deflate(p->zkeep, p->tmpdir, e->name,
+			     e->level ? e->level : LEVEL, e->fd, e->off,
+			     e->fd >= 0 ? NULL : e->data, e->size, &e->spooled,
+			     err))
+		return -1;
+	e->deflated = 1;
+	e->fd = e->spooled.fd;
+	e->off = e->spooled.off;
+	memcpy(e->sha256, e->spooled.sha256, 32);
+	return 0;
+}
+
+/* Deflates the whole of the plain file fd (its writer has flushed it) as
+ * e, at the views' level. */
+static int deflate_plain_file(px_package *p, struct entry *e, int fd,
+			      px_error *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return px_error_set(err, PX_EXIT_IOERR,
+				    "cannot read back %s: %s", e->name,
+				    strerror(errno));
+	e->fd = fd;
+	e->off = 0;
+	e->size = (uint64_t)st.st_size;
+	e->level = VIEWS_LEVEL;
+	return deflate_entry(p, e, err);
+}
+
 int px_package_stream(px_package *p, const char *name, FILE *f,
 		      const char *media_type, int64_t records, px_error *err)
 {
 	struct entry *e = entry_new(p, name, err);
+	int rc;
 
 	if (!e) {
 		fclose(f);
 		return -1;
 	}
-	/* Read back like every other work file: through its descriptor. */
-	e->fp = f;
-	e->fd = fileno(f);
 	e->media_type = media_type;
 	e->records = records;
-	e->level = VIEWS_LEVEL;
-	if (fflush(f) || px_sha256_fd(e->fd, e->sha256, &e->size))
-		return px_error_set(err, PX_EXIT_IOERR,
-				    "cannot read back %s: %s", name,
-				    strerror(errno));
-	return 0;
+	if (fflush(f))
+		rc = px_error_set(err, PX_EXIT_CANTCREAT,
+				  "cannot write %s in %s: %s", name, p->tmpdir,
+				  strerror(errno));
+	else
+		rc = deflate_plain_file(p, e, fileno(f), err);
+	fclose(f); /* its bytes are in the package's work file now */
+	return rc;
 }
 
 /* A file already deflated at off in fd, e.g. a view. */
@@ -693,12 +705,11 @@ static int render_index(px_package *p, json_t *manifest, px_error *err)
 	px_html_entity ents[MAX_ENTITIES];
 	struct entry *e = entry_new(p, "index.html", err);
 	FILE *fp;
-	int rc, fd;
+	int rc, fd, plain;
 
 	if (!e)
 		return -1;
 	e->media_type = "text/html";
-	e->level = VIEWS_LEVEL;
 	for (size_t i = 0; i < p->n_spools; i++) {
 		ents[i].entity = p->spools[i].entity;
 		ents[i].path = p->spools[i].path;
@@ -707,21 +718,22 @@ static int render_index(px_package *p, json_t *manifest, px_error *err)
 		ents[i].records = p->spools[i].records;
 		ents[i].deflated = 1;
 	}
-	if ((p->index_fd = px_workfile_anon(p->tmpdir, "index.html", err)) < 0)
+	if ((plain = px_workfile_anon(p->tmpdir, "index.html", err)) < 0)
 		return -1;
-	e->fd = p->index_fd;
-	fd = fcntl(p->index_fd, F_DUPFD_CLOEXEC, 0);
+	fd = fcntl(plain, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0 || !(fp = fdopen(fd, "wb"))) {
 		if (fd >= 0)
 			close(fd);
+		close(plain);
 		return cantcreat(err, "index.html in", p->tmpdir);
 	}
 	rc = px_index_html_write(fp, manifest, ents, p->n_spools, p->schemas,
 				 err);
 	if (fclose(fp) && !rc)
 		rc = cantcreat(err, "index.html in", p->tmpdir);
-	if (!rc && px_sha256_fd(p->index_fd, e->sha256, &e->size))
-		rc = cantcreat(err, "index.html in", p->tmpdir);
+	if (!rc)
+		rc = deflate_plain_file(p, e, plain, err);
+	close(plain);
 	return rc ? -1 : 0;
 }
 
@@ -759,16 +771,8 @@ static int add_entry(px_package *p, zip_t *za, struct entry *e, px_error *err)
 	/* A plain file is deflated here, through the streams the small files
 	 * used, not by libzip with a fresh stream (~600 KB of zlib state)
 	 * for each: libzip then copies every entry as it is. */
-	if (!e->deflated) {
-		if (px_zkeep_deflate(p->zkeep, p->tmpdir, e->name,
-				     e->level ? e->level : LEVEL, e->fd, e->off,
-				     e->fd >= 0 ? NULL : e->data, e->size,
-				     &e->spooled, err))
-			return -1;
-		e->deflated = 1;
-		e->fd = e->spooled.fd;
-		e->off = e->spooled.off;
-	}
+	if (!e->deflated && deflate_entry(p, e, err))
+		return -1;
 	if (e->fd >= 0)
 		src = px_spool_zip_source(za, e->fd, e->off, e->size,
 					  &e->spooled);
@@ -979,7 +983,6 @@ void px_package_abort(px_package *p)
 	/* Closing is removing: the files have no names. */
 	px_workfile_drop(&p->zip);
 	close_fd(p->docs_fd);
-	close_fd(p->index_fd);
 	for (size_t i = 0; i < p->n_spools; i++) {
 		if (p->spools[i].fd_owned)
 			close_fd(p->spools[i].fd);
@@ -991,8 +994,6 @@ void px_package_abort(px_package *p)
 	}
 	for (size_t i = 0; i < p->n_entries; i++) {
 		free(p->entries[i].name);
-		if (p->entries[i].fp)
-			fclose(p->entries[i].fp);
 	}
 	free(p->entries);
 	json_decref(p->doc_names);

@@ -6,6 +6,7 @@
 #include "package/spool.h"
 
 #include "grow.h"
+#include "io.h"
 #include "package/workfile.h"
 
 #include <errno.h>
@@ -103,11 +104,6 @@ void px_zkeep_free(px_zkeep *k)
 	free(k);
 }
 
-void px_spool_keep(px_spool *s, px_zkeep *k)
-{
-	s->keep = k;
-}
-
 /* A kept stream of s's level, reset, or a new one kept from now on; NULL
  * when there is no room (s then makes its own). */
 static z_stream *take_kept(px_spool *s)
@@ -175,8 +171,6 @@ static int zinit(px_spool *s, size_t n)
 static int flush_shared(px_spool *s)
 {
 	px_zkeep *k = s->keep;
-	const char *p = s->mem.data;
-	size_t left = s->mem.len;
 
 	if (k->fd < 0) {
 		px_error e = PX_ERROR_INIT;
@@ -187,16 +181,9 @@ static int flush_shared(px_spool *s)
 		s->info.fd = k->fd;
 		s->info.off = k->end;
 	}
-	while (left) {
-		ssize_t n = pwrite(k->fd, p, left, (off_t)k->end);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n ? errno : ENOSPC;
-		p += n;
-		left -= (size_t)n;
-		k->end += (uint64_t)n;
-	}
+	if (px_pwrite_all(k->fd, s->mem.data, s->mem.len, k->end))
+		return errno;
+	k->end += s->mem.len;
 	s->mem.len = 0;
 	return 0;
 }

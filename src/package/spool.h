@@ -72,8 +72,7 @@ px_spool *px_spool_open(int fd, const char *path, int level,
  * bytes after the others of keep's one file instead: a small export's
  * entities then cost no file each. Messages name "<what> in <dir>". The
  * closed spool's info says where its bytes are. keep must outlive the
- * spool and its reader, and belong to the thread that closes the spool
- * (px_spool_keep() is implied). */
+ * spool and its reader, and belong to the thread that closes the spool. */
 px_spool *px_spool_open_later(const char *dir, const char *what, int level,
 			      px_spool_format_fn fmt, void *ctx, px_zkeep *keep,
 			      px_error *err);
@@ -121,11 +120,6 @@ void px_spool_free(px_spool *s);
  * and after whatever reads their bytes (zip_close()). */
 px_zkeep *px_zkeep_new(void);
 void px_zkeep_free(px_zkeep *k);
-
-/* s deflates with k's stream for its level when it is written on the
- * caller's thread. k must outlive s and belong to the thread that closes
- * s. */
-void px_spool_keep(px_spool *s, px_zkeep *k);
 
 /* An archive source reading fd with pread (several sources may share
  * one descriptor, which must stay open until zip_close()). With info: a

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
+
 #define WBUF (64 * 1024)
 
 struct zfd {
@@ -36,21 +38,9 @@ static zip_int64_t io_error(struct zfd *z, int code)
 static int write_at(struct zfd *z, const void *data, size_t len,
 		    zip_uint64_t at)
 {
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = pwrite(z->fd, p, len, (off_t)at);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = ENOSPC;
-			io_error(z, ZIP_ER_WRITE);
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-		at += (zip_uint64_t)n;
+	if (px_pwrite_all(z->fd, data, len, at)) {
+		io_error(z, ZIP_ER_WRITE);
+		return -1;
 	}
 	return 0;
 }
