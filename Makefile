@@ -18,7 +18,7 @@ INCDIR     = $(PREFIX)/include
 DATADIR    = $(PREFIX)/share/portex
 MANDIR     = $(PREFIX)/share/man/man1
 
-PKGS      := libzip jansson libcurl libpq sqlite3 libcrypto zlib libmicrohttpd
+PKGS      := libzip jansson libcurl libpq sqlite3 libcrypto zlib libisal libmicrohttpd
 # Loaded with dlopen() at their first use (src/lazy/): compiled against,
 # not linked. Most runs use none of them, and they bring 32 libraries.
 LAZY_PKGS := libcurl libpq libmicrohttpd

@@ -9,6 +9,8 @@ set -eu
 build_pkgs="make gcc pkg-config libzip-dev libjansson-dev libcurl4-openssl-dev \
 libpq-dev libsqlite3-dev libssl-dev zlib1g-dev sqlite3 python3"
 build_pkgs="$build_pkgs libmicrohttpd-dev"
+# ISA-L's igzip deflates the views (src/package/deflate.h).
+build_pkgs="$build_pkgs libisal-dev"
 # Time zones (src/tz.c reads /usr/share/zoneinfo at run time).
 build_pkgs="$build_pkgs tzdata"
 

@@ -40,14 +40,6 @@
 #define MAX_ENTITIES 64
 #define DOC_NAME_MAX 100
 
-/* Deflate level of the data files and the small entries: the `zip`
- * tool's default, a fair trade of size for time. */
-#define LEVEL 6
-/* The csv/ and html/ views, index.html and xAPI are three times the
- * bytes of data/ and say nothing data/ does not: a faster level, a
- * somewhat larger package. */
-#define VIEWS_LEVEL 2
-
 /* A field of an entity's records, in the schema's order, with its key
  * as written ("name":) worked out once. */
 struct member {
@@ -85,7 +77,6 @@ struct entry {
 	int deflated;	       /* fd or data holds raw deflate data */
 	px_spool_info spooled; /* its sizes and CRC, when deflated */
 	int clear;	       /* never encrypted (the readme) */
-	int level;	       /* deflate level; 0: LEVEL */
 };
 
 struct px_package {
@@ -310,12 +301,12 @@ static struct spool *spool_for(px_package *p, const char *entity, px_error *err)
 	}
 	if (members_of(s, p->schemas, err))
 		return NULL;
-	px_views_opts vo = {s->entity, p->schemas, p->lang,	p->controller,
-			    p->tz,     p->tmpdir,  VIEWS_LEVEL, p->zkeep};
+	px_views_opts vo = {s->entity, p->schemas, p->lang, p->controller,
+			    p->tz,     p->tmpdir,  p->zkeep};
 	if (!(s->views = px_views_open(&vo, err)))
 		return NULL;
-	s->sp = px_spool_open_later(p->tmpdir, name, LEVEL, format_record, s,
-				    p->zkeep, err);
+	s->sp = px_spool_open_later(p->tmpdir, name, format_record, s, p->zkeep,
+				    err);
 	return s->sp ? s : NULL;
 }
 
@@ -526,8 +517,7 @@ int px_package_document(px_package *p, const char *source, json_t *record,
  * work file now, which also gives its digest: a plain file is read once. */
 static int deflate_entry(px_package *p, struct entry *e, px_error *err)
 {
-	if (px_zkeep_deflate(p->zkeep, p->tmpdir, e->name,
-			     e->level ? e->level : LEVEL, e->fd, e->off,
+	if (px_zkeep_deflate(p->zkeep, p->tmpdir, e->name, e->fd, e->off,
 			     e->fd >= 0 ? NULL : e->data, e->size, &e->spooled,
 			     err))
 		return -1;
@@ -539,7 +529,7 @@ static int deflate_entry(px_package *p, struct entry *e, px_error *err)
 }
 
 /* Deflates the whole of the plain file fd (its writer has flushed it) as
- * e, at the views' level. */
+ * e. */
 static int deflate_plain_file(px_package *p, struct entry *e, int fd,
 			      px_error *err)
 {
@@ -552,7 +542,6 @@ static int deflate_plain_file(px_package *p, struct entry *e, int fd,
 	e->fd = fd;
 	e->off = 0;
 	e->size = (uint64_t)st.st_size;
-	e->level = VIEWS_LEVEL;
 	return deflate_entry(p, e, err);
 }
 

@@ -7,6 +7,7 @@
 
 #include "grow.h"
 #include "io.h"
+#include "package/deflate.h"
 #include "package/workfile.h"
 
 #include <errno.h>
@@ -17,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <zlib.h> /* inflate: reading a spool back */
 
 #define CHUNK (64 * 1024)
 #define BATCH 256 /* records handed over at once */
@@ -33,12 +34,12 @@
  * small export hold a few records, and 40 spools of 48 KB each were a
  * quarter of a small export's fresh pages. */
 #define FIRST_SLOTS 32
-#define KEEP	    4 /* levels a px_zkeep holds a stream for */
+#define KEEP	    4 /* streams a px_zkeep holds */
 
 struct px_zkeep {
 	struct kept {
-		z_stream z;
-		int level, ready, busy;
+		px_deflater *d; /* NULL: a free slot */
+		int busy;
 	} s[KEEP];
 	int fd;	      /* the small files, one after the other; -1: none yet */
 	uint64_t end; /* where the next one goes */
@@ -71,16 +72,13 @@ struct px_spool {
 	int fail_errno; /* 0: see fail, set by the formatter */
 	px_error fail;
 	/* The worker's own. */
-	int level, z_ready;
-	int all_here;	  /* no worker: the caller's thread writes it all */
-	z_stream own, *z; /* z: own, or one of keep's */
+	int all_here;	      /* no worker: the caller's thread writes it all */
+	px_deflater *own, *z; /* z: own, or one of keep's */
 	px_zkeep *keep;
 	struct kept *kept;
 	EVP_MD_CTX *md;
 	px_buf text;
 	px_spool_info info;
-	unsigned char *out;
-	size_t out_cap;
 };
 
 px_zkeep *px_zkeep_new(void)
@@ -97,8 +95,7 @@ void px_zkeep_free(px_zkeep *k)
 	if (!k)
 		return;
 	for (int i = 0; i < KEEP; i++)
-		if (k->s[i].ready)
-			deflateEnd(&k->s[i].z);
+		px_deflater_free(k->s[i].d);
 	if (k->fd >= 0)
 		close(k->fd);
 	free(k);
@@ -106,62 +103,40 @@ void px_zkeep_free(px_zkeep *k)
 
 /* A kept stream of s's level, reset, or a new one kept from now on; NULL
  * when there is no room (s then makes its own). */
-static z_stream *take_kept(px_spool *s)
+static px_deflater *take_kept(px_spool *s)
 {
 	struct kept *free_slot = NULL;
 
 	for (int i = 0; i < KEEP; i++) {
 		struct kept *k = &s->keep->s[i];
-		if (k->ready && !k->busy && k->level == s->level) {
-			if (deflateReset(&k->z) != Z_OK)
-				return NULL;
+		if (k->d && !k->busy) {
+			px_deflater_reset(k->d);
 			k->busy = 1;
 			s->kept = k;
-			return &k->z;
+			return k->d;
 		}
-		if (!k->ready && !free_slot)
+		if (!k->d && !free_slot)
 			free_slot = k;
 	}
-	if (!free_slot || deflateInit2(&free_slot->z, s->level, Z_DEFLATED, -15,
-				       8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (!free_slot || !(free_slot->d = px_deflater_new(0)))
 		return NULL;
-	free_slot->ready = free_slot->busy = 1;
-	free_slot->level = s->level;
+	free_slot->busy = 1;
 	s->kept = free_slot;
-	return &free_slot->z;
+	return free_slot->d;
 }
 
 /* The deflate stream, made with the first bytes to deflate. A file that
  * never started the worker is all there (but its tail): it takes a kept
- * stream, or gets a window and a hash its size, not zlib's 256 KB of
- * state, which a small export would otherwise allocate and clear for
- * each of its entities' files. */
+ * stream, or gets state its size, not the engine's largest, which a small
+ * export would otherwise allocate and clear for each of its entities'
+ * files. */
 static int zinit(px_spool *s, size_t n)
 {
-	int wbits = 15, mem = 8;
-
 	if (s->all_here && s->keep)
 		s->z = take_kept(s);
-	if (!s->z) {
-		if (s->all_here) {
-			for (wbits = 9;
-			     wbits < 15 && ((size_t)1 << wbits) < n + 256;)
-				wbits++;
-			mem = wbits - 7 < 1 ? 1 : wbits - 7;
-		}
-		/* Raw deflate (negative window bits): what a ZIP entry
-		 * holds. */
-		if (deflateInit2(&s->own, s->level, Z_DEFLATED, -wbits, mem,
-				 Z_DEFAULT_STRATEGY) != Z_OK)
-			return ENOMEM;
-		s->z = &s->own;
-	}
-	s->z_ready = 1;
-	s->out_cap = s->all_here ? deflateBound(s->z, (uLong)n) + 64 : CHUNK;
-	if (s->out_cap > CHUNK)
-		s->out_cap = CHUNK;
-	s->out = malloc(s->out_cap);
-	return s->out ? 0 : ENOMEM;
+	if (!s->z)
+		s->z = s->own = px_deflater_new(s->all_here ? n : 0);
+	return s->z ? 0 : ENOMEM;
 }
 
 /* A later spool closed on its writer's thread: its bytes go after the
@@ -188,39 +163,37 @@ static int flush_shared(px_spool *s)
 	return 0;
 }
 
+/* Where the deflated bytes go: the spool's file, or memory until there
+ * is a chunk for keep's file. */
+static int spool_sink(void *ctx, const unsigned char *p, size_t n)
+{
+	px_spool *s = ctx;
+
+	if (s->fp)
+		return fwrite(p, 1, n, s->fp) == n ? 0 : errno ? errno : EIO;
+	if (px_buf_add(&s->mem, p, n))
+		return ENOMEM;
+	return s->mem.len >= CHUNK ? flush_shared(s) : 0;
+}
+
 /* Worker side: hash and deflate bytes (or finish the stream). */
 static int deflate_some(px_spool *s, const unsigned char *p, size_t n,
-			int flush)
+			int finish)
 {
+	int e;
+
 	if (!s->fp && !s->later) /* no file: its formatter's output */
 		return 0;
-	if (!s->z_ready && zinit(s, n))
+	if (!s->z && zinit(s, n))
 		return ENOMEM;
 	if (n) {
-		s->info.crc32 = (uint32_t)crc32(s->info.crc32, p, (uInt)n);
 		EVP_DigestUpdate(s->md, p, n);
 		s->info.size += n;
 	}
-	s->z->next_in = (unsigned char *)p;
-	s->z->avail_in = (uInt)n;
-	do {
-		s->z->next_out = s->out;
-		s->z->avail_out = (uInt)s->out_cap;
-		if (deflate(s->z, flush) == Z_STREAM_ERROR)
-			return EIO;
-		size_t have = s->out_cap - s->z->avail_out;
-		if (have && !s->fp && px_buf_add(&s->mem, s->out, have))
-			return ENOMEM;
-		if (s->mem.len >= CHUNK) {
-			int e = flush_shared(s);
-			if (e)
-				return e;
-		}
-		if (have && s->fp && fwrite(s->out, 1, have, s->fp) != have)
-			return errno ? errno : EIO;
-		s->info.comp_size += have;
-	} while (s->z->avail_out == 0);
-	return 0;
+	e = px_deflater_put(s->z, p, n, finish, spool_sink, s);
+	s->info.crc32 = px_deflater_crc32(s->z);
+	s->info.comp_size = px_deflater_comp_size(s->z);
+	return e;
 }
 
 /* Formats a batch into text and deflates it. The worker only reads the
@@ -242,7 +215,7 @@ static int drain(px_spool *s, const px_spool_item *items, size_t n,
 	}
 	if (!e && s->text.len)
 		e = deflate_some(s, (unsigned char *)s->text.data, s->text.len,
-				 Z_NO_FLUSH);
+				 0);
 	return e;
 }
 
@@ -280,7 +253,7 @@ static void *work(void *arg)
 		e = s->fmt(s->ctx, NULL, &s->text, &s->fail) ? -1 : 0;
 		if (!e)
 			e = deflate_some(s, (unsigned char *)s->text.data,
-					 s->text.len, Z_FINISH);
+					 s->text.len, 1);
 		if (!e && s->fp && fflush(s->fp))
 			e = errno;
 		if (!e && !s->fp && s->later)
@@ -307,8 +280,8 @@ static int open_fp(px_spool *s, int fd, px_error *err)
 			    s->path, strerror(errno));
 }
 
-static px_spool *spool_new(const char *path, int level, px_spool_format_fn fmt,
-			   void *ctx, px_error *err)
+static px_spool *spool_new(const char *path, px_spool_format_fn fmt, void *ctx,
+			   px_error *err)
 {
 	px_spool *s = calloc(1, sizeof(*s));
 
@@ -319,9 +292,7 @@ static px_spool *spool_new(const char *path, int level, px_spool_format_fn fmt,
 	s->fd = s->own_fd = -1;
 	s->fmt = fmt;
 	s->ctx = ctx;
-	s->level = level;
 	s->info.fd = -1;
-	s->info.crc32 = (uint32_t)crc32(0L, Z_NULL, 0);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->changed, NULL);
 	/* The others when the worker starts: a small file fills one. */
@@ -338,10 +309,10 @@ static px_spool *spool_new(const char *path, int level, px_spool_format_fn fmt,
 	return s;
 }
 
-px_spool *px_spool_open(int fd, const char *path, int level,
-			px_spool_format_fn fmt, void *ctx, px_error *err)
+px_spool *px_spool_open(int fd, const char *path, px_spool_format_fn fmt,
+			void *ctx, px_error *err)
 {
-	px_spool *s = spool_new(path, level, fmt, ctx, err);
+	px_spool *s = spool_new(path, fmt, ctx, err);
 
 	if (!s || fd < 0) /* fd < 0: only a worker for the formatter */
 		return s;
@@ -353,7 +324,7 @@ px_spool *px_spool_open(int fd, const char *path, int level,
 	return s;
 }
 
-px_spool *px_spool_open_later(const char *dir, const char *what, int level,
+px_spool *px_spool_open_later(const char *dir, const char *what,
 			      px_spool_format_fn fmt, void *ctx, px_zkeep *keep,
 			      px_error *err)
 {
@@ -361,7 +332,7 @@ px_spool *px_spool_open_later(const char *dir, const char *what, int level,
 	px_spool *s;
 
 	snprintf(path, sizeof(path), "%s in %s", what, dir);
-	if (!(s = spool_new(path, level, fmt, ctx, err)))
+	if (!(s = spool_new(path, fmt, ctx, err)))
 		return NULL;
 	s->later = 1;
 	s->keep = keep;
@@ -375,11 +346,11 @@ px_spool *px_spool_open_later(const char *dir, const char *what, int level,
 	return s;
 }
 
-int px_zkeep_deflate(px_zkeep *k, const char *dir, const char *what, int level,
-		     int fd, uint64_t off, const void *data, uint64_t len,
+int px_zkeep_deflate(px_zkeep *k, const char *dir, const char *what, int fd,
+		     uint64_t off, const void *data, uint64_t len,
 		     px_spool_info *info, px_error *err)
 {
-	px_spool *s = px_spool_open_later(dir, what, level, NULL, NULL, k, err);
+	px_spool *s = px_spool_open_later(dir, what, NULL, NULL, k, err);
 	unsigned char *buf = NULL;
 	uint64_t done = 0;
 	int e = 0, rc = 0;
@@ -408,11 +379,11 @@ int px_zkeep_deflate(px_zkeep *k, const char *dir, const char *what, int level,
 			}
 			n = (size_t)got;
 		}
-		e = deflate_some(s, p, n, Z_NO_FLUSH);
+		e = deflate_some(s, p, n, 0);
 		done += n;
 	}
 	if (!rc && !e)
-		e = deflate_some(s, NULL, 0, Z_FINISH);
+		e = deflate_some(s, NULL, 0, 1);
 	if (!rc && !e)
 		e = flush_shared(s);
 	if (!rc && e == ENOMEM)
@@ -551,8 +522,7 @@ static void destroy(px_spool *s)
 {
 	if (s->kept)
 		s->kept->busy = 0;
-	else if (s->z_ready)
-		deflateEnd(&s->own);
+	px_deflater_free(s->own);
 	if (s->fp)
 		fclose(s->fp);
 	pthread_mutex_destroy(&s->mu);
@@ -567,7 +537,6 @@ static void destroy(px_spool *s)
 	px_buf_free(&s->mem);
 	if (s->own_fd >= 0)
 		close(s->own_fd);
-	free(s->out);
 	free(s->path);
 	free(s->dir);
 	free(s->what);
@@ -764,7 +733,7 @@ static ssize_t inflater_read(void *cookie, char *buf, size_t size)
 			f->z.avail_in = (uInt)n;
 			f->z.next_in = f->in;
 		}
-		int rc = inflate(&f->z, Z_NO_FLUSH);
+		int rc = inflate(&f->z, 0);
 		if (rc == Z_STREAM_END)
 			f->done = 1;
 		else if (rc != Z_OK) {

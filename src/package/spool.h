@@ -61,10 +61,10 @@ typedef int (*px_spool_format_fn)(void *ctx, const px_spool_item *item,
  * formatted and deflated by px_spool_close() on the caller's thread (a
  * thread per small entity costs more than its work). path names the
  * file and its folder in messages: "cannot write <path>: <why>", e.g.
- * "data of score in /tmp". level: zlib 1..9.
+ * "data of score in /tmp". Deflated by package/deflate.h's engine.
  * Free with px_spool_close() (or px_spool_free() to drop it). */
-px_spool *px_spool_open(int fd, const char *path, int level,
-			px_spool_format_fn fmt, void *ctx, px_error *err);
+px_spool *px_spool_open(int fd, const char *path, px_spool_format_fn fmt,
+			void *ctx, px_error *err);
 
 /* A spool that has no file yet: only when its worker starts (a batch
  * is full) does it make one of its own in dir (px_workfile_anon(dir,
@@ -73,19 +73,19 @@ px_spool *px_spool_open(int fd, const char *path, int level,
  * entities then cost no file each. Messages name "<what> in <dir>". The
  * closed spool's info says where its bytes are. keep must outlive the
  * spool and its reader, and belong to the thread that closes the spool. */
-px_spool *px_spool_open_later(const char *dir, const char *what, int level,
+px_spool *px_spool_open_later(const char *dir, const char *what,
 			      px_spool_format_fn fmt, void *ctx, px_zkeep *keep,
 			      px_error *err);
 
-/* Deflates a finished file with keep's stream for level, on this thread,
+/* Deflates a finished file with a stream of keep's, on this thread,
  * after the others in keep's file (made in dir): len bytes at off of fd,
  * or at data when data is not NULL. Fills info (sizes, CRC-32, SHA-256,
  * where). what names it in messages ("cannot write <what> in <dir>: ...",
  * PX_EXIT_CANTCREAT; "cannot read back <what>: ...", PX_EXIT_IOERR).
  * For the archive's own deflate stream per entry, which costs a small
  * export a fresh ~600 KB of zlib state each. Returns 0 or -1. */
-int px_zkeep_deflate(px_zkeep *k, const char *dir, const char *what, int level,
-		     int fd, uint64_t off, const void *data, uint64_t len,
+int px_zkeep_deflate(px_zkeep *k, const char *dir, const char *what, int fd,
+		     uint64_t off, const void *data, uint64_t len,
 		     px_spool_info *info, px_error *err);
 
 /* Queues a record; the spool takes the reference in item->rec. The
@@ -110,8 +110,8 @@ int px_spool_close(px_spool *s, px_spool_info *info, px_error *err);
 void px_spool_free(px_spool *s);
 
 /* What the spools that a thread writes itself share (those that never
- * start a worker, px_spool_open() says when): deflate streams, one per
- * level, reset between files so a file deflates to the same bytes
+ * start a worker, px_spool_open() says when): deflate streams, reset
+ * between files so a file deflates to the same bytes
  * whichever spool wrote before it, and one work file their bytes go to
  * (px_spool_open_later(), px_zkeep_deflate()). A small export has three
  * spools per entity; a stream and a file for each cost it more than their

@@ -19,13 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "html/index_html.h"
 #include "jsonout.h"
 #include "jsonscan.h"
 #include "package/csv.h"
 #include "package/datafile.h"
+#include "package/deflate.h"
 #include "package/workfile.h"
 
 #define ZCHUNK (64 * 1024)
@@ -68,9 +68,7 @@ struct px_views {
 	size_t n_pages, cap_pages;
 	FILE *pages_out; /* on a duplicate of pages_fd */
 	uint64_t pages_end;
-	z_stream z; /* the page being written */
-	int z_ready;
-	unsigned char *zout;
+	px_deflater *z; /* the page being written */
 	EVP_MD_CTX *md;
 	struct page *pg;
 	int page_errno; /* page_write() failed: ENOMEM, EIO or the disk's */
@@ -127,54 +125,41 @@ static int pages_file(px_views *v, px_error *err)
 			close(fd);
 		return cantcreat(err, v->pages_what, v->o.tmpdir);
 	}
-	v->zout = malloc(ZCHUNK);
-	if (!v->zout)
+	if (!(v->z = px_deflater_new(0)))
 		return px_error_oom(err);
-	/* Raw deflate (negative window bits): what a ZIP entry holds. */
-	if (deflateInit2(&v->z, v->o.level, Z_DEFLATED, -15, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
-		return px_error_oom(err);
-	v->z_ready = 1;
 	return 0;
 }
 
-/* Deflates n bytes of the page being written (Z_FINISH: its end) onto
- * the end of the pages' file. Returns 0 or an errno. */
-static int page_deflate(px_views *v, const char *buf, size_t n, int flush)
+static int pages_sink(void *ctx, const unsigned char *p, size_t n)
+{
+	px_views *v = ctx;
+
+	return fwrite(p, 1, n, v->pages_out) == n ? 0 : errno ? errno : EIO;
+}
+
+/* Deflates n bytes of the page being written (finish: its end) onto the
+ * end of the pages' file. Returns 0 or an errno. */
+static int page_deflate(px_views *v, const char *buf, size_t n, int finish)
 {
 	struct page *pg = v->pg;
-	int rc;
+	int e;
 
 	if (n) {
-		pg->info.crc32 = (uint32_t)crc32(
-		    pg->info.crc32, (const unsigned char *)buf, (uInt)n);
 		if (!EVP_DigestUpdate(v->md, buf, n))
 			return ENOMEM;
 		pg->info.size += n;
 	}
-	v->z.next_in = (unsigned char *)buf;
-	v->z.avail_in = (uInt)n;
-	do {
-		size_t have;
-
-		v->z.next_out = v->zout;
-		v->z.avail_out = ZCHUNK;
-		rc = deflate(&v->z, flush);
-		if (rc == Z_STREAM_ERROR)
-			return EIO;
-		have = ZCHUNK - v->z.avail_out;
-		if (have && fwrite(v->zout, 1, have, v->pages_out) != have)
-			return errno ? errno : EIO;
-		pg->info.comp_size += have;
-	} while (flush == Z_FINISH ? rc != Z_STREAM_END : !v->z.avail_out);
-	return 0;
+	e = px_deflater_put(v->z, buf, n, finish, pages_sink, v);
+	pg->info.crc32 = px_deflater_crc32(v->z);
+	pg->info.comp_size = px_deflater_comp_size(v->z);
+	return e;
 }
 
 /* page_fp's writer: the rendered page goes straight to deflate. */
 static ssize_t page_write(void *cookie, const char *buf, size_t n)
 {
 	px_views *v = cookie;
-	int e = v->pg ? page_deflate(v, buf, n, Z_NO_FLUSH) : EIO;
+	int e = v->pg ? page_deflate(v, buf, n, 0) : EIO;
 
 	if (e) {
 		if (!v->page_errno)
@@ -190,13 +175,12 @@ static int page_begin(px_views *v, struct page *pg, px_error *err)
 {
 	if (!v->pages_out && pages_file(v, err))
 		return -1;
-	if (v->n_pages && deflateReset(&v->z) != Z_OK)
-		return px_error_oom(err);
+	if (v->n_pages)
+		px_deflater_reset(v->z);
 	if (!EVP_DigestInit_ex(v->md, EVP_sha256(), NULL))
 		return px_error_oom(err);
 	memset(pg, 0, sizeof(*pg));
 	pg->off = v->pages_end;
-	pg->info.crc32 = (uint32_t)crc32(0L, Z_NULL, 0);
 	v->pg = pg;
 	return 0;
 }
@@ -222,7 +206,7 @@ static int page_end(px_views *v, px_error *err)
 	int e = fflush(v->page_fp) ? (v->page_errno ? v->page_errno : EIO) : 0;
 
 	if (!e)
-		e = page_deflate(v, NULL, 0, Z_FINISH);
+		e = page_deflate(v, NULL, 0, 1);
 	v->pg = NULL;
 	if (e)
 		return page_failed(v, e, err);
@@ -381,12 +365,11 @@ px_views *px_views_open(const px_views_opts *o, px_error *err)
 	__fsetlocking(v->page_fp, FSETLOCKING_BYCALLER);
 	/* Deflate sees the page in pieces of this size, not of BUFSIZ. */
 	setvbuf(v->page_fp, NULL, _IOFBF, ZCHUNK);
-	v->csv = px_spool_open_later(o->tmpdir, v->csv_what, o->level,
-				     csv_record, v, o->zkeep, err);
+	v->csv = px_spool_open_later(o->tmpdir, v->csv_what, csv_record, v,
+				     o->zkeep, err);
 	if (!v->csv)
 		goto fail;
-	v->paging =
-	    px_spool_open(-1, v->pages_what, o->level, page_record, v, err);
+	v->paging = px_spool_open(-1, v->pages_what, page_record, v, err);
 	if (!v->paging)
 		goto fail;
 	return v;
@@ -452,8 +435,7 @@ void px_views_free(px_views *v)
 		fclose(v->page_fp);
 	if (v->pages_out)
 		fclose(v->pages_out);
-	if (v->z_ready)
-		deflateEnd(&v->z);
+	px_deflater_free(v->z);
 	if (v->csv_fd >= 0)
 		close(v->csv_fd);
 	if (v->pages_fd >= 0)
@@ -465,6 +447,5 @@ void px_views_free(px_views *v)
 	px_html_rows_free(&v->chunk);
 	px_html_rows_free(&v->ready);
 	free(v->pages);
-	free(v->zout);
 	free(v);
 }

@@ -36,7 +36,6 @@ typedef struct px_views_opts {
 	const char *controller; /* for the pages' titles; may be NULL */
 	const px_tz *tz;	/* the pages' dates' zone; NULL: UTC */
 	const char *tmpdir;	/* where the nameless work files go */
-	int level;		/* zlib 1..9 */
 	px_zkeep *zkeep;	/* streams and a file for the small files
 				 * this thread writes itself (spool.h) */
 } px_views_opts;

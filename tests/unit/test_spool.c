@@ -88,7 +88,7 @@ static void test_records_come_back_in_order_with_their_digests(void **state)
 	px_spool *s;
 
 	(void)state;
-	s = px_spool_open(fd, "spool of order", 6, fmt, &c, &err);
+	s = px_spool_open(fd, "spool of order", fmt, &c, &err);
 	assert_non_null(s);
 	assert_int_equal(put_all(s, 50000, &err), 0);
 	assert_int_equal(px_spool_close(s, &info, &err), 0);
@@ -126,7 +126,7 @@ static void test_archive_takes_the_deflated_bytes_as_they_are(void **state)
 	px_spool *s;
 
 	(void)state;
-	s = px_spool_open(fd, "spool of zipped", 6, fmt, &c, &err);
+	s = px_spool_open(fd, "spool of zipped", fmt, &c, &err);
 	assert_int_equal(put_all(s, 3000, &err), 0);
 	assert_int_equal(px_spool_close(s, &info, &err), 0);
 	za = zip_open(zpath, ZIP_CREATE | ZIP_TRUNCATE, NULL);
@@ -167,7 +167,7 @@ static void test_a_formatter_error_reaches_the_writer(void **state)
 	int rc;
 
 	(void)state;
-	s = px_spool_open(fd, "spool of fail", 6, fmt, &c, &err);
+	s = px_spool_open(fd, "spool of fail", fmt, &c, &err);
 	assert_non_null(s);
 	/* The worker may be behind: the error comes from a later put or,
 	 * at the latest, from close. */
@@ -190,7 +190,7 @@ static void test_unwritable_spool_is_refused(void **state)
 
 	(void)state;
 	close(fd); /* a descriptor that is no longer open */
-	assert_null(px_spool_open(fd, "spool of x", 6, fmt, &c, &err));
+	assert_null(px_spool_open(fd, "spool of x", fmt, &c, &err));
 	assert_int_equal(err.code, PX_EXIT_CANTCREAT);
 	assert_non_null(strstr(err.msg, "spool of x"));
 }
@@ -232,8 +232,7 @@ static void test_a_spool_without_a_file_runs_its_formatter(void **state)
 	for (int fails = 0; fails < 2; fails++) {
 		struct count_ctx c = {0};
 		uint64_t total = fails ? 100000 : 50000;
-		px_spool *s =
-		    px_spool_open(-1, "pages of x", 6, count, &c, &err);
+		px_spool *s = px_spool_open(-1, "pages of x", count, &c, &err);
 
 		assert_non_null(s);
 		for (uint64_t i = 1; i <= total && !rc; i++) {
@@ -287,14 +286,12 @@ static void raw_and_text(const px_spool_info *info, px_buf *raw, px_buf *text)
 
 /* Writes n records through a spool closed on this thread (n < a batch),
  * with k's streams; returns its raw bytes and text. */
-static void small_spool(px_zkeep *k, int level, int n, px_buf *raw,
-			px_buf *text)
+static void small_spool(px_zkeep *k, int n, px_buf *raw, px_buf *text)
 {
 	struct fmt_ctx c = {0};
 	px_error err = PX_ERROR_INIT;
 	px_spool_info info;
-	px_spool *s =
-	    px_spool_open_later("/tmp", "small", level, fmt, &c, k, &err);
+	px_spool *s = px_spool_open_later("/tmp", "small", fmt, &c, k, &err);
 
 	assert_non_null(s);
 	assert_int_equal(put_all(s, n, &err), 0);
@@ -303,7 +300,7 @@ static void small_spool(px_zkeep *k, int level, int n, px_buf *raw,
 	raw_and_text(&info, raw, text);
 }
 
-/* The spools of a small export share a stream per level: each file must
+/* The spools of a small export share a stream: each file must
  * still hold all its records (more than the first batch's slots too), and
  * deflate to the same bytes whatever the shared stream deflated before. */
 static void test_small_spools_share_streams_and_keep_their_bytes(void **state)
@@ -317,15 +314,15 @@ static void test_small_spools_share_streams_and_keep_their_bytes(void **state)
 	assert_non_null(fresh);
 	for (int i = 0; i < 4; i++) {
 		px_buf want = expected(sizes[i]);
-		small_spool(k, i % 2 ? 2 : 6, sizes[i], &raw[i], &text[i]);
+		small_spool(k, sizes[i], &raw[i], &text[i]);
 		assert_int_equal(text[i].len, want.len);
 		assert_memory_equal(text[i].data, want.data, want.len);
 		px_buf_free(&want);
 	}
-	/* The 200 records again (k's level-6 stream had deflated the 5
+	/* The 200 records again (k's stream had deflated the 5 and the 40
 	 * first), through a stream that did nothing before. */
 	px_buf raw200 = {0}, text200 = {0};
-	small_spool(fresh, 6, 200, &raw200, &text200);
+	small_spool(fresh, 200, &raw200, &text200);
 	assert_int_equal(raw200.len, raw[2].len);
 	assert_memory_equal(raw200.data, raw[2].data, raw200.len);
 	px_buf_free(&raw200);
@@ -367,8 +364,8 @@ static void test_later_spools_share_a_file_until_one_is_big(void **state)
 	(void)state;
 	assert_non_null(k);
 	for (int i = 0; i < 4; i++) {
-		px_spool *s = px_spool_open_later("/tmp", "data of x", 6, fmt,
-						  &c, k, &err);
+		px_spool *s =
+		    px_spool_open_later("/tmp", "data of x", fmt, &c, k, &err);
 		assert_non_null(s);
 		assert_int_equal(put_all(s, sizes[i], &err), 0);
 		assert_int_equal(px_spool_close(s, &info[i], &err), 0);
@@ -408,7 +405,7 @@ static void test_later_spool_in_a_missing_folder_names_it(void **state)
 		px_error err = PX_ERROR_INIT;
 		px_spool_info info;
 		px_spool *s = px_spool_open_later(
-		    "/nonexistent/px", "data of x", 6, fmt, &c, k, &err);
+		    "/nonexistent/px", "data of x", fmt, &c, k, &err);
 		assert_non_null(s);
 		int rc = put_all(s, sizes[i], &err);
 		if (!rc)
@@ -438,10 +435,10 @@ static void test_a_finished_file_is_deflated_after_the_others(void **state)
 
 	(void)state;
 	assert_int_equal(pwrite(fd, want.data, want.len, 7), (ssize_t)want.len);
-	assert_int_equal(px_zkeep_deflate(k, "/tmp", "index.html", 2, fd, 7,
-					  NULL, want.len, &a, &err),
+	assert_int_equal(px_zkeep_deflate(k, "/tmp", "index.html", fd, 7, NULL,
+					  want.len, &a, &err),
 			 0);
-	assert_int_equal(px_zkeep_deflate(k, "/tmp", "manifest.json", 6, -1, 0,
+	assert_int_equal(px_zkeep_deflate(k, "/tmp", "manifest.json", -1, 0,
 					  want.data, want.len, &b, &err),
 			 0);
 	EVP_Digest(want.data, want.len, sha, NULL, EVP_sha256(), NULL);
@@ -460,8 +457,8 @@ static void test_a_finished_file_is_deflated_after_the_others(void **state)
 	}
 	assert_int_equal(b.fd, a.fd);
 	assert_int_equal(b.off, a.off + a.comp_size);
-	assert_int_equal(px_zkeep_deflate(k, "/tmp", "index.html", 2, fd, 7,
-					  NULL, want.len + 10, &a, &err),
+	assert_int_equal(px_zkeep_deflate(k, "/tmp", "index.html", fd, 7, NULL,
+					  want.len + 10, &a, &err),
 			 -1);
 	assert_int_equal(err.code, PX_EXIT_IOERR);
 	assert_string_equal(err.msg,
