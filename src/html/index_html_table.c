@@ -117,13 +117,23 @@ static int columns(table *t, const px_html_rows *rows,
 		if (scan_row(t, rows, i, err))
 			goto out;
 		for (size_t j = 0; j < t->f.n; j++) {
+			json_int_t unused;
+			int same = same_key(t, j, &unused);
+			if (same < 0)
+				goto oom;
+			if (same) /* seen in the row before */
+				continue;
 			if (!(k = px_jkey(&t->f.m[j], &t->key)))
 				goto bad;
 			if (!json_object_get(seen, k) &&
 			    json_object_set_new(seen, k, json_true()))
 				goto oom;
+			remember_key(t, j, -1);
 		}
 	}
+	/* The rows' pass learns the keys' columns afresh. */
+	for (size_t j = 0; j < t->n_keys; j++)
+		t->keys[j].key = NULL;
 	json_object_foreach (props, k, v) {
 		if (!json_object_get(seen, k))
 			continue;
