@@ -51,12 +51,19 @@ static json_t *to_string(const json_t *v, int decimal)
 static json_t *coerce(const json_t *schema, json_t *v, int parse_json,
 		      const px_tz *tz, char *why, size_t whysz);
 
+/* A timestamp's text (with an offset, or without: read in tz, NULL
+ * meaning UTC) as RFC 3339 UTC in out. 0, or not 0 when it is none. */
+static int utc_text(const char *s, const px_tz *tz, char *out, size_t outsz)
+{
+	return tz ? px_conv_zoned_time(s, tz, out, outsz)
+		  : px_rfc3339_utc(s, out, outsz);
+}
+
 /* tz: the zone a text without offset is read in (NULL: UTC). */
 static json_t *coerce_timestamp(json_t *v, const px_tz *tz, char *why,
 				size_t whysz)
 {
 	char out[48];
-	int rc;
 
 	if (json_is_integer(v)) {
 		/* Epoch seconds: how SQLite applications often store time. */
@@ -68,11 +75,9 @@ static json_t *coerce_timestamp(json_t *v, const px_tz *tz, char *why,
 		if (px_is_rfc3339_utc(json_string_value(v),
 				      json_string_length(v)))
 			return json_incref(v);
+		if (!utc_text(json_string_value(v), tz, out, sizeof(out)))
+			return json_string(out);
 		if (tz) {
-			rc = px_conv_zoned_time(json_string_value(v), tz, out,
-						sizeof(out));
-			if (!rc)
-				return json_string(out);
 			snprintf(why, whysz,
 				 "expected a timestamp (RFC 3339, or "
 				 "YYYY-MM-DD HH:MM:SS in %s) that exists "
@@ -80,8 +85,6 @@ static json_t *coerce_timestamp(json_t *v, const px_tz *tz, char *why,
 				 px_tz_name(tz), json_string_value(v));
 			return NULL;
 		}
-		if (!px_rfc3339_utc(json_string_value(v), out, sizeof(out)))
-			return json_string(out);
 		snprintf(why, whysz,
 			 "expected a timestamp (RFC 3339, or YYYY-MM-DD "
 			 "HH:MM:SS in UTC), got \"%.40s\"",
@@ -498,6 +501,12 @@ json_t *px_normaliser_coerce(const px_normaliser *n, const char *field,
 		return NULL;
 	}
 	return coerce_field(n, f, v, err);
+}
+
+int px_normaliser_timestamp(const px_normaliser *n, const char *s, char *out,
+			    size_t outsz)
+{
+	return utc_text(s, n->tz, out, outsz) ? 1 : 0;
 }
 
 int px_normaliser_set_zone(px_normaliser *n, const char *zone, px_error *err)

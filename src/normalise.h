@@ -62,6 +62,12 @@ px_nkind px_normaliser_kind(const px_normaliser *n, const char *field);
 json_t *px_normaliser_coerce(const px_normaliser *n, const char *field,
 			     json_t *v, px_error *err);
 
+/* A timestamp field's text value s (NUL-terminated) as RFC 3339 UTC in
+ * out, as px_normaliser_coerce() would write it: 0, or 1 when it would
+ * refuse s (it then says why). */
+int px_normaliser_timestamp(const px_normaliser *n, const char *s, char *out,
+			    size_t outsz);
+
 /* The "source" and "category" values every record gets. Borrowed. */
 const json_t *px_normaliser_source(const px_normaliser *n);
 const json_t *px_normaliser_category(const px_normaliser *n);

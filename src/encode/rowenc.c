@@ -3,8 +3,9 @@
  * already what the normaliser would leave: then the output is the same
  * bytes as the generic path's by construction (the same writers of
  * jsonout.c), and only the schema's checks remain (schema/scalar.h).
- * Whatever a declared conversion may change (money, zone-less times,
- * dates, JSON text) always goes through the normaliser.
+ * Whatever a declared conversion may change (money, dates, JSON text)
+ * goes through the normaliser's JSON path; zone-less times through its
+ * px_normaliser_timestamp(), the conversion that path makes.
  */
 #include "encode/rowenc.h"
 
@@ -232,6 +233,26 @@ static int slow_value(px_rowenc *e, struct slot *s, const px_cell *c,
 	return rc;
 }
 
+/* A time written without an offset ("2024-09-02 07:00:10", how SQLite
+ * applications store it), read in the normaliser's zone. */
+static int zoneless_value(px_rowenc *e, struct slot *s, const px_cell *c,
+			  px_buf *out)
+{
+	char in[64], utc[48];
+	size_t n;
+
+	if (c->len >= sizeof(in))
+		return slow_value(e, s, c, out);
+	memcpy(in, c->text, c->len);
+	in[c->len] = '\0';
+	if (px_normaliser_timestamp(e->norm, in, utc, sizeof(utc)))
+		return slow_value(e, s, c, out); /* which says why */
+	n = strlen(utc);
+	if (!px_scalar_string_ok(s->check, utc, n))
+		return 1;
+	return px_json_append_text(out, utc, n) ? -1 : 0;
+}
+
 static int text_value(px_rowenc *e, struct slot *s, const px_cell *c,
 		      px_buf *out)
 {
@@ -247,7 +268,7 @@ static int text_value(px_rowenc *e, struct slot *s, const px_cell *c,
 		break;
 	case PX_NK_TIMESTAMP:
 		if (!px_is_rfc3339_utc(c->text, c->len))
-			break;
+			return zoneless_value(e, s, c, out);
 		/* fall through */
 	case PX_NK_ANY:
 	case PX_NK_STRING:

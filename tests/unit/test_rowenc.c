@@ -141,6 +141,11 @@ static px_cell pool(size_t i)
 	    "2026-01-05T09:00:00.123456789Z",
 	    "2026-01-05T09:00:00.1234567890Z",
 	    "2026-01-05 10:00:00",
+	    "2026-03-29 02:30:00", /* not in Paris: the spring gap */
+	    "2026-10-25 02:30:00", /* twice in Paris */
+	    "2026-01-05 10:00",
+	    "2026-01-05 10:00:00.5",
+	    "2026-02-30 10:00:00",
 	    "2026-01-05 10:00:00+01",
 	    "2026-01-05T10:00:00+01:00",
 	    "2026-13-45T99:00:00Z",
@@ -232,20 +237,25 @@ static px_cell pool(size_t i)
 }
 
 /* Every value of the pool in every column, the other columns holding a
- * valid row, then random rows; for one collection. */
-static void run_entity(const char *entity, const char *const *names,
-		       size_t ncol, const px_cell *good, const char *json_cols,
-		       int want_fast)
+ * valid row, then random rows; for one collection, its times without an
+ * offset read in zone (NULL: UTC). */
+static void run_entity_in(const char *zone, const char *entity,
+			  const char *const *names, size_t ncol,
+			  const px_cell *good, const char *json_cols,
+			  int want_fast)
 {
 	json_t *cols = json_cols ? json_loads(json_cols, 0, NULL) : NULL;
 	px_normaliser *n = px_normaliser_new(px_schemas_record(schemas, entity),
 					     cols, "lms", "observed");
+	px_error err = PX_ERROR_INIT;
 	px_rowenc *e;
 	struct tally t = {0, 0};
 	px_cell row[16];
 	unsigned seed = 12345;
 
 	assert_non_null(n);
+	if (zone)
+		assert_int_equal(px_normaliser_set_zone(n, zone, &err), 0);
 	e = px_rowenc_new(px_schemas_entity(schemas, entity),
 			  px_schemas_record_validator(schemas, entity), n);
 	assert_non_null(e);
@@ -275,6 +285,13 @@ static void run_entity(const char *entity, const char *const *names,
 	json_decref(cols);
 }
 
+static void run_entity(const char *entity, const char *const *names,
+		       size_t ncol, const px_cell *good, const char *json_cols,
+		       int want_fast)
+{
+	run_entity_in(NULL, entity, names, ncol, good, json_cols, want_fast);
+}
+
 static void test_answer_rows_match_the_generic_path(void **state)
 {
 	static const char *const names[] = {
@@ -286,6 +303,8 @@ static void test_answer_rows_match_the_generic_path(void **state)
 	(void)state;
 	run_entity("answer", names, 9, good, "[\"response\"]", 1);
 	run_entity("answer", names, 9, good, NULL, 1);
+	/* A platform's zone: its times without offset are its wall clock. */
+	run_entity_in("Europe/Paris", "answer", names, 9, good, NULL, 1);
 }
 
 /* The bench's answers as PostgreSQL gives them. */
