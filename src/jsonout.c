@@ -186,3 +186,30 @@ int px_json_append_int(px_buf *b, long long n)
 {
 	return append_integer(b, (json_int_t)n);
 }
+
+/* jansson's rules: %.17g; ".0" when that reads as an integer; no "+" and
+ * no leading zeros in the exponent. */
+int px_json_append_real(px_buf *b, double d)
+{
+	char buf[48], *e;
+	int n = snprintf(buf, sizeof(buf), "%.17g", d);
+
+	if (n < 0 || (size_t)n + 3 > sizeof(buf))
+		return -1;
+	if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+		memcpy(buf + n, ".0", 3);
+		n += 2;
+	}
+	if ((e = strchr(buf, 'e'))) {
+		char *start = e + 1, *end = start + 1;
+		if (*start == '-')
+			start++;
+		while (*end == '0')
+			end++;
+		if (end != start) {
+			memmove(start, end, (size_t)(buf + n - end) + 1);
+			n -= (int)(end - start);
+		}
+	}
+	return px_buf_add(b, buf, (size_t)n);
+}

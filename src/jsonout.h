@@ -33,6 +33,10 @@ int px_json_append_member(px_buf *b, const char *key, const json_t *v,
 int px_json_append_text(px_buf *b, const char *s, size_t n);
 int px_json_append_int(px_buf *b, long long n);
 
+/* Appends a finite double as px_json_append() writes a JSON real (that
+ * is, as jansson does at 17 digits), without a jansson value. 0 or -1. */
+int px_json_append_real(px_buf *b, double d);
+
 /* Parses JSON text (n bytes; text may be NULL when n is 0) like
  * json_loadb(text, n, flags), except that every number with a fraction,
  * an exponent or more than 18 digits becomes a px_decimal_new() value with

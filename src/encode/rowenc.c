@@ -34,7 +34,6 @@ struct px_rowenc {
 	const px_normaliser *norm;
 	struct slot *slots;
 	size_t n_slots;
-	json_t *real; /* reused to write doubles as jansson does */
 	px_error scratch;
 };
 
@@ -86,9 +85,8 @@ px_rowenc *px_rowenc_new(const json_t *entity_schema, px_validator *v,
 	e->props = json_object_get(items, "properties");
 	e->v = v;
 	e->norm = norm;
-	e->real = json_real(0);
 	e->slots = calloc(json_object_size(e->props) + 1, sizeof(*e->slots));
-	if (!e->real || !e->slots) {
+	if (!e->slots) {
 		px_rowenc_free(e);
 		return NULL;
 	}
@@ -111,7 +109,6 @@ void px_rowenc_free(px_rowenc *e)
 		return;
 	clear_slots(e);
 	free(e->slots);
-	json_decref(e->real);
 	free(e);
 }
 
@@ -316,10 +313,8 @@ static int real_value(px_rowenc *e, struct slot *s, const px_cell *c,
 		      px_buf *out)
 {
 	if ((s->kind == PX_NK_ANY || s->kind == PX_NK_NUMBER) &&
-	    px_scalar_real_ok(s->check, c->d)) {
-		json_real_set(e->real, c->d);
-		return px_json_append(out, e->real) ? -1 : 0;
-	}
+	    px_scalar_real_ok(s->check, c->d)) /* finite, then */
+		return px_json_append_real(out, c->d) ? -1 : 0;
 	return slow_value(e, s, c, out);
 }
 

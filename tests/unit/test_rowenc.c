@@ -3,6 +3,7 @@
  * only for rows the generic path accepts. */
 #include "unit.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,6 +454,49 @@ static void test_json_copy_matches_reading_and_writing(void **state)
 	assert_true(copied >= 12);
 }
 
+/* Doubles as jansson writes them (json_dumps at 17 digits): the encoder
+ * writes reals without a jansson value, so it must keep every byte of
+ * jansson's form, exponents and ".0" included, for any bit pattern. */
+static void test_real_text_is_janssons(void **state)
+{
+	static const double fixed[] = {
+	    0.0,      -0.0,   1.0,     -1.0,  0.1,
+	    1e16,     1e17,   1e21,    1e22,  1e-5,
+	    1e-7,     5e-324, 1.5e300, 1e308, -2.5e-300,
+	    123456.0, 0.3,    17.5,    1e100, 9007199254740993.0};
+	uint64_t x = 88172645463325252ULL;
+	int tried = 0;
+
+	(void)state;
+	for (int i = 0; i < 60000; i++) {
+		double d;
+		if (i < (int)(sizeof(fixed) / sizeof(*fixed))) {
+			d = fixed[i];
+		} else {
+			x ^= x << 13; /* xorshift: every exponent, every sign */
+			x ^= x >> 7;
+			x ^= x << 17;
+			memcpy(&d, &x, sizeof(d));
+			if (!isfinite(d))
+				continue;
+		}
+		json_t *r = json_real(d);
+		char *want = json_dumps(r, JSON_ENCODE_ANY | JSON_COMPACT |
+					       JSON_REAL_PRECISION(17));
+		px_buf got = {0};
+		assert_non_null(want);
+		assert_int_equal(px_json_append_real(&got, d), 0);
+		if (got.len != strlen(want) || memcmp(got.data, want, got.len))
+			fail_msg("%a: wrote %.*s, jansson %s", d, (int)got.len,
+				 got.data, want);
+		free(want);
+		json_decref(r);
+		px_buf_free(&got);
+		tried++;
+	}
+	assert_true(tried > 55000);
+}
+
 static void test_utf8_check_is_janssons(void **state)
 {
 	static const char *const cases[] = {"",
@@ -494,6 +538,7 @@ int main(void)
 	    cmocka_unit_test(test_postgres_cells_match_the_generic_path),
 	    cmocka_unit_test(
 		test_unknown_column_or_missing_required_is_generic),
+	    cmocka_unit_test(test_real_text_is_janssons),
 	    cmocka_unit_test(test_utf8_check_is_janssons),
 	    cmocka_unit_test(test_json_copy_matches_reading_and_writing),
 	};
