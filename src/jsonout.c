@@ -103,19 +103,28 @@ static int append_string(px_buf *b, const char *s, size_t n)
 	return px_buf_add(b, s + run, n - run) || px_buf_add(b, "\"", 1);
 }
 
-static int append_integer(px_buf *b, json_int_t n)
+const char *px_int_text(long long n, char buf[PX_INT_TEXT])
 {
-	char buf[24], *p = buf + sizeof(buf);
+	char *p = buf + PX_INT_TEXT;
 	unsigned long long u =
 	    n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
 
+	*--p = '\0';
 	do {
 		*--p = (char)('0' + u % 10);
 		u /= 10;
 	} while (u);
 	if (n < 0)
 		*--p = '-';
-	return px_buf_add(b, p, (size_t)(buf + sizeof(buf) - p));
+	return p;
+}
+
+static int append_integer(px_buf *b, json_int_t n)
+{
+	char buf[PX_INT_TEXT];
+	const char *p = px_int_text((long long)n, buf);
+
+	return px_buf_add(b, p, (size_t)(buf + PX_INT_TEXT - 1 - p));
 }
 
 static int leaf(px_buf *b, const json_t *v)

@@ -33,6 +33,11 @@ int px_json_append_member(px_buf *b, const char *key, const json_t *v,
 int px_json_append_text(px_buf *b, const char *s, size_t n);
 int px_json_append_int(px_buf *b, long long n);
 
+/* n in decimal, NUL-terminated, somewhere in buf; returns where. By hand
+ * rather than printf: the integers of every record come here. */
+#define PX_INT_TEXT 24
+const char *px_int_text(long long n, char buf[PX_INT_TEXT]);
+
 /* Appends a finite double as px_json_append() writes a JSON real (that
  * is, as jansson does at 17 digits), without a jansson value. 0 or -1. */
 int px_json_append_real(px_buf *b, double d);

@@ -132,9 +132,8 @@ static const char *date(const char *s, rule_date *r)
 		    r->d > 6)
 			return NULL;
 		s++;
-		for (int dots = 0; isdigit((unsigned char)*s) ||
-				   (*s == '.' && dots < 2);
-		     s++)
+		for (int dots = 0;
+		     isdigit((unsigned char)*s) || (*s == '.' && dots < 2); s++)
 			dots += *s == '.';
 	} else {
 		r->kind = *s == 'J' ? 'J' : 'n';
@@ -267,10 +266,12 @@ static int parse(px_tz *tz, const unsigned char *p, size_t len)
 	q += need - (size_t)c[3] * 9 - (size_t)c[4] * 6;
 	/* The footer: "\n" rule "\n" (empty when the file has none). */
 	if ((size_t)(q - p) < len && *q == '\n') {
-		const unsigned char *nl = memchr(q + 1, '\n', len - (size_t)(q - p) - 1);
+		const unsigned char *nl =
+		    memchr(q + 1, '\n', len - (size_t)(q - p) - 1);
 		char buf[128];
 
-		if (nl && nl - q - 1 > 0 && (size_t)(nl - q - 1) < sizeof(buf)) {
+		if (nl && nl - q - 1 > 0 &&
+		    (size_t)(nl - q - 1) < sizeof(buf)) {
 			memcpy(buf, q + 1, (size_t)(nl - q - 1));
 			buf[nl - q - 1] = '\0';
 			if (parse_rule(buf, &tz->rule))
@@ -337,6 +338,20 @@ const char *px_tz_name(const px_tz *tz)
 	return tz->name;
 }
 
+/* snprintf(out, n, "%s", s) without printf's machinery: every date of
+ * every record of the html/ pages comes here. */
+static void copy_abbr(char *out, size_t n, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!n)
+		return;
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, s, len);
+	out[len] = '\0';
+}
+
 void px_tz_at(const px_tz *tz, int64_t t, int *offset, char *out, size_t n)
 {
 	const ttype *ty = &tz->types[0];
@@ -345,12 +360,12 @@ void px_tz_at(const px_tz *tz, int64_t t, int *offset, char *out, size_t n)
 		int dst = rule_dst(&tz->rule, t);
 
 		*offset = dst ? tz->rule.dst_off : tz->rule.std_off;
-		snprintf(out, n, "%s",
-			 dst ? tz->rule.dst_abbr : tz->rule.std_abbr);
+		copy_abbr(out, n, dst ? tz->rule.dst_abbr : tz->rule.std_abbr);
 		return;
 	}
 	if (tz->n_trans && t >= tz->trans[0]) {
-		size_t lo = 0, hi = tz->n_trans; /* trans[lo] <= t < trans[hi] */
+		size_t lo = 0,
+		       hi = tz->n_trans; /* trans[lo] <= t < trans[hi] */
 
 		while (hi - lo > 1) {
 			size_t mid = lo + (hi - lo) / 2;
@@ -362,7 +377,7 @@ void px_tz_at(const px_tz *tz, int64_t t, int *offset, char *out, size_t n)
 		ty = &tz->types[tz->idx[lo]];
 	}
 	*offset = ty->off;
-	snprintf(out, n, "%s", tz->chars + ty->abbr);
+	copy_abbr(out, n, tz->chars + ty->abbr);
 }
 
 static int try_offset(const px_tz *tz, int64_t wall, int off, int64_t *best,
@@ -390,7 +405,8 @@ int px_tz_from_local(const px_tz *tz, int64_t wall, int64_t *t)
 	if (tz->has_rule) {
 		found = try_offset(tz, wall, tz->rule.std_off, t, found);
 		if (tz->rule.has_dst)
-			found = try_offset(tz, wall, tz->rule.dst_off, t, found);
+			found =
+			    try_offset(tz, wall, tz->rule.dst_off, t, found);
 	}
 	return found ? 0 : -1;
 }

@@ -281,8 +281,9 @@ static int text_value(px_rowenc *e, struct slot *s, const px_cell *c,
 static int integer_value(px_rowenc *e, struct slot *s, const px_cell *c,
 			 px_buf *out)
 {
-	char text[24];
-	int n;
+	char buf[PX_INT_TEXT];
+	const char *text;
+	size_t n;
 
 	switch (s->kind) {
 	case PX_NK_ANY:
@@ -292,10 +293,11 @@ static int integer_value(px_rowenc *e, struct slot *s, const px_cell *c,
 			return 1;
 		return px_json_append_int(out, c->i) ? -1 : 0;
 	case PX_NK_STRING: /* an identifier in an integer column */
-		n = snprintf(text, sizeof(text), "%lld", c->i);
-		if (!px_scalar_string_ok(s->check, text, (size_t)n))
+		text = px_int_text(c->i, buf);
+		n = strlen(text);
+		if (!px_scalar_string_ok(s->check, text, n))
 			return 1;
-		return px_json_append_text(out, text, (size_t)n) ? -1 : 0;
+		return px_json_append_text(out, text, n) ? -1 : 0;
 	case PX_NK_BOOLEAN:
 		if ((c->i != 0 && c->i != 1) ||
 		    !px_scalar_boolean_ok(s->check, (int)c->i))

@@ -228,10 +228,9 @@ void px_html_decimal(FILE *out, px_lang lang, const char *digits)
 
 void px_html_grouped(FILE *out, px_lang lang, json_int_t n)
 {
-	char digits[32];
+	char digits[PX_INT_TEXT];
 
-	snprintf(digits, sizeof(digits), "%" JSON_INTEGER_FORMAT, n);
-	px_html_decimal(out, lang, digits);
+	px_html_decimal(out, lang, px_int_text((long long)n, digits));
 }
 
 /* "49,90 €" (fr), "€49.90" (en); a currency without a sign here keeps its
