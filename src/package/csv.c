@@ -53,9 +53,11 @@ static int value(FILE *out, const px_jmember *m, px_buf *s)
 		return 0;
 	case PX_JK_NULL:
 		return 0;
-	case PX_JK_INTEGER:
-		fprintf(out, "%" JSON_INTEGER_FORMAT, px_jinteger(m));
+	case PX_JK_INTEGER: {
+		char buf[PX_INT_TEXT];
+		fputs(px_int_text((long long)px_jinteger(m), buf), out);
 		return 0;
+	}
 	case PX_JK_CONTAINER:
 		break;
 	}
