@@ -2,9 +2,9 @@
  * deflate.h - one ZIP entry's raw deflate stream, and its CRC-32.
  *
  * Every entry portex deflates goes through ISA-L's igzip at its level 1.
- * On the package's files it took a quarter of zlib's level-6 time for
+ * On a 1M-answer package it took a tenth of zlib's level-6 time for
  * data/ (24 % larger) and a quarter of zlib's level-2 time for the views
- * (1-3 % larger); a 1M-answer export went from 5.7 to 4.2 s on two cores
+ * (3 % larger); the export went from 5.7 to 4.2 s on two cores
  * (bench/README.md). zlib stays for reading spools back (spool.h).
  */
 #ifndef PX_DEFLATE_H

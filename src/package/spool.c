@@ -101,7 +101,7 @@ void px_zkeep_free(px_zkeep *k)
 	free(k);
 }
 
-/* A kept stream of s's level, reset, or a new one kept from now on; NULL
+/* A kept stream, reset, or a new one kept from now on; NULL
  * when there is no room (s then makes its own). */
 static px_deflater *take_kept(px_spool *s)
 {
@@ -127,9 +127,9 @@ static px_deflater *take_kept(px_spool *s)
 
 /* The deflate stream, made with the first bytes to deflate. A file that
  * never started the worker is all there (but its tail): it takes a kept
- * stream, or gets state its size, not the engine's largest, which a small
- * export would otherwise allocate and clear for each of its entities'
- * files. */
+ * stream (a small export has three such files per entity, and a fresh
+ * stream's pages cost more than their deflate), or one whose output
+ * buffer is its size. */
 static int zinit(px_spool *s, size_t n)
 {
 	if (s->all_here && s->keep)
